@@ -1,0 +1,13 @@
+"""mapdata: who controls what, where and since when — the map page.
+
+Run with ``streamlit run dashboard.py``. The page is thin: mapdata.ui.dashboard
+reads the widgets and calls the library.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="mapdata — control map", page_icon="🗺️", layout="wide", initial_sidebar_state="auto")
+
+from mapdata.ui import dashboard  # noqa: E402  (set_page_config must come first)
+
+dashboard.render()

@@ -1,0 +1,40 @@
+"""Run-time settings, from environment variables (all optional).
+
+| variable | default | meaning |
+|---|---|---|
+| ``MAPDATA_DATA`` | the bundled ``geodata/`` | scenario folder to show |
+| ``MAPDATA_TILES_URL`` | OpenStreetMap's standard tiles | online tile URL template, offered as a base layer |
+| ``MAPDATA_TILES_ATTRIBUTION`` | OpenStreetMap's credit | attribution shown with those tiles |
+| ``MAPDATA_TILES`` | ``on`` | ``off`` removes the online tiles option (strictly air-gapped sites) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.mapview import TileConfig
+
+DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    tiles: TileConfig | None
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env["MAPDATA_DATA"]) if env.get("MAPDATA_DATA") else DEFAULT_DATA_DIR
+    tiles: TileConfig | None = None
+    if env.get("MAPDATA_TILES", "on").strip().lower() not in {"off", "0", "no", "false"}:
+        tiles = TileConfig(
+            url=env.get("MAPDATA_TILES_URL") or DEFAULT_TILES_URL,
+            attribution=env.get("MAPDATA_TILES_ATTRIBUTION") or DEFAULT_TILES_ATTRIBUTION,
+        )
+    return Settings(data_dir=data_dir, tiles=tiles)

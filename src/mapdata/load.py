@@ -1,0 +1,495 @@
+"""Read a scenario folder (``docs/data-format.md``) into a validated :class:`Scenario`.
+
+Every problem is collected, not just the first, and each names its file, record and
+field; nothing is returned unless the whole scenario is consistent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Iterator, Mapping, TypeVar
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from mapdata.errors import Problem, ScenarioError
+from mapdata.models import (
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
+)
+from mapdata.validate import Locator, check_consistency
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+
+SCENARIO_FILE = "scenario.json"
+FORCES_FILE = "forces.json"
+PLACES_FILE = "places.geojson"
+SOURCES_FILE = "sources.json"
+EVENTS_FILE = "events.json"
+PERIODS_FILE = "control_periods.csv"
+PERIOD_COLUMNS = ("id", "place_id", "force_id", "role", "start", "end", "event_ids", "source_ids", "note")
+BASEMAP_DIR = "basemap"
+
+ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class _Record:
+    """Typed access to one record's fields; every problem is noted, never raised."""
+
+    def __init__(self, problems: list[Problem], file: str, record: str, data: Mapping[str, Any]) -> None:
+        self.problems = problems
+        self.file = file
+        self.record = record
+        self.data = data
+        self.ok = True
+
+    def problem(self, field: str, message: str) -> None:
+        self.ok = False
+        self.problems.append(Problem(self.file, self.record, field, message))
+
+    def raw(self, name: str, *, required: bool) -> Any:
+        value = self.data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(name, "is missing" if name not in self.data else "is empty")
+            return None
+        return value
+
+    def text(self, name: str, *, required: bool = True) -> str:
+        value = self.raw(name, required=required)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.problem(name, f"must be text, not {type(value).__name__}")
+            return ""
+        return value.strip()
+
+    def ident(self, name: str) -> str:
+        value = self.text(name)
+        if value and not ID_PATTERN.match(value):
+            self.problem(name, f"{value!r} is not a valid id (lower-case letters, digits and _)")
+        return value
+
+    def date(self, name: str, *, required: bool = True) -> dt.date | None:
+        value = self.text(name, required=required)
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.problem(name, f"{value!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def choice(self, name: str, kind: type[E]) -> E | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            self.problem(name, f"{value!r} is not one of: {allowed}")
+            return None
+
+    def number(self, name: str, *, required: bool = False) -> float | None:
+        value = self.raw(name, required=required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            self.problem(name, f"must be a number, not {type(value).__name__}")
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            self.problem(name, f"{value!r} is not a number")
+            return None
+        if number < 0 or number != number:
+            self.problem(name, f"{value!r} must be a non-negative number")
+            return None
+        return number
+
+    def integer(self, name: str) -> int:
+        value = self.raw(name, required=True)
+        if value is None:
+            return -1
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(name, f"must be a whole number, not {value!r}")
+            return -1
+        return value
+
+    def strings(self, name: str, *, required: bool = False, separator: str | None = None) -> tuple[str, ...]:
+        value = self.raw(name, required=required)
+        if value is None:
+            return ()
+        if separator is not None and isinstance(value, str):
+            value = [part for part in value.split(separator)]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(name, "must be a list of text values")
+            return ()
+        items = tuple(v.strip() for v in value if v.strip())
+        if required and not items:
+            self.problem(name, "must name at least one value")
+        return items
+
+
+def _label(kind: str, index: int, data: Any) -> str:
+    if isinstance(data, Mapping) and isinstance(data.get("id"), str) and data["id"]:
+        return f"{kind} {index} (id '{data['id']}')"
+    return f"{kind} {index}"
+
+
+def _read_json(path: Path, problems: list[Problem], name: str) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(Problem(name, "", "", "file is missing"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, "", "", f"cannot be read: {exc.strerror}"))
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, f"byte {exc.start}", "", "is not UTF-8 text"))
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}"))
+    return None
+
+
+def _records(data: Any, problems: list[Problem], name: str, kind: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    if data is None:
+        return
+    if not isinstance(data, list):
+        problems.append(Problem(name, "", "", f"must hold a JSON list of {kind}s"))
+        return
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(Problem(name, f"{kind} {index}", "", f"must be a JSON object, not {type(item).__name__}"))
+            continue
+        yield index, item
+
+
+class _Loader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[Problem] = []
+        self.where: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def _register(self, kind: str, ident: str, file: str, record: str, seen: set[str]) -> bool:
+        if not ident:
+            return False
+        if ident in seen:
+            self.problems.append(Problem(file, record, "id", f"duplicate id {ident!r}"))
+            return False
+        seen.add(ident)
+        self.where[(kind, ident)] = (file, record)
+        return True
+
+    def locate(self, kind: str, ident: str) -> tuple[str, str]:
+        return self.where.get((kind, ident), (kind, f"id '{ident}'"))
+
+    def scenario_meta(self) -> dict[str, Any]:
+        path = self.folder / SCENARIO_FILE
+        data = _read_json(path, self.problems, SCENARIO_FILE) if path.exists() else {}
+        if data is None:
+            return {}
+        if not isinstance(data, Mapping):
+            self.problems.append(Problem(SCENARIO_FILE, "", "", "must hold a JSON object"))
+            return {}
+        rec = _Record(self.problems, SCENARIO_FILE, "scenario", data)
+        meta: dict[str, Any] = {
+            "title": rec.text("title", required=False) or self.folder.name,
+            "description": rec.text("description", required=False),
+        }
+        attribution = rec.strings("attribution")
+        if attribution:
+            meta["attribution"] = attribution
+        view = data.get("view") or {}
+        center = view.get("center") if isinstance(view, Mapping) else None
+        if center is not None:
+            if (
+                isinstance(center, list)
+                and len(center) == 2
+                and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in center)
+                and -90 <= center[0] <= 90
+                and -180 <= center[1] <= 180
+            ):
+                meta["view_center"] = (float(center[0]), float(center[1]))
+            else:
+                rec.problem("view.center", "must be [latitude, longitude]")
+        zoom = view.get("zoom") if isinstance(view, Mapping) else None
+        if zoom is not None:
+            if isinstance(zoom, int) and not isinstance(zoom, bool) and 1 <= zoom <= 18:
+                meta["view_zoom"] = zoom
+            else:
+                rec.problem("view.zoom", "must be a whole number from 1 to 18")
+        dates = data.get("dates") or {}
+        if isinstance(dates, Mapping) and dates:
+            drec = _Record(self.problems, SCENARIO_FILE, "scenario", dates)
+            meta["date_start"] = drec.date("start", required=False)
+            meta["date_end"] = drec.date("end", required=False)
+            if meta["date_start"] and meta["date_end"] and meta["date_end"] < meta["date_start"]:
+                rec.problem("dates.end", "is before dates.start")
+        return meta
+
+    def forces(self) -> list[Force]:
+        data = _read_json(self.folder / FORCES_FILE, self.problems, FORCES_FILE)
+        out: list[Force] = []
+        seen: set[str] = set()
+        for index, item in _records(data, self.problems, FORCES_FILE, "force"):
+            rec = _Record(self.problems, FORCES_FILE, _label("force", index, item), item)
+            ident = rec.ident("id")
+            name = rec.text("name")
+            colour = rec.text("colour")
+            if colour and not COLOUR_PATTERN.match(colour):
+                rec.problem("colour", f"{colour!r} is not a colour like #0072B2")
+            aliases = rec.strings("aliases")
+            if rec.ok and self._register("force", ident, FORCES_FILE, rec.record, seen):
+                out.append(Force(id=ident, name=name, colour=colour.upper(), aliases=aliases))
+        return out
+
+    def _geometry(self, rec: _Record, value: Any) -> BaseGeometry | None:
+        if not isinstance(value, Mapping):
+            rec.problem("geometry", "is missing" if value is None else "must be a GeoJSON geometry object")
+            return None
+        kind = value.get("type")
+        if kind not in GEOMETRY_TYPES:
+            rec.problem("geometry", f"type {kind!r} is not one of {', '.join(sorted(GEOMETRY_TYPES))}")
+            return None
+        try:
+            geometry = shape(value)
+        except Exception as exc:  # shapely raises several types for malformed coordinates
+            rec.problem("geometry", f"malformed {kind} coordinates ({exc})")
+            return None
+        if geometry.is_empty:
+            rec.problem("geometry", f"{kind} is empty")
+            return None
+        minx, miny, maxx, maxy = geometry.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            rec.problem("geometry", "coordinates are outside longitude -180..180 / latitude -90..90 (order is [lon, lat])")
+            return None
+        if not geometry.is_valid:
+            reason = shapely.is_valid_reason(geometry)
+            rec.problem("geometry", f"invalid {kind}: {reason}")
+            return None
+        return geometry
+
+    def places(self) -> list[Place]:
+        data = _read_json(self.folder / PLACES_FILE, self.problems, PLACES_FILE)
+        if data is None:
+            return []
+        if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
+            self.problems.append(Problem(PLACES_FILE, "", "type", "must be a GeoJSON FeatureCollection"))
+            return []
+        out: list[Place] = []
+        seen: set[str] = set()
+        for index, feature in _records(data.get("features"), self.problems, PLACES_FILE, "feature"):
+            props = feature.get("properties")
+            if not isinstance(props, Mapping):
+                self.problems.append(Problem(PLACES_FILE, f"feature {index}", "properties", "must be a JSON object"))
+                continue
+            rec = _Record(self.problems, PLACES_FILE, _label("feature", index, props), props)
+            ident = rec.ident("id")
+            if feature.get("id") not in (None, ident):
+                rec.problem("id", f"feature id {feature.get('id')!r} differs from properties.id {ident!r}")
+            name_en = rec.text("name_en")
+            kind = rec.choice("kind", PlaceKind)
+            geometry_source = rec.text("geometry_source")
+            geometry = self._geometry(rec, feature.get("geometry"))
+            place_kwargs = dict(
+                name_ar=rec.text("name_ar", required=False),
+                aliases=rec.strings("aliases"),
+                uncertainty_m=rec.number("uncertainty_m"),
+                location_note=rec.text("location_note", required=False),
+            )
+            if rec.ok and self._register("place", ident, PLACES_FILE, rec.record, seen):
+                assert kind is not None and geometry is not None
+                out.append(
+                    Place(id=ident, name_en=name_en, kind=kind, geometry=geometry, geometry_source=geometry_source, **place_kwargs)
+                )
+        return out
+
+    def sources(self) -> list[Source]:
+        data = _read_json(self.folder / SOURCES_FILE, self.problems, SOURCES_FILE)
+        out: list[Source] = []
+        seen: set[str] = set()
+        for index, item in _records(data, self.problems, SOURCES_FILE, "source"):
+            rec = _Record(self.problems, SOURCES_FILE, _label("source", index, item), item)
+            ident = rec.ident("id")
+            publisher = rec.text("publisher")
+            title = rec.text("title")
+            published = rec.date("published", required=False)
+            inferred = rec.date("published_inferred", required=False)
+            basis = rec.text("published_basis", required=inferred is not None)
+            text_file = rec.text("text_file")
+            text = self._source_text(rec, text_file) if text_file else ""
+            extra = dict(url=rec.text("url", required=False), language=rec.text("language", required=False), licence=rec.text("licence", required=False))
+            if rec.ok and self._register("source", ident, SOURCES_FILE, rec.record, seen):
+                out.append(
+                    Source(
+                        id=ident, publisher=publisher, title=title, text=text, text_file=text_file,
+                        published=published, published_inferred=inferred, published_basis=basis, **extra,
+                    )
+                )
+        return out
+
+    def _source_text(self, rec: _Record, text_file: str) -> str:
+        path = (self.folder / text_file).resolve()
+        if self.folder.resolve() not in path.parents:
+            rec.problem("text_file", f"{text_file!r} must be inside the scenario folder")
+            return ""
+        try:
+            return path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            rec.problem("text_file", f"{text_file!r} does not exist")
+        except UnicodeDecodeError:
+            rec.problem("text_file", f"{text_file!r} is not UTF-8 text")
+        except OSError as exc:
+            rec.problem("text_file", f"{text_file!r} cannot be read: {exc.strerror}")
+        return ""
+
+    def events(self) -> list[Event]:
+        data = _read_json(self.folder / EVENTS_FILE, self.problems, EVENTS_FILE)
+        out: list[Event] = []
+        seen: set[str] = set()
+        for index, item in _records(data, self.problems, EVENTS_FILE, "event"):
+            rec = _Record(self.problems, EVENTS_FILE, _label("event", index, item), item)
+            ident = rec.ident("id")
+            day = rec.date("date")
+            precision = rec.choice("date_precision", DatePrecision)
+            place_ids = rec.strings("place_ids", required=True)
+            force_ids = rec.strings("force_ids", required=True)
+            verification = rec.choice("verification", Verification)
+            claimed_by = rec.text("claimed_by", required=verification is Verification.CLAIMED)
+            fields = dict(
+                kind=rec.text("kind"), summary=rec.text("summary"), source_id=rec.text("source_id"),
+                quote=rec.text("quote"), quote_start=rec.integer("quote_start"), quote_end=rec.integer("quote_end"),
+                verification_note=rec.text("verification_note", required=False),
+                date_as_written=rec.text("date_as_written", required=False), date_note=rec.text("date_note", required=False),
+            )
+            if rec.ok and self._register("event", ident, EVENTS_FILE, rec.record, seen):
+                assert day is not None and precision is not None and verification is not None
+                out.append(
+                    Event(
+                        id=ident, date=day, date_precision=precision, place_ids=place_ids, force_ids=force_ids,
+                        verification=verification, claimed_by=claimed_by, **fields,
+                    )
+                )
+        return out
+
+    def periods(self) -> list[ControlPeriod]:
+        path = self.folder / PERIODS_FILE
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except FileNotFoundError:
+            self.problems.append(Problem(PERIODS_FILE, "", "", "file is missing"))
+            return []
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(PERIODS_FILE, f"byte {exc.start}", "", "is not UTF-8 text"))
+            return []
+        reader = csv.DictReader(text.splitlines())
+        header = reader.fieldnames or []
+        missing = [column for column in PERIOD_COLUMNS if column not in header]
+        if missing:
+            self.problems.append(Problem(PERIODS_FILE, "line 1 (header)", ", ".join(missing), "column missing"))
+            return []
+        out: list[ControlPeriod] = []
+        seen: set[str] = set()
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                self.problems.append(Problem(PERIODS_FILE, f"line {line}", "", "has more values than the header has columns"))
+                continue
+            rec = _Record(self.problems, PERIODS_FILE, _label("line", line, row), row)
+            ident = rec.ident("id")
+            place_id = rec.text("place_id")
+            force_id = rec.text("force_id")
+            role = rec.choice("role", Role)
+            start = rec.date("start", required=False)
+            end = rec.date("end", required=False)
+            event_ids = rec.strings("event_ids", separator=";")
+            source_ids = rec.strings("source_ids", separator=";")
+            if not event_ids and not source_ids:
+                rec.problem("event_ids", "a period needs at least one supporting event or source id")
+            note = rec.text("note", required=False)
+            if rec.ok and self._register("period", ident, PERIODS_FILE, rec.record, seen):
+                assert role is not None
+                out.append(
+                    ControlPeriod(
+                        id=ident, place_id=place_id, force_id=force_id, role=role, start=start, end=end,
+                        event_ids=event_ids, source_ids=source_ids, note=note,
+                    )
+                )
+        return out
+
+    def basemap(self) -> dict[str, Any]:
+        layers: dict[str, Any] = {}
+        folder = self.folder / BASEMAP_DIR
+        if not folder.is_dir():
+            return layers
+        for path in sorted(folder.glob("*.geojson")):
+            name = f"{BASEMAP_DIR}/{path.name}"
+            data = _read_json(path, self.problems, name)
+            if data is None:
+                continue
+            if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
+                self.problems.append(Problem(name, "", "type", "must be a GeoJSON FeatureCollection"))
+                continue
+            layers[path.stem] = data
+        return layers
+
+
+def _load(folder: Path) -> tuple[Scenario | None, list[Problem]]:
+    loader = _Loader(folder)
+    if not folder.is_dir():
+        return None, [Problem(str(folder), "", "", "scenario folder does not exist")]
+    meta = loader.scenario_meta()
+    scenario = Scenario(
+        forces=tuple(loader.forces()),
+        places=tuple(loader.places()),
+        sources=tuple(loader.sources()),
+        events=tuple(loader.events()),
+        periods=tuple(loader.periods()),
+        basemap=loader.basemap(),
+        **meta,
+    )
+    locate: Locator = loader.locate
+    problems = loader.problems + check_consistency(scenario, locate=locate)
+    return scenario, problems
+
+
+def load_scenario(folder: str | Path | None = None) -> Scenario:
+    """Load and validate the scenario in ``folder`` (default: the bundled ``geodata/``).
+
+    Raises :class:`ScenarioError` listing every problem when the data is not usable.
+    """
+    scenario, problems = _load(Path(folder) if folder is not None else DEFAULT_DATA_DIR)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def check_folder(folder: str | Path | None = None) -> list[Problem]:
+    """Every problem in the scenario folder; an empty list means it is valid."""
+    return _load(Path(folder) if folder is not None else DEFAULT_DATA_DIR)[1]
+
+
+__all__ = ["DEFAULT_DATA_DIR", "check_folder", "load_scenario"]

@@ -1,0 +1,392 @@
+"""The Folium map: a fixed base map plus one layer per force for the chosen day.
+
+The base map (offline boundaries, legend, "as of" box, fly-to buttons, base layers)
+never changes while the app runs, so streamlit-folium keeps the same map frame and
+the user's pan and zoom. What changes with the date or the layer toggles is passed
+as feature groups (``force_layers``), which streamlit-folium swaps in place.
+
+Every element here follows folium's pattern: a class with a template that calls a
+function of ``static/mapdata/mapdata.js`` with JSON data, and declares the JS and
+CSS it needs. Leaflet and that file are served by the app itself (no CDN).
+Strings from the data reach the page either escaped here (popups and tooltips) or
+through ``textContent`` in the browser (legend, labels, buttons).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Collection, Iterable
+
+import folium
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from shapely.geometry import mapping, shape
+
+from mapdata.models import Place, PlaceKind, Scenario, Status
+from mapdata.timeline import PlaceState, Timeline
+
+# Relative to the streamlit-folium frame (<base>/component/streamlit_folium.st_folium/),
+# so it works with and without server.baseUrlPath behind a proxy.
+ASSETS_URL = "../../app/static/"
+UNKNOWN_LAYER = "unknown"
+UNKNOWN_COLOUR = "#7F7F7F"
+HIGHLIGHT_COLOUR = "#000000"
+
+STATUS_LABELS = {
+    Status.CONTROL: "controls",
+    Status.CONTESTED: "holds it, contested",
+    Status.PRESENCE: "present, no force reported in control",
+    Status.UNKNOWN: "no control reported",
+}
+KIND_LABELS = {
+    PlaceKind.TOWN: "town",
+    PlaceKind.MILITARY_SITE: "military site",
+    PlaceKind.AREA: "area",
+    PlaceKind.BORDER: "border",
+    PlaceKind.REGION: "region",
+}
+
+
+@dataclass(frozen=True)
+class TileConfig:
+    """Optional online tiles, offered as a base layer (the offline basemap stays the default)."""
+
+    url: str
+    attribution: str
+    label: str = "Online map tiles"
+
+
+def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: bool = False) -> dict[str, Any]:
+    """Leaflet path options for a place drawn in ``colour`` with ``status``.
+
+    Control: solid outline and fill. Contested: thick dashed outline, lighter fill.
+    Presence: dotted outline, no fill (points: a larger hollow ring, so a holder's dot
+    and other forces' rings show together). Unknown: thin grey.
+    """
+    point, line = geometry == "point", geometry == "line"
+    if status is Status.CONTROL:
+        style = {"color": colour, "weight": 3 if line else 2, "fillColor": colour, "fillOpacity": 0.45, "radius": 8}
+    elif status is Status.CONTESTED:
+        style = {"color": colour, "weight": 4 if line else 3, "dashArray": "8 5", "fillColor": colour, "fillOpacity": 0.2,
+                 "radius": 9}
+    elif status is Status.PRESENCE:
+        style = {"color": colour, "weight": 3 if line else 2.5, "dashArray": "2 5", "fill": not line and not point,
+                 "fillColor": colour, "fillOpacity": 0.06, "radius": 13 if presence_of_other else 11}
+    else:
+        style = {"color": UNKNOWN_COLOUR, "weight": 2 if line else 1.5, "fillColor": "#BDBDBD", "fillOpacity": 0.2,
+                 "radius": 6}
+    style["opacity"] = 1.0
+    if point:
+        style["fill"] = status is not Status.PRESENCE
+        style.setdefault("fillOpacity", 0.45)
+        if status is Status.CONTROL:
+            style["fillOpacity"] = 0.85
+        if status is Status.CONTESTED:
+            style["fillOpacity"] = 0.35
+    else:
+        style.pop("radius")
+    if line:
+        style["fill"] = False
+    return style
+
+
+LEGEND_STYLES: tuple[tuple[str, Status, str], ...] = (
+    ("Controls (solid)", Status.CONTROL, "rect"),
+    ("Holds, contested (dashed)", Status.CONTESTED, "rect"),
+    ("Present, not in control (dotted)", Status.PRESENCE, "rect"),
+    ("No control reported (grey)", Status.UNKNOWN, "circle"),
+)
+
+
+def _js(value: Any) -> str:
+    """JSON for embedding in a script: no raw <, >, & that could close or open a tag."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _geometry_kind(place: Place) -> str:
+    kind = place.geometry.geom_type
+    return "point" if kind == "Point" else "line" if "Line" in kind else "area"
+
+
+def _round_coords(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, (list, tuple)):
+        return [_round_coords(v) for v in value]
+    return value
+
+
+class _Call(JSCSSMixin, MacroElement):
+    """Calls ``mapdata.<function>(<target>, <data>)``; target is the parent layer, or the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        mapdata.{{ this.function }}({{ this.target() }}, {{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, function: str, data: Any, *, on_map: bool, assets_url: str = ASSETS_URL) -> None:
+        super().__init__()
+        self._name = f"Mapdata_{function}"
+        self.function = function
+        self.payload = _js(data)
+        self.on_map = on_map
+        self.default_js = [("mapdata_js", assets_url + "mapdata/mapdata.js")]
+        self.default_css = [("mapdata_css", assets_url + "mapdata/mapdata.css")]
+
+    def target(self) -> str:
+        parent = self._parent
+        if self.on_map:
+            while parent is not None and not isinstance(parent, folium.Map):
+                parent = parent._parent
+        return parent.get_name() if parent is not None else "window.map"
+
+
+class MapBuilder:
+    """Everything about one scenario that the map needs, prepared once and reused per step."""
+
+    def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL) -> None:
+        self.scenario = scenario
+        self.tiles = tiles
+        self.assets_url = assets_url
+        self.timeline = Timeline(scenario)
+
+    @cached_property
+    def _geometries(self) -> dict[str, dict[str, Any]]:
+        return {place.id: _round_coords(mapping(place.geometry)) for place in self.scenario.places}
+
+    @cached_property
+    def _basemap_payload(self) -> dict[str, Any]:
+        styles = {
+            "countries": {"color": "#8C8C8C", "weight": 1.2, "fillColor": "#F3F0E8", "fillOpacity": 1},
+            "syr_adm1": {"color": "#A3A3A3", "weight": 0.8, "dashArray": "4 3", "fill": False},
+            "lbn_adm1": {"color": "#BDBDBD", "weight": 0.6, "dashArray": "2 3", "fill": False},
+        }
+        order = {"countries": 0, "lbn_adm1": 1, "syr_adm1": 2}
+        layers, labels = [], []
+        for name in sorted(self.scenario.basemap, key=lambda n: (order.get(n, 9), n)):
+            geojson = self.scenario.basemap[name]
+            layers.append({"name": name, "geojson": geojson, "style": styles.get(name, {"color": "#999999", "weight": 1, "fill": False})})
+            level, min_zoom = ("country", 5) if name == "countries" else ("admin1", 8)
+            for feature in geojson.get("features", []):
+                props = feature.get("properties") or {}
+                text = props.get("name_en") or props.get("name")
+                if not text or not feature.get("geometry"):
+                    continue
+                point = shape(feature["geometry"]).representative_point()
+                labels.append({"text": str(text), "at": [round(point.y, 5), round(point.x, 5)], "level": level, "min_zoom": min_zoom})
+        attribution = [html.escape(text) for text in self.scenario.attribution]
+        return {"layers": layers, "labels": labels, "attribution": attribution}
+
+    def _chrome_payload(self) -> dict[str, Any]:
+        scenario = self.scenario
+        center, zoom = scenario.view_center, scenario.view_zoom
+        flyto = [{"id": "theatre", "label": "Theatre", "title": "Back to the scenario's default view", "center": list(center), "zoom": zoom}]
+        for place in self.outside_places:
+            flyto.append({
+                "id": place.id, "label": f"{place.name_en} ↗", "title": f"Fly to {place.name_en} (outside the theatre)",
+                "center": list(place.anchor), "zoom": 10,
+            })
+        return {
+            "title": scenario.title,
+            "offline_label": "Offline basemap (boundaries)",
+            "tiles": None if self.tiles is None else {
+                "url": self.tiles.url, "attribution": html.escape(self.tiles.attribution), "label": self.tiles.label,
+            },
+            "collapsed": False,
+            "flyto": flyto,
+            "legend": {
+                "forces": [{"name": f.name, "colour": f.colour} for f in scenario.forces],
+                "styles": [
+                    {"label": label, "shape": shape_, "style": style_for(status, "#555555", geometry="area")}
+                    for label, status, shape_ in LEGEND_STYLES
+                ] + [{"label": "Position uncertainty (dotted circle)", "shape": "circle",
+                      "style": {"color": "#555555", "weight": 1, "dashArray": "1 3", "fillOpacity": 0.05, "fillColor": "#555555"}},
+                     {"label": "Selected event's place", "shape": "rect",
+                      "style": {"color": HIGHLIGHT_COLOUR, "weight": 3, "fill": False}}],
+            },
+        }
+
+    @cached_property
+    def outside_places(self) -> tuple[Place, ...]:
+        """Places far from the theatre (more than 500 km from the default view's centre)."""
+        lat0, lon0 = self.scenario.view_center
+        out = []
+        for place in self.scenario.places:
+            lat, lon = place.anchor
+            if ((lat - lat0) * 111) ** 2 + ((lon - lon0) * 91) ** 2 > 500**2:
+                out.append(place)
+        return tuple(out)
+
+    def base_map(self) -> folium.Map:
+        """A new base map; its generated script is the same on every call."""
+        scenario = self.scenario
+        m = folium.Map(
+            location=list(scenario.view_center), zoom_start=scenario.view_zoom, tiles=None,
+            control_scale=True, min_zoom=3, max_zoom=18, prefer_canvas=False,
+        )
+        leaflet = self.assets_url + "vendor/leaflet/"
+        m.default_js = [("leaflet", leaflet + "leaflet.js")]
+        m.default_css = [("leaflet_css", leaflet + "leaflet.css")]
+        _Call("basemap", self._basemap_payload, on_map=True, assets_url=self.assets_url).add_to(m)
+        _Call("chrome", self._chrome_payload(), on_map=True, assets_url=self.assets_url).add_to(m)
+        return m
+
+    # -- per step ---------------------------------------------------------------
+
+    def popup_html(self, state: PlaceState) -> str:
+        """The place's card: names, state, forces present and the supporting quotes (escaped)."""
+        scenario = self.scenario
+        place = scenario.place_by_id[state.place_id]
+        e = html.escape
+        parts = [f'<div class="mapdata-popup" data-place="{e(place.id)}"><h4>{e(place.name_en)}</h4>']
+        if place.name_ar:
+            parts.append(f'<div class="mapdata-ar" lang="ar" dir="rtl">{e(place.name_ar)}</div>')
+        meta = KIND_LABELS[place.kind]
+        if place.uncertainty_m:
+            meta += f"; position uncertain by about {place.uncertainty_m / 1000:.1f} km"
+        parts.append(f'<div class="mapdata-meta">{e(meta)}</div>')
+        if state.force:
+            force = scenario.force_by_id[state.force]
+            since = state.since.isoformat() if state.since else "before the first report"
+            parts.append(
+                f'<div class="mapdata-state"><span class="mapdata-dot" style="background:{e(force.colour)}"></span>'
+                f"<b>{e(force.name)}</b> {e(STATUS_LABELS[state.status])} since {e(since)}</div>"
+            )
+        else:
+            parts.append(f'<div class="mapdata-state">{e(STATUS_LABELS[state.status].capitalize())}</div>')
+        if state.forces_present:
+            names = ", ".join(scenario.force_by_id[f].name for f in state.forces_present)
+            parts.append(f'<div class="mapdata-meta">Forces present: {e(names)}</div>')
+        if place.location_note:
+            parts.append(f'<div class="mapdata-meta">Location: {e(place.location_note)}</div>')
+        for evidence in self.timeline.evidence(state):
+            event, source = evidence.event, evidence.source
+            parts.append(
+                f'<div class="mapdata-ev"><blockquote>“{e(event.quote)}”</blockquote>'
+                f'<div class="mapdata-meta">{e(source.publisher)}, {e(event.date_label)} · '
+                f"<b>{e(event.verification_label)}</b></div>"
+            )
+            if event.date_note and event.date_as_written:
+                parts.append(f'<div class="mapdata-warn">Date as written: “{e(event.date_as_written)}”. {e(event.date_note)}</div>')
+            parts.append("</div>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def tooltip_html(self, state: PlaceState) -> str:
+        place = self.scenario.place_by_id[state.place_id]
+        e = html.escape
+        name = e(place.name_en) + (f' · <span lang="ar" dir="rtl">{e(place.name_ar)}</span>' if place.name_ar else "")
+        if state.force:
+            what = f"{self.scenario.force_by_id[state.force].name} {STATUS_LABELS[state.status]}"
+        elif state.forces_present:
+            what = "present: " + ", ".join(self.scenario.force_by_id[f].name for f in state.forces_present)
+        else:
+            what = STATUS_LABELS[state.status]
+        return f"<b>{name}</b><br>{e(what)}"
+
+    def _feature(self, state: PlaceState, layer_force: str | None, status: Status, *, presence_of_other: bool) -> dict[str, Any]:
+        place = self.scenario.place_by_id[state.place_id]
+        geometry = _geometry_kind(place)
+        colour = self.scenario.force_by_id[layer_force].colour if layer_force else UNKNOWN_COLOUR
+        return {
+            "place_id": place.id,
+            "geometry": self._geometries[place.id],
+            "kind": geometry,
+            "style": style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other),
+            "className": f"mapdata-place mapdata-place-{place.id} mapdata-force-{layer_force or UNKNOWN_LAYER} mapdata-status-{status.value}",
+            "uncertainty_m": place.uncertainty_m,
+            "tooltip": self.tooltip_html(state),
+            "popup": self.popup_html(state),
+        }
+
+    def layer_features(self, day: dt.date) -> dict[str, list[dict[str, Any]]]:
+        """Features per layer (force id, or ``unknown``) on ``day``.
+
+        The holding force's layer draws the place in its control or contested style; every
+        other force present draws it in its presence style, so each layer shows everything
+        that force holds, contests or is present at.
+        """
+        layers: dict[str, list[dict[str, Any]]] = {f.id: [] for f in self.scenario.forces}
+        layers[UNKNOWN_LAYER] = []
+        drawn: set[str] = set()
+        for state in self.timeline.states(day).values():
+            if state.status is Status.UNKNOWN:
+                layers[UNKNOWN_LAYER].append(self._feature(state, None, Status.UNKNOWN, presence_of_other=False))
+                continue
+            if state.force:
+                layers[state.force].append(self._feature(state, state.force, state.status, presence_of_other=False))
+            for force in state.forces_present:
+                if force != state.force:
+                    layers[force].append(self._feature(state, force, Status.PRESENCE, presence_of_other=state.force is not None))
+        for features in layers.values():  # one uncertainty circle per place, in its first layer
+            for feature in features:
+                feature["draw_uncertainty"] = feature["place_id"] not in drawn
+                drawn.add(feature["place_id"])
+        return layers
+
+    def force_layers(
+        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str] = ()
+    ) -> list[folium.FeatureGroup]:
+        """The feature groups for ``day``: one per force, the unknown layer, the highlight, and a sync step.
+
+        Pass them to ``st_folium(feature_group_to_add=...)``. Forces not in ``visible``
+        are still sent (so the map's layer control can show them) but start hidden.
+        """
+        scenario = self.scenario
+        groups = []
+        for layer_id, features in self.layer_features(day).items():
+            if layer_id == UNKNOWN_LAYER:
+                label, colour = "No control reported", UNKNOWN_COLOUR
+            else:
+                force = scenario.force_by_id[layer_id]
+                label, colour = force.name, force.colour
+            group = folium.FeatureGroup(name=label, control=False)
+            swatch = f'<span class="mapdata-layer-swatch" style="background:{html.escape(colour)}"></span>'
+            payload = {"force": layer_id, "label": swatch + html.escape(label), "features": features}
+            _Call("addPlaces", payload, on_map=False, assets_url=self.assets_url).add_to(group)
+            groups.append(group)
+
+        highlight_ids = [p for p in highlight if p in scenario.place_by_id]
+        fit = None
+        if highlight_ids:
+            features = []
+            for place_id in highlight_ids:
+                place = scenario.place_by_id[place_id]
+                kind = _geometry_kind(place)
+                style = {"color": HIGHLIGHT_COLOUR, "weight": 5, "opacity": 0.9, "fill": False, "radius": 16,
+                         "interactive": False, "pane": "mapdata-highlight"}
+                features.append({
+                    "place_id": place_id, "geometry": self._geometries[place_id], "kind": kind, "style": style,
+                    "className": f"mapdata-highlight mapdata-highlight-{place_id}", "uncertainty_m": None,
+                    "tooltip": None, "popup": None,
+                })
+            minx, miny, maxx, maxy = _bounds(scenario.place_by_id[p] for p in highlight_ids)
+            fit = [[miny, minx], [maxy, maxx]]
+            group = folium.FeatureGroup(name="Selected", control=False)
+            _Call("addPlaces", {"features": features}, on_map=False, assets_url=self.assets_url).add_to(group)
+            groups.append(group)
+
+        hidden = [f.id for f in scenario.forces if f.id not in set(visible)]
+        sync = folium.FeatureGroup(name="sync", control=False)
+        _Call(
+            "sync",
+            {"hidden": hidden, "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}", "fit": fit},
+            on_map=True, assets_url=self.assets_url,
+        ).add_to(sync)
+        groups.append(sync)
+        return groups
+
+
+def _bounds(places: Iterable[Place]) -> tuple[float, float, float, float]:
+    boxes = [p.geometry.bounds for p in places]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

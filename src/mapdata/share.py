@@ -1,0 +1,124 @@
+"""The view as URL query parameters, so a copied link reproduces it exactly.
+
+``?date=2018-06-10&layers=russia,hezbollah&lat=34.55&lon=36.58&zoom=11&event=ev_x``
+
+- ``date``: the day shown (clamped to the scenario's range);
+- ``layers``: visible forces, comma-separated; absent means all, ``none`` means none;
+- ``lat``, ``lon``, ``zoom``: the map view; absent means the scenario's default view;
+- ``event``: the event selected in the table (its place is highlighted).
+
+Anything unreadable falls back to the default and is reported as a warning, never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Mapping
+from urllib.parse import urlencode
+
+from mapdata.models import Scenario
+
+NO_LAYERS = "none"
+
+
+@dataclass(frozen=True)
+class ViewState:
+    day: dt.date
+    forces: tuple[str, ...]
+    center: tuple[float, float] | None = None
+    zoom: int | None = None
+    event_id: str | None = None
+
+
+def default_day(scenario: Scenario) -> dt.date:
+    """The latest dated event (the current picture), within the slider's range."""
+    first, last = scenario.date_range
+    latest = max((event.date for event in scenario.events), default=last)
+    return min(max(latest, first), last)
+
+
+def default_view(scenario: Scenario) -> ViewState:
+    return ViewState(day=default_day(scenario), forces=tuple(f.id for f in scenario.forces))
+
+
+def _first(value: str | list[str] | None) -> str | None:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tuple[ViewState, list[str]]:
+    """The view a link describes, and a warning for each part that could not be used."""
+    view = default_view(scenario)
+    warnings: list[str] = []
+    first, last = scenario.date_range
+
+    raw_date = _first(params.get("date"))
+    if raw_date:
+        try:
+            day = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            warnings.append(f"date {raw_date!r} is not a date (YYYY-MM-DD); showing {view.day.isoformat()}")
+        else:
+            if not first <= day <= last:
+                clamped = min(max(day, first), last)
+                warnings.append(f"date {raw_date} is outside {first} to {last}; showing {clamped.isoformat()}")
+                day = clamped
+            view = replace(view, day=day)
+
+    raw_layers = _first(params.get("layers"))
+    if raw_layers is not None:
+        known = [f.id for f in scenario.forces]
+        asked = [] if raw_layers.strip() == NO_LAYERS else [p.strip() for p in raw_layers.split(",") if p.strip()]
+        unknown = [p for p in asked if p not in known]
+        if unknown:
+            warnings.append(f"unknown layer{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} ignored")
+        view = replace(view, forces=tuple(f for f in known if f in asked))
+
+    lat, lon, zoom = (_first(params.get(k)) for k in ("lat", "lon", "zoom"))
+    if lat is not None or lon is not None:
+        try:
+            center = (float(lat or ""), float(lon or ""))
+            if not (-90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+                raise ValueError
+            view = replace(view, center=center)
+        except ValueError:
+            warnings.append(f"map centre lat={lat!r}, lon={lon!r} is not a position; using the default view")
+    if zoom is not None:
+        try:
+            level = int(zoom)
+            if not 1 <= level <= 18:
+                raise ValueError
+            view = replace(view, zoom=level)
+        except ValueError:
+            warnings.append(f"zoom {zoom!r} is not a whole number from 1 to 18; using the default")
+
+    event_id = _first(params.get("event"))
+    if event_id:
+        if event_id in scenario.event_by_id:
+            view = replace(view, event_id=event_id)
+        else:
+            warnings.append(f"unknown event {event_id!r} ignored")
+    return view, warnings
+
+
+def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
+    """Query parameters for ``view``; parse_query(to_query(v)) == v."""
+    params = {"date": view.day.isoformat()}
+    all_forces = tuple(f.id for f in scenario.forces)
+    if view.forces != all_forces:
+        params["layers"] = ",".join(view.forces) if view.forces else NO_LAYERS
+    if view.center is not None:
+        params["lat"] = f"{view.center[0]:.5f}"
+        params["lon"] = f"{view.center[1]:.5f}"
+    if view.zoom is not None:
+        params["zoom"] = str(view.zoom)
+    if view.event_id:
+        params["event"] = view.event_id
+    return params
+
+
+def share_url(base_url: str, view: ViewState, scenario: Scenario) -> str:
+    """The full link for ``view`` on the app at ``base_url``."""
+    return f"{base_url.split('?', 1)[0]}?{urlencode(to_query(view, scenario), safe=',')}"

@@ -1,0 +1,103 @@
+"""The state of every place on one date, as GeoJSON or CSV (``mapdata snapshot``)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any, Iterable
+
+from shapely.geometry import mapping
+
+from mapdata.models import Scenario
+from mapdata.timeline import PlaceState, Timeline
+
+CSV_COLUMNS = (
+    "place_id", "name", "name_ar", "kind", "force", "status", "forces_present", "since",
+    "lat", "lon", "uncertainty_m", "sources", "wkt",
+)
+
+
+def place_properties(timeline: Timeline, state: PlaceState) -> dict[str, Any]:
+    """Properties of one place's snapshot feature (see the CLI section of the README)."""
+    place = timeline.scenario.place_by_id[state.place_id]
+    return {
+        "place_id": place.id,
+        "name": place.name_en,
+        "name_ar": place.name_ar,
+        "kind": place.kind.value,
+        "date": state.day.isoformat(),
+        "force": state.force,
+        "status": state.status.value,
+        "forces_present": list(state.forces_present),
+        "since": state.since.isoformat() if state.since else None,
+        "uncertainty_m": place.uncertainty_m,
+        "sources": [
+            {
+                "source_id": ev.source.id,
+                "publisher": ev.source.publisher,
+                "title": ev.source.title,
+                "event_id": ev.event.id,
+                "date": ev.event.date.isoformat(),
+                "date_precision": ev.event.date_precision.value,
+                "quote": ev.event.quote,
+                "verification": ev.event.verification.value,
+                "verification_label": ev.event.verification_label,
+            }
+            for ev in timeline.evidence(state)
+        ],
+    }
+
+
+def _selected(timeline: Timeline, day: dt.date, forces: Iterable[str] | None) -> list[PlaceState]:
+    states = list(timeline.states(day).values())
+    if forces is None:
+        return states
+    wanted = set(forces)
+    return [s for s in states if wanted & set(s.forces_present)]
+
+
+def snapshot_geojson(
+    scenario: Scenario, day: dt.date, *, forces: Iterable[str] | None = None, timeline: Timeline | None = None
+) -> dict[str, Any]:
+    """A FeatureCollection with one feature per place (optionally only those where ``forces`` are)."""
+    timeline = timeline or Timeline(scenario)
+    features = [
+        {
+            "type": "Feature",
+            "id": state.place_id,
+            "properties": place_properties(timeline, state),
+            "geometry": mapping(scenario.place_by_id[state.place_id].geometry),
+        }
+        for state in _selected(timeline, day, forces)
+    ]
+    return {"type": "FeatureCollection", "date": day.isoformat(), "features": features}
+
+
+def snapshot_csv(
+    scenario: Scenario, day: dt.date, *, forces: Iterable[str] | None = None, timeline: Timeline | None = None
+) -> str:
+    """One CSV row per place; ``sources`` is a JSON list, geometry is WKT plus a representative lat/lon."""
+    timeline = timeline or Timeline(scenario)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for state in _selected(timeline, day, forces):
+        place = scenario.place_by_id[state.place_id]
+        props = place_properties(timeline, state)
+        lat, lon = place.anchor
+        writer.writerow(
+            {
+                **{key: props[key] for key in ("place_id", "name", "name_ar", "kind", "force", "status", "since")},
+                "force": props["force"] or "",
+                "since": props["since"] or "",
+                "forces_present": ";".join(props["forces_present"]),
+                "lat": f"{lat:.6f}",
+                "lon": f"{lon:.6f}",
+                "uncertainty_m": "" if place.uncertainty_m is None else f"{place.uncertainty_m:g}",
+                "sources": json.dumps(props["sources"], ensure_ascii=False),
+                "wkt": place.geometry.wkt,
+            }
+        )
+    return buffer.getvalue()

@@ -1,0 +1,213 @@
+"""The map page: date slider, force toggles, the map, and the tables under it.
+
+State lives in ``st.session_state`` and is mirrored to the URL on every run
+(:mod:`mapdata.share`), so the address bar is always a link to the current view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapdata.mapview import MapBuilder, STATUS_LABELS
+from mapdata.models import Scenario
+from mapdata.share import ViewState, parse_query, share_url, to_query
+from mapdata.ui import map_builder
+
+MAP_KEY = "map"
+DATE_KEY = "date"
+EVENT_KEY = "selected_event"
+SENTINEL = "__mapdata__"
+
+
+def force_key(force_id: str) -> str:
+    return f"force_{force_id}"
+
+
+def _init_from_url(scenario: Scenario) -> None:
+    """On a session's first run, take date, layers, view and event from the link."""
+    if st.session_state.get("_view_initialised"):
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    view, warnings = parse_query(params, scenario)
+    st.session_state[DATE_KEY] = view.day
+    for force in scenario.forces:
+        st.session_state[force_key(force.id)] = force.id in view.forces
+    st.session_state["_initial_center"] = view.center
+    st.session_state["_initial_zoom"] = view.zoom
+    st.session_state["_center"] = view.center
+    st.session_state["_zoom"] = view.zoom
+    st.session_state[EVENT_KEY] = view.event_id
+    st.session_state["_url_warnings"] = warnings
+    st.session_state["_view_initialised"] = True
+
+
+def _layers_from_map() -> None:
+    """The map's own layer control was used: tick or untick the same forces in the sidebar."""
+    value = st.session_state.get(MAP_KEY) or {}
+    layers = value.get("selected_layers") or []
+    names = {layer.get("name") for layer in layers if isinstance(layer, dict) and layer.get("url") == "mapdata"}
+    if SENTINEL not in names:
+        return  # sent before the force layers were drawn: says nothing about them
+    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("force_")]:
+        st.session_state[key] = key.removeprefix("force_") in names
+
+
+def _select_event(table_key: str, event_ids: list[str]) -> None:
+    selection = st.session_state.get(table_key)
+    rows = list(selection.selection.rows) if selection is not None else []
+    st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
+
+
+def _sidebar(builder: MapBuilder, view: ViewState) -> None:
+    scenario = builder.scenario
+    with st.sidebar:
+        st.subheader("Forces")
+        st.caption("Toggle layers here or in the map's layer control; both stay in step.")
+        for force in scenario.forces:
+            st.checkbox(force.name, key=force_key(force.id))
+        all_on, all_off = st.columns(2)
+        if all_on.button("Show all", width="stretch"):
+            for force in scenario.forces:
+                st.session_state[force_key(force.id)] = True
+            st.rerun()
+        if all_off.button("Hide all", width="stretch"):
+            for force in scenario.forces:
+                st.session_state[force_key(force.id)] = False
+            st.rerun()
+
+
+def _share_box(scenario: Scenario, view: ViewState) -> None:
+    with st.sidebar:
+        st.subheader("Share this view")
+        base = st.context.url or ""
+        link = share_url(base, view, scenario) if base else "?" + "&".join(f"{k}={v}" for k, v in to_query(view, scenario).items())
+        st.caption("Opening this link shows this date, these layers and this map view.")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def _states_table(builder: MapBuilder, day: dt.date) -> pd.DataFrame:
+    scenario = builder.scenario
+    rows = []
+    for state in builder.timeline.states(day).values():
+        place = scenario.place_by_id[state.place_id]
+        rows.append({
+            "Place": place.name_en,
+            "Arabic": place.name_ar,
+            "Status": state.status.value,
+            "Controlling force": scenario.force_by_id[state.force].name if state.force else "",
+            "Since": state.since.isoformat() if state.since else ("before the first report" if state.force else ""),
+            "Forces present": ", ".join(scenario.force_by_id[f].name for f in state.forces_present),
+            "place_id": place.id,
+        })
+    return pd.DataFrame(rows)
+
+
+def _events_table(scenario: Scenario, day: dt.date) -> tuple[pd.DataFrame, list[str]]:
+    events = scenario.events_until(day)
+    rows = [{
+        "Date": event.date_label,
+        "Event": event.summary,
+        "Places": ", ".join(scenario.place_by_id[p].name_en for p in event.place_ids),
+        "Forces": ", ".join(scenario.force_by_id[f].name for f in event.force_ids),
+        "Verification": event.verification_label,
+        "Source": scenario.source_by_id[event.source_id].publisher,
+        "Quote": event.quote,
+        "Date note": event.date_note,
+    } for event in events]
+    return pd.DataFrame(rows), [event.id for event in events]
+
+
+def render() -> None:
+    builder = map_builder()
+    scenario = builder.scenario
+    _init_from_url(scenario)
+    for warning in st.session_state.pop("_url_warnings", []):
+        st.warning(f"Link: {warning}")
+
+    first, last = scenario.date_range
+    st.markdown(f"### {scenario.title}")
+    day = st.slider(
+        "Date", min_value=first, max_value=last, step=dt.timedelta(days=1), key=DATE_KEY, format="ddd D MMM YYYY",
+        help="Daily steps across the scenario. The map shows who held what on this day.",
+    )
+    visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
+    event_id = st.session_state.get(EVENT_KEY)
+    if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
+        event_id = None
+    st.caption(f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.forces)} force layers shown")
+
+    view = ViewState(
+        day=day, forces=visible, center=st.session_state.get("_center"), zoom=st.session_state.get("_zoom"),
+        event_id=event_id,
+    )
+    _sidebar(builder, view)
+
+    highlight = scenario.event_by_id[event_id].place_ids if event_id else ()
+    initial_center = st.session_state.get("_initial_center")
+    result = st_folium(
+        builder.base_map(),
+        key=MAP_KEY,
+        feature_group_to_add=builder.force_layers(day, visible=visible, highlight=highlight),
+        center=list(initial_center) if initial_center else None,
+        zoom=st.session_state.get("_initial_zoom"),
+        returned_objects=["center", "zoom", "selected_layers"],
+        use_container_width=True,
+        height=620,
+        on_change=_layers_from_map,
+    )
+    _remember_view(result)
+    view = ViewState(day=day, forces=visible, center=st.session_state.get("_center"),
+                     zoom=st.session_state.get("_zoom"), event_id=event_id)
+    st.query_params.from_dict(to_query(view, scenario))
+    _share_box(scenario, view)
+
+    st.markdown("#### Control on this date")
+    states = _states_table(builder, day)
+    st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch")
+
+    st.markdown("#### Events up to this date")
+    st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
+    events, event_ids = _events_table(scenario, day)
+    table_key = f"events_{day.isoformat()}"
+    selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    st.dataframe(
+        events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
+        selection_mode="single-row", selection_default=selection_default, width="stretch",
+        column_config={"Quote": st.column_config.TextColumn(width="large"), "Event": st.column_config.TextColumn(width="large")},
+    )
+    if event_id:
+        event = scenario.event_by_id[event_id]
+        source = scenario.source_by_id[event.source_id]
+        with st.container(border=True):
+            st.markdown(f"**Selected:** {event.date_label} — " + _plain(event.summary))
+            st.text(f"“{event.quote}”")
+            st.caption(_plain(f"{source.publisher}, {source.title}. Verification: {event.verification_label}."))
+            if event.date_note:
+                st.caption(_plain(f"Date: {event.date_note}"))
+            if st.button("Clear selection"):
+                st.session_state[EVENT_KEY] = None
+                st.rerun()
+
+
+def _remember_view(result: Any) -> None:
+    if not isinstance(result, dict):
+        return
+    center, zoom = result.get("center"), result.get("zoom")
+    # Only what the browser reported: before that, the link's (or the default) view stands.
+    if isinstance(center, dict) and "lat" in center and "lng" in center and isinstance(zoom, (int, float)):
+        st.session_state["_center"] = (round(float(center["lat"]), 5), round(float(center["lng"]), 5))
+        st.session_state["_zoom"] = int(zoom)
+
+
+def _plain(text: str) -> str:
+    """Markdown-escape user text so it renders literally (no links, HTML or formatting)."""
+    specials = "\\`*_{}[]()#+-.!|<>~$:"
+    return "".join("\\" + ch if ch in specials else ch for ch in text)
+
+
+__all__ = ["render", "STATUS_LABELS"]

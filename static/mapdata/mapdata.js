@@ -1,0 +1,248 @@
+/* mapdata: the map's own Leaflet code (served by the app; no CDN).
+ *
+ * Python (src/mapdata/mapview.py) emits calls to these functions with JSON data.
+ * Every string coming from the data is put into the page with textContent, or is
+ * HTML that Python has already escaped (popups and tooltips).
+ */
+(function () {
+  "use strict";
+  if (window.mapdata) { return; }
+
+  var SENTINEL = "__mapdata__";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function swatch(style, kind) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("class", "mapdata-swatch");
+    var shape;
+    if (kind === "circle") {
+      shape = document.createElementNS(ns, "circle");
+      shape.setAttribute("cx", "13"); shape.setAttribute("cy", "8"); shape.setAttribute("r", "6");
+    } else if (kind === "line") {
+      shape = document.createElementNS(ns, "line");
+      shape.setAttribute("x1", "2"); shape.setAttribute("y1", "8"); shape.setAttribute("x2", "24"); shape.setAttribute("y2", "8");
+    } else {
+      shape = document.createElementNS(ns, "rect");
+      shape.setAttribute("x", "2"); shape.setAttribute("y", "2"); shape.setAttribute("width", "22"); shape.setAttribute("height", "12");
+    }
+    shape.setAttribute("stroke", style.color || "none");
+    shape.setAttribute("stroke-width", String(Math.min(style.weight || 1, 3)));
+    shape.setAttribute("fill", style.fill === false ? "none" : (style.fillColor || "none"));
+    shape.setAttribute("fill-opacity", String(style.fillOpacity === undefined ? 0.3 : style.fillOpacity));
+    if (style.dashArray) { shape.setAttribute("stroke-dasharray", style.dashArray); }
+    svg.appendChild(shape);
+    return svg;
+  }
+
+  function panes(map) {
+    [["mapdata-basemap", 250], ["mapdata-areas", 410], ["mapdata-lines", 420],
+     ["mapdata-points", 430], ["mapdata-highlight", 440]].forEach(function (p) {
+      if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = String(p[1]); }
+    });
+  }
+
+  function basemap(map, data) {
+    panes(map);
+    data.layers.forEach(function (layer) {
+      L.geoJSON(layer.geojson, {
+        pane: "mapdata-basemap",
+        interactive: false,
+        style: function () { return layer.style; }
+      }).addTo(map);
+    });
+    var labels = L.layerGroup().addTo(map);
+    data.labels.forEach(function (label) {
+      var tip = L.tooltip({
+        permanent: true, direction: "center", className: "mapdata-label mapdata-label-" + label.level,
+        interactive: false, pane: "mapdata-basemap"
+      }).setLatLng(label.at).setContent(el("span", "", label.text));
+      labels.addLayer(tip);
+    });
+    function showLabels() {
+      var zoom = map.getZoom();
+      data.labels.forEach(function (label, i) {
+        var layer = labels.getLayers()[i];
+        var visible = zoom >= label.min_zoom;
+        if (layer.getElement && layer.getElement()) { layer.getElement().style.display = visible ? "" : "none"; }
+      });
+    }
+    map.on("zoomend", showLabels);
+    map.whenReady(showLabels);
+    if (data.attribution && map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
+      data.attribution.forEach(function (text) { map.attributionControl.addAttribution(text); });
+    }
+  }
+
+  function chrome(map, data) {
+    /* Base layers: the offline boundaries are always drawn; online tiles are an option. */
+    var bases = {};
+    var offline = L.layerGroup();
+    bases[data.offline_label] = offline.addTo(map);
+    if (data.tiles) {
+      bases[data.tiles.label] = L.tileLayer(data.tiles.url, {
+        attribution: data.tiles.attribution, maxZoom: 18, crossOrigin: true
+      });
+    }
+    var control = L.control.layers(bases, {}, { collapsed: data.collapsed, position: "topright" }).addTo(map);
+    control.getContainer().classList.add("mapdata-layers");
+    window.mapdataControl = control;
+
+    /* "As of" box: title and the date shown; sync() updates the date. */
+    var AsOf = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "mapdata-asof leaflet-bar");
+        box.appendChild(el("div", "mapdata-asof-title", data.title));
+        box.appendChild(el("div", "mapdata-asof-date", ""));
+        return box;
+      }
+    });
+    new AsOf().addTo(map);
+
+    /* Fly-to buttons: the theatre and places outside it (e.g. Sochi). */
+    var Fly = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = el("div", "mapdata-flyto leaflet-bar");
+        data.flyto.forEach(function (target) {
+          var button = el("a", "mapdata-flyto-button", target.label);
+          button.href = "#";
+          button.setAttribute("role", "button");
+          button.setAttribute("title", target.title);
+          button.setAttribute("data-target", target.id);
+          L.DomEvent.on(button, "click", function (e) {
+            L.DomEvent.preventDefault(e);
+            L.DomEvent.stopPropagation(e);
+            map.flyTo(target.center, target.zoom, { duration: 0.8 });
+          });
+          bar.appendChild(button);
+        });
+        L.DomEvent.disableClickPropagation(bar);
+        return bar;
+      }
+    });
+    new Fly().addTo(map);
+
+    /* Legend: every colour and every style on the map. */
+    var Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var box = el("div", "mapdata-legend");
+        box.appendChild(el("div", "mapdata-legend-heading", "Forces"));
+        data.legend.forces.forEach(function (f) {
+          var row = el("div", "mapdata-legend-row");
+          row.appendChild(swatch({ color: f.colour, fillColor: f.colour, fillOpacity: 0.6, weight: 2 }, "rect"));
+          row.appendChild(el("span", "", f.name));
+          box.appendChild(row);
+        });
+        box.appendChild(el("div", "mapdata-legend-heading", "Status"));
+        data.legend.styles.forEach(function (s) {
+          var row = el("div", "mapdata-legend-row");
+          row.appendChild(swatch(s.style, s.shape));
+          row.appendChild(el("span", "", s.label));
+          box.appendChild(row);
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    new Legend().addTo(map);
+
+    /* Report force-layer toggles back to Python through streamlit-folium's selected_layers. */
+    function report(e, visible) {
+      var force = e.layer && e.layer.options && e.layer.options.mapdataForce;
+      var global = window.__GLOBAL_DATA__;
+      if (!force || !global) { return; }
+      if (visible) { global.selected_layers["mapdata:" + force] = { name: force, url: "mapdata" }; }
+      else { delete global.selected_layers["mapdata:" + force]; }
+    }
+    map.on("overlayadd", function (e) { report(e, true); });
+    map.on("overlayremove", function (e) { report(e, false); });
+  }
+
+  function bindPlace(layer, feature) {
+    layer.bindTooltip(feature.tooltip, { sticky: feature.kind !== "point" });
+    layer.bindPopup(feature.popup, { maxWidth: 360, minWidth: 240, autoPanPadding: [24, 24] });
+  }
+
+  function placeLayer(feature) {
+    var style = L.extend({}, feature.style, { className: feature.className });
+    var geometry = feature.geometry;
+    if (geometry.type === "Point") {
+      var ll = [geometry.coordinates[1], geometry.coordinates[0]];
+      var parts = [];
+      if (feature.uncertainty_m && feature.draw_uncertainty !== false) {
+        parts.push(L.circle(ll, {
+          radius: feature.uncertainty_m, pane: "mapdata-areas", interactive: false,
+          color: style.color, weight: 1, dashArray: "1 4", fillColor: style.color, fillOpacity: 0.04,
+          className: "mapdata-uncertainty mapdata-uncertainty-" + feature.place_id
+        }));
+      }
+      var marker = L.circleMarker(ll, L.extend({ pane: "mapdata-points" }, style));
+      bindPlace(marker, feature);
+      parts.push(marker);
+      return L.featureGroup(parts);
+    }
+    var pane = (geometry.type.indexOf("Line") >= 0) ? "mapdata-lines" : "mapdata-areas";
+    var layer = L.geoJSON(geometry, { pane: pane, style: function () { return style; } });
+    bindPlace(layer, feature);
+    return layer;
+  }
+
+  function addPlaces(group, data) {
+    /* folium's L.featureGroup(options) call drops options (Leaflet takes layers first): set them here. */
+    if (data.force) { group.options.mapdataForce = data.force; group.options.mapdataLabel = data.label; }
+    data.features.forEach(function (feature) { group.addLayer(placeLayer(feature)); });
+  }
+
+  function sync(map, data) {
+    var global = window.__GLOBAL_DATA__;
+    var control = window.mapdataControl;
+    /* The groups of this render are the force groups now on the map. */
+    var groups = (window.feature_group || []).filter(function (g) {
+      return g.options && g.options.mapdataForce && map.hasLayer(g);
+    });
+    if (control) {
+      (window.mapdataOverlays || []).forEach(function (g) { control.removeLayer(g); });
+    }
+    var hidden = {};
+    data.hidden.forEach(function (id) { hidden[id] = true; });
+    groups.forEach(function (g) { if (hidden[g.options.mapdataForce]) { map.removeLayer(g); } });
+    if (control) {
+      groups.forEach(function (g) { control.addOverlay(g, g.options.mapdataLabel || g.options.mapdataForce); });
+    }
+    window.mapdataOverlays = groups;
+    if (global) {
+      Object.keys(global.selected_layers).forEach(function (k) {
+        if (k.indexOf("mapdata:") === 0) { delete global.selected_layers[k]; }
+      });
+      groups.forEach(function (g) {
+        var id = g.options.mapdataForce;
+        if (!hidden[id] && id !== "unknown") { global.selected_layers["mapdata:" + id] = { name: id, url: "mapdata" }; }
+      });
+      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata" };
+    }
+    var asof = document.querySelector(".mapdata-asof-date");
+    if (asof) { asof.textContent = data.asof; }
+    document.body.setAttribute("data-mapdata-date", data.date);
+    /* Fly to a newly highlighted place once; later renders keep the user's view. */
+    var fit = data.fit ? JSON.stringify(data.fit) : null;
+    if (fit && fit !== window.mapdataLastFit) {
+      map.flyToBounds(data.fit, { maxZoom: 12, duration: 0.6 });
+    }
+    window.mapdataLastFit = fit;
+  }
+
+  window.mapdata = { basemap: basemap, chrome: chrome, addPlaces: addPlaces, sync: sync, SENTINEL: SENTINEL };
+})();
