@@ -681,10 +681,19 @@ def sources_markdown(src: Path, sizes: dict[str, int], facts: dict[str, Any]) ->
             f"union of SY12 Dar'a, SY13 As-Sweida, SY14 Quneitra ({facts['south_km2']:.0f} km²).",
         ),
         (
-            "scenario files: `events.json`, `control_periods.csv`, `forces.json`, `sources.json`",
-            "authored by the mapdata maintainers from the seed article",
-            "CC BY 4.0 for our annotations",
-            "(placeholder - to be completed)",
+            "scenario files: `scenario.json`, `forces.json`, `sources.json`, `events.json`, `control_periods.csv`",
+            "authored by the mapdata maintainers from the seed article (`scripts/seed_scenario.py`: the analyst's "
+            "decisions; quote offsets computed from the article)",
+            "CC BY 4.0 (our annotations); quotes are Enab Baladi's",
+            "Events, verification statuses and control periods as read from the article; dates not printed in it "
+            "(Sochi meeting 17 May 2018, Quds Day 8 June 2018) are public record and say so in `date_note`. "
+            "Force colours: Okabe-Ito palette.",
+        ),
+        (
+            "`sources/enab_baladi_2018_06_russia_iran.txt`",
+            "Enab Baladi (English edition), June 2018, as supplied in `shared/seed/article.txt`",
+            "© Enab Baladi; carried with attribution so every quote can be checked in context",
+            "verbatim copy",
         ),
     ]
     table = ["| file / geometry_source | origin | licence | what was done |", "|---|---|---|---|"]

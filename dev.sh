@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Set up (or update) the project's virtual environment, then run something in it.
+#
+#   ./dev.sh dashboard [streamlit options]   start the dashboard on the bundled data
+#   ./dev.sh test [pytest options]           run the whole test suite
+#   ./dev.sh shell                            a shell with the environment active
+#
+# Works on a fresh Debian machine with Python 3.11+. What it installs:
+# - .venv/ with the project and its test tools (again whenever pyproject.toml changes);
+# - for `test`, Debian's chromium (the browser the end-to-end tests drive), via apt-get
+#   when run as root, or it tells you the one command to run.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "dev.sh: need root to run: $*" >&2; return 1; fi
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq "$@"
+}
+
+ensure_python() {
+  if ! command -v "$PYTHON" >/dev/null; then
+    echo "dev.sh: $PYTHON not found; installing Debian's python3" >&2
+    apt_install python3 python3-venv python3-pip
+  fi
+  "$PYTHON" - <<'PY' || { echo "dev.sh: Python 3.11 or newer is needed (set PYTHON=python3.x)" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+  if ! "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
+    apt_install python3-venv
+  fi
+}
+
+ensure_venv() {
+  ensure_python
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.mapdata-installed" want
+  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! "$VENV/bin/python" -c "import mapdata" 2>/dev/null; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "dev.sh: installing Debian's chromium for the end-to-end tests" >&2
+    apt_install chromium
+  fi
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  dashboard)
+    ensure_venv
+    exec "$VENV/bin/streamlit" run dashboard.py "$@"
+    ;;
+  test)
+    ensure_venv
+    ensure_chromium
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  shell)
+    ensure_venv
+    exec bash --rcfile <(echo "source $VENV/bin/activate")
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac

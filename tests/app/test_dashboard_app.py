@@ -1,0 +1,163 @@
+"""The dashboard and its pages, run headless with streamlit.testing.v1.AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = str(ROOT / "dashboard.py")
+PAGES = sorted(str(p) for p in (ROOT / "pages").glob("*.py"))
+
+
+def run_app(path: str = DASHBOARD, **query: str) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def map_args(at: AppTest) -> dict:
+    components = at.get("component_instance")
+    assert len(components) == 1
+    return json.loads(components[0].proto.json_args)
+
+
+def control_rows(at: AppTest) -> dict[str, dict]:
+    frame = at.dataframe[0].value
+    return {row["Place"]: row for row in frame.to_dict("records")}
+
+
+POSITION = "Position 1 near al-Qusayr (unnamed in source)"
+
+
+@pytest.mark.parametrize("path", [DASHBOARD, *PAGES])
+def test_every_page_runs_without_exception(path: str) -> None:
+    at = run_app(path)
+    assert not at.error
+
+
+def test_slider_changes_the_reported_control_state() -> None:
+    at = run_app()
+    seen = {}
+    for day in ("2018-06-03", "2018-06-04", "2018-06-10"):
+        at.slider(key="date").set_value(dt.date.fromisoformat(day)).run()
+        assert not at.exception
+        row = control_rows(at)[POSITION]
+        seen[day] = (row["Status"], row["Controlling force"])
+        assert at.query_params["date"] == day
+        assert any(f"{dt.date.fromisoformat(day).day} June 2018" in c.value for c in at.caption)
+    assert seen == {
+        "2018-06-03": ("control", "Hezbollah"),
+        "2018-06-04": ("contested", "Russian forces"),
+        "2018-06-10": ("control", "Syrian regime forces (Assad)"),
+    }
+
+
+def test_slider_step_restyles_features_and_keeps_the_base_map() -> None:
+    at = run_app(date="2018-06-03")
+    before = map_args(at)
+    assert "mapdata-place-qusayr_position_1 mapdata-force-hezbollah mapdata-status-control" in before["feature_group"]
+    at.slider(key="date").set_value(dt.date(2018, 6, 4)).run()
+    after = map_args(at)
+    assert "mapdata-place-qusayr_position_1 mapdata-force-russia mapdata-status-contested" in after["feature_group"]
+    # Same component key and base-map script: the frame is kept, only the layers change.
+    assert after["key"] == before["key"]
+    assert after["script"] == before["script"]
+    assert after["feature_group"] != before["feature_group"]
+
+
+def test_query_parameters_set_the_state() -> None:
+    at = run_app(date="2018-06-10", layers="russia,syrian_regime", lat="34.55", lon="36.58", zoom="11", event="ev_division11_takeover")
+    assert at.slider(key="date").value == dt.date(2018, 6, 10)
+    ticked = {cb.label: cb.value for cb in at.checkbox}
+    assert ticked["Russian forces"] and ticked["Syrian regime forces (Assad)"]
+    assert not ticked["Hezbollah"] and not ticked["Iranian forces"]
+    args = map_args(at)
+    assert args["center"] == [34.55, 36.58] and args["zoom"] == 11
+    sync = re.search(r"mapdata\.sync\(map_div, (\{.*?\})\);", args["feature_group"]).group(1)
+    assert set(json.loads(sync)["hidden"]) == {"iran", "hezbollah", "opposition", "israel"}
+    assert "mapdata-highlight-qusayr_position_1" in args["feature_group"]
+    assert at.query_params["layers"] == "russia,syrian_regime"
+    assert at.query_params["event"] == "ev_division11_takeover"
+    share = " ".join(c.value for c in at.code)
+    assert "date=2018-06-10" in share and "layers=russia,syrian_regime" in share and "zoom=11" in share
+
+
+def test_bad_link_values_warn_and_fall_back() -> None:
+    at = run_app(date="not-a-date", layers="russia,martians", zoom="99")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "not-a-date" in warnings and "martians" in warnings and "99" in warnings
+    assert at.slider(key="date").value == dt.date(2018, 6, 8)
+
+
+def test_unticking_a_force_hides_its_layer() -> None:
+    at = run_app(date="2018-06-04")
+    at.checkbox(key="force_hezbollah").uncheck().run()
+    sync = re.search(r"mapdata\.sync\(map_div, (\{.*?\})\);", map_args(at)["feature_group"]).group(1)
+    assert json.loads(sync)["hidden"] == ["hezbollah"]
+    assert at.query_params["layers"] == "russia,iran,syrian_regime,opposition,israel"
+
+
+def test_map_assets_are_served_by_the_app_not_a_cdn() -> None:
+    args = map_args(run_app())
+    for link in args["js_links"] + args["css_links"]:
+        assert link.startswith("../../app/static/"), link
+        assert (ROOT / "static" / link.removeprefix("../../app/static/")).is_file(), link
+    assert "http://" not in args["script"] and "cdn" not in args["script"].lower()
+
+
+def test_events_table_lists_events_up_to_the_date() -> None:
+    at = run_app(date="2018-06-04")
+    events = at.dataframe[1].value
+    assert list(events["Date"]) == ["2018-05-17", "2018-06-04", "2018-06-04"]
+    at.slider(key="date").set_value(dt.date(2018, 6, 10)).run()
+    events = at.dataframe[1].value
+    assert len(events) == 7
+    quds = events[events["Event"].str.contains("Quds Day")].iloc[0]
+    assert "Tuesday" in quds["Date note"]
+    sohr = events[events["Event"].str.contains("al-Dabaa")].iloc[0]
+    assert "SOHR" in sohr["Verification"] and "could not verify" in sohr["Verification"]
+
+
+def test_broken_data_shows_the_problems_instead_of_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "geodata", data)
+    periods = data / "control_periods.csv"
+    text = periods.read_text(encoding="utf-8").replace(",syrian_regime,control,2018-06-08,", ",martians,control,2018-06-08,", 1)
+    periods.write_text(text, encoding="utf-8")
+    (data / "forces.json").write_text("[{\"id\": \"russia\",", encoding="utf-8")
+    monkeypatch.setenv("MAPDATA_DATA", str(data))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not at.exception
+    assert "cannot be shown" in at.error[0].value
+    listing = at.code[0].value
+    assert "forces.json" in listing and "is not valid JSON" in listing
+    assert "control_periods.csv, line 6 (id 'pos1_regime_control'), field 'force_id'" in listing
+    assert not at.get("component_instance")
+
+
+def test_html_in_the_data_is_escaped_in_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "geodata", data)
+    places = json.loads((data / "places.geojson").read_text(encoding="utf-8"))
+    places["features"][0]["properties"]["name_en"] = "<script>alert('x')</script> town"
+    (data / "places.geojson").write_text(json.dumps(places), encoding="utf-8")
+    monkeypatch.setenv("MAPDATA_DATA", str(data))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not at.exception
+    args = map_args(at)
+    assert "<script>alert" not in args["feature_group"]
+    assert "&lt;script&gt;alert" in args["feature_group"].replace("\\u0026", "&")
+    assert "<script>alert('x')</script> town" in list(control_rows(at))

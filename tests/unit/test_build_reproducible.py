@@ -1,0 +1,33 @@
+"""The committed geodata/ is exactly what scripts/build_geodata.py makes from the raw inputs."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_build_script_reproduces_the_committed_geodata(tmp_path: Path) -> None:
+    if not (SHARED / "geodata-sources").is_dir() and not os.environ.get("CI"):
+        pytest.skip("raw inputs (../shared/geodata-sources) are not beside this checkout")
+    out = tmp_path / "geodata"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_geodata.py"), "--sources", str(SHARED / "geodata-sources"),
+         "--out", str(out), "--article", str(SHARED / "seed" / "article.txt")],
+        check=True, capture_output=True, text=True,
+    )
+    committed = ROOT / "geodata"
+    assert _files(out) == _files(committed)
+    different = [name for name in sorted(_files(out)) if not filecmp.cmp(out / name, committed / name, shallow=False)]
+    assert different == [], f"rebuild differs from the committed files: {different}"
