@@ -1,13 +1,23 @@
-"""mapdata: who controls what, where and since when — the map page.
+"""mapdata: who controls what, where and since when.
 
-Run with ``streamlit run dashboard.py``. The page is thin: mapdata.ui.dashboard
-reads the widgets and calls the library.
+Run with ``streamlit run dashboard.py``. This entry point only sets up the pages;
+each page is thin and calls mapdata.ui, which reads the widgets and calls the library.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="mapdata — control map", page_icon="🗺️", layout="wide", initial_sidebar_state="auto")
+st.set_page_config(page_title="mapdata — control map", page_icon=":material/map:", layout="wide", initial_sidebar_state="auto")
 
 from mapdata.ui import dashboard  # noqa: E402  (set_page_config must come first)
 
-dashboard.render()
+PAGES = Path(__file__).parent / "pages"
+
+st.navigation(
+    [
+        st.Page(dashboard.render, title="Map", icon=":material/map:", default=True),
+        st.Page(PAGES / "1_Sources.py", title="Sources", icon=":material/article:", url_path="sources"),
+        st.Page(PAGES / "2_Data_check.py", title="Data check", icon=":material/fact_check:", url_path="data-check"),
+    ]
+).run()

@@ -34,11 +34,11 @@ from mapdata.timeline import PlaceState, Timeline
 # so it works with and without server.baseUrlPath behind a proxy.
 ASSETS_URL = "../../app/static/"
 UNKNOWN_LAYER = "unknown"
-UNKNOWN_COLOUR = "#7F7F7F"
+UNKNOWN_COLOUR = "#595959"
 HIGHLIGHT_COLOUR = "#000000"
 
 STATUS_LABELS = {
-    Status.CONTROL: "controls",
+    Status.CONTROL: "in control",
     Status.CONTESTED: "holds it, contested",
     Status.PRESENCE: "present, no force reported in control",
     Status.UNKNOWN: "no control reported",
@@ -260,7 +260,7 @@ class MapBuilder:
             since = state.since.isoformat() if state.since else "before the first report"
             parts.append(
                 f'<div class="mapdata-state"><span class="mapdata-dot" style="background:{e(force.colour)}"></span>'
-                f"<b>{e(force.name)}</b> {e(STATUS_LABELS[state.status])} since {e(since)}</div>"
+                f"<b>{e(force.name)}</b>: {e(STATUS_LABELS[state.status])}, since {e(since)}</div>"
             )
         else:
             parts.append(f'<div class="mapdata-state">{e(STATUS_LABELS[state.status].capitalize())}</div>')
@@ -268,7 +268,7 @@ class MapBuilder:
             names = ", ".join(scenario.force_by_id[f].name for f in state.forces_present)
             parts.append(f'<div class="mapdata-meta">Forces present: {e(names)}</div>')
         if place.location_note:
-            parts.append(f'<div class="mapdata-meta">Location: {e(place.location_note)}</div>')
+            parts.append(f"<details><summary>Location: how it was placed</summary>{e(place.location_note)}</details>")
         for evidence in self.timeline.evidence(state):
             event, source = evidence.event, evidence.source
             parts.append(
@@ -287,7 +287,7 @@ class MapBuilder:
         e = html.escape
         name = e(place.name_en) + (f' · <span lang="ar" dir="rtl">{e(place.name_ar)}</span>' if place.name_ar else "")
         if state.force:
-            what = f"{self.scenario.force_by_id[state.force].name} {STATUS_LABELS[state.status]}"
+            what = f"{self.scenario.force_by_id[state.force].name}: {STATUS_LABELS[state.status]}"
         elif state.forces_present:
             what = "present: " + ", ".join(self.scenario.force_by_id[f].name for f in state.forces_present)
         else:

@@ -93,7 +93,8 @@
         attribution: data.tiles.attribution, maxZoom: 18, crossOrigin: true
       });
     }
-    var control = L.control.layers(bases, {}, { collapsed: data.collapsed, position: "topright" }).addTo(map);
+    var narrow = window.innerWidth < 700;
+    var control = L.control.layers(bases, {}, { collapsed: data.collapsed || narrow, position: "topright" }).addTo(map);
     control.getContainer().classList.add("mapdata-layers");
     window.mapdataControl = control;
 
@@ -137,7 +138,11 @@
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
-        var box = el("div", "mapdata-legend");
+        var outer = el("details", "mapdata-legend");
+        outer.open = window.innerWidth >= 600;
+        outer.appendChild(el("summary", "", "Legend"));
+        var box = el("div", "mapdata-legend-body");
+        outer.appendChild(box);
         box.appendChild(el("div", "mapdata-legend-heading", "Forces"));
         data.legend.forces.forEach(function (f) {
           var row = el("div", "mapdata-legend-row");
@@ -152,9 +157,9 @@
           row.appendChild(el("span", "", s.label));
           box.appendChild(row);
         });
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
+        L.DomEvent.disableClickPropagation(outer);
+        L.DomEvent.disableScrollPropagation(outer);
+        return outer;
       }
     });
     new Legend().addTo(map);
@@ -173,7 +178,7 @@
 
   function bindPlace(layer, feature) {
     layer.bindTooltip(feature.tooltip, { sticky: feature.kind !== "point" });
-    layer.bindPopup(feature.popup, { maxWidth: 360, minWidth: 240, autoPanPadding: [24, 24] });
+    layer.bindPopup(feature.popup, { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [24, 24] });
   }
 
   function placeLayer(feature) {

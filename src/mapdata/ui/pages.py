@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from mapdata.colours import clashes
 from mapdata.config import settings
-from mapdata.load import check_folder
+from mapdata.errors import ScenarioError
+from mapdata.load import check_folder, load_scenario
 from mapdata.ui import scenario as current_scenario
 
 
@@ -53,9 +55,26 @@ def render_data_check() -> None:
     problems = check_folder(folder)
     if not problems:
         st.success("No problems: every file parses, every reference resolves, no periods overlap, every quote matches its source.")
+        _colour_check(folder)
         return
     st.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
     st.dataframe(
         pd.DataFrame([{"File": p.file, "Record": p.record, "Field": p.field, "Problem": p.message} for p in problems]),
+        hide_index=True, width="stretch",
+    )
+
+
+def _colour_check(folder: object) -> None:
+    try:
+        scenario = load_scenario(folder)  # type: ignore[arg-type]
+    except ScenarioError:
+        return
+    found = clashes([(f.name, f.colour) for f in scenario.forces])
+    if not found:
+        st.success("Force colours stay distinguishable with protanopia, deuteranopia and tritanopia (simulated).")
+        return
+    st.warning("Some force colours are hard to tell apart for some readers:")
+    st.dataframe(
+        pd.DataFrame([{"Force": c.first, "and": c.second, "Vision": c.vision, "Difference (ΔE)": c.delta_e} for c in found]),
         hide_index=True, width="stretch",
     )

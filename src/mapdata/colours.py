@@ -1,0 +1,76 @@
+"""Are the force colours still distinguishable for colour-blind readers?
+
+Simulates protanopia, deuteranopia and tritanopia (Machado, Oliveira & Fernandes
+2009, severity 1.0, applied in linear RGB) and measures the CIE76 colour difference
+(ΔE*ab in CIELAB) between every pair of force colours, for normal vision and each
+deficiency. Pairs closer than ``MIN_DELTA_E`` are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Iterable
+
+MIN_DELTA_E = 15.0
+
+_MACHADO = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
+}
+VISIONS = ("normal", *_MACHADO)
+
+
+@dataclass(frozen=True)
+class ColourClash:
+    first: str
+    second: str
+    vision: str
+    delta_e: float
+
+
+def _linear(channel: float) -> float:
+    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    value = hex_colour.lstrip("#")
+    return tuple(_linear(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _simulate(rgb: tuple[float, float, float], vision: str) -> tuple[float, float, float]:
+    if vision == "normal":
+        return rgb
+    matrix = _MACHADO[vision]
+    return tuple(min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in matrix)  # type: ignore[return-value]
+
+
+def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
+    r, g, b = rgb
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz))
+
+
+def delta_e(first: str, second: str, *, vision: str = "normal") -> float:
+    """CIE76 difference between two ``#rrggbb`` colours as seen with ``vision``."""
+    a, b = (_lab(_simulate(_rgb(c), vision)) for c in (first, second))
+    return sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5
+
+
+def clashes(colours: Iterable[tuple[str, str]], *, minimum: float = MIN_DELTA_E) -> list[ColourClash]:
+    """Pairs of (name, colour) that fall closer than ``minimum`` for some vision."""
+    out = []
+    for (name_a, colour_a), (name_b, colour_b) in combinations(list(colours), 2):
+        for vision in VISIONS:
+            distance = delta_e(colour_a, colour_b, vision=vision)
+            if distance < minimum:
+                out.append(ColourClash(name_a, name_b, vision, round(distance, 1)))
+    return out
