@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 from enum import StrEnum
@@ -405,7 +406,8 @@ class _Loader:
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(PERIODS_FILE, f"byte {exc.start}", "", "is not UTF-8 text"))
             return []
-        reader = csv.DictReader(text.splitlines())
+        # newline="": line breaks inside quoted fields are kept, and only \r / \n end a row
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         header = reader.fieldnames or []
         missing = [column for column in PERIOD_COLUMNS if column not in header]
         if missing:
@@ -414,7 +416,8 @@ class _Loader:
         out: list[ControlPeriod] = []
         seen: set[str] = set()
         for row in reader:
-            line = reader.line_num
+            # line_num is the row's last line; a row with line breaks in quoted fields starts earlier
+            line = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
             if None in row:
                 self.problems.append(Problem(PERIODS_FILE, f"line {line}", "", "has more values than the header has columns"))
                 continue

@@ -121,4 +121,5 @@ def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
 
 def share_url(base_url: str, view: ViewState, scenario: Scenario) -> str:
     """The full link for ``view`` on the app at ``base_url``."""
-    return f"{base_url.split('?', 1)[0]}?{urlencode(to_query(view, scenario), safe=',')}"
+    base = base_url.split("#", 1)[0].split("?", 1)[0]  # a fragment would swallow the query
+    return f"{base}?{urlencode(to_query(view, scenario), safe=',')}"

@@ -160,11 +160,30 @@ def remove_json_record(folder: str | Path, file: str, record_id: str) -> None:
     write_json(folder, file, data)
 
 
+def _csv_rows_with_lines(folder: str | Path, file: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header, and each row with the line it starts on (header is line 1)."""
+    text = (Path(folder) / file).read_bytes().decode("utf-8-sig")
+    lines = io.StringIO(text, newline="").readlines()  # physical lines, as the csv module counts them
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = list(reader.fieldnames or [])
+    rows: list[tuple[int, dict[str, str]]] = []
+    while True:
+        before = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        start = before + 1
+        while start <= len(lines) and not lines[start - 1].strip():  # blank lines before the row
+            start += 1
+        rows.append((start, row))
+    return header, rows
+
+
 def read_csv_rows(folder: str | Path, file: str = PERIODS_FILE) -> tuple[list[str], list[dict[str, str]]]:
     """The header and the rows of a CSV file."""
-    text = (Path(folder) / file).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    return list(reader.fieldnames or []), list(reader)
+    header, rows = _csv_rows_with_lines(folder, file)
+    return header, [row for _, row in rows]
 
 
 def write_csv_rows(
@@ -181,17 +200,17 @@ def write_csv_rows(
 
 def csv_line_of(folder: str | Path, row_id: str, file: str = PERIODS_FILE) -> int:
     """The line number (header is line 1) of the row with ``row_id``."""
-    _, rows = read_csv_rows(folder, file)
-    for index, row in enumerate(rows, start=2):
+    for line, row in _csv_rows_with_lines(folder, file)[1]:
         if row.get("id") == row_id:
-            return index
+            return line
     raise KeyError(f"no row with id {row_id!r} in {file}")
 
 
 def edit_csv_row(folder: str | Path, row_id: str, file: str = PERIODS_FILE, **changes: Any) -> int:
     """Change fields of the row with ``row_id`` and return its line number."""
-    columns, rows = read_csv_rows(folder, file)
-    for line, row in enumerate(rows, start=2):
+    columns, numbered = _csv_rows_with_lines(folder, file)
+    rows = [row for _, row in numbered]
+    for line, row in numbered:
         if row.get("id") == row_id:
             _apply(row, {k: ("" if v is _DELETE else v) for k, v in changes.items()})
             write_csv_rows(folder, rows, file, columns=columns)
@@ -204,7 +223,7 @@ def append_csv_row(folder: str | Path, row: Mapping[str, Any], file: str = PERIO
     columns, rows = read_csv_rows(folder, file)
     rows.append({column: row.get(column, "") for column in columns})
     write_csv_rows(folder, rows, file, columns=columns)
-    return len(rows) + 1
+    return _csv_rows_with_lines(folder, file)[1][-1][0]
 
 
 # -- problems -----------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""Turn an analyst's decisions on an extracted report into scenario records.
+
+The "Add a report" page (and ``scripts/seed_scenario.py``) collect decisions — which
+proposed events to accept, with which corrections, which control periods follow,
+which new places to add — and :func:`apply_report` returns the new scenario. Nothing
+is written here: :func:`mapdata.dump.save_scenario` validates and saves it, all or
+nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from mapdata.models import (
+    ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification,
+)
+
+
+class ReviewError(ValueError):
+    """A decision that cannot become a record; the message names the record and field."""
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    publisher: str
+    title: str
+    published: dt.date | None = None
+    published_inferred: dt.date | None = None
+    published_basis: str = ""
+    url: str = ""
+    language: str = "en"
+    licence: str = ""
+
+
+@dataclass(frozen=True)
+class NewPlace:
+    """A place the report names that the scenario lacks (from the gazetteer or a point picked on the map)."""
+
+    key: str  # how decisions refer to it (e.g. the gazetteer entry id)
+    name_en: str
+    kind: PlaceKind
+    geometry: BaseGeometry
+    geometry_source: str
+    name_ar: str = ""
+    aliases: tuple[str, ...] = ()
+    uncertainty_m: float | None = None
+    location_note: str = ""
+
+    @classmethod
+    def point(cls, key: str, name: str, lat: float, lon: float, *, kind: PlaceKind = PlaceKind.TOWN,
+              source: str = "analyst", name_ar: str = "", note: str = "") -> NewPlace:
+        return cls(key=key, name_en=name, kind=kind, geometry=Point(lon, lat), geometry_source=source,
+                   name_ar=name_ar, location_note=note)
+
+
+@dataclass(frozen=True)
+class EventDecision:
+    key: str  # the proposal's id (e.g. "cand_4"), used by period decisions
+    quote_start: int
+    quote_end: int
+    date: dt.date
+    date_precision: DatePrecision
+    place_keys: tuple[str, ...]  # scenario place ids or NewPlace keys
+    force_ids: tuple[str, ...]
+    kind: str
+    summary: str
+    verification: Verification
+    claimed_by: str = ""
+    verification_note: str = ""
+    date_as_written: str = ""
+    date_note: str = ""
+    event_id: str = ""  # chosen id; derived from the source id and key when empty
+
+
+@dataclass(frozen=True)
+class PeriodDecision:
+    event_key: str
+    place_key: str
+    force_id: str
+    role: Role
+    start: dt.date | None
+    end: dt.date | None = None
+    note: str = ""
+    period_id: str = ""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    scenario: Scenario
+    source_id: str
+    event_ids: tuple[str, ...]
+    period_ids: tuple[str, ...]
+    place_ids: tuple[str, ...]
+    closed_periods: tuple[str, ...]  # open-ended holding periods ended by the new ones
+
+
+def slug(text: str, *, limit: int = 40) -> str:
+    """An id fragment: ASCII lower-case letters, digits and underscores."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    return value[:limit].strip("_") or "x"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}_{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def apply_report(
+    scenario: Scenario,
+    *,
+    meta: ReportMeta,
+    text: str,
+    events: Iterable[EventDecision],
+    periods: Iterable[PeriodDecision] = (),
+    new_places: Iterable[NewPlace] = (),
+    source_id: str = "",
+    text_file: str = "",
+    close_open_periods: bool = True,
+) -> ReportResult:
+    """The scenario with the report, its accepted events and periods and new places added.
+
+    With ``close_open_periods``, an open-ended control/contested period at a place is
+    ended the day before a new holding period there starts (the report says the place
+    changed hands); otherwise such overlaps are left for validation to refuse.
+    """
+    if not meta.publisher.strip():
+        raise ReviewError("report: field 'publisher' is empty")
+    if not meta.title.strip():
+        raise ReviewError("report: field 'title' is empty")
+    if not text.strip():
+        raise ReviewError("report: the text is empty")
+
+    source_ids = {s.id for s in scenario.sources}
+    if source_id:
+        if source_id in source_ids:
+            raise ReviewError(f"report: source id {source_id!r} already exists")
+    else:
+        when = meta.published or meta.published_inferred
+        source_id = _unique(slug(f"{meta.publisher} {when.isoformat() if when else ''} {meta.title}", limit=60), source_ids)
+    text_file = text_file or f"sources/{source_id}.txt"
+    source = Source(
+        id=source_id, publisher=meta.publisher.strip(), title=meta.title.strip(), text=text, text_file=text_file,
+        published=meta.published, published_inferred=meta.published_inferred, published_basis=meta.published_basis,
+        url=meta.url.strip(), language=meta.language, licence=meta.licence,
+    )
+
+    place_ids = {p.id for p in scenario.places}
+    place_for_key: dict[str, str] = {pid: pid for pid in place_ids}
+    added_places: list[Place] = []
+    for new in new_places:
+        if new.key in place_for_key:
+            continue
+        pid = _unique(slug(new.name_en), place_ids)
+        place_for_key[new.key] = pid
+        added_places.append(Place(
+            id=pid, name_en=new.name_en, kind=new.kind, geometry=new.geometry, geometry_source=new.geometry_source,
+            name_ar=new.name_ar, aliases=new.aliases, uncertainty_m=new.uncertainty_m, location_note=new.location_note,
+        ))
+
+    def place(key: str, where: str) -> str:
+        if key not in place_for_key:
+            raise ReviewError(f"{where}: field 'place': {key!r} is neither a place of the scenario nor a new place")
+        return place_for_key[key]
+
+    event_ids = {e.id for e in scenario.events}
+    event_for_key: dict[str, str] = {}
+    added_events: list[Event] = []
+    for decision in events:
+        where = f"event {decision.key}"
+        if not 0 <= decision.quote_start < decision.quote_end <= len(text):
+            raise ReviewError(f"{where}: field 'quote': offsets {decision.quote_start}..{decision.quote_end} are outside the text")
+        if not decision.place_keys:
+            raise ReviewError(f"{where}: field 'places': name at least one place")
+        eid = decision.event_id or f"{source_id}_{slug(decision.key)}"
+        if eid in event_ids:
+            raise ReviewError(f"{where}: field 'id': event id {eid!r} already exists")
+        event_ids.add(eid)
+        event_for_key[decision.key] = eid
+        added_events.append(Event(
+            id=eid, date=decision.date, date_precision=decision.date_precision,
+            place_ids=tuple(dict.fromkeys(place(k, where) for k in decision.place_keys)),
+            force_ids=tuple(dict.fromkeys(decision.force_ids)), kind=decision.kind, summary=decision.summary,
+            source_id=source_id, quote=text[decision.quote_start:decision.quote_end],
+            quote_start=decision.quote_start, quote_end=decision.quote_end, verification=decision.verification,
+            claimed_by=decision.claimed_by, verification_note=decision.verification_note,
+            date_as_written=decision.date_as_written, date_note=decision.date_note,
+        ))
+
+    period_ids = {p.id for p in scenario.periods}
+    added_periods: list[ControlPeriod] = []
+    for decision in periods:
+        where = f"period for event {decision.event_key}"
+        if decision.event_key not in event_for_key:
+            raise ReviewError(f"{where}: field 'event': that event is not accepted")
+        if decision.start and decision.end and decision.end < decision.start:
+            raise ReviewError(f"{where}: field 'end': {decision.end} is before start {decision.start}")
+        pid = place(decision.place_key, where)
+        period_id = decision.period_id or _unique(
+            f"{event_for_key[decision.event_key]}_{slug(decision.force_id, limit=20)}_{decision.role.value}", period_ids
+        )
+        added_periods.append(ControlPeriod(
+            id=period_id, place_id=pid, force_id=decision.force_id, role=decision.role, start=decision.start,
+            end=decision.end, event_ids=(event_for_key[decision.event_key],), note=decision.note,
+        ))
+
+    existing = list(scenario.periods)
+    closed: list[str] = []
+    if close_open_periods:
+        for new in added_periods:
+            if not new.role.holds or new.start is None:
+                continue
+            for index, old in enumerate(existing):
+                if (old.place_id == new.place_id and old.role.holds and old.end is None
+                        and (old.start is None or old.start < new.start)):
+                    existing[index] = dataclasses.replace(old, end=new.start - dt.timedelta(days=1))
+                    closed.append(old.id)
+
+    updated = dataclasses.replace(
+        scenario,
+        places=scenario.places + tuple(added_places),
+        sources=scenario.sources + (source,),
+        events=scenario.events + tuple(added_events),
+        periods=tuple(existing) + tuple(added_periods),
+    )
+    return ReportResult(
+        scenario=updated, source_id=source_id, event_ids=tuple(e.id for e in added_events),
+        period_ids=tuple(p.id for p in added_periods), place_ids=tuple(p.id for p in added_places),
+        closed_periods=tuple(closed),
+    )
