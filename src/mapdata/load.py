@@ -167,7 +167,7 @@ def _read_json(path: Path, problems: list[Problem], name: str) -> Any:
         problems.append(Problem(name, "", "", f"cannot be read: {exc.strerror}"))
         return None
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, f"byte {exc.start}", "", "is not UTF-8 text"))
     except json.JSONDecodeError as exc:

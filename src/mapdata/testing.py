@@ -41,6 +41,7 @@ from mapdata.models import (
 )
 
 __all__ = [
+    "DELETE",
     "append_csv_row",
     "append_json_record",
     "assert_problem",

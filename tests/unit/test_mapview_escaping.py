@@ -7,7 +7,6 @@ import html
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import folium
 import pytest
@@ -269,6 +268,6 @@ def test_hidden_layers_are_sent_but_listed_in_sync(bundled: MapBuilder) -> None:
     assert "Selected" not in [g.layer_name for g in groups]
 
 
-def test_paths_do_not_leak_between_tests(tmp_path: Path) -> None:
+def test_bundled_data_is_untouched() -> None:
     # the hostile copy lives in its own temporary folder; the bundled data is untouched
     assert "<script" not in load_scenario().place_by_id["qusayr_position_1"].name_en

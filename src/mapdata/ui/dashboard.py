@@ -85,7 +85,7 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
     with st.sidebar:
         st.subheader("Share this view")
         base = st.context.url or ""
-        link = share_url(base, view, scenario) if base else "?" + "&".join(f"{k}={v}" for k, v in to_query(view, scenario).items())
+        link = share_url(base or "", view, scenario)
         st.caption("Opening this link shows this date, these layers and this map view.")
         st.code(link, language=None, wrap_lines=True)
 
