@@ -17,6 +17,7 @@ PAGES = Path(__file__).parent / "pages"
 st.navigation(
     [
         st.Page(dashboard.render, title="Map", icon=":material/map:", default=True),
+        st.Page(PAGES / "3_Add_a_report.py", title="Add a report", icon=":material/post_add:", url_path="add-report"),
         st.Page(PAGES / "1_Sources.py", title="Sources", icon=":material/article:", url_path="sources"),
         st.Page(PAGES / "2_Data_check.py", title="Data check", icon=":material/fact_check:", url_path="data-check"),
     ]

@@ -2,6 +2,7 @@
 
     mapdata snapshot --date 2018-06-10 [--format geojson|csv] [--forces russia,iran] [--data DIR]
     mapdata validate [DIR]
+    mapdata extract FILE|- [--published YYYY-MM-DD] [--format json|geojson] [--data DIR]
 
 ``--data`` (or ``MAPDATA_DATA``) picks the scenario folder; the default is the bundled one.
 Exit status: 0 on success, 1 when ``validate`` finds problems, 2 on bad arguments or unusable data.
@@ -15,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Sequence
+
+from shapely.geometry import mapping
 
 from mapdata.config import settings
 from mapdata.errors import ScenarioError
@@ -39,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--forces", help="only places where these forces are (comma-separated ids)")
     snap.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
 
+    ext = sub.add_parser("extract", help="find places, dates, forces and proposed events in a report")
+    ext.add_argument("file", help="the report as UTF-8 text; - reads standard input")
+    ext.add_argument("--published", type=_date, help="publication date, to resolve weekdays and relative dates")
+    ext.add_argument("--format", choices=("json", "geojson"), default="json")
+    ext.add_argument("--data", type=Path, help="scenario whose places and forces to match (default: the configured one)")
+
     val = sub.add_parser("validate", help="check a scenario folder; report every problem with file, record and field")
     val.add_argument("folder", nargs="?", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     return parser
@@ -59,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{folder}: OK")
         return 0
 
+    if args.command == "extract":
+        return _extract(args, args.data or default_folder)
+
     try:
         scenario = load_scenario(args.data or default_folder)
     except ScenarioError as exc:
@@ -76,6 +88,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(json.dumps(snapshot_geojson(scenario, args.date, forces=forces), ensure_ascii=False, indent=1) + "\n")
     else:
         sys.stdout.write(snapshot_csv(scenario, args.date, forces=forces))
+    return 0
+
+
+def _extract(args: argparse.Namespace, folder: Path) -> int:
+    from mapdata.extract import ExtractError, default_pipeline, read_report
+
+    name = "standard input" if args.file == "-" else args.file
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"mapdata extract: cannot read {name}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        text = read_report(data, name=name)
+        extraction = default_pipeline(folder).extract(text, published=args.published)
+    except ExtractError as exc:
+        print(f"mapdata extract: {exc}", file=sys.stderr)
+        return 2
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for warning in extraction.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        payload = extraction.to_json()
+    else:
+        payload = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": mention.to_json(),
+                    "geometry": mapping(mention.geometry) if mention.geometry is not None
+                    else {"type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]},
+                }
+                for mention in extraction.places
+            ],
+        }
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return 0
 
 

@@ -390,3 +390,50 @@ class MapBuilder:
 def _bounds(places: Iterable[Place]) -> tuple[float, float, float, float]:
     boxes = [p.geometry.bounds for p in places]
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+PREVIEW_COLOUR = "#0072B2"
+PREVIEW_DOUBTFUL = "#D55E00"
+
+
+def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
+    """Features for the places found in a report (``PlaceMention``s), for the review map.
+
+    Solid blue when the reading is confident, dashed vermilion when it is doubtful
+    (confidence below 0.5); areas and lines are drawn as such. Popups are escaped.
+    """
+    features = []
+    e = html.escape
+    for index, mention in enumerate(mentions):
+        geometry = mention.geometry
+        shape_json = _round_coords(mapping(geometry)) if geometry is not None else {
+            "type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]}
+        kind = "point" if shape_json["type"] == "Point" else "line" if "Line" in shape_json["type"] else "area"
+        doubtful = mention.confidence < 0.5
+        colour = PREVIEW_DOUBTFUL if doubtful else PREVIEW_COLOUR
+        style = {"color": colour, "weight": 3, "opacity": 1.0, "fillColor": colour,
+                 "fillOpacity": 0.25 if kind == "area" else 0.7, "radius": 8, "fill": kind != "line"}
+        if doubtful:
+            style["dashArray"] = "6 4"
+        others = ", ".join(f"{c.name} ({c.country})" for c in mention.candidates[1:4])
+        popup = (
+            f'<div class="mapdata-popup"><h4>“{e(mention.text)}”</h4>'
+            f"<div>→ <b>{e(mention.name)}</b> ({e(mention.kind)}{', ' + e(mention.country) if mention.country else ''})</div>"
+            f'<div class="mapdata-meta">confidence {mention.confidence:.2f}'
+            f"{' · scenario place ' + e(mention.place_id) if mention.place_id else ''}</div>"
+            + (f'<div class="mapdata-meta">other readings: {e(others)}</div>' if others else "")
+            + "</div>"
+        )
+        features.append({
+            "place_id": f"m{index}", "geometry": shape_json, "kind": kind, "style": style,
+            "className": f"mapdata-preview mapdata-preview-{index}", "uncertainty_m": None,
+            "tooltip": f"<b>{e(mention.text)}</b> → {e(mention.name)}", "popup": popup,
+        })
+    return features
+
+
+def preview_layers(mentions: Iterable[Any], *, assets_url: str = ASSETS_URL) -> list[folium.FeatureGroup]:
+    """Feature groups for ``st_folium(feature_group_to_add=...)`` on the review page."""
+    group = folium.FeatureGroup(name="Places found", control=False)
+    _Call("addPlaces", {"features": preview_features(mentions)}, on_map=False, assets_url=assets_url).add_to(group)
+    return [group]

@@ -60,3 +60,9 @@ def map_builder() -> MapBuilder:
 
 def scenario() -> Scenario:
     return map_builder().scenario
+
+
+def plain(text: str) -> str:
+    """Markdown-escape user text so Streamlit renders it literally (no links, HTML or formatting)."""
+    specials = "\\`*_{}[]()#+-.!|<>~$:"
+    return "".join("\\" + ch if ch in specials else ch for ch in text)

@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 from mapdata.mapview import MapBuilder, STATUS_LABELS
 from mapdata.models import Scenario
 from mapdata.share import ViewState, parse_query, share_url, to_query
-from mapdata.ui import map_builder
+from mapdata.ui import map_builder, plain
 
 MAP_KEY = "map"
 DATE_KEY = "date"
@@ -184,11 +184,11 @@ def render() -> None:
         event = scenario.event_by_id[event_id]
         source = scenario.source_by_id[event.source_id]
         with st.container(border=True):
-            st.markdown(f"**Selected:** {event.date_label} — " + _plain(event.summary))
+            st.markdown(f"**Selected:** {event.date_label} — " + plain(event.summary))
             st.text(f"“{event.quote}”")
-            st.caption(_plain(f"{source.publisher}, {source.title}. Verification: {event.verification_label}."))
+            st.caption(plain(f"{source.publisher}, {source.title}. Verification: {event.verification_label}."))
             if event.date_note:
-                st.caption(_plain(f"Date: {event.date_note}"))
+                st.caption(plain(f"Date: {event.date_note}"))
             if st.button("Clear selection"):
                 st.session_state[EVENT_KEY] = None
                 st.rerun()
@@ -203,11 +203,6 @@ def _remember_view(result: Any) -> None:
         st.session_state["_center"] = (round(float(center["lat"]), 5), round(float(center["lng"]), 5))
         st.session_state["_zoom"] = int(zoom)
 
-
-def _plain(text: str) -> str:
-    """Markdown-escape user text so it renders literally (no links, HTML or formatting)."""
-    specials = "\\`*_{}[]()#+-.!|<>~$:"
-    return "".join("\\" + ch if ch in specials else ch for ch in text)
 
 
 __all__ = ["render", "STATUS_LABELS"]
