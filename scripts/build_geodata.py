@@ -34,8 +34,10 @@ What it writes (all GeoJSON in WGS84, lon/lat, coordinates rounded to 6 decimals
 * ``SOURCES.md`` - origin, licence and processing of every file and ``geometry_source`` id,
   with the SHA-256 of each raw input read.
 
-If ``scripts/seed_scenario.py`` exists, its ``write_scenario(out_dir, article_path=...)`` is called
-at the end to write the scenario files (events, forces, sources, control periods).
+If ``scripts/build_gazetteer.py`` exists, its ``write_gazetteer(out_dir, sources=...)`` is called once
+``places.geojson`` is written (it writes ``gazetteer/gazetteer.json``; its rows join the table in
+``SOURCES.md``). If ``scripts/seed_scenario.py`` exists, its ``write_scenario(out_dir, article_path=...)``
+is called at the end to write the scenario files (events, forces, sources, control periods).
 
 The output is deterministic: same inputs give byte-identical files (stable feature order, sorted
 keys, fixed rounding, no timestamps).
@@ -589,8 +591,14 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 # --------------------------------------------------------------------------- SOURCES.md
 
 
-def sources_markdown(src: Path, sizes: dict[str, int], facts: dict[str, Any]) -> str:
-    inputs = [NE10, SYR_FULL, SYR_SIMPLE, LBN_ADM1, GEONAMES, SUBDISTRICTS, CROSSCHECK]
+def sources_markdown(
+    src: Path,
+    sizes: dict[str, int],
+    facts: dict[str, Any],
+    extra_rows: Sequence[Sequence[str]] = (),
+    extra_inputs: Sequence[str] = (),
+) -> str:
+    inputs = dedupe([NE10, SYR_FULL, SYR_SIMPLE, LBN_ADM1, GEONAMES, SUBDISTRICTS, CROSSCHECK, *extra_inputs])
     kb = {name: f"{size / 1024:.0f} KB" for name, size in sizes.items()}
     syr_origin = (
         "OCHA COD-AB Syria adm1 v02 (valid 2020-12-17), via GitHub `syrianzone/syrianzone` "
@@ -695,6 +703,7 @@ def sources_markdown(src: Path, sizes: dict[str, int], facts: dict[str, Any]) ->
             "© Enab Baladi; carried with attribution so every quote can be checked in context",
             "verbatim copy",
         ),
+        *(tuple(row) for row in extra_rows),
     ]
     table = ["| file / geometry_source | origin | licence | what was done |", "|---|---|---|---|"]
     table += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -739,6 +748,30 @@ def sources_markdown(src: Path, sizes: dict[str, int], facts: dict[str, Any]) ->
 # --------------------------------------------------------------------------- main
 
 
+def _load_script(name: str) -> Any | None:
+    module_path = REPO_ROOT / "scripts" / f"{name}.py"
+    if not module_path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(name, module_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {module_path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_gazetteer(out: Path, src: Path) -> dict[str, Any] | None:
+    """``scripts/build_gazetteer.py``'s ``write_gazetteer(out, sources=src)``, if the script exists
+    (it reads ``places.geojson``, so it runs after that is written)."""
+    module = _load_script("build_gazetteer")
+    if module is None:
+        print("scripts/build_gazetteer.py not found: gazetteer not written")
+        return None
+    result = module.write_gazetteer(out, sources=src)
+    print(f"gazetteer written by build_gazetteer.py: {sum(result['counts'].values())} entries")
+    return result
+
+
 def run_seed_scenario(out: Path, article: Path) -> None:
     module_path = REPO_ROOT / "scripts" / "seed_scenario.py"
     if not module_path.exists():
@@ -767,7 +800,13 @@ def build(src: Path, out: Path, article: Path) -> None:
         write_feature_collection(path, features)
         check_written(path)
         sizes[name] = path.stat().st_size
-    write_text(out / "SOURCES.md", sources_markdown(src, sizes, facts))
+    gazetteer = run_gazetteer(out, src)
+    write_text(
+        out / "SOURCES.md",
+        sources_markdown(
+            src, sizes, facts, gazetteer["rows"] if gazetteer else (), gazetteer["inputs"] if gazetteer else ()
+        ),
+    )
 
     for name, size in sizes.items():
         print(f"{name}: {size / 1024:.1f} KB")

@@ -1,10 +1,16 @@
-"""The ``mapdata`` command: snapshots and validation for scripts and checks.
+"""The ``mapdata`` command: snapshots, validation, import/export and the team store.
 
-    mapdata snapshot --date 2018-06-10 [--format geojson|csv] [--forces russia,iran] [--data DIR]
+    mapdata snapshot --date 2018-06-10 [--format geojson|csv] [--forces russia,iran] [--data DIR | --store URL]
     mapdata validate [DIR]
     mapdata extract FILE|- [--published YYYY-MM-DD] [--format json|geojson] [--data DIR]
+    mapdata import FILE [--store URL] [--user NAME]
+    mapdata export --format geojson|csv|kml|gpkg --out FILE [--date D] [--forces a,b] [--store URL]
+    mapdata store init|migrate|info [--store URL]
 
 ``--data`` (or ``MAPDATA_DATA``) picks the scenario folder; the default is the bundled one.
+``--store`` (or ``MAPDATA_STORE``) picks the store: a ``.gpkg`` file or a ``postgresql://`` URL;
+import, export and store default to the embedded ``data/mapdata.gpkg`` (created from the
+scenario folder on first use). ``snapshot`` reads the store only when one is named.
 Exit status: 0 on success, 1 when ``validate`` finds problems, 2 on bad arguments or unusable data.
 """
 
@@ -15,14 +21,18 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from shapely.geometry import mapping
 
 from mapdata.config import settings
 from mapdata.errors import ScenarioError
 from mapdata.load import check_folder, load_scenario
+from mapdata.models import Scenario
 from mapdata.snapshot import snapshot_csv, snapshot_geojson
+
+if TYPE_CHECKING:
+    from mapdata.store import Store
 
 
 def _date(text: str) -> dt.date:
@@ -32,15 +42,42 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+STORE_HELP = "store: a .gpkg file or postgresql://user@host/db (default: MAPDATA_STORE, else data/mapdata.gpkg)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mapdata", description="Who controls what, where and since when.")
+    parser.add_argument("--store", default=None, help=STORE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def store_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
 
     snap = sub.add_parser("snapshot", help="the state of every place on one date")
     snap.add_argument("--date", type=_date, required=True, help="day to describe (YYYY-MM-DD)")
     snap.add_argument("--format", choices=("geojson", "csv"), default="geojson")
     snap.add_argument("--forces", help="only places where these forces are (comma-separated ids)")
     snap.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
+    store_option(snap)
+
+    imp = sub.add_parser("import", help="add the places, periods and events of a GeoJSON, CSV or GeoPackage file")
+    imp.add_argument("file", type=Path, help="the file (format: docs/import-format.md)")
+    imp.add_argument("--user", help="editor name recorded in the audit (default: MAPDATA_USER or the login name)")
+    store_option(imp)
+
+    exp = sub.add_parser("export", help="write the store's data as GeoJSON, CSV, KML or GeoPackage")
+    exp.add_argument("--format", choices=("geojson", "csv", "kml", "gpkg"), required=True)
+    exp.add_argument("--out", type=Path, required=True, help="file to write")
+    exp.add_argument("--date", type=_date, help="only what holds on this day (YYYY-MM-DD)")
+    exp.add_argument("--forces", help="only places where these forces are (comma-separated ids)")
+    store_option(exp)
+
+    sto = sub.add_parser("store", help="create, upgrade or describe a store")
+    sto.add_argument("action", choices=("init", "migrate", "info"))
+    sto.add_argument("--seed", type=Path, help="init: scenario folder to fill a new store from "
+                                               "(default: MAPDATA_DATA or the bundled geodata/)")
+    sto.add_argument("--empty", action="store_true", help="init: create the store without data")
+    store_option(sto)
 
     ext = sub.add_parser("extract", help="find places, dates, forces and proposed events in a report")
     ext.add_argument("file", help="the report as UTF-8 text; - reads standard input")
@@ -71,23 +108,132 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "extract":
         return _extract(args, args.data or default_folder)
 
+    if args.command in ("import", "export", "store"):
+        from mapdata.store import StoreError
+
+        try:
+            return {"import": _import, "export": _export, "store": _store}[args.command](args)
+        except (StoreError, ScenarioError) as exc:
+            print(f"mapdata {args.command}: {exc}", file=sys.stderr)
+            return 2
+
+    named_store = args.store or settings().store
     try:
-        scenario = load_scenario(args.data or default_folder)
+        if named_store and not args.data:
+            from mapdata.store import StoreError
+
+            try:
+                with _open_store(named_store, write=False) as store:
+                    scenario = store.scenario()
+            except StoreError as exc:
+                print(f"mapdata snapshot: {exc}", file=sys.stderr)
+                return 2
+        else:
+            scenario = load_scenario(args.data or default_folder)
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    forces = None
-    if args.forces:
-        forces = [f.strip() for f in args.forces.split(",") if f.strip()]
-        unknown = [f for f in forces if f not in scenario.force_by_id]
-        if unknown:
-            known = ", ".join(scenario.force_by_id)
-            print(f"mapdata snapshot: unknown force id(s) {', '.join(unknown)} (known: {known})", file=sys.stderr)
-            return 2
+    forces = _forces(args.forces, scenario, "snapshot")
+    if forces == []:
+        return 2
     if args.format == "geojson":
         sys.stdout.write(json.dumps(snapshot_geojson(scenario, args.date, forces=forces), ensure_ascii=False, indent=1) + "\n")
     else:
         sys.stdout.write(snapshot_csv(scenario, args.date, forces=forces))
+    return 0
+
+
+def _forces(option: str | None, scenario: Scenario, command: str) -> list[str] | None:
+    """The ids of ``--forces``; [] (after a message) when one is unknown."""
+    if not option:
+        return None
+    forces = [f.strip() for f in option.split(",") if f.strip()]
+    unknown = [f for f in forces if f not in scenario.force_by_id]
+    if unknown:
+        known = ", ".join(scenario.force_by_id)
+        print(f"mapdata {command}: unknown force id(s) {', '.join(unknown)} (known: {known})", file=sys.stderr)
+        return []
+    return forces
+
+
+def _store_url(args: argparse.Namespace) -> str | None:
+    """--store, else MAPDATA_STORE; None means the embedded default."""
+    return args.store or settings().store
+
+
+def _open_store(url: str | None, *, write: bool, upgrade: bool = True) -> Store:
+    """The named store (read-only unless ``write``), or the embedded default, created and seeded on first use."""
+    from mapdata.store import DEFAULT_STORE_PATH, open_store
+
+    if url is None:
+        return open_store(DEFAULT_STORE_PATH, seed_from=settings().data_dir, upgrade=upgrade)
+    return open_store(url, read_only=not write, upgrade=upgrade)
+
+
+def _user(args: argparse.Namespace) -> str:
+    if args.user:
+        return str(args.user)
+    import getpass
+    import os
+
+    try:
+        return os.environ.get("MAPDATA_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mapdata.exchange import import_file
+
+    with _open_store(_store_url(args), write=True) as store:
+        additions = import_file(store, args.file, user=_user(args))
+        for warning in additions.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"{args.file}: added {additions.summary()} to {store.describe()} (revision {store.revision()})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mapdata.exchange import export
+
+    with _open_store(_store_url(args), write=False) as store:
+        scenario = store.scenario()
+    forces = _forces(args.forces, scenario, "export")
+    if forces == []:
+        return 2
+    count = export(scenario, fmt=args.format, out=args.out, day=args.date, forces=forces)
+    print(f"{args.out}: {count} {'placemarks' if args.format == 'kml' else 'rows'}")
+    return 0
+
+
+def _store(args: argparse.Namespace) -> int:
+    from mapdata.store import open_store
+
+    url = _store_url(args)
+    if args.action == "init":
+        seed = None if args.empty else (args.seed or settings().data_dir)
+        from mapdata.store import DEFAULT_STORE_PATH
+
+        with open_store(url or DEFAULT_STORE_PATH, seed_from=seed) as store:
+            info = store.info()
+        print(f"{info['store']}: schema version {info['schema_version']}, "
+              + ", ".join(f"{n} {t}" for t, n in info["records"].items()))
+        return 0
+    if args.action == "migrate":
+        with _open_store(url, write=True, upgrade=False) as store:
+            before, after = store.migrate()
+            where = store.describe()
+        print(f"{where}: migrated from schema version {before} to {after}" if before != after
+              else f"{where}: already at schema version {after}")
+        return 0
+    with _open_store(url, write=False, upgrade=False) as store:
+        info = store.info()
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        print(f"{key}: {value}")
+    if info["schema_version"] < info["app_schema_version"]:
+        print("run `mapdata store migrate` to upgrade it", file=sys.stderr)
     return 0
 
 

@@ -26,6 +26,7 @@ DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 class Settings:
     data_dir: Path
     tiles: TileConfig | None
+    store: str | None = None  # MAPDATA_STORE: a .gpkg path or postgresql:// URL; None = the embedded default
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,4 +38,5 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
             url=env.get("MAPDATA_TILES_URL") or DEFAULT_TILES_URL,
             attribution=env.get("MAPDATA_TILES_ATTRIBUTION") or DEFAULT_TILES_ATTRIBUTION,
         )
-    return Settings(data_dir=data_dir, tiles=tiles)
+    store = (env.get("MAPDATA_STORE") or "").strip() or None
+    return Settings(data_dir=data_dir, tiles=tiles, store=store)

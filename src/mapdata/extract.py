@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from mapdata.dates import find_dates
+from mapdata.events import propose_events
+from mapdata.gazetteer import load_gazetteer
+from mapdata.geoparse import Geoparser
+from mapdata.lexicon import Lexicon
 from mapdata.mentions import Extraction
 from mapdata.models import Scenario
 
@@ -45,24 +50,17 @@ class Pipeline:
     """The matchers, built once (gazetteer trie, force and action lexicons) and reused for every text."""
 
     scenario: Scenario
-    geoparser: object
-    lexicon: object
+    geoparser: Geoparser
+    lexicon: Lexicon
 
     @classmethod
     def build(cls, scenario: Scenario, *, gazetteer_path: Path | None = None, actions_path: Path | None = None) -> Pipeline:
-        from mapdata.gazetteer import load_gazetteer
-        from mapdata.geoparse import Geoparser
-        from mapdata.lexicon import Lexicon
-
         gazetteer = load_gazetteer(gazetteer_path) if gazetteer_path else load_gazetteer()
         geoparser = Geoparser(gazetteer, scenario=scenario)
         lexicon = Lexicon.from_forces(scenario.forces, actions_path=actions_path)
         return cls(scenario=scenario, geoparser=geoparser, lexicon=lexicon)
 
     def extract(self, text: str, *, published: dt.date | None = None, today: dt.date | None = None) -> Extraction:
-        from mapdata.dates import find_dates
-        from mapdata.events import propose_events
-
         if not isinstance(text, str):
             raise ExtractError("the report must be text")
         if not text.strip():
@@ -72,11 +70,14 @@ class Pipeline:
                 f"the text has {len(text):,} characters; the limit is {MAX_CHARS:,} (about 20 MB): split the report"
             )
         started = time.perf_counter()
-        places = self.geoparser.find_places(text)  # type: ignore[attr-defined]
+        places = self.geoparser.find_places(text)
         dates, year_basis = find_dates(text, published=published, today=today)
-        forces = self.lexicon.find_forces(text)  # type: ignore[attr-defined]
-        actions = self.lexicon.find_actions(text)  # type: ignore[attr-defined]
-        events = propose_events(text, places=places, dates=dates, forces=forces, actions=actions, published=published)
+        forces = self.lexicon.find_forces(text)
+        actions = self.lexicon.find_actions(text)
+        events = propose_events(
+            text, places=places, dates=dates, forces=forces, actions=actions, published=published,
+            action_specs=self.lexicon.actions,
+        )
         elapsed = time.perf_counter() - started
         warnings = [m.warning for m in dates if m.warning]
         if not places:

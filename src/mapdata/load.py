@@ -490,9 +490,18 @@ def load_scenario(folder: str | Path | None = None) -> Scenario:
     return scenario
 
 
+def read_places(path: str | Path) -> tuple[Place, ...]:
+    """Only the places of a scenario folder's ``places.geojson`` (raises ScenarioError on problems)."""
+    loader = _Loader(Path(path).parent)
+    places = tuple(loader.places())
+    if loader.problems:
+        raise ScenarioError(loader.problems)
+    return places
+
+
 def check_folder(folder: str | Path | None = None) -> list[Problem]:
     """Every problem in the scenario folder; an empty list means it is valid."""
     return _load(Path(folder) if folder is not None else DEFAULT_DATA_DIR)[1]
 
 
-__all__ = ["DEFAULT_DATA_DIR", "check_folder", "load_scenario"]
+__all__ = ["DEFAULT_DATA_DIR", "check_folder", "load_scenario", "read_places"]

@@ -128,6 +128,7 @@ class ProposedEvent:
     confidence: float
     periods: tuple[ProposedPeriod, ...] = ()
     claimed_by: str = ""
+    verification_note: str = ""
     warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -137,6 +138,7 @@ class ProposedEvent:
             "place_ids": [m.place_id or m.entry_id for m in self.place_mentions],
             "forces": list(self.forces), "force_ids": list(self.forces), "kind": self.kind, "summary": self.summary,
             "verification": self.verification.value, "claimed_by": self.claimed_by,
+            "verification_note": self.verification_note,
             "confidence": round(self.confidence, 3), "warnings": list(self.warnings),
             "periods": [
                 {"place_id": p.place_id, "force": p.force, "role": p.role.value,

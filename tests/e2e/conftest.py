@@ -27,6 +27,7 @@ from e2e_server import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, AppServer, ServerEr
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 EVIL_PLACE = "qusayr_position_2"
 EVIL_NAME = '<img src=x onerror="window.__xss=1">Evil <b>place</b>'

@@ -149,8 +149,7 @@ def test_a_shared_link_restores_date_layers_and_view(dashboard: Dashboard, seed)
             expect(sidebar).not_to_be_checked()
             expect(layer).not_to_be_checked()
             expect(dashboard.places(f".mapdata-force-{force.id}")).to_have_count(0)
-    expect(dashboard.places(".mapdata-force-russia").first).to_be_attached()
-    expect(dashboard.places(".mapdata-force-syrian_regime").first).to_be_attached()
+    expect(dashboard.places(".mapdata-force-syrian_regime").first).to_be_attached()  # Russia holds nothing on 10 June
 
     view = dashboard.map_view()
     assert view["zoom"] == 11
@@ -201,10 +200,13 @@ def test_selecting_an_event_row_highlights_its_places(dashboard: Dashboard, seed
     dashboard.wait_for_query(f"params.get('event') === '{event.id}'")
     expect(dashboard.page.get_by_text(event.quote, exact=False).first).to_be_visible()
 
-    # Clearing the selection removes the highlight and the event from the link.
-    dashboard.page.get_by_role("button", name="Clear selection").click()
+    # Clearing the selection removes the highlight, unticks the row and drops the event from the link.
+    dashboard.page.get_by_role("button", name="Clear selection").filter(has_text="Clear selection").click()
     expect(dashboard.map.locator("path.mapdata-highlight")).to_have_count(0)
     dashboard.wait_for_query("params.get('event') === null")
+    row = dashboard.dataframe_with(event.summary).locator("tbody tr").filter(has_text=event.summary)
+    expect(row).to_have_attribute("aria-selected", "false")
+    expect(dashboard.page.get_by_role("button", name="Clear selection").filter(has_text="Clear selection")).to_have_count(0)
 
 
 def test_an_event_link_highlights_its_places_and_selects_its_row(dashboard: Dashboard, seed) -> None:
@@ -242,14 +244,14 @@ def test_html_in_the_data_is_shown_as_text(evil_dashboard: Dashboard, network_lo
     assert dashboard.frame.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
 
     # The tables and the selected-event box show the script as text.
+    # (The grid draws on a canvas; its accessible mirror holds the text of the columns in view.)
     events = dashboard.dataframe_with("Division 11 takes over")
     expect(events.locator("td").filter(has_text=EVIL_SUMMARY)).to_have_count(1)
-    expect(events.locator("td").filter(has_text=EVIL_QUOTE)).to_have_count(1)
-    expect(events.locator("script")).to_have_count(0)
-    expect(dashboard.dataframe_with("Division 11 takes over").locator("td").filter(has_text=EVIL_NAME).first).to_be_attached()
+    expect(events.locator("td").filter(has_text=EVIL_NAME).first).to_be_attached()
+    expect(events.locator("script, img")).to_have_count(0)
     main = dashboard.page.get_by_test_id("stMain")
-    expect(main.get_by_text(EVIL_QUOTE, exact=False).first).to_be_visible()
-    expect(main.get_by_text(EVIL_SUMMARY, exact=False).first).to_be_visible()
+    expect(main.get_by_text(EVIL_QUOTE, exact=False).filter(visible=True)).to_have_count(1)
+    expect(main.get_by_text(EVIL_SUMMARY, exact=False).filter(visible=True)).to_have_count(1)
     assert dashboard.page.evaluate(
         "() => Array.from(document.querySelectorAll('script')).filter(s => s.textContent.includes('__xss')).length"
     ) == 0

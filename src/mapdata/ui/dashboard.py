@@ -173,7 +173,7 @@ def render() -> None:
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
     events, event_ids = _events_table(scenario, day)
-    table_key = f"events_{day.isoformat()}"
+    table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table', 0)}"  # new key: a new, unticked table
     selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
@@ -189,14 +189,21 @@ def render() -> None:
             st.caption(plain(f"{source.publisher}, {source.title}. Verification: {event.verification_label}."))
             if event.date_note:
                 st.caption(plain(f"Date: {event.date_note}"))
-            if st.button("Clear selection"):
-                st.session_state[EVENT_KEY] = None
-                st.rerun()
+            st.button("Clear selection", on_click=_clear_event)
+
+
+def _clear_event() -> None:
+    """Forget the selected event and untick its row (the old table would send its selection again)."""
+    st.session_state[EVENT_KEY] = None
+    st.session_state["_events_table"] = st.session_state.get("_events_table", 0) + 1
 
 
 def _remember_view(result: Any) -> None:
     if not isinstance(result, dict):
         return
+    layers = result.get("selected_layers") or []
+    if not any(isinstance(layer, dict) and layer.get("name") == SENTINEL for layer in layers):
+        return  # sent as the map was created, before it took the link's view (as in _layers_from_map)
     center, zoom = result.get("center"), result.get("zoom")
     # Only what the browser reported: before that, the link's (or the default) view stands.
     if isinstance(center, dict) and "lat" in center and "lng" in center and isinstance(zoom, (int, float)):

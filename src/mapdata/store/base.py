@@ -1,0 +1,854 @@
+"""The store interface and the logic both backends share.
+
+A store holds one scenario in tables (forces, places, sources, events,
+control_periods), every row with ``version`` / ``updated_at`` / ``updated_by``, an
+append-only ``audit`` table and a ``meta`` table (schema version, scenario title,
+view, dates, attribution), plus the basemap layers. Backends (GeoPackage,
+PostgreSQL + PostGIS) only supply connections, transactions and value encodings.
+
+Every write is one transaction that:
+
+1. takes the store's write lock (SQLite ``BEGIN IMMEDIATE``, a Postgres advisory lock),
+2. reads the current scenario, applies the change in memory and checks versions
+   (a stale ``expected_version`` raises :class:`ConflictError`),
+3. validates the whole resulting scenario (record checks, geometry validity and
+   :func:`mapdata.validate.check_consistency`) and raises ``ScenarioError`` —
+   rolling back — if any rule would break,
+4. writes the rows and one audit entry per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields as dataclass_fields
+from pathlib import Path
+from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union
+
+from mapdata.errors import Problem, ScenarioError
+from mapdata.models import Scenario
+from mapdata.store import schema
+from mapdata.store.errors import (
+    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
+)
+from mapdata.store.records import (
+    FIELDS, KINDS, TABLES, Kind, Record, changed_fields, check_kind, from_json, from_values, kind_of,
+    record_problems, to_json, values,
+)
+from mapdata.validate import check_consistency
+
+T = TypeVar("T")
+
+SYSTEM_USER = "mapdata"
+SEED_USER = "mapdata seed"
+SCENARIO_KIND = "scenario"  # audit kind of scenario-level metadata changes
+BASEMAP_KIND = "basemap"  # audit kind of basemap layer changes
+SCHEMA_KIND = "schema"  # audit kind of schema upgrades
+
+Action = Literal["add", "update", "delete", "restore"]
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[T]):
+    """A record as stored, with its version and who saved it when."""
+
+    record: T
+    version: int
+    updated_at: dt.datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change: the state before and after (JSON; ``None`` when the record did not exist)."""
+
+    id: int
+    at: dt.datetime
+    who: str
+    kind: str
+    record_id: str
+    action: str
+    version: int | None
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return changed_fields(self.before, self.after)
+
+    def record(self, state: Literal["before", "after"] = "after") -> Record | None:
+        """The record as it was before or after this change (``None`` if it did not exist then)."""
+        data = self.before if state == "before" else self.after
+        return None if data is None else from_json(self.kind, data)
+
+
+@dataclass(frozen=True)
+class Add:
+    record: Record
+
+
+@dataclass(frozen=True)
+class Update:
+    record: Record
+    expected_version: int
+
+
+@dataclass(frozen=True)
+class Delete:
+    kind: str
+    id: str
+    expected_version: int
+
+
+Change = Union[Add, Update, Delete]
+
+
+@dataclass(frozen=True)
+class Current:
+    """The scenario with every record's version, read in one transaction."""
+
+    scenario: Scenario
+    versions: Mapping[tuple[str, str], int]
+    revision: int
+
+    def version(self, kind: str, ident: str) -> int:
+        return self.versions[(kind, ident)]
+
+
+def changes_between(current: Current, new: Scenario) -> list[Change]:
+    """The adds, updates and deletes that turn ``current.scenario`` into ``new``.
+
+    Updates and deletes carry the versions read in ``current``, so applying them with
+    :meth:`Store.apply` refuses (``ConflictError``) if someone changed those records since.
+    """
+    adds: list[Change] = []
+    deletes: list[Change] = []
+    for kind in KINDS:
+        old = {r.id: r for r in _records_of(current.scenario, kind)}
+        wanted = {r.id: r for r in _records_of(new, kind)}
+        for ident, record in wanted.items():
+            if ident not in old:
+                adds.append(Add(record))
+            elif old[ident] != record:
+                adds.append(Update(record, expected_version=current.versions[(kind, ident)]))
+        for ident in old:
+            if ident not in wanted:
+                deletes.append(Delete(kind, ident, expected_version=current.versions[(kind, ident)]))
+    return adds + deletes[::-1]
+
+
+_SCENARIO_FIELD = {"force": "forces", "place": "places", "source": "sources", "event": "events", "period": "periods"}
+
+
+def _records_of(scenario: Scenario, kind: str) -> tuple[Record, ...]:
+    return getattr(scenario, _SCENARIO_FIELD[kind])
+
+
+# -- scenario-level metadata ------------------------------------------------------------
+
+META_KEYS = ("title", "description", "view_center", "view_zoom", "date_start", "date_end", "attribution")
+_DEFAULTS = {f.name: f.default for f in dataclass_fields(Scenario) if f.name in META_KEYS and f.name != "title"}
+
+
+def meta_of(scenario: Scenario) -> dict[str, Any]:
+    """Scenario-level metadata as JSON values (stored in the meta table)."""
+    return {
+        "title": scenario.title,
+        "description": scenario.description,
+        "view_center": list(scenario.view_center),
+        "view_zoom": scenario.view_zoom,
+        "date_start": scenario.date_start.isoformat() if scenario.date_start else None,
+        "date_end": scenario.date_end.isoformat() if scenario.date_end else None,
+        "attribution": list(scenario.attribution),
+    }
+
+
+def _scenario_kwargs(meta: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": meta.get("title") or ""}
+    out["description"] = meta.get("description") or ""
+    center = meta.get("view_center")
+    out["view_center"] = tuple(float(c) for c in center) if center else _DEFAULTS["view_center"]
+    out["view_zoom"] = int(meta["view_zoom"]) if meta.get("view_zoom") is not None else _DEFAULTS["view_zoom"]
+    for key in ("date_start", "date_end"):
+        out[key] = dt.date.fromisoformat(meta[key]) if meta.get(key) else None
+    out["attribution"] = tuple(meta.get("attribution") or ())
+    return out
+
+
+def _meta_problems(meta: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    center = meta.get("view_center")
+    if not (
+        isinstance(center, (list, tuple)) and len(center) == 2
+        and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in center)
+        and -90 <= center[0] <= 90 and -180 <= center[1] <= 180
+    ):
+        problems.append(Problem("meta", "scenario", "view_center", "must be [latitude, longitude]"))
+    zoom = meta.get("view_zoom")
+    if not (isinstance(zoom, int) and not isinstance(zoom, bool) and 1 <= zoom <= 18):
+        problems.append(Problem("meta", "scenario", "view_zoom", "must be a whole number from 1 to 18"))
+    start, end = meta.get("date_start"), meta.get("date_end")
+    if start and end and end < start:
+        problems.append(Problem("meta", "scenario", "date_end", f"{end} is before date_start {start}"))
+    return problems
+
+
+def _layer_summary(data: Any) -> dict[str, Any]:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    features = data.get("features") if isinstance(data, Mapping) else None
+    return {"features": len(features) if isinstance(features, list) else None,
+            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def locate(kind: str, ident: str) -> tuple[str, str]:
+    """Where a problem with a stored record is reported: table and id."""
+    return (TABLES.get(kind, kind), f"id '{ident}'")
+
+
+def scenario_problems(scenario: Scenario, records: Sequence[Record] | None = None) -> list[Problem]:
+    """Record checks (of ``records``, default all) plus the cross-record consistency rules."""
+    if records is None:
+        records = [r for kind in KINDS for r in _records_of(scenario, kind)]
+    problems = [p for record in records for p in record_problems(record)]
+    return problems + check_consistency(scenario, locate=locate)
+
+
+# -- internal state ----------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    record: Record
+    version: int
+    updated_at: dt.datetime
+    updated_by: str
+
+
+@dataclass
+class _State:
+    rows: dict[str, dict[str, _Row]]
+    meta: dict[str, Any]
+    basemap: dict[str, Any]
+
+    def scenario(self) -> Scenario:
+        records = {kind: tuple(row.record for row in self.rows[kind].values()) for kind in KINDS}
+        return Scenario(
+            forces=records["force"], places=records["place"], sources=records["source"],  # type: ignore[arg-type]
+            events=records["event"], periods=records["period"], basemap=dict(self.basemap),  # type: ignore[arg-type]
+            **_scenario_kwargs(self.meta),
+        )
+
+
+@dataclass
+class _Op:
+    kind: str
+    ident: str
+    action: Action
+    before: dict[str, Any] | None
+    after_record: Record | None = None
+    after: dict[str, Any] | None = None
+    version: int | None = None
+    existed: bool = False  # a row was there before this op
+
+
+@dataclass
+class _Batch:
+    """Changes planned inside one write transaction, checked against the current state."""
+
+    store: Store
+    cur: Cursor
+    state: _State
+    ops: list[_Op] = field(default_factory=list)
+    revision: int = 0
+    _last: dict[tuple[str, str], tuple[int, str, dt.datetime | None] | None] = field(default_factory=dict)
+
+    # the latest version of an id, counting deletions (a deleted record's version is its delete's)
+    def _latest(self, kind: str, ident: str) -> tuple[int, str, dt.datetime | None] | None:
+        row = self.state.rows[kind].get(ident)
+        if row is not None:
+            return (row.version, row.updated_by, row.updated_at)
+        key = (kind, ident)
+        if key not in self._last:
+            self._last[key] = self.store._last_audit(self.cur, kind, ident)
+        return self._last[key]
+
+    def _conflict(self, kind: str, ident: str, expected: int, current: int) -> ConflictError:
+        entries = self.store._audit_since(self.cur, kind, ident, expected)
+        fields_changed: list[str] = []
+        for entry in entries:
+            fields_changed += [f for f in entry.changed_fields if f not in fields_changed]
+        last = entries[-1] if entries else None
+        return ConflictError(
+            kind=kind, record_id=ident, expected_version=expected, current_version=current,
+            changed_by=last.who if last else "", changed_at=last.at if last else None,
+            changed_fields=fields_changed, deleted=ident not in self.state.rows[kind],
+        )
+
+    def _check_version(self, kind: str, ident: str, expected: int) -> int:
+        latest = self._latest(kind, ident)
+        if latest is None:
+            raise RecordNotFoundError(f"there is no {kind} with id {ident!r}")
+        if latest[0] != expected:
+            raise self._conflict(kind, ident, expected, latest[0])
+        return latest[0]
+
+    def _record_op(self, op: _Op) -> None:
+        self.ops.append(op)
+        self._last[(op.kind, op.ident)] = (op.version or 0, "", None)
+
+    def add(self, record: Record) -> int:
+        kind = kind_of(record)
+        row = self.state.rows[kind].get(record.id)
+        if row is not None:
+            raise ConflictError(
+                kind=kind, record_id=record.id, expected_version=None, current_version=row.version,
+                changed_by=row.updated_by, changed_at=row.updated_at, exists=True,
+            )
+        latest = self._latest(kind, record.id)
+        version = latest[0] + 1 if latest else 1
+        self._put(kind, record, version, action="add", before=None, existed=False)
+        return version
+
+    def update(self, record: Record, expected_version: int, *, action: Action = "update") -> int:
+        kind = kind_of(record)
+        current = self._check_version(kind, record.id, expected_version)
+        row = self.state.rows[kind].get(record.id)
+        if row is None:
+            raise self._conflict(kind, record.id, expected_version, current)
+        if row.record == record and action == "update":
+            return row.version  # nothing changed: no new version
+        self._put(kind, record, current + 1, action=action, before=to_json(row.record), existed=True)
+        return current + 1
+
+    def delete(self, kind: str, ident: str, expected_version: int, *, action: Action = "delete") -> int:
+        kind = check_kind(kind)
+        current = self._check_version(kind, ident, expected_version)
+        row = self.state.rows[kind].get(ident)
+        if row is None:
+            raise self._conflict(kind, ident, expected_version, current)
+        del self.state.rows[kind][ident]
+        self._record_op(_Op(kind, ident, action, before=to_json(row.record), version=current + 1, existed=True))
+        return current + 1
+
+    def restore(self, kind: str, ident: str, target: Record | None, expected_version: int) -> int:
+        current = self._check_version(kind, ident, expected_version)
+        row = self.state.rows[kind].get(ident)
+        if target is None:
+            if row is None:
+                return current  # already absent
+            return self.delete(kind, ident, expected_version, action="restore")
+        if row is None:
+            self._put(kind, target, current + 1, action="restore", before=None, existed=False)
+            return current + 1
+        return self.update(target, expected_version, action="restore")
+
+    def _put(self, kind: str, record: Record, version: int, *, action: Action, before: dict[str, Any] | None,
+             existed: bool) -> None:
+        now = self.store._now()
+        self.state.rows[kind][record.id] = _Row(record, version, now, "")
+        self._record_op(_Op(kind, record.id, action, before=before, after_record=record, after=to_json(record),
+                            version=version, existed=existed))
+
+    def set_meta(self, meta: Mapping[str, Any]) -> None:
+        old = {key: self.state.meta.get(key) for key in META_KEYS}
+        new = {key: meta.get(key) for key in META_KEYS}
+        if old != new:
+            self.state.meta.update(new)
+            self.ops.append(_Op(SCENARIO_KIND, "metadata", "update", before=old, after=new))
+
+    def set_basemap(self, layers: Mapping[str, Any]) -> None:
+        current = self.state.basemap
+        for name, data in layers.items():
+            if name not in current:
+                self.ops.append(_Op(BASEMAP_KIND, name, "add", before=None, after=_layer_summary(data),
+                                    after_record=None))
+            elif current[name] != data:
+                self.ops.append(_Op(BASEMAP_KIND, name, "update", before=_layer_summary(current[name]),
+                                    after=_layer_summary(data), existed=True))
+        for name in current:
+            if name not in layers:
+                self.ops.append(_Op(BASEMAP_KIND, name, "delete", before=_layer_summary(current[name]),
+                                    existed=True))
+        self.state.basemap = dict(layers)
+
+    def touched(self) -> list[Record]:
+        """The records added or changed (their final state), for the record checks."""
+        out: dict[tuple[str, str], Record] = {}
+        for op in self.ops:
+            if op.kind in TABLES:
+                row = self.state.rows[op.kind].get(op.ident)
+                if row is not None:
+                    out[(op.kind, op.ident)] = row.record
+        return list(out.values())
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
+class Cursor(ABC):
+    """What the shared logic needs from a backend's connection (``?`` placeholders)."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class Store(ABC):
+    """One scenario in a database, edited record by record with versions and an audit trail.
+
+    Use :func:`mapdata.store.open_store`. Kinds are ``force``, ``place``, ``source``,
+    ``event`` and ``period``. Every change needs the editing ``user``'s name.
+    """
+
+    backend: str = ""
+    dialect: str = ""
+
+    def __init__(self, url: str, *, read_only: bool, max_version: int) -> None:
+        if not 1 <= max_version <= schema.LATEST:
+            raise ValueError(f"max_version must be 1..{schema.LATEST}")
+        self.url = url
+        self.read_only = read_only
+        self.max_version = max_version
+        self.schema_version = 0
+        self.upgraded_from: int | None = None
+        self._lock = threading.RLock()
+
+    # -- backend primitives ------------------------------------------------------------
+    @abstractmethod
+    def _transaction(self, *, write: bool) -> Any: ...  # context manager yielding a Cursor
+
+    @abstractmethod
+    def _encode(self, type_: str, value: Any) -> Any: ...
+
+    @abstractmethod
+    def _decode(self, type_: str, value: Any) -> Any: ...
+
+    @abstractmethod
+    def _table_exists(self, cur: Cursor, name: str) -> bool: ...
+
+    @abstractmethod
+    def _prepare_new(self, cur: Cursor) -> None:
+        """Make an empty database ready for the first migration."""
+
+    def _after_migration(self, cur: Cursor) -> None:
+        """Backend bookkeeping after the schema changed (the GeoPackage registers its tables)."""
+
+    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
+        """Backend bookkeeping after rows changed (the GeoPackage updates gpkg_contents)."""
+
+    def _geometry_in(self) -> str:
+        return "?"
+
+    def _geometry_out(self, column: str) -> str:
+        return column
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<{type(self).__name__} {self.describe()} v{self.schema_version} {mode}>"
+
+    def describe(self) -> str:
+        """Where the store is (passwords hidden)."""
+        return self.url
+
+    @staticmethod
+    def _now() -> dt.datetime:
+        now = dt.datetime.now(dt.timezone.utc)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    # -- opening and migrations ----------------------------------------------------------
+    def _open(self, *, upgrade: bool, seed_from: Path | None) -> None:
+        with self._transaction(write=False) as cur:
+            found = self._read_schema_version(cur)
+        self._refuse_newer(found or 0)
+        if found is None and self.read_only:
+            raise StoreError(f"{self.describe()} is not a mapdata store yet; open it read-write (or run `mapdata store init`)")
+        self.schema_version = found or 0
+        if (found is None or (upgrade and found < self.max_version)) and not self.read_only:
+            self.migrate()
+        if seed_from is not None and not self.read_only and self.schema_version == self.max_version:
+            with self._transaction(write=False) as cur:
+                row = cur.one(
+                    f"SELECT COUNT(*) FROM audit WHERE kind IN ({', '.join('?' for _ in KINDS)})", list(KINDS)
+                )
+            if row and row[0] == 0:
+                from mapdata.load import load_scenario
+
+                self.replace_scenario(load_scenario(seed_from), user=SEED_USER)
+
+    def _refuse_newer(self, found: int) -> None:
+        if found > self.max_version:
+            raise StoreVersionError(
+                f"{self.describe()} has schema version {found}, newer than this mapdata supports "
+                f"(schema version {self.max_version}); upgrade mapdata to open it",
+                store_version=found, app_version=self.max_version,
+            )
+
+    def _read_schema_version(self, cur: Cursor) -> int | None:
+        """The store's schema version; None for a database without the store's tables."""
+        if not self._table_exists(cur, "meta"):
+            clashing = [t for t in schema.STORE_TABLES if self._table_exists(cur, t)]
+            if clashing:
+                raise StoreError(
+                    f"{self.describe()} is not a mapdata store: it has table(s) {', '.join(clashing)} "
+                    "but no meta table with a schema version"
+                )
+            return None
+        row = cur.one("SELECT value FROM meta WHERE key = ?", ("schema_version",))
+        if row is None:
+            raise StoreError(f"{self.describe()}: the meta table has no schema_version")
+        return int(json.loads(row[0]))
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the store to this app's schema version, in one transaction; returns (from, to)."""
+        self._check_writable()
+        with self._transaction(write=True) as cur:
+            found = self._read_schema_version(cur) or 0  # again, under the write lock
+            self._refuse_newer(found)
+            if found < self.max_version:
+                if found == 0:
+                    self._prepare_new(cur)
+                for migration in schema.steps(found, self.max_version):
+                    for statement in migration.sql(self.dialect):
+                        cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("schema_version", json.dumps(self.max_version)),
+                )
+                self._after_migration(cur)
+                if found:
+                    self._insert_audit(cur, self._now(), SYSTEM_USER, SCHEMA_KIND, "schema_version", "update", None,
+                                       {"schema_version": found}, {"schema_version": self.max_version})
+        if found and found < self.max_version:
+            self.upgraded_from = found
+        self.schema_version = max(found, self.max_version)
+        return (found, self.schema_version)
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.schema_version < self.max_version
+
+    def _check_usable(self) -> None:
+        if self.schema_version != self.max_version:
+            raise StoreVersionError(
+                f"{self.describe()} has schema version {self.schema_version} but this mapdata needs "
+                f"schema version {self.max_version}; run `mapdata store migrate` (or open it read-write)",
+                store_version=self.schema_version, app_version=self.max_version,
+            )
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(f"{self.describe()} is open read-only; nothing was changed")
+
+    # -- reading -------------------------------------------------------------------------
+    def _columns(self, kind: str) -> list[str]:
+        return [_q("id")] + [
+            self._geometry_out(_q(f.column)) if f.type == "geometry" else _q(f.column) for f in FIELDS[kind]
+        ] + [_q("version"), _q("updated_at"), _q("updated_by")]
+
+    def _rows(self, cur: Cursor, kind: str, where: str = "", params: Sequence[Any] = ()) -> tuple[dict[str, _Row], list[Problem]]:
+        sql = f"SELECT {', '.join(self._columns(kind))} FROM {TABLES[kind]} {where} ORDER BY fid"
+        rows: dict[str, _Row] = {}
+        problems: list[Problem] = []
+        for raw in cur.execute(sql, params):
+            ident = raw[0]
+            try:
+                data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
+                record = from_values(kind, ident, data)
+            except Exception as exc:  # a value edited outside mapdata that does not decode
+                problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
+                continue
+            version, updated_at, updated_by = raw[-3:]
+            rows[ident] = _Row(record, int(version), self._decode("timestamp", updated_at), updated_by)
+        return rows, problems
+
+    def _state(self, cur: Cursor) -> _State:
+        rows: dict[str, dict[str, _Row]] = {}
+        problems: list[Problem] = []
+        for kind in KINDS:
+            rows[kind], found = self._rows(cur, kind)
+            problems += found
+        if problems:
+            raise ScenarioError(problems)
+        meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
+        basemap = {name: json.loads(text) for name, text in cur.execute("SELECT name, geojson FROM basemap ORDER BY fid")}
+        return _State(rows=rows, meta=meta, basemap=basemap)
+
+    def _revision(self, cur: Cursor) -> int:
+        row = cur.one("SELECT COALESCE(MAX(id), 0) FROM audit")
+        return int(row[0]) if row else 0
+
+    def scenario(self) -> Scenario:
+        """The stored scenario, validated (``ScenarioError`` if it was edited into an inconsistent state)."""
+        return self.current().scenario
+
+    def current(self) -> Current:
+        """The scenario, every record's version and the revision, from one consistent read."""
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            state = self._state(cur)
+            revision = self._revision(cur)
+        scenario = state.scenario()
+        problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
+        if problems:
+            raise ScenarioError(problems)
+        versions = {(kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()}
+        return Current(scenario=scenario, versions=versions, revision=revision)
+
+    def revision(self) -> int:
+        """A number that grows with every change (the last audit id); 0 for a store never written."""
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            return self._revision(cur)
+
+    def get(self, kind: str, ident: str) -> Versioned[Any]:
+        """One record with its version; ``RecordNotFoundError`` if there is none (or it was deleted)."""
+        kind = check_kind(kind)
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            rows, problems = self._rows(cur, kind, "WHERE id = ?", (ident,))
+            last = None if rows or problems else self._last_audit(cur, kind, ident)
+        if problems:
+            raise ScenarioError(problems)
+        if ident not in rows:
+            if last is not None:
+                raise RecordNotFoundError(
+                    f"{kind} {ident!r} was deleted by {last[1]} at {last[2]:%Y-%m-%d %H:%M:%S} UTC (version {last[0]})"
+                )
+            raise RecordNotFoundError(f"there is no {kind} with id {ident!r}")
+        row = rows[ident]
+        return Versioned(row.record, row.version, row.updated_at, row.updated_by)
+
+    def history(self, kind: str, ident: str) -> list[AuditEntry]:
+        """Every change of one record, oldest first."""
+        kind = check_kind(kind)
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            return self._audit(cur, "WHERE kind = ? AND record_id = ?", (kind, ident))
+
+    def audit(self, *, since: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries with an id above ``since``, oldest first."""
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            tail = f" LIMIT {int(limit)}" if limit is not None else ""
+            return self._audit(cur, "WHERE id > ?", (since,), tail=tail)
+
+    def _audit(self, cur: Cursor, where: str, params: Sequence[Any], *, tail: str = "") -> list[AuditEntry]:
+        sql = ('SELECT id, at, who, kind, record_id, action, version, "before", "after" FROM audit '
+               f"{where} ORDER BY id{tail}")
+        return [
+            AuditEntry(
+                id=int(r[0]), at=self._decode("timestamp", r[1]), who=r[2], kind=r[3], record_id=r[4], action=r[5],
+                version=r[6], before=self._decode("json", r[7]), after=self._decode("json", r[8]),
+            )
+            for r in cur.execute(sql, params)
+        ]
+
+    def _audit_since(self, cur: Cursor, kind: str, ident: str, version: int) -> list[AuditEntry]:
+        return self._audit(cur, "WHERE kind = ? AND record_id = ? AND version > ?", (kind, ident, version))
+
+    def _last_audit(self, cur: Cursor, kind: str, ident: str) -> tuple[int, str, dt.datetime | None] | None:
+        row = cur.one(
+            "SELECT version, who, at FROM audit WHERE kind = ? AND record_id = ? ORDER BY id DESC LIMIT 1",
+            (kind, ident),
+        )
+        return None if row is None else (int(row[0]), row[1], self._decode("timestamp", row[2]))
+
+    def info(self) -> dict[str, Any]:
+        """What ``mapdata store info`` prints."""
+        out: dict[str, Any] = {
+            "store": self.describe(), "backend": self.backend, "schema_version": self.schema_version,
+            "app_schema_version": self.max_version, "read_only": self.read_only,
+        }
+        if self.schema_version == self.max_version:
+            with self._transaction(write=False) as cur:
+                out["records"] = {
+                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])  # type: ignore[index]
+                    for k in KINDS
+                }
+                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])  # type: ignore[index]
+                out["revision"] = self._revision(cur)
+                meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
+                out["title"] = meta.get("title") or ""
+        return out
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def _batch(self, user: str) -> Iterator[_Batch]:
+        if not isinstance(user, str) or not user.strip():
+            raise StoreError("every change needs the editor's name (user)")
+        self._check_writable()
+        self._check_usable()
+        with self._transaction(write=True) as cur:
+            batch = _Batch(self, cur, self._state(cur))
+            yield batch
+            self._commit(batch, user.strip())
+
+    def _commit(self, batch: _Batch, user: str) -> None:
+        if not batch.ops:
+            batch.revision = self._revision(batch.cur)
+            return
+        scenario = batch.state.scenario()
+        problems = scenario_problems(scenario, batch.touched())
+        if any(op.kind == SCENARIO_KIND for op in batch.ops):
+            problems += _meta_problems(batch.state.meta)
+        if problems:
+            raise ScenarioError(problems)
+        now = self._now()
+        cur = batch.cur
+        tables: set[str] = set()
+        for op in batch.ops:
+            if op.kind == SCENARIO_KIND:
+                for key in META_KEYS:
+                    cur.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (key, json.dumps(batch.state.meta.get(key), ensure_ascii=False)),
+                    )
+                tables.add("meta")
+            elif op.kind == BASEMAP_KIND:
+                self._write_layer(cur, op, batch.state.basemap)
+                tables.add("basemap")
+            else:
+                self._write_row(cur, op, now, user)
+                tables.add(TABLES[op.kind])
+            self._insert_audit(cur, now, user, op.kind, op.ident, op.action, op.version, op.before, op.after)
+        tables.add("audit")
+        self._after_write(cur, batch.state, tables, now)
+        batch.revision = self._revision(cur)
+
+    def _write_row(self, cur: Cursor, op: _Op, now: dt.datetime, user: str) -> None:
+        table = TABLES[op.kind]
+        if op.after_record is None:
+            gone = cur.execute(f"DELETE FROM {table} WHERE id = ? RETURNING fid", (op.ident,))
+            if len(gone) != 1:
+                raise StoreError(f"{op.kind} {op.ident!r} vanished during the transaction")
+            return
+        plain = values(op.after_record)
+        kind_fields = FIELDS[op.kind]
+        params = [self._encode(f.type, plain[f.name]) for f in kind_fields]
+        params += [op.version, self._encode("timestamp", now), user]
+        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
+        columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        if op.existed:
+            assignments = ", ".join(f"{c} = {h}" for c, h in zip(columns, holders))
+            done = cur.execute(f"UPDATE {table} SET {assignments} WHERE id = ? RETURNING fid", params + [op.ident])
+        else:
+            done = cur.execute(
+                f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)}) RETURNING fid",
+                [op.ident] + params,
+            )
+        if len(done) != 1:
+            raise StoreError(f"{op.kind} {op.ident!r} could not be written")
+
+    def _write_layer(self, cur: Cursor, op: _Op, layers: Mapping[str, Any]) -> None:
+        if op.action == "delete":
+            cur.execute("DELETE FROM basemap WHERE name = ?", (op.ident,))
+        else:
+            text = json.dumps(layers[op.ident], ensure_ascii=False)
+            cur.execute(
+                "INSERT INTO basemap (name, geojson) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET geojson = excluded.geojson",
+                (op.ident, text),
+            )
+
+    def _insert_audit(self, cur: Cursor, now: dt.datetime, user: str, kind: str, ident: str, action: str,
+                      version: int | None, before: Any, after: Any) -> None:
+        cur.execute(
+            'INSERT INTO audit (at, who, kind, record_id, action, version, "before", "after") '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self._encode("timestamp", now), user, kind, ident, action, version,
+             self._encode("json", before), self._encode("json", after)),
+        )
+
+    def add(self, record: Record, *, user: str) -> int:
+        """Add a new record; returns its version (1 for a new id)."""
+        with self._batch(user) as batch:
+            return batch.add(record)
+
+    def update(self, record: Record, *, expected_version: int, user: str) -> int:
+        """Save a changed record read at ``expected_version``; returns the new version.
+
+        Raises :class:`ConflictError` (saving nothing) if the record changed since.
+        """
+        with self._batch(user) as batch:
+            return batch.update(record, expected_version)
+
+    def delete(self, kind: str, ident: str, *, expected_version: int, user: str) -> None:
+        """Delete a record read at ``expected_version`` (refused if anything still refers to it)."""
+        with self._batch(user) as batch:
+            batch.delete(kind, ident, expected_version)
+
+    def restore(
+        self, kind: str, ident: str, audit_id: int, *, expected_version: int, user: str,
+        state: Literal["before", "after"] | None = None,
+    ) -> int:
+        """Put back the state recorded by audit entry ``audit_id`` as a new version; returns it.
+
+        By default that is the state the entry produced (``after``), or for a deletion
+        the state it deleted (``before``); ``state`` picks one explicitly (restoring a
+        state in which the record did not exist deletes it).
+        """
+        kind = check_kind(kind)
+        with self._batch(user) as batch:
+            entries = self._audit(batch.cur, "WHERE id = ?", (audit_id,))
+            if not entries or entries[0].kind != kind or entries[0].record_id != ident:
+                raise RecordNotFoundError(f"audit entry {audit_id} is not a change of {kind} {ident!r}")
+            entry = entries[0]
+            if state is None:
+                state = "before" if entry.after is None else "after"
+            return batch.restore(kind, ident, entry.record(state), expected_version)
+
+    def apply(self, changes: Sequence[Change], *, user: str) -> int:
+        """Apply several adds, updates and deletes in one transaction (all or nothing); returns the revision."""
+        with self._batch(user) as batch:
+            for change in changes:
+                if isinstance(change, Add):
+                    batch.add(change.record)
+                elif isinstance(change, Update):
+                    batch.update(change.record, change.expected_version)
+                elif isinstance(change, Delete):
+                    batch.delete(change.kind, change.id, change.expected_version)
+                else:
+                    raise TypeError(f"not a change: {change!r}")
+        return batch.revision
+
+    def replace_scenario(self, scenario: Scenario, *, user: str) -> int:
+        """Make the store hold exactly ``scenario`` (records, metadata, basemap), all or nothing.
+
+        Records that did not change keep their version. Returns the revision.
+        """
+        problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
+        if problems:
+            raise ScenarioError(problems)
+        with self._batch(user) as batch:
+            for kind in KINDS:
+                wanted = {r.id: r for r in _records_of(scenario, kind)}
+                current = batch.state.rows[kind]
+                for ident in [i for i in current if i not in wanted]:
+                    batch.delete(kind, ident, current[ident].version)
+                for ident, record in wanted.items():
+                    if ident in current:
+                        batch.update(record, current[ident].version)
+                    else:
+                        batch.add(record)
+            batch.set_meta(meta_of(scenario))
+            batch.set_basemap(scenario.basemap)
+        return batch.revision

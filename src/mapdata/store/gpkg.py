@@ -1,0 +1,241 @@
+"""The embedded store: one GeoPackage file (SQLite) that QGIS and GDAL open.
+
+The file is a real GeoPackage 1.3: ``application_id`` 'GPKG', the
+``gpkg_spatial_ref_sys`` / ``gpkg_contents`` / ``gpkg_geometry_columns`` tables,
+``places`` as a feature table whose ``geom`` column holds GeoPackage geometry
+blobs (GP header + WKB) in EPSG:4326, and every other table registered as
+'attributes'. Writers are serialised with ``BEGIN IMMEDIATE``; a read-only store
+opens the file with SQLite's ``mode=ro``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import struct
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from mapdata.store import schema
+from mapdata.store.base import Cursor, Store, _State
+from mapdata.store.errors import StoreError
+
+GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
+GPKG_USER_VERSION = 10300  # GeoPackage 1.3.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SRS_ID = 4326
+
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+    'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
+    'AUTHORITY["EPSG","4326"]]'
+)
+
+_GPKG_CORE = (
+    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+        description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+)
+_SRS_ROWS = (
+    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+    ("WGS 84 geodetic", SRS_ID, "EPSG", SRS_ID, WGS84_WKT,
+     "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+)
+_DESCRIPTIONS = {
+    "forces": "the forces", "places": "the places (who holds them is in control_periods)",
+    "sources": "the reports, with their full text", "events": "dated, sourced events",
+    "control_periods": "who controls / contests / is present where, from when to when",
+    "audit": "every change: who, when, before and after (JSON)", "meta": "schema version and scenario metadata",
+    "basemap": "reference boundary layers (GeoJSON)",
+}
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def gpkg_geometry(geometry: BaseGeometry, srs_id: int = SRS_ID) -> bytes:
+    """A GeoPackage geometry blob: 'GP', version 0, flags, srs_id, xy envelope, ISO WKB (little-endian)."""
+    if geometry.is_empty:
+        flags = 0b00010001  # empty, no envelope, little-endian
+        return b"GP" + bytes((0, flags)) + struct.pack("<i", srs_id) + shapely.to_wkb(geometry, byte_order=1)
+    minx, miny, maxx, maxy = geometry.bounds
+    flags = 0b00000011  # envelope [minx, maxx, miny, maxy], little-endian
+    header = b"GP" + bytes((0, flags)) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
+    return header + shapely.to_wkb(geometry, byte_order=1, flavor="iso", output_dimension=2)
+
+
+def read_gpkg_geometry(blob: bytes) -> BaseGeometry:
+    """Decode a GeoPackage geometry blob (any envelope, either byte order)."""
+    data = bytes(blob)
+    if data[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry (no 'GP' header)")
+    flags = data[3]
+    envelope = (flags >> 1) & 0b111
+    if envelope not in _ENVELOPE_BYTES:
+        raise ValueError(f"bad GeoPackage envelope indicator {envelope}")
+    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope]:])
+
+
+def _timestamp(value: dt.datetime) -> str:
+    value = value.astimezone(dt.timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+class _SqliteCursor(Cursor):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, tuple(params)).fetchall()
+
+
+class GeoPackageStore(Store):
+    backend = "GeoPackage"
+    dialect = "gpkg"
+
+    def __init__(self, path: Path, *, read_only: bool = False, max_version: int = schema.LATEST) -> None:
+        self.path = Path(path)
+        super().__init__(str(self.path), read_only=read_only, max_version=max_version)
+        self._conn = self._connect()
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self.path
+        if path.exists():
+            if path.is_dir():
+                raise StoreError(f"{path} is a folder, not a GeoPackage file")
+            with path.open("rb") as handle:
+                head = handle.read(len(SQLITE_MAGIC))
+            if head and head != SQLITE_MAGIC:
+                raise StoreError(f"{path} is not a GeoPackage (not an SQLite database)")
+        elif self.read_only:
+            raise StoreError(f"{path} does not exist (a read-only store is never created; create it with `mapdata store init --store PATH`)")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if self.read_only:
+                conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                                       timeout=30, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} cannot be opened as a GeoPackage: {exc}") from None
+        if tables and application_id != GPKG_APPLICATION_ID:
+            conn.close()
+            raise StoreError(f"{path} is an SQLite database but not a GeoPackage (application_id is {application_id:#x})")
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Cursor]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
+            try:
+                yield _SqliteCursor(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    def _table_exists(self, cur: Cursor, name: str) -> bool:
+        return cur.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+    def _prepare_new(self, cur: Cursor) -> None:
+        cur.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+        cur.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+        for statement in _GPKG_CORE:
+            cur.execute(statement)
+        for row in _SRS_ROWS:
+            cur.execute("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", row)
+
+    def _after_migration(self, cur: Cursor) -> None:
+        now = _timestamp(self._now())
+        for table in schema.STORE_TABLES:
+            if cur.one("SELECT 1 FROM gpkg_contents WHERE table_name = ?", (table,)) is not None:
+                continue
+            features = table == "places"
+            cur.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (table, "features" if features else "attributes", table, _DESCRIPTIONS.get(table, ""), now,
+                 SRS_ID if features else None),
+            )
+            if features:
+                cur.execute(
+                    "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)", (table, "geom", "GEOMETRY", SRS_ID)
+                )
+
+    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
+        stamp = _timestamp(now)
+        for table in tables:
+            cur.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (stamp, table))
+        if "places" in tables:
+            bounds = [row.record.geometry.bounds for row in state.rows["place"].values()]  # type: ignore[union-attr]
+            extent = (
+                (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
+                if bounds else (None, None, None, None)
+            )
+            cur.execute(
+                "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = 'places'", extent
+            )
+
+    def _encode(self, type_: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if type_ == "list":
+            return json.dumps(list(value), ensure_ascii=False)
+        if type_ == "date":
+            return value.isoformat()
+        if type_ == "geometry":
+            return gpkg_geometry(value)
+        if type_ == "timestamp":
+            return _timestamp(value)
+        if type_ == "json":
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    def _decode(self, type_: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if type_ == "list":
+            items = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(items, list):
+                raise ValueError(f"{value!r} is not a JSON list")
+            return items
+        if type_ == "date":
+            return dt.date.fromisoformat(value) if isinstance(value, str) else value
+        if type_ == "geometry":
+            return read_gpkg_geometry(value)
+        if type_ == "timestamp":
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+        if type_ == "json":
+            return json.loads(value) if isinstance(value, str) else value
+        return value

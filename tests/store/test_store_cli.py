@@ -1,0 +1,75 @@
+"""``mapdata import / export / store`` and ``snapshot --store``, on both backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from mapdata.cli import main
+from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.store import Store
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "import-example.geojson"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_store_commands_import_export_and_snapshot(store_url: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "store", "init", "--store", store_url, "--seed", str(DEFAULT_DATA_DIR))
+    assert code == 0, err
+    assert "schema version 2" in out and "11 places" in out
+    code, out, _ = run(capsys, "--store", store_url, "store", "info")  # --store before the command works too
+    assert code == 0 and "schema_version: 2" in out and "revision: " in out
+
+    # snapshot from the store is the snapshot from the folder
+    code, from_store, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--store", store_url)
+    code2, from_folder, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--data", str(DEFAULT_DATA_DIR))
+    assert code == code2 == 0 and from_store == from_folder
+
+    code, out, err = run(capsys, "import", str(EXAMPLE), "--store", store_url, "--user", "rana")
+    assert code == 0, err
+    assert "added 2 places, 1 source, 2 events, 2 control periods" in out
+    code, out, _ = run(capsys, "snapshot", "--date", "2018-06-22", "--store", store_url, "--forces", "syrian_regime")
+    tal_kalakh = next(f for f in json.loads(out)["features"] if f["id"] == "tal_kalakh")["properties"]
+    assert (tal_kalakh["force"], tal_kalakh["status"], tal_kalakh["since"]) == ("syrian_regime", "control", "2018-06-20")
+    assert tal_kalakh["sources"][0]["verification_label"] == "claimed by Example News Agency"
+
+    # importing the same file again is refused, naming the feature; nothing changes
+    code, out, err = run(capsys, "import", str(EXAMPLE), "--store", store_url, "--user", "rana")
+    assert code == 2 and "import-example.geojson, feature 2, field 'period_id'" not in err
+    assert "already exists" in err or "overlaps" in err
+
+    for fmt in ("geojson", "csv", "kml", "gpkg"):
+        out_file = tmp_path / f"out.{fmt}"
+        code, out, err = run(capsys, "export", "--format", fmt, "--out", str(out_file), "--date", "2018-06-22",
+                             "--forces", "russia,syrian_regime", "--store", store_url)
+        assert code == 0, err
+        assert out_file.stat().st_size > 0
+    code, _, err = run(capsys, "export", "--format", "csv", "--out", str(tmp_path / "x.csv"), "--forces", "nobody",
+                       "--store", store_url)
+    assert code == 2 and "unknown force id(s) nobody" in err
+
+
+def test_store_from_the_environment_and_migrate(store_url: str, opener: Callable[..., Store],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    opener(store_url, seed_from=DEFAULT_DATA_DIR, max_version=1).close()
+    monkeypatch.setenv("MAPDATA_STORE", store_url)
+    code, out, err = run(capsys, "store", "info")
+    assert code == 0 and "schema_version: 1" in out and "mapdata store migrate" in err
+    code, out, err = run(capsys, "snapshot", "--date", "2018-06-04")
+    assert code == 2 and "schema version 1" in err and "store migrate" in err
+    code, out, _ = run(capsys, "store", "migrate")
+    assert code == 0 and "migrated from schema version 1 to 2" in out
+    code, out, _ = run(capsys, "store", "migrate")
+    assert code == 0 and "already at schema version 2" in out
+    code, out, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--format", "csv")
+    assert code == 0 and out.startswith("place_id,")

@@ -1,0 +1,153 @@
+"""The bundled gazetteer (geodata/gazetteer/gazetteer.json, written by scripts/build_gazetteer.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from pyproj import Geod
+from shapely.geometry import shape
+
+from mapdata.gazetteer import DEFAULT_GAZETTEER, KINDS, Entry, Gazetteer, load_gazetteer, read_gazetteer
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ROOT.parent / "shared" / "geodata-sources"
+GEOD = Geod(ellps="WGS84")
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return GEOD.inv(a[1], a[0], b[1], b[0])[2] / 1000
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def places() -> dict[str, dict]:
+    data = json.loads((ROOT / "geodata" / "places.geojson").read_text(encoding="utf-8"))
+    return {f["id"]: f for f in data["features"]}
+
+
+def test_load_is_cached_per_path_and_fast() -> None:
+    start = time.perf_counter()
+    fresh = read_gazetteer(DEFAULT_GAZETTEER)
+    assert time.perf_counter() - start < 2.0
+    assert load_gazetteer() is load_gazetteer()
+    assert load_gazetteer(DEFAULT_GAZETTEER) is load_gazetteer()
+    assert len(fresh) == len(load_gazetteer())
+
+
+def test_file_is_small() -> None:
+    assert DEFAULT_GAZETTEER.stat().st_size < 1.5 * 1024 * 1024
+
+
+def test_every_entry_is_complete(gaz: Gazetteer) -> None:
+    assert len(gaz) > 700
+    ids = [e.id for e in gaz]
+    assert len(ids) == len(set(ids)) and ids == sorted(ids)
+    for e in gaz:
+        assert isinstance(e, Entry)
+        assert e.kind in KINDS, e.id
+        assert e.name and e.names[0] == e.name, e.id
+        assert -90 <= e.lat <= 90 and -180 <= e.lon <= 180, e.id
+        assert re.fullmatch(r"[A-Z]{2}", e.country), e.id
+        assert e.source and e.source_id and e.id == f"{e.source}:{e.source_id}", e.id
+        assert e.licence, e.id
+        assert e.population is None or e.population > 0, e.id
+
+
+def test_lookups_by_id(gaz: Gazetteer) -> None:
+    qusayr = gaz["geonames:173322"]
+    assert qusayr.kind == "town" and qusayr.country == "SY" and qusayr.admin1 == "SY04"
+    assert "القصير" in qusayr.names and "Qusayr" in qusayr.names
+    assert "geonames:173322" in gaz and "nope:0" not in gaz
+    assert gaz.get("nope:0") is None
+    with pytest.raises(KeyError):
+        gaz["nope:0"]
+
+
+def test_syrian_points_carry_their_governorate(gaz: Gazetteer) -> None:
+    for e in gaz:
+        if e.country == "SY" and e.kind == "town":
+            assert re.fullmatch(r"SY\d\d", e.admin1), e.id
+    homs = gaz["opensyria:sy-homs"]
+    assert homs.kind == "admin1" and homs.pcode == "SY04" and "حمص" in homs.names
+
+
+def test_sources_and_licences(gaz: Gazetteer) -> None:
+    by_source: dict[str, set[str]] = {}
+    for e in gaz:
+        by_source.setdefault(e.source, set()).add(e.licence)
+    assert {"opensyria", "geonames", "naturalearth", "lbn_hub", "places", "curated"} <= set(by_source)
+    assert by_source["geonames"] == {"CC BY 4.0"} and by_source["opensyria"] == {"CC BY 4.0"}
+    assert by_source["naturalearth"] == {"public domain"}
+    assert by_source["lbn_hub"] == {"CC BY-SA 4.0"}
+    kinds = {e.kind for e in gaz}
+    assert {"country", "admin1", "admin2", "admin3", "town", "military_site", "region", "area", "border"} <= kinds
+
+
+def test_al_dabaa_airport_comes_from_places_geojson(gaz: Gazetteer, places: dict[str, dict]) -> None:
+    (airport,) = gaz.by_place_id("al_dabaa_airport")
+    lon, lat = places["al_dabaa_airport"]["geometry"]["coordinates"]
+    assert km(airport.point, (lat, lon)) < 0.01
+    assert airport.kind == "military_site" and airport.licence == "CC BY-SA 4.0"
+    assert {"al-Dab'a airbase", "Dabaa", "الضبعة"} <= set(airport.names)
+
+
+@pytest.mark.parametrize(
+    ("place_id", "phrase", "kind"),
+    [
+        ("western_homs_countryside", "western countryside of Homs", "area"),
+        ("southwestern_homs_countryside", "south-western countryside of Homs", "area"),
+        ("southwestern_homs_countryside", "southern western countryside of Homs", "area"),
+        ("southern_syria", "southern Syria", "region"),
+        ("lebanese_border", "Lebanese border", "border"),
+    ],
+)
+def test_named_regions_link_to_scenario_places(
+    gaz: Gazetteer, places: dict[str, dict], place_id: str, phrase: str, kind: str
+) -> None:
+    (entry,) = gaz.by_place_id(place_id)
+    assert phrase in entry.names and entry.kind == kind
+    geom = shape(places[place_id]["geometry"])
+    assert geom.distance(shape({"type": "Point", "coordinates": [entry.lon, entry.lat]})) < 1e-6
+
+
+def test_out_of_region_confusables_are_low_prior_and_say_so(gaz: Gazetteer) -> None:
+    quseir, dabaa = gaz["curated:el_quseir_egypt"], gaz["curated:el_dabaa_egypt"]
+    for e in (quseir, dabaa):
+        assert e.country == "EG" and e.prior < 0 and "approximate" in e.note
+    assert "القصير" in quseir.names and "Dabaa" in dabaa.names
+    assert km(quseir.point, (26.1, 34.28)) < 10 and km(dabaa.point, (31.03, 28.43)) < 10
+
+
+def test_military_sites_and_borders(gaz: Gazetteer) -> None:
+    sites = [e for e in gaz if e.kind == "military_site"]
+    assert len(sites) >= 10 and all(e.uncertainty_m for e in sites)
+    assert km(gaz["curated:hmeimim_airbase"].point, (35.40, 35.95)) < 3
+    borders = {e.border for e in gaz if e.kind == "border"}
+    assert {"SY-LB", "SY-TR", "SY-IQ", "SY-JO"} <= borders
+
+
+@pytest.mark.skipif(not SOURCES.is_dir() and not os.environ.get("CI"), reason="raw inputs (../shared/geodata-sources) are not beside this checkout")
+def test_build_is_deterministic_and_matches_the_committed_file(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    outputs = []
+    for n in range(2):
+        out = tmp_path / str(n)
+        out.mkdir()
+        (out / "places.geojson").write_bytes((ROOT / "geodata" / "places.geojson").read_bytes())
+        result = module.write_gazetteer(out, sources=SOURCES)
+        assert result["rows"] and set(result["counts"]) >= {"geonames", "opensyria", "curated"}
+        outputs.append((out / "gazetteer" / "gazetteer.json").read_bytes())
+    assert outputs[0] == outputs[1] == DEFAULT_GAZETTEER.read_bytes()
