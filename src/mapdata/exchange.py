@@ -143,6 +143,11 @@ class _InRow:
     geometry_problem: str = ""
 
 
+def _named(place: Place, name: str) -> bool:
+    wanted = name.casefold()
+    return wanted == place.name_en.casefold() or any(wanted == a.casefold() for a in place.aliases)
+
+
 def _sniff(path: Path) -> str:
     """'geojson', 'csv' or 'gpkg', from the file's first bytes; refuses anything else quickly."""
     name = path.name
@@ -635,9 +640,18 @@ class _Importer:
             return pid
         if not pid and name and row.geometry is not None:
             pid = self.place_keys.get((name.casefold(), shapely.to_wkb(row.geometry)), "")
+            if not pid:
+                same = [p for p in self.existing.places if _named(p, name)
+                        and p.geometry.geom_type == row.geometry.geom_type and p.geometry.equals_exact(row.geometry, 1e-9)]
+                if same:
+                    return same[0].id
+                namesakes = [p.id for p in self.existing.places if _named(p, name)]
+                if namesakes:
+                    self.warnings.append(f"{self.file}, {row.label}: a place named {name!r} is already in the store "
+                                         f"({', '.join(namesakes)}) with another geometry; a new place was added "
+                                         "(give place_id to refer to the stored one)")
         if not pid and name and row.geometry is None:
-            matches = [p.id for p in self.existing.places if name.casefold() in
-                       {p.name_en.casefold(), *(a.casefold() for a in p.aliases)}]
+            matches = [p.id for p in self.existing.places if _named(p, name)]
             matches += [i for i, d in self.places.items() if d.fields.get("name_en", "").casefold() == name.casefold()]
             if len(matches) == 1:
                 return matches[0]
@@ -694,6 +708,10 @@ class _Importer:
             return value
         if value not in self.sources and value:
             value = self._source_by_publisher(f, value, given) or value
+        if value not in self.sources and (value or given.get("publisher")):
+            stored_id = self._stored_source(value, given, quote)
+            if stored_id is not None:
+                return stored_id
         if value in self.sources:
             draft = self.sources[value]
             self._agree(f, given, draft.fields, f"source '{value}' ({draft.label})")
@@ -715,6 +733,18 @@ class _Importer:
         self.sources[ident] = draft
         self.where[("source", ident)] = f.row.label
         return ident
+
+    def _stored_source(self, value: str, given: Mapping[str, Any], quote: str) -> str | None:
+        """A stored source this row means: same publisher, same title and dates when given, and the quote in it."""
+        publisher = str(given.get("publisher") or value).casefold()
+        for source in self.existing.sources:
+            if source.publisher.casefold() != publisher:
+                continue
+            if any(getattr(source, k) != given[k] for k in ("title", "published", "published_inferred") if k in given):
+                continue
+            if "title" in given or (quote and quote in source.text):
+                return source.id
+        return None
 
     def _source_by_publisher(self, f: _Fields, value: str, given: Mapping[str, Any]) -> str | None:
         """A source defined earlier in the file whose publisher is ``value`` (and title / date, when given)."""
@@ -758,9 +788,6 @@ class _Importer:
                 return eid
             f.problem("quote", f"is missing: event '{eid}' is neither in the store nor earlier in the file")
             return None
-        if eid and eid in self.existing.event_by_id:
-            f.problem("event_id", f"event '{eid}' already exists in the store (leave quote empty to refer to it)")
-            return None
         given: dict[str, Any] = {"quote": quote}
         if source_id:
             given["source_id"] = source_id
@@ -782,6 +809,18 @@ class _Importer:
             given["force_ids"] = tuple(self._event_force(f, value) for value in f.strings("event_forces"))
         if f.has("quote_start"):
             given["quote_start"] = f.integer("quote_start")
+        if eid and eid in self.existing.event_by_id:
+            stored = dataclasses.asdict(self.existing.event_by_id[eid])
+            self._agree(f, given, stored, f"event '{eid}' in the store (use another event_id for a new event)")
+            return eid
+        when = given.get("date") or start
+        if not eid and source_id and when is not None:
+            same = (source_id, quote, when)
+            stored = [e.id for e in self.existing.events if (e.source_id, e.quote, e.date) == same]
+            if stored:
+                return stored[0]
+            eid = next((i for i, d in self.events.items()
+                        if (d.fields.get("source_id"), d.fields["quote"], d.fields.get("date")) == same), "")
         if eid and eid in self.events:
             draft = self.events[eid]
             self._agree(f, given, draft.fields, f"event '{eid}' ({draft.label})")
@@ -791,11 +830,10 @@ class _Importer:
             return eid
         if source_id is None:
             return None  # reported by source()
-        if "date" not in given:
-            if start is None:
-                f.problem("date", "is missing: an event (a quote) needs its date")
-                return None
-            given["date"] = start
+        if when is None:
+            f.problem("date", "is missing: an event (a quote) needs its date")
+            return None
+        given["date"] = when
         eid = eid or self._new_id("event", f"{place_id or source_id}_{given['date'].isoformat()}_"
                                            f"{given.get('kind') or DEFAULT_EVENT_KIND}")
         draft = _Draft(f.row.label, given)
@@ -862,10 +900,19 @@ class _Importer:
         if f.has("period_note"):
             given["note"] = f.text("period_note")
         support = ("event", event_id) if event_id else ("source", source_id) if source_id else None
-        if pid and pid in {p.id for p in self.existing.periods}:
-            f.problem("period_id", f"control period '{pid}' already exists in the store")
-            return
         key = (place_id, force_id, given["role"], start, end)
+        stored = next((p for p in self.existing.periods if p.id == pid), None) if pid else next(
+            (p for p in self.existing.periods if (p.place_id, p.force_id, p.role, p.start, p.end) == key), None)
+        if stored is not None:  # already in the store: only its evidence could be new, and imports only add
+            if pid:
+                self._agree(f, given, dataclasses.asdict(stored),
+                            f"control period '{pid}' in the store (use another period_id for a new period)")
+            kind, ident = support or ("", "")
+            if support is not None and ident not in (stored.event_ids if kind == "event" else stored.source_ids):
+                self.warnings.append(
+                    f"{self.file}, {f.row.label}: control period '{stored.id}' is already in the store; the {kind} "
+                    f"'{ident}' on this row was not linked to it (edit the period to add it)")
+            return
         if not pid:
             pid = self.period_keys.get(key, "")
         if pid and pid in self.periods:

@@ -1,0 +1,69 @@
+"""The "Add a report" page: analyse pasted text, review, save into the scenario."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "3_Add_a_report.py")
+REPORT = (
+    "On Monday, June 4, Russian forces took over three positions in al-Qusayr, in the western countryside of Homs. "
+    "<script>alert('x')</script> Hezbollah objected to the step. Nasrallah spoke on Friday June 5."
+)
+
+
+@pytest.fixture()
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "geodata", folder)
+    monkeypatch.setenv("MAPDATA_DATA", str(folder))
+    return folder
+
+
+def analyse(text: str, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    at.text_area[0].set_value(text)
+    at.text_input[0].set_value(publisher)
+    at.text_input[1].set_value(title)
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_analysis_highlights_escaped_text_and_warns_about_the_weekday(data: Path) -> None:
+    at = analyse(REPORT)
+    bodies = [el.proto.body for el in at.get("html")]
+    report = next(b for b in bodies if 'class="md-report"' in b)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in report
+    assert "<script>alert" not in report
+    assert 'class="md-place"' in report and ">al-Qusayr</mark>" in report
+    assert 'class="md-warn"' in report  # Friday June 5
+    assert any("Tuesday" in w.value for w in at.warning)
+    assert any("Found" in m.value for m in at.markdown)
+
+
+def test_empty_text_gets_a_clear_message(data: Path) -> None:
+    at = analyse("   ")
+    assert any("text is empty" in e.value for e in at.error)
+
+
+def test_saving_adds_the_report_and_nothing_before(data: Path) -> None:
+    before = json.loads((data / "sources.json").read_text(encoding="utf-8"))
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    assert json.loads((data / "sources.json").read_text(encoding="utf-8")) == before  # analysing alone changes nothing
+    at = analyse(REPORT)
+    assert json.loads((data / "sources.json").read_text(encoding="utf-8")) == before
+    next(b for b in at.button if b.label.startswith("Save")).click().run()
+    assert not at.exception
+    messages = [s.value for s in at.success] + [e.value for e in at.error]
+    assert any(m.startswith("Saved:") for m in messages), messages
+    sources = json.loads((data / "sources.json").read_text(encoding="utf-8"))
+    assert len(sources) == len(before) + 1 and sources[-1]["publisher"] == "Test Wire"
+    events = json.loads((data / "events.json").read_text(encoding="utf-8"))
+    added = [e for e in events if e["source_id"] == sources[-1]["id"]]
+    assert added and all(REPORT[e["quote_start"]:e["quote_end"]] == e["quote"] for e in added)
