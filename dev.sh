@@ -7,8 +7,10 @@
 #
 # Works on a fresh Debian machine with Python 3.11+. What it installs:
 # - .venv/ with the project and its test tools (again whenever pyproject.toml changes);
-# - for `test`, Debian's chromium (the browser the end-to-end tests drive), via apt-get
-#   when run as root, or it tells you the one command to run.
+# - for `test`, Debian's chromium (the browser the end-to-end tests drive) and
+#   PostgreSQL 15 with PostGIS (the store tests use a local server; the cluster is
+#   started if it is down), via apt-get when run as root, or it tells you the one
+#   command to run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -61,6 +63,17 @@ ensure_chromium() {
   fi
 }
 
+ensure_postgres() {
+  if ! dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1; then
+    echo "dev.sh: installing PostgreSQL 15 with PostGIS for the store tests" >&2
+    apt_install postgresql-15-postgis-3
+  fi
+  if ! pg_lsclusters -h 2>/dev/null | awk '$1 == "15" && $2 == "main" {print $4}' | grep -q online; then
+    echo "dev.sh: starting the PostgreSQL 15 cluster for the store tests" >&2
+    as_root pg_ctlcluster --skip-systemctl-redirect 15 main start
+  fi
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -71,6 +84,7 @@ case "$cmd" in
   test)
     ensure_venv
     ensure_chromium
+    ensure_postgres
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   shell)

@@ -742,7 +742,9 @@ class _Importer:
                 continue
             if any(getattr(source, k) != given[k] for k in ("title", "published", "published_inferred") if k in given):
                 continue
-            if "title" in given or (quote and quote in source.text):
+            if quote and quote not in source.text:
+                continue
+            if quote or "title" in given:
                 return source.id
         return None
 
@@ -895,8 +897,6 @@ class _Importer:
                                  "role": f.choice("role", Role, Role.CONTROL)}
         start, end = f.date("start"), f.date("end")
         given["start"], given["end"] = start, end
-        if start and end and end < start:
-            f.problem("end", f"{end.isoformat()} is before start {start.isoformat()}")
         if f.has("period_note"):
             given["note"] = f.text("period_note")
         support = ("event", event_id) if event_id else ("source", source_id) if source_id else None
@@ -945,18 +945,19 @@ class _Importer:
     # -- one row -----------------------------------------------------------------------
     def row(self, row: _InRow) -> None:
         f = _Fields(self, row)
-        before = len(self.problems)
         place_id = self.place(f)
         force_id = self.force(f) if f.has("force") else None
         quote = f.long_text("quote")
         source_id = self.source(f, quote)
-        start = f.date("start")
-        f.date("end")
-        if len(self.problems) > before:
+        start, end = f.date("start"), f.date("end")
+        if start and end and end < start:
+            f.problem("end", f"{end.isoformat()} is before start {start.isoformat()}")
+        if place_id is None:
             return
         event_id = self.event(f, place_id, force_id, source_id, start)
-        if force_id and place_id:
-            self.period(f, place_id, force_id, event_id, source_id)
+        if force_id is not None:
+            if source_id is not None or not quote:  # (a quote without a source is reported already)
+                self.period(f, place_id, force_id, event_id, source_id)
         elif any(f.has(k) for k in PERIOD_FIELDS):
             f.problem("force", "is missing: role, start, end and period_id describe a force's control period")
 

@@ -330,6 +330,17 @@ class _Raw:
 
 
 @dataclass(frozen=True)
+class _Ranking:
+    """The readings of one name in one text, best first."""
+
+    ranked: tuple[tuple[float, int], ...]  # (score, entry index)
+    probs: tuple[float, ...]
+    confidence: float
+    candidates: tuple[Candidate, ...]
+    spread: bool  # readings more than SAME_PLACE_KM apart (context can change the choice)
+
+
+@dataclass(frozen=True)
 class _Spatial:
     bearing: float | None
     cls: str  # countryside, outskirts, part, province, near
@@ -382,6 +393,7 @@ class Geoparser:
                 node = node.setdefault(tok, {})
             node[_TERM] = tuple(bucket)
         self._fold_cache: dict[str, str] = {}
+        self._rank_cache: dict[tuple[Any, ...], _Ranking] = {}
         self._derived: dict[tuple[Any, ...], BaseGeometry | None] = {}
         self._registry: dict[tuple[Any, ...], str] = {}  # (bearing, cls, anchor key) -> scenario entry id
         self._phrase_of: dict[int, tuple[float | None, str, tuple[str, ...]]] = {}  # area entry -> its parse
@@ -637,58 +649,76 @@ class Geoparser:
         total = sum(weights)
         return [w / total for w in weights]
 
+    def _ranking(self, ranked: list[tuple[float, int]]) -> _Ranking:
+        probs = self._probabilities(ranked)
+        points = [self.entries[x].point for _, x in ranked]
+        spread = len(ranked) > 1 and max(haversine_km(points[0], p) for p in points[1:]) > SAME_PLACE_KM
+        return _Ranking(tuple(ranked), tuple(probs), self._confidence(ranked, probs), self._candidates(ranked, probs),
+                        spread)
+
+    def _first_pass(
+        self, raw: _Raw, text: str, countries: frozenset[str], demonyms: frozenset[str]
+    ) -> _Ranking:
+        """Candidates ranked on priors and the countries the text names (cached: texts repeat names)."""
+        light = _light(text[raw.start : raw.end])
+        cache_key = (raw.entries, countries, demonyms, light)
+        found = self._rank_cache.get(cache_key)
+        if found is None:
+            scored = [(self._base_score(x, countries=countries, demonyms=demonyms, light=light), x) for x in raw.entries]
+            found = self._ranking(self._dedupe(scored))
+            if len(self._rank_cache) > 50_000:
+                self._rank_cache.clear()
+            self._rank_cache[cache_key] = found
+        return found
+
     def _resolve(
         self, raws: Sequence[_Raw], text: str, *, extra_anchors: Sequence[tuple[tuple[float, float], float]] = (),
         extra_countries: Iterable[str] = (),
-    ) -> list[tuple[list[tuple[float, int]], list[float]]]:
-        """Ranked candidates and probabilities per raw match (two passes: priors, then context)."""
-        demonyms = {_DEMONYMS[m.group().lower()] for m in _DEMONYM_RE.finditer(text)} if text else set()
-        # pass 0: which countries does the text name (unambiguously enough)?
-        countries = set(extra_countries)
+    ) -> list[_Ranking]:
+        """Ranked candidates per raw match, in two passes: priors (and the countries named), then
+        nearness to the other places of the text. One reading per name and text."""
+        demonyms = frozenset(_DEMONYMS[m.group().lower()] for m in _DEMONYM_RE.finditer(text)) if text else frozenset()
+        countries_set = set(extra_countries)
         for raw in raws:
-            kinds = {self.entries[x].kind for x in raw.entries}
-            if kinds == {"country"}:
-                countries.update(self.entries[x].country for x in raw.entries)
-        by_key: dict[tuple[str, ...], list[_Raw]] = {}
+            if all(self.entries[x].kind == "country" for x in raw.entries):
+                countries_set.update(self.entries[x].country for x in raw.entries)
+        countries = frozenset(countries_set)
+        first_pass: dict[tuple[str, ...], _Ranking] = {}
         for raw in raws:
-            by_key.setdefault(raw.key, []).append(raw)
-        first_pass: dict[tuple[str, ...], list[tuple[float, int]]] = {}
-        for key, group in by_key.items():
-            light = _light(text[group[0].start : group[0].end])
-            scored = [(self._base_score(x, countries=countries, demonyms=demonyms, light=light), x) for x in group[0].entries]
-            first_pass[key] = self._dedupe(scored)
-        # anchors: each key's first-pass reading, weighted by its probability
+            if raw.key not in first_pass:
+                first_pass[raw.key] = self._first_pass(raw, text, countries, demonyms)
+        # anchors: each name's first-pass reading, weighted by its probability
         anchors: list[tuple[tuple[str, ...], tuple[float, float], float]] = []
-        for key, ranked in first_pass.items():
-            e = self.entries[ranked[0][1]]
+        for key, ranking in first_pass.items():
+            e = self.entries[ranking.ranked[0][1]]
             if e.kind in ANCHOR_KINDS:
-                anchors.append((key, e.point, self._probabilities(ranked)[0]))
-        result: dict[tuple[str, ...], list[tuple[float, int]]] = {}
-        for key, ranked in first_pass.items():
-            points = [self.entries[x].point for _, x in ranked]
-            spread = len(ranked) > 1 and max(haversine_km(points[0], p) for p in points[1:]) > SAME_PLACE_KM
+                anchors.append((key, e.point, ranking.probs[0]))
+        result: dict[tuple[str, ...], _Ranking] = {}
+        for key, ranking in first_pass.items():
             own_anchors = [(p, w) for k, p, w in anchors if k != key] + list(extra_anchors)
-            if not spread or not own_anchors:
-                result[key] = ranked
+            if not ranking.spread or not own_anchors:
+                result[key] = ranking
                 continue
             rescored = []
-            for score, x in ranked:
+            for score, x in ranking.ranked:
                 pt = self.entries[x].point
                 if self.entries[x].kind == "country":
                     rescored.append((score, x))
                     continue
                 near = max(w * math.exp(-haversine_km(pt, p) / PROXIMITY_KM) for p, w in own_anchors)
                 rescored.append((score + PROXIMITY_WEIGHT * near, x))
-            result[key] = sorted(rescored, key=lambda si: (-si[0], self.entries[si[1]].id))
+            result[key] = self._ranking(sorted(rescored, key=lambda si: (-si[0], self.entries[si[1]].id)))
         out = []
         for raw in raws:
-            ranked = list(result[raw.key])
-            if _AFTER_PROVINCE.match(text[raw.end : raw.end + 40]) or _BEFORE_PROVINCE.search(text[max(0, raw.start - 40) : raw.start]):
-                ranked = sorted(
-                    ((s + (1.0 if self.entries[x].kind == "admin1" else 0.0), x) for s, x in ranked),
+            ranking = result[raw.key]
+            if _AFTER_PROVINCE.match(text[raw.end : raw.end + 40]) or _BEFORE_PROVINCE.search(
+                text[max(0, raw.start - 40) : raw.start]
+            ):
+                ranking = self._ranking(sorted(
+                    ((s + (1.0 if self.entries[x].kind == "admin1" else 0.0), x) for s, x in ranking.ranked),
                     key=lambda si: (-si[0], self.entries[si[1]].id),
-                )
-            out.append((ranked, self._probabilities(ranked)))
+                ))
+            out.append(ranking)
         return out
 
     # ------------------------------------------------------------------ spatial phrases
@@ -958,12 +988,12 @@ class Geoparser:
             return []
         resolved = self._resolve(raws, text)
         mentions: list[PlaceMention] = []
-        for raw, (ranked, probs) in zip(raws, resolved):
-            entry = self.entries[ranked[0][1]]
-            confidence = self._confidence(ranked, probs)
+        for raw, ranking in zip(raws, resolved):
+            entry = self.entries[ranking.ranked[0][1]]
+            confidence = ranking.confidence
             if raw.sentence_initial and raw.last_token == raw.first_token:
                 confidence *= 0.9
-            candidates = self._candidates(ranked, probs)
+            candidates = ranking.candidates
             hit = self._spatial_at(text, raw.start, raw.end, border=entry.kind == "border")
             if hit is not None:
                 spatial = self._spatial_mentions(text, raw, hit, entry, confidence, candidates)
@@ -1020,10 +1050,10 @@ class Geoparser:
         if not inner:
             return mentions
         extra = []
-        for raw, (ranked, probs) in zip(inner, self._resolve(inner, text)):
-            entry = self.entries[ranked[0][1]]
-            extra.append(self._mention(text, raw.start, raw.end, entry, self._confidence(ranked, probs),
-                                       self._candidates(ranked, probs), phrase="inside a phrase"))
+        for raw, ranking in zip(inner, self._resolve(inner, text)):
+            entry = self.entries[ranking.ranked[0][1]]
+            extra.append(self._mention(text, raw.start, raw.end, entry, ranking.confidence, ranking.candidates,
+                                       phrase="inside a phrase"))
         return sorted(mentions + extra, key=lambda m: (m.start, -m.end))
 
     # ------------------------------------------------------------------ geocoding short labels

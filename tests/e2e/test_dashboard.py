@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from conftest import EVIL_EVENT, EVIL_NAME, EVIL_PLACE, EVIL_QUOTE, EVIL_SCRIPT, EVIL_SUMMARY, Dashboard, NetworkLog
+from e2e_support import EVIL_EVENT, EVIL_NAME, EVIL_PLACE, EVIL_QUOTE, EVIL_SCRIPT, EVIL_SUMMARY, Dashboard, NetworkLog
 
 pytestmark = pytest.mark.e2e
 
@@ -73,13 +73,14 @@ def test_moving_the_slider_restyles_in_place_and_keeps_the_view(dashboard: Dashb
     box = dashboard.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     assert box is not None
     before_drag = dashboard.map_view()
+    dashboard.frame.evaluate("() => { window.__moved = false; window.map.once('moveend', () => { window.__moved = true; }); }")
     start_x, start_y = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.80
     mouse = dashboard.page.mouse
     mouse.move(start_x, start_y)
     mouse.down()
     mouse.move(start_x + 150, start_y - 90, steps=12)
     mouse.up()
-    dashboard.frame.wait_for_function("() => !window.map._panAnim || !window.map._panAnim._inProgress")
+    dashboard.frame.wait_for_function("() => window.__moved")  # after any inertia
     panned = dashboard.map_view()
     assert abs(panned["lon"] - before_drag["lon"]) > 0.05, "the drag did not pan the map"
     dashboard.wait_for_query(f"Math.abs(parseFloat(params.get('lon')) - {panned['lon']}) < 0.001")

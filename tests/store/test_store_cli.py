@@ -42,10 +42,16 @@ def test_store_commands_import_export_and_snapshot(store_url: str, tmp_path: Pat
     assert (tal_kalakh["force"], tal_kalakh["status"], tal_kalakh["since"]) == ("syrian_regime", "control", "2018-06-20")
     assert tal_kalakh["sources"][0]["verification_label"] == "claimed by Example News Agency"
 
-    # importing the same file again is refused, naming the feature; nothing changes
+    # importing the same file again adds nothing; a bad file is refused with row and field, and changes nothing
     code, out, err = run(capsys, "import", str(EXAMPLE), "--store", store_url, "--user", "rana")
-    assert code == 2 and "import-example.geojson, feature 2, field 'period_id'" not in err
-    assert "already exists" in err or "overlaps" in err
+    assert code == 0 and "added nothing" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,lat,lon,force,start,source,quote\nTell Nabi Mando,34.56,36.52,russia,2018-06-31,Agency,"
+                   "Russian forces entered Tell Nabi Mando.\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", str(bad), "--store", store_url, "--user", "rana")
+    assert code == 2 and "bad.csv, row 2, field 'start': '2018-06-31' is not a date" in err
+    code, out, _ = run(capsys, "store", "info", "--store", store_url)
+    assert "places 13" in out
 
     for fmt in ("geojson", "csv", "kml", "gpkg"):
         out_file = tmp_path / f"out.{fmt}"

@@ -58,6 +58,8 @@ def _layers_from_map() -> None:
 
 
 def _select_event(table_key: str, event_ids: list[str]) -> None:
+    if table_key != st.session_state.get("_events_table_key"):
+        return  # a late report from a table no longer shown (cleared, or another day's)
     selection = st.session_state.get(table_key)
     rows = list(selection.selection.rows) if selection is not None else []
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
@@ -174,6 +176,7 @@ def render() -> None:
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
     events, event_ids = _events_table(scenario, day)
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table', 0)}"  # new key: a new, unticked table
+    st.session_state["_events_table_key"] = table_key
     selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
