@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="mapdata — control map", page_icon=":material/map:", layout="wide", initial_sidebar_state="auto")
+st.set_page_config(page_title="mapdata — control map", page_icon="🗺️", layout="wide", initial_sidebar_state="auto")
 
 from mapdata.ui import dashboard  # noqa: E402  (set_page_config must come first)
 
@@ -16,9 +16,9 @@ PAGES = Path(__file__).parent / "pages"
 
 st.navigation(
     [
-        st.Page(dashboard.render, title="Map", icon=":material/map:", default=True),
-        st.Page(PAGES / "3_Add_a_report.py", title="Add a report", icon=":material/post_add:", url_path="add-report"),
-        st.Page(PAGES / "1_Sources.py", title="Sources", icon=":material/article:", url_path="sources"),
-        st.Page(PAGES / "2_Data_check.py", title="Data check", icon=":material/fact_check:", url_path="data-check"),
+        st.Page(dashboard.render, title="Map", default=True),
+        st.Page(PAGES / "3_Add_a_report.py", title="Add a report", url_path="add-report"),
+        st.Page(PAGES / "1_Sources.py", title="Sources", url_path="sources"),
+        st.Page(PAGES / "2_Data_check.py", title="Data check", url_path="data-check"),
     ]
 ).run()

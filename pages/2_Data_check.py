@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="mapdata — data check", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="mapdata — data check", page_icon="🗺️", layout="wide")
 
 from mapdata.ui.pages import render_data_check  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="mapdata — add a report", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="mapdata — add a report", page_icon="🗺️", layout="wide")
 
 from mapdata.ui.report import render  # noqa: E402
 

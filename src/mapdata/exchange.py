@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.errors import Problem, ScenarioError
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Status, Verification,
+    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
 )
 from mapdata.review import slug
 from mapdata.store.records import COLOUR_PATTERN, ID_PATTERN, _geometry_problem, record_problems
@@ -77,7 +77,6 @@ COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FI
 #: Other spellings accepted on import.
 ALIASES = {"id": "place_id", "name_en": "name", "latitude": "lat", "longitude": "lon", "lng": "lon",
            "note": "period_note", "colour": "force_colour", "color": "force_colour", "force_color": "force_colour"}
-LIST_FIELDS = {"aliases", "force_aliases", "event_places", "event_forces"}
 
 
 class ImportRefused(ScenarioError):
@@ -522,9 +521,11 @@ class _Importer:
         self.problems.append(Problem(self.file, label, name, message))
 
     def _taken(self, kind: str) -> set[str]:
-        stored = {"force": self.existing.force_by_id, "place": self.existing.place_by_id,
-                  "source": self.existing.source_by_id, "event": self.existing.event_by_id,
-                  "period": {p.id: p for p in self.existing.periods}}[kind]
+        stored: Mapping[str, Any] = {
+            "force": self.existing.force_by_id, "place": self.existing.place_by_id,
+            "source": self.existing.source_by_id, "event": self.existing.event_by_id,
+            "period": {p.id: p for p in self.existing.periods},
+        }[kind]  # type: ignore[assignment]
         drafts = {"force": self.forces, "place": self.places, "source": self.sources, "event": self.events,
                   "period": self.periods}[kind]
         return set(stored) | set(drafts)
@@ -568,8 +569,9 @@ class _Importer:
 
     def force(self, f: _Fields) -> str:
         value = f.text("force")
-        given = {k: v for k, v in (("name", f.text("force_name")), ("colour", f.text("force_colour").upper()),
-                                   ("aliases", f.strings("force_aliases"))) if v}
+        given: dict[str, Any] = {k: v for k, v in (
+            ("name", f.text("force_name")), ("colour", f.text("force_colour").upper()),
+            ("aliases", f.strings("force_aliases"))) if v}
         ident = self._resolve_force(value)
         if ident is not None:
             if ident in self.existing.force_by_id:
@@ -583,7 +585,7 @@ class _Importer:
                     draft.fields.setdefault(key, item)
             return ident
         ident = value if ID_PATTERN.match(value) else self._new_id("force", value)
-        colour = given.get("colour")
+        colour = str(given.get("colour") or "")
         if colour and not COLOUR_PATTERN.match(colour):
             f.problem("force_colour", f"{colour!r} is not a colour like #0072B2")
         self.forces[ident] = _Draft(f.row.label, {"name_from": value, **given})
@@ -662,7 +664,7 @@ class _Importer:
                 draft.fields.setdefault(key, item)
             return pid
         if not name:
-            f.problem("name", "is missing (a new place needs a name)" if pid or row.data else "is missing")
+            f.problem("name", "is missing (a new place needs a name)")
             return None
         if row.geometry is None:
             if not row.geometry_problem:
@@ -818,9 +820,9 @@ class _Importer:
         when = given.get("date") or start
         if not eid and source_id and when is not None:
             same = (source_id, quote, when)
-            stored = [e.id for e in self.existing.events if (e.source_id, e.quote, e.date) == same]
-            if stored:
-                return stored[0]
+            known = [e.id for e in self.existing.events if (e.source_id, e.quote, e.date) == same]
+            if known:
+                return known[0]
             eid = next((i for i, d in self.events.items()
                         if (d.fields.get("source_id"), d.fields["quote"], d.fields.get("date")) == same), "")
         if eid and eid in self.events:

@@ -138,6 +138,7 @@ def test_a_shared_link_restores_date_layers_and_view(dashboard: Dashboard, seed)
     dashboard.open("?date=2018-06-10&layers=russia,syrian_regime&lat=34.55&lon=36.58&zoom=11", date="2018-06-10")
 
     expect(dashboard.slider).to_have_attribute("aria-valuetext", re.compile(r"\b10 Jun 2018"))
+    expect(dashboard.page.get_by_test_id("stSliderThumbValue")).to_contain_text("10 Jun 2018")
     expect(dashboard.map.locator(".mapdata-asof-date")).to_have_text(re.compile(r"\b10 June 2018"))
 
     shown = {"russia", "syrian_regime"}

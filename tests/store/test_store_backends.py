@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -50,6 +51,40 @@ def test_the_embedded_store_is_a_geopackage_gdal_reads(tmp_path: Path, folder_sc
     assert len(periods) == len(folder_scenario.periods) and set(periods["version"]) == {1}
     sources = pyogrio.read_dataframe(path, layer="sources")
     assert list(sources["text"]) == [s.text for s in folder_scenario.sources]
+
+
+def test_geopackage_with_a_spatial_index_added_by_gis_tools(tmp_path: Path, opener: Callable[..., Store]) -> None:
+    """QGIS / GDAL add an R-tree whose triggers call ST_MinX & co.; the store keeps it up to date."""
+    path = tmp_path / "indexed.gpkg"
+    opener(path, seed_from=DEFAULT_DATA_DIR).close()
+    with sqlite3.connect(path) as conn:  # the GeoPackage spec's R-tree extension, as GDAL writes it
+        conn.executescript("""
+            CREATE VIRTUAL TABLE rtree_places_geom USING rtree(id, minx, maxx, miny, maxy);
+            INSERT INTO rtree_places_geom SELECT fid, 0, 0, 0, 0 FROM places;
+            CREATE TRIGGER rtree_places_geom_insert AFTER INSERT ON places
+              WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+              BEGIN INSERT OR REPLACE INTO rtree_places_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom),
+                ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+            CREATE TRIGGER rtree_places_geom_update1 AFTER UPDATE OF geom ON places
+              WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+              BEGIN INSERT OR REPLACE INTO rtree_places_geom VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom),
+                ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+            CREATE TRIGGER rtree_places_geom_delete AFTER DELETE ON places WHEN old.geom NOT NULL
+              BEGIN DELETE FROM rtree_places_geom WHERE id = OLD.fid; END;
+        """)
+    store = opener(path)
+    homs = store.get("place", "homs")
+    store.update(dataclasses.replace(homs.record, geometry=shapely.Point(36.71, 34.73)), expected_version=1, user="x")
+    store.add(dataclasses.replace(homs.record, id="homs_copy", geometry=shapely.box(36.0, 34.0, 36.5, 34.25)), user="x")
+    store.delete("place", "homs_copy", expected_version=1, user="x")
+    store.close()
+    with sqlite3.connect(path) as conn:
+        fid = conn.execute("SELECT fid FROM places WHERE id = 'homs'").fetchone()[0]
+        box = conn.execute("SELECT minx, maxx, miny, maxy FROM rtree_places_geom WHERE id = ?", (fid,)).fetchone()
+        indexed = conn.execute("SELECT count(*) FROM rtree_places_geom").fetchone()[0]
+        places = conn.execute("SELECT count(*) FROM places").fetchone()[0]
+    assert box == pytest.approx((36.71, 36.71, 34.73, 34.73), abs=1e-5)  # R-tree boxes are 32-bit floats
+    assert indexed == places  # the copy's entry went with it
 
 
 def test_geopackage_geometry_blobs_round_trip() -> None:

@@ -132,6 +132,11 @@ def test_second_editor_of_a_stale_version_is_refused(store: Store, store_url: st
     assert kept.record.location_note == seen_by_bob.record.location_note
     with pytest.raises(ConflictError):
         bob.delete("place", "al_qusayr", expected_version=1, user="bob")
+    # an edit of a record someone deleted meanwhile is refused too
+    homs = bob.get("place", "homs")
+    alice.delete("place", "homs", expected_version=homs.version, user="alice")
+    with pytest.raises(ConflictError, match="place 'homs' was deleted by alice .*you edited version 1"):
+        bob.update(dataclasses.replace(homs.record, name_ar="x"), expected_version=homs.version, user="bob")
     # after reloading, Bob's edit goes through on top of Alice's
     assert bob.update(dataclasses.replace(kept.record, location_note="Bob's note"), expected_version=2, user="bob") == 3
     final = alice.get("place", "al_qusayr").record
@@ -235,7 +240,9 @@ def test_history_and_restore(store: Store) -> None:
     store.add(place, user="alice")
     store.delete("place", "short_lived", expected_version=1, user="bob")
     deletion = store.history("place", "short_lived")[-1]
-    assert deletion.action == "delete"
+    assert deletion.action == "delete" and deletion.version == 2
+    with pytest.raises(RecordNotFoundError, match="restore it from its history"):
+        store.update(place, expected_version=2, user="dave")
     assert store.restore("place", "short_lived", deletion.id, expected_version=deletion.version, user="carol") == 3
     assert store.get("place", "short_lived").record == place
 

@@ -27,16 +27,16 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union
+from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union, overload
 
 from mapdata.errors import Problem, ScenarioError
-from mapdata.models import Scenario
+from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 from mapdata.store import schema
 from mapdata.store.errors import (
     ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
 )
 from mapdata.store.records import (
-    FIELDS, KINDS, TABLES, Kind, Record, changed_fields, check_kind, from_json, from_values, kind_of,
+    FIELDS, KINDS, TABLES, Record, changed_fields, check_kind, from_json, from_values, kind_of,
     record_problems, to_json, values,
 )
 from mapdata.validate import check_consistency
@@ -288,6 +288,12 @@ class _Batch:
             changed_fields=fields_changed, deleted=ident not in self.state.rows[kind],
         )
 
+    @staticmethod
+    def _deleted(kind: str, ident: str, version: int) -> RecordNotFoundError:
+        return RecordNotFoundError(
+            f"{kind} {ident!r} was deleted (version {version}); restore it from its history to change it"
+        )
+
     def _check_version(self, kind: str, ident: str, expected: int) -> int:
         latest = self._latest(kind, ident)
         if latest is None:
@@ -318,7 +324,7 @@ class _Batch:
         current = self._check_version(kind, record.id, expected_version)
         row = self.state.rows[kind].get(record.id)
         if row is None:
-            raise self._conflict(kind, record.id, expected_version, current)
+            raise self._deleted(kind, record.id, current)
         if row.record == record and action == "update":
             return row.version  # nothing changed: no new version
         self._put(kind, record, current + 1, action=action, before=to_json(row.record), existed=True)
@@ -329,7 +335,7 @@ class _Batch:
         current = self._check_version(kind, ident, expected_version)
         row = self.state.rows[kind].get(ident)
         if row is None:
-            raise self._conflict(kind, ident, expected_version, current)
+            raise self._deleted(kind, ident, current)
         del self.state.rows[kind][ident]
         self._record_op(_Op(kind, ident, action, before=to_json(row.record), version=current + 1, existed=True))
         return current + 1
@@ -611,7 +617,9 @@ class Store(ABC):
         problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
         if problems:
             raise ScenarioError(problems)
-        versions = {(kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()}
+        versions: dict[tuple[str, str], int] = {
+            (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
+        }
         return Current(scenario=scenario, versions=versions, revision=revision)
 
     def revision(self) -> int:
@@ -619,6 +627,19 @@ class Store(ABC):
         self._check_usable()
         with self._transaction(write=False) as cur:
             return self._revision(cur)
+
+    @overload
+    def get(self, kind: Literal["force"], ident: str) -> Versioned[Force]: ...
+    @overload
+    def get(self, kind: Literal["place"], ident: str) -> Versioned[Place]: ...
+    @overload
+    def get(self, kind: Literal["source"], ident: str) -> Versioned[Source]: ...
+    @overload
+    def get(self, kind: Literal["event"], ident: str) -> Versioned[Event]: ...
+    @overload
+    def get(self, kind: Literal["period"], ident: str) -> Versioned[ControlPeriod]: ...
+    @overload
+    def get(self, kind: str, ident: str) -> Versioned[Any]: ...
 
     def get(self, kind: str, ident: str) -> Versioned[Any]:
         """One record with its version; ``RecordNotFoundError`` if there is none (or it was deleted)."""

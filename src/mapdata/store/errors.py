@@ -68,9 +68,12 @@ class ConflictError(StoreError):
                 "choose another id or edit the existing record"
             )
         if self.deleted:
-            head = f"{what} was deleted by {who} at {when}"
-        else:
-            head = f"{what} was changed by {who} at {when}"
+            return (
+                f"{what} was deleted by {who} at {when}: you edited version {self.expected_version}, and the deletion "
+                f"is version {self.current_version}. Your change was not saved; restore the record from its history "
+                "first if it should stay."
+            )
+        head = f"{what} was changed by {who} at {when}"
         fields = ", ".join(self.changed_fields) if self.changed_fields else "none recorded"
         return (
             f"{head}: you edited version {self.expected_version}, it is now version {self.current_version} "

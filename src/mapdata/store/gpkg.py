@@ -93,6 +93,41 @@ def read_gpkg_geometry(blob: bytes) -> BaseGeometry:
     return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope]:])
 
 
+def _envelope(blob: Any) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage geometry blob; None when empty or NULL."""
+    if blob is None:
+        return None
+    data = bytes(blob)
+    flags = data[3]
+    if flags & 0b00010000:
+        return None
+    indicator = (flags >> 1) & 0b111
+    if indicator >= 1:
+        minx, maxx, miny, maxy = struct.unpack(("<" if flags & 1 else ">") + "4d", data[8:40])
+        return (minx, maxx, miny, maxy)
+    geometry = read_gpkg_geometry(data)
+    if geometry.is_empty:
+        return None
+    bounds = geometry.bounds
+    return (bounds[0], bounds[2], bounds[1], bounds[3])
+
+
+def _envelope_part(index: int) -> Any:
+    def part(blob: Any) -> float | None:
+        envelope = _envelope(blob)
+        return None if envelope is None else envelope[index]
+
+    return part
+
+
+def _register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's and QGIS's R-tree triggers call, should a tool add a spatial index."""
+    for index, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        conn.create_function(name, 1, _envelope_part(index), deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, lambda blob: None if blob is None else int(_envelope(blob) is None),
+                         deterministic=True)
+
+
 def _timestamp(value: dt.datetime) -> str:
     value = value.astimezone(dt.timezone.utc)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
@@ -137,6 +172,7 @@ class GeoPackageStore(Store):
                                        timeout=30, check_same_thread=False)
             else:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+            _register_functions(conn)
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         except sqlite3.DatabaseError as exc:

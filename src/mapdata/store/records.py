@@ -6,6 +6,7 @@ column type; the backends map those types to SQL (``mapdata.store.sql``).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import math
@@ -41,7 +42,7 @@ ColumnType = Literal["text", "list", "date", "int", "real", "geometry"]
 class Field:
     name: str  # the model's field name
     type: ColumnType
-    enum: type[StrEnum] | None = None
+    enum: builtins.type[StrEnum] | None = None
 
     @property
     def column(self) -> str:
