@@ -139,7 +139,7 @@ def test_broken_data_shows_the_problems_instead_of_a_traceback(tmp_path: Path, m
     monkeypatch.setenv("MAPDATA_DATA", str(data))
     at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     assert not at.exception
-    assert "cannot be shown" in at.error[0].value
+    assert "cannot be loaded into the store" in at.error[0].value
     listing = at.code[0].value
     assert "forces.json" in listing and "is not valid JSON" in listing
     assert "control_periods.csv, line 6 (id 'pos1_regime_control'), field 'force_id'" in listing

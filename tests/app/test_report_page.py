@@ -25,11 +25,19 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def analyse(text: str, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90).run()
+def analyse(text: str, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr", *, editor: bool = False) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.secrets["mapdata"] = {"editor_password": "team-secret"}
+    at.run()
+    if editor:
+        form = [t for t in at.sidebar.text_input]
+        form[0].set_value("Rana")
+        form[1].set_value("team-secret")
+        next(b for b in at.sidebar.button if b.label == "Sign in to edit").click().run()
+        assert any("Signed in as Rana" in c.value for c in at.sidebar.caption)
     at.text_area[0].set_value(text)
-    at.text_input[0].set_value(publisher)
-    at.text_input[1].set_value(title)
+    at.main.text_input[0].set_value(publisher)
+    at.main.text_input[1].set_value(title)
     next(b for b in at.button if b.label == "Analyse").click().run()
     assert not at.exception, at.exception
     return at
@@ -52,18 +60,25 @@ def test_empty_text_gets_a_clear_message(data: Path) -> None:
     assert any("text is empty" in e.value for e in at.error)
 
 
-def test_saving_adds_the_report_and_nothing_before(data: Path) -> None:
-    before = json.loads((data / "sources.json").read_text(encoding="utf-8"))
-    at = AppTest.from_file(PAGE, default_timeout=90).run()
-    assert json.loads((data / "sources.json").read_text(encoding="utf-8")) == before  # analysing alone changes nothing
+def test_viewers_cannot_save(data: Path) -> None:
     at = analyse(REPORT)
-    assert json.loads((data / "sources.json").read_text(encoding="utf-8")) == before
+    assert not [b for b in at.button if b.label.startswith("Save")]
+    assert any("Sign in as an editor" in i.value for i in at.info)
+
+
+def test_saving_adds_the_report_and_nothing_before(data: Path, fresh_store: Path) -> None:
+    from mapdata.store import open_store
+
+    at = analyse(REPORT, editor=True)
+    store = open_store(fresh_store, read_only=True)
+    before = store.scenario()
     next(b for b in at.button if b.label.startswith("Save")).click().run()
     assert not at.exception
     messages = [s.value for s in at.success] + [e.value for e in at.error]
     assert any(m.startswith("Saved:") for m in messages), messages
-    sources = json.loads((data / "sources.json").read_text(encoding="utf-8"))
-    assert len(sources) == len(before) + 1 and sources[-1]["publisher"] == "Test Wire"
-    events = json.loads((data / "events.json").read_text(encoding="utf-8"))
-    added = [e for e in events if e["source_id"] == sources[-1]["id"]]
-    assert added and all(REPORT[e["quote_start"]:e["quote_end"]] == e["quote"] for e in added)
+    after = store.scenario()
+    assert len(after.sources) == len(before.sources) + 1 and after.sources[-1].publisher == "Test Wire"
+    added = [e for e in after.events if e.source_id == after.sources[-1].id]
+    assert added and all(REPORT[e.quote_start:e.quote_end] == e.quote for e in added)
+    history = store.audit()
+    assert history and history[-1].who == "Rana"

@@ -2,64 +2,95 @@
 
 Pages call these functions; the domain logic they use lives in the rest of
 ``mapdata`` and knows nothing of Streamlit.
+
+Data comes from the store (``MAPDATA_STORE``: a GeoPackage path or a PostgreSQL
+URL; by default the embedded ``data/mapdata.gpkg``, created and seeded from the
+scenario folder ``MAPDATA_DATA`` — the bundled ``geodata/`` — on first run).
+Viewers read through a read-only connection; editors' writes open their own.
 """
 
 from __future__ import annotations
 
-import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import streamlit as st
 
 from mapdata.config import settings
 from mapdata.errors import ScenarioError
-from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder
 from mapdata.models import Scenario
+from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, open_store
 
 
-def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times: a changed file reloads the scenario."""
-    if not folder.is_dir():
-        return ()
-    out = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            stat = path.stat()
-            out.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
-    return tuple(out)
+def store_location() -> str:
+    return settings().store or str(DEFAULT_STORE_PATH)
 
 
-@st.cache_resource(show_spinner="Loading the scenario…", max_entries=4)
-def _builder(folder: str, fingerprint: tuple[tuple[str, int, int], ...], tiles_key: tuple[str, ...]) -> MapBuilder:
-    del fingerprint  # part of the cache key only
+@st.cache_resource(show_spinner="Opening the data store…", max_entries=4)
+def _reader(location: str, seed_from: str) -> Store:
+    """A read-only connection shared by all viewers (created and seeded once if new)."""
+    open_store(location, seed_from=Path(seed_from)).close()  # create, seed or upgrade: needs write access once
+    return open_store(location, read_only=True)
+
+
+@st.cache_resource(show_spinner="Loading the scenario…", max_entries=8)
+def _builder(location: str, revision: int, tiles_key: tuple[str, ...]) -> MapBuilder:
     config = settings()
-    return MapBuilder(load_scenario(folder), tiles=config.tiles)
+    return MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles)
+
+
+def _show_and_stop(title: str, lines: list[str]) -> None:
+    st.error(title)
+    st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.stop()
+
+
+def reader() -> Store:
+    """The read-only store; shows the problem and stops the page when it cannot be opened."""
+    config = settings()
+    location = store_location()
+    try:
+        return _reader(location, str(config.data_dir))
+    except ScenarioError as exc:
+        _show_and_stop(
+            f"The scenario in {config.data_dir} cannot be loaded into the store {location}: "
+            f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the data. "
+            "Fix them (each names the file, record and field) and reload.",
+            [str(p) for p in exc.problems],
+        )
+    except StoreError as exc:
+        _show_and_stop(f"The data store {location} cannot be opened.", [str(exc)])
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def map_builder() -> MapBuilder:
-    """The prepared scenario for this app (cached until a data file changes).
-
-    Shows the problems and stops the page when the data is not usable.
-    """
+    """The prepared scenario, rebuilt only when the store's revision changes (any edit, by anyone)."""
+    store = reader()
     config = settings()
-    folder = config.data_dir
     tiles_key = (config.tiles.url, config.tiles.attribution) if config.tiles else ()
     try:
-        return _builder(str(folder), _fingerprint(folder), tiles_key)
+        return _builder(store_location(), store.revision(), tiles_key)
     except ScenarioError as exc:
-        st.error(
-            f"The scenario in {os.fspath(folder)} cannot be shown: "
-            f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the data. "
-            "Fix them (each names the file, record and field) and reload."
-        )
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
-        st.stop()
-        raise  # st.stop() raises; this line keeps type checkers informed
+        _show_and_stop("The data in the store does not validate.", [str(p) for p in exc.problems])
+    except StoreError as exc:
+        _show_and_stop(f"The data store {store_location()} cannot be read.", [str(exc)])
+    raise AssertionError("unreachable")
 
 
 def scenario() -> Scenario:
     return map_builder().scenario
+
+
+@contextmanager
+def writer() -> Iterator[Store]:
+    """A writable connection for one editor action (closed afterwards)."""
+    store = open_store(store_location())
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def plain(text: str) -> str:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from typing import Sequence
+
 from mapdata.colours import clashes
 from mapdata.config import settings
-from mapdata.errors import ScenarioError
-from mapdata.load import check_folder, load_scenario
+from mapdata.errors import Problem, ScenarioError
+from mapdata.load import check_folder
+from mapdata.models import Scenario
+from mapdata.ui import reader, store_location
 from mapdata.ui import scenario as current_scenario
 
 
@@ -51,12 +55,33 @@ def render_sources() -> None:
 def render_data_check() -> None:
     folder = settings().data_dir
     st.markdown("### Data check")
-    st.caption(f"Validates the scenario folder {folder} against the format and consistency rules (docs/data-format.md).")
+    store = reader()
+    info = store.info()
+    st.caption(
+        f"Store: {store_location()} ({info.get('backend', '?')}, schema v{info.get('schema_version', '?')}, "
+        f"revision {store.revision()}). Seed folder: {folder}."
+    )
+    st.markdown("**The shared data in the store**")
+    try:
+        scenario = store.scenario()
+    except ScenarioError as exc:
+        _problems(exc.problems)
+    else:
+        st.success(
+            f"Valid: {len(scenario.places)} places, {len(scenario.events)} events, {len(scenario.periods)} control "
+            f"periods, {len(scenario.sources)} sources; every reference resolves, no periods overlap, every quote "
+            "matches its source."
+        )
+        _colour_check(scenario)
+    st.markdown(f"**The scenario folder {folder}** (seeds a new store; checked with `mapdata validate`)")
     problems = check_folder(folder)
-    if not problems:
-        st.success("No problems: every file parses, every reference resolves, no periods overlap, every quote matches its source.")
-        _colour_check(folder)
-        return
+    if problems:
+        _problems(problems)
+    else:
+        st.success("No problems in the folder.")
+
+
+def _problems(problems: Sequence[Problem]) -> None:
     st.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
     st.dataframe(
         pd.DataFrame([{"File": p.file, "Record": p.record, "Field": p.field, "Problem": p.message} for p in problems]),
@@ -64,11 +89,7 @@ def render_data_check() -> None:
     )
 
 
-def _colour_check(folder: object) -> None:
-    try:
-        scenario = load_scenario(folder)  # type: ignore[arg-type]
-    except ScenarioError:
-        return
+def _colour_check(scenario: Scenario) -> None:
     found = clashes([(f.name, f.colour) for f in scenario.forces])
     if not found:
         st.success("Force colours stay distinguishable with protanopia, deuteranopia and tritanopia (simulated).")

@@ -1,7 +1,7 @@
 """The "Add a report" page: paste or upload a report, review what the parser found, save.
 
 Nothing in the scenario changes until "Save" — and then only if the whole result
-validates (mapdata.dump.save_scenario is all or nothing).
+validates (the store applies the changes in one validated transaction, or none).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapdata.config import settings
-from mapdata.dump import save_scenario
 from mapdata.errors import ScenarioError
 from mapdata.extract import ExtractError, Pipeline, read_report
 from mapdata.highlight import highlight_html, legend_html
@@ -22,7 +20,9 @@ from mapdata.mapview import preview_layers
 from mapdata.mentions import Extraction, PlaceMention
 from mapdata.models import DatePrecision, PlaceKind, Role, Scenario, Verification
 from mapdata.review import EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report
-from mapdata.ui import map_builder, plain
+from mapdata.store import ConflictError, StoreError, changes_between
+from mapdata.ui import map_builder, plain, store_location, writer
+from mapdata.ui.auth import Editor, sign_in_box
 
 STATE = "report_review"
 PICK_KEY = "report_pick"
@@ -31,8 +31,8 @@ KINDS = {"town": PlaceKind.TOWN, "military_site": PlaceKind.MILITARY_SITE, "area
 
 
 @st.cache_resource(show_spinner="Loading the gazetteer and lexicons…", max_entries=2)
-def _pipeline(folder: str, fingerprint: int) -> Pipeline:
-    del fingerprint
+def _pipeline(location: str, fingerprint: int) -> Pipeline:
+    del fingerprint  # a new scenario (new places, forces) gets a new pipeline
     return Pipeline.build(map_builder().scenario)
 
 
@@ -65,7 +65,7 @@ def _form() -> None:
             body = read_report(upload.getvalue(), name=upload.name)
         else:
             body = text
-        pipeline = _pipeline(str(settings().data_dir), id(map_builder()))
+        pipeline = _pipeline(store_location(), id(map_builder()))
         extraction = pipeline.extract(body, published=published)
     except ExtractError as exc:
         st.error(f"Cannot analyse this report: {exc}")
@@ -117,7 +117,7 @@ def _periods_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFra
     return pd.DataFrame(rows, columns=["accept", "event", "place", "force", "role", "start", "end"])
 
 
-def _review(scenario: Scenario) -> None:
+def _review(scenario: Scenario, editor: Editor | None) -> None:
     review = st.session_state.get(STATE)
     if not review:
         return
@@ -180,8 +180,10 @@ def _review(scenario: Scenario) -> None:
             "end": st.column_config.DateColumn(format="YYYY-MM-DD"),
         },
     )
-    if st.button("Save accepted events to the scenario", type="primary"):
-        _save(scenario, extraction, meta, places, events, periods, labels)
+    if editor is None:
+        st.info("Sign in as an editor (sidebar) to save accepted events into the shared scenario.")
+    elif st.button("Save accepted events to the scenario", type="primary"):
+        _save(scenario, extraction, meta, places, events, periods, labels, editor)
 
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
@@ -203,7 +205,7 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
 
 
 def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
-          events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str]) -> None:
+          events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str], editor: Editor) -> None:
     key_for_label = {label: key for key, label in labels.items()}
     moves: dict[int, tuple[float, float]] = st.session_state.get("_report_moves", {})
     new_places: dict[str, NewPlace] = {}
@@ -260,15 +262,20 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
         published=published if isinstance(published, dt.date) else None, url=meta.get("url") or "",
     )
     try:
-        result = apply_report(scenario, meta=report_meta, text=extraction.text, events=decisions,
-                              periods=period_decisions, new_places=list(new_places.values()))
-        save_scenario(result.scenario, settings().data_dir)
+        with writer() as store:
+            current = store.current()
+            result = apply_report(current.scenario, meta=report_meta, text=extraction.text, events=decisions,
+                                  periods=period_decisions, new_places=list(new_places.values()))
+            store.apply(changes_between(current, result.scenario), user=editor.name)
     except ReviewError as exc:
         st.error(f"Not saved: {exc}")
         return
     except ScenarioError as exc:
         st.error("Not saved: the result would not be a valid scenario. Nothing was changed.")
         st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        return
+    except (ConflictError, StoreError) as exc:
+        st.error(f"Not saved: {exc}. Nothing was changed; reload and try again.")
         return
     st.session_state.pop(STATE, None)
     st.session_state.pop("_report_moves", None)
@@ -286,5 +293,6 @@ def render() -> None:
     st.markdown("### Add a report")
     st.caption("Paste a report: the places, dates and forces it names are found offline and proposed as events "
                "with their quotes. Review them, then save the ones you accept into the scenario.")
+    editor = sign_in_box()
     _form()
-    _review(scenario)
+    _review(scenario, editor)
