@@ -17,9 +17,9 @@ PAGES = Path(__file__).parent / "pages"
 st.navigation(
     [
         st.Page(dashboard.render, title="Map", default=True),
-        st.Page(PAGES / "3_Add_a_report.py", title="Add a report", url_path="add-report"),
-        st.Page(PAGES / "4_Edit.py", title="Edit", url_path="edit"),
-        st.Page(PAGES / "1_Sources.py", title="Sources", url_path="sources"),
-        st.Page(PAGES / "2_Data_check.py", title="Data check", url_path="data-check"),
+        st.Page(PAGES / "3_Add_a_report.py", title="Add a report", url_path="Add_a_report"),
+        st.Page(PAGES / "4_Edit.py", title="Edit", url_path="Edit"),
+        st.Page(PAGES / "1_Sources.py", title="Sources", url_path="Sources"),
+        st.Page(PAGES / "2_Data_check.py", title="Data check", url_path="Data_check"),
     ]
 ).run()

@@ -64,6 +64,8 @@ class AppServer:
         env.pop("MAPDATA_DATA", None)
         if self.data_dir is not None:
             env["MAPDATA_DATA"] = os.fspath(self.data_dir)
+        # Each server gets its own new store, seeded from its data folder (unless the test shares one).
+        env["MAPDATA_STORE"] = os.path.join(self._logdir.name, "store.gpkg")
         env.update(self.extra_env)
         env["PYTHONUNBUFFERED"] = "1"
         return env
