@@ -161,3 +161,19 @@ def test_html_in_the_data_is_escaped_in_the_map(tmp_path: Path, monkeypatch: pyt
     assert "<script>alert" not in args["feature_group"]
     assert "&lt;script&gt;alert" in args["feature_group"].replace("\\u0026", "&")
     assert "<script>alert('x')</script> town" in list(control_rows(at))
+
+
+def test_download_respects_the_date_and_layers() -> None:
+    at = run_app(date="2018-06-04", layers="russia")
+    at.selectbox(key="export_format").set_value("GeoJSON").run()
+    assert not at.exception
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download GeoJSON" and button.proto.url.endswith(".geojson")
+    at.selectbox(key="export_format").set_value("KML").run()
+    assert at.get("download_button")[0].proto.url.endswith(".kml")
+    from mapdata.exchange import export_rows
+    from mapdata.load import load_scenario
+
+    rows = export_rows(load_scenario(), day=dt.date(2018, 6, 4), forces=["russia"])
+    places = {props.get("place_id") or props.get("id") for props, _ in rows}
+    assert "qusayr_position_1" in places and "al_dabaa_airport" not in places

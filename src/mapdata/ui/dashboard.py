@@ -7,6 +7,8 @@ State lives in ``st.session_state`` and is mirrored to the URL on every run
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,7 +18,8 @@ from streamlit_folium import st_folium
 from mapdata.mapview import MapBuilder, STATUS_LABELS
 from mapdata.models import Scenario
 from mapdata.share import ViewState, parse_query, share_url, to_query
-from mapdata.ui import map_builder, plain
+from mapdata.exchange import export
+from mapdata.ui import map_builder, plain, reader, store_location
 
 MAP_KEY = "map"
 DATE_KEY = "date"
@@ -90,6 +93,32 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
         link = share_url(base or "", view, scenario)
         st.caption("Opening this link shows this date, these layers and this map view.")
         st.code(link, language=None, wrap_lines=True)
+
+
+EXPORT_FORMATS = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
+                  "KML": ("kml", "application/vnd.google-earth.kml+xml"), "GeoPackage": ("gpkg", "application/geopackage+sqlite3")}
+
+
+@st.cache_data(show_spinner="Preparing the download…", max_entries=16)
+def _export_bytes(location: str, revision: int, fmt: str, day: dt.date, forces: tuple[str, ...]) -> bytes:
+    del location, revision  # cache key: a new revision means new data
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"export.{fmt}"
+        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))  # type: ignore[arg-type]
+        return out.read_bytes()
+
+
+def _download_box(view: ViewState) -> None:
+    with st.sidebar:
+        st.subheader("Download this view")
+        st.caption("The places shown for this date and these layers, with their sources, quotes and verification.")
+        label = st.selectbox("Format", list(EXPORT_FORMATS), key="export_format")
+        fmt, mime = EXPORT_FORMATS[label]
+        data = _export_bytes(store_location(), reader().revision(), fmt, view.day, view.forces)
+        st.download_button(
+            f"Download {label}", data=data, file_name=f"mapdata-{view.day.isoformat()}.{fmt}", mime=mime,
+            width="stretch", key="export_download",
+        )
 
 
 def _states_table(builder: MapBuilder, day: dt.date) -> pd.DataFrame:
@@ -167,6 +196,7 @@ def render() -> None:
                      zoom=st.session_state.get("_zoom"), event_id=event_id)
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
+    _download_box(view)
 
     st.markdown("#### Control on this date")
     states = _states_table(builder, day)
