@@ -75,7 +75,7 @@ def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: 
         style = {"color": colour, "weight": 4 if line else 3, "dashArray": "8 5", "fillColor": colour, "fillOpacity": 0.2,
                  "radius": 9}
     elif status is Status.PRESENCE:
-        style = {"color": colour, "weight": 3 if line else 2.5, "dashArray": "2 5", "fill": not line and not point,
+        style = {"color": colour, "weight": 3 if line else 2.5, "dashArray": "3 9", "fill": not line and not point,
                  "fillColor": colour, "fillOpacity": 0.06, "radius": 13 if presence_of_other else 11}
     else:
         style = {"color": UNKNOWN_COLOUR, "weight": 2 if line else 1.5, "fillColor": "#BDBDBD", "fillOpacity": 0.2,
@@ -298,11 +298,16 @@ class MapBuilder:
         place = self.scenario.place_by_id[state.place_id]
         geometry = _geometry_kind(place)
         colour = self.scenario.force_by_id[layer_force].colour if layer_force else UNKNOWN_COLOUR
+        style = style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other)
+        if status is Status.PRESENCE and layer_force:
+            # Several forces present along one outline: shift each force's dots so all colours show.
+            index = [f.id for f in self.scenario.forces].index(layer_force)
+            style["dashOffset"] = str((index % 3) * 4)
         return {
             "place_id": place.id,
             "geometry": self._geometries[place.id],
             "kind": geometry,
-            "style": style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other),
+            "style": style,
             "className": f"mapdata-place mapdata-place-{place.id} mapdata-force-{layer_force or UNKNOWN_LAYER} mapdata-status-{status.value}",
             "uncertainty_m": place.uncertainty_m,
             "tooltip": self.tooltip_html(state),

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -117,14 +118,28 @@ def page(context: BrowserContext, network_log: NetworkLog) -> Iterator[Page]:
 # -- the map page -------------------------------------------------------------------------------
 
 
+def _alive(server: AppServer) -> AppServer:
+    """The session's server, started again if something outside the suite stopped it.
+
+    (A test that was running when it stopped has already failed; later ones need not.)
+    """
+    if not server.running():
+        code = server.process.returncode if server.process is not None else None
+        warnings.warn(f"the dashboard on {server.url} had stopped (exit code {code}); starting it again\n{server.output()}",
+                      stacklevel=2)
+        server.stop()
+        _start(server)
+    return server
+
+
 @pytest.fixture
 def dashboard(page: Page, app_server: AppServer) -> Dashboard:
-    return Dashboard(page, app_server)
+    return Dashboard(page, _alive(app_server))
 
 
 @pytest.fixture
 def evil_dashboard(page: Page, evil_server: AppServer) -> Dashboard:
-    return Dashboard(page, evil_server)
+    return Dashboard(page, _alive(evil_server))
 
 
 @pytest.fixture(scope="session")

@@ -128,6 +128,9 @@ class AppServer:
             time.sleep(0.2)
         raise ServerError(f"{health} did not answer 'ok' within {self.startup_timeout:.0f}s (last: {last})\n{self.output()}")
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:

@@ -205,7 +205,7 @@ def render() -> None:
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
     events, event_ids = _events_table(scenario, day)
-    table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table', 0)}"  # new key: a new, unticked table
+    table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
     selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
     st.dataframe(
@@ -228,7 +228,7 @@ def render() -> None:
 def _clear_event() -> None:
     """Forget the selected event and untick its row (the old table would send its selection again)."""
     st.session_state[EVENT_KEY] = None
-    st.session_state["_events_table"] = st.session_state.get("_events_table", 0) + 1
+    st.session_state["_events_table_generation"] = st.session_state.get("_events_table_generation", 0) + 1
 
 
 def _remember_view(result: Any) -> None:
