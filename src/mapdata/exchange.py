@@ -584,6 +584,13 @@ class _Importer:
                 for key, item in given.items():
                     draft.fields.setdefault(key, item)
             return ident
+        # Into a store that has forces, an undeclared unknown force is a typo until proven otherwise;
+        # into an empty store (a new conflict), forces are created as named.
+        if self.existing.forces and not given.get("name") and not given.get("colour"):
+            known = ", ".join(sorted(self.existing.force_by_id)) or "none yet"
+            f.problem("force", f"unknown force {value!r}: give a known force's id, name or alias (known ids: {known}), "
+                               "or declare a new force with force_name (and force_colour)")
+            return value
         ident = value if ID_PATTERN.match(value) else self._new_id("force", value)
         colour = str(given.get("colour") or "")
         if colour and not COLOUR_PATTERN.match(colour):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Iterator
 
 import psycopg
@@ -85,3 +86,46 @@ def test_an_edit_in_one_app_process_is_seen_by_the_other(page: Page, two_apps: t
     viewer.open("?date=2018-06-04&zoom=9&lat=34.62&lon=36.62", date="2018-06-04")
     expect_text = _tooltip(viewer, "homs")
     assert "Homs (edited in app A)" in expect_text
+
+
+def _sign_in(page: Page, url: str) -> None:
+    page.goto(f"{url}/Edit")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("Your name (recorded with your edits)").fill("Rana")
+    sidebar.get_by_label("Team password").fill(PASSWORD)
+    sidebar.get_by_role("button", name="Sign in to edit").click()
+    expect(sidebar.get_by_text("Signed in as Rana")).to_be_visible()
+
+
+def test_import_page_refuses_a_bad_file_then_imports_a_good_one(
+    page: Page, two_apps: tuple[AppServer, AppServer], postgis_url: str, tmp_path
+) -> None:
+    from mapdata.store import open_store
+
+    app_a, app_b = two_apps
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    Dashboard(page, app_a).open("?date=2018-06-04", date="2018-06-04")  # the store exists and is seeded
+    store = open_store(postgis_url, read_only=True)
+    revision = store.revision()
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "X", '
+                   '"force": "martians", "role": "control", "start": "2018-06-01", "source": "Wire", '
+                   '"quote": "Martians landed near al-Qusayr."}, '
+                   '"geometry": {"type": "Point", "coordinates": [36.5, 34.5]}}]}', encoding="utf-8")
+    _sign_in(page, app_a.url)
+    page.get_by_role("tab", name="Import").click()
+    panel = page.get_by_role("tabpanel", name="Import")
+    panel.locator('input[type="file"]').set_input_files(str(bad))
+    expect(panel.get_by_text("cannot be imported; nothing was changed")).to_be_visible()
+    expect(panel.get_by_text("unknown force 'martians'").first).to_be_visible()
+    assert store.revision() == revision
+
+    good = Path(__file__).resolve().parents[2] / "docs" / "examples" / "import-example.geojson"
+    panel.locator('input[type="file"]').set_input_files(str(good))
+    panel.get_by_role("button", name="Import import-example.geojson").click()
+    expect(page.get_by_text("Imported import-example.geojson")).to_be_visible()
+    assert store.revision() > revision
+    assert any(p.name_en == "Tal Kalakh" for p in store.scenario().places)
+    # the other app process shows the imported place
+    viewer = Dashboard(page, app_b).open("?date=2018-06-22&zoom=9&lat=34.62&lon=36.5", date="2018-06-22")
+    expect(viewer.map.locator("path.mapdata-place-tal_kalakh").first).to_be_attached()

@@ -62,14 +62,15 @@ def test_the_documented_csv_and_every_field_are_in_the_docs(tmp_path: Path, fold
 
 def test_csv_rows_merge_into_periods_events_and_forces(tmp_path: Path, folder_scenario: Scenario) -> None:
     path = _write(tmp_path / "reports.csv", "\ufeff" + "\n".join([
-        "Name,lat,lon,wkt,force,role,start,source,quote,date",
-        "Rablah,34.45,36.58,,Wagner Group,control,2018-06-12,Agency A,Wagner fighters took Rablah and Qattinah.,",
+        "Name,lat,lon,wkt,force,force_name,role,start,source,quote,date",
+        # a new force is declared once (force_name); later rows name it
+        "Rablah,34.45,36.58,,Wagner Group,Wagner Group,control,2018-06-12,Agency A,Wagner fighters took Rablah and Qattinah.,",
         # the same quote at a second place: one event at both places
-        "Qattinah,,,\"POLYGON ((36.5 34.6, 36.6 34.6, 36.6 34.7, 36.5 34.6))\",Wagner Group,control,2018-06-12,"
+        "Qattinah,,,\"POLYGON ((36.5 34.6, 36.6 34.6, 36.6 34.7, 36.5 34.6))\",Wagner Group,,control,2018-06-12,"
         "Agency A,Wagner fighters took Rablah and Qattinah.,2018-06-12",
         # a second report for the same period: one period, two events
-        "Rablah,34.45,36.58,,Wagner Group,control,2018-06-12,Agency B,Rablah is now held by Wagner.,2018-06-13",
-        "Rablah,,,,,,,,,",  # a row about a known place with nothing else
+        "Rablah,34.45,36.58,,Wagner Group,,control,2018-06-12,Agency B,Rablah is now held by Wagner.,2018-06-13",
+        "Rablah,,,,,,,,,,",  # a row about a known place with nothing else
     ]) + "\n")
     additions = read_import(path, existing=folder_scenario)
     assert additions.summary() == "1 force, 2 places, 2 sources, 2 events, 2 control periods"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -18,6 +20,7 @@ from shapely.geometry import Point
 from streamlit_folium import st_folium
 
 from mapdata.errors import ScenarioError
+from mapdata.exchange import read_import
 from mapdata.mapview import preview_layers
 from mapdata.mentions import PlaceMention
 from mapdata.models import ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification
@@ -310,6 +313,44 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
               f"Restored {kind} {ident} (as a new version).")
 
 
+IMPORT_LIMIT = 64 * 1024 * 1024
+
+
+def _import_tab(scenario: Scenario, editor: Editor) -> None:
+    st.caption("GeoJSON (features with at least a `name`), CSV with lat/lon or WKT columns, or GeoPackage — "
+               "see docs/import-format.md. The file is checked in full first; it is added all or nothing.")
+    upload = st.file_uploader("File to import", type=["geojson", "json", "csv", "gpkg"], key="import_file")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    if len(data) > IMPORT_LIMIT:
+        st.error(f"{upload.name} is {len(data) / 1e6:.0f} MB; the limit is {IMPORT_LIMIT / 1e6:.0f} MB.")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(data)
+        try:
+            additions = read_import(path, existing=scenario)
+        except ScenarioError as exc:
+            st.error(f"{upload.name} cannot be imported; nothing was changed. Every problem, with row and field:")
+            st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+            return
+        for warning in additions.warnings:
+            st.warning(warning)
+        if additions.is_empty:
+            st.info(f"{upload.name} holds nothing new: every record in it is already in the store.")
+            return
+        st.markdown(
+            f"**Ready to add** from {upload.name}: {len(additions.places)} places, {len(additions.periods)} control "
+            f"periods, {len(additions.events)} events, {len(additions.sources)} sources, {len(additions.forces)} forces."
+        )
+        st.dataframe(pd.DataFrame([{"place": p.name_en, "kind": p.kind.value, "id": p.id} for p in additions.places]),
+                     hide_index=True, width="stretch")
+        if st.button(f"Import {upload.name}", type="primary", key="import_go"):
+            _save(lambda s: s.apply(additions.changes(), user=editor.name),
+                  f"Imported {upload.name}: {len(additions.records())} records added.")
+
+
 def render() -> None:
     st.markdown("### Edit")
     editor = sign_in_box()
@@ -320,7 +361,7 @@ def render() -> None:
     if notice:
         st.success(notice)
     scenario = map_builder().scenario
-    tabs = st.tabs(["Control periods", "Events", "Sources", "Places", "History"])
+    tabs = st.tabs(["Control periods", "Events", "Sources", "Places", "History", "Import"])
     with tabs[0]:
         _periods_tab(scenario, editor)
     with tabs[1]:
@@ -331,3 +372,5 @@ def render() -> None:
         _places_tab(scenario, editor)
     with tabs[4]:
         _history_tab(scenario, editor)
+    with tabs[5]:
+        _import_tab(scenario, editor)
