@@ -61,7 +61,6 @@ from typing import Any
 import shapely
 from pyproj import Geod
 from shapely.geometry import Point, shape
-from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

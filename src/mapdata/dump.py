@@ -16,8 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import mapping
-
+from mapdata.geometry import geometry_json
 from mapdata.load import (
     BASEMAP_DIR, EVENTS_FILE, FORCES_FILE, PERIOD_COLUMNS, PERIODS_FILE, PLACES_FILE, SCENARIO_FILE, SOURCES_FILE,
     load_scenario,
@@ -25,20 +24,11 @@ from mapdata.load import (
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 
 
-def _round(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, (list, tuple)):
-        return [_round(v) for v in value]
-    return value
-
-
 def force_record(force: Force) -> dict[str, Any]:
     return {"id": force.id, "name": force.name, "colour": force.colour, "aliases": list(force.aliases)}
 
 
 def place_feature(place: Place) -> dict[str, Any]:
-    geometry = mapping(place.geometry)
     return {
         "type": "Feature",
         "id": place.id,
@@ -47,7 +37,7 @@ def place_feature(place: Place) -> dict[str, Any]:
             "kind": place.kind.value, "uncertainty_m": place.uncertainty_m, "location_note": place.location_note,
             "geometry_source": place.geometry_source,
         },
-        "geometry": {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])},
+        "geometry": geometry_json(place.geometry),
     }
 
 

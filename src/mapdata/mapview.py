@@ -25,8 +25,9 @@ import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
+from mapdata.geometry import geometry_json
 from mapdata.models import Place, PlaceKind, Scenario, Status
 from mapdata.timeline import PlaceState, Timeline
 
@@ -115,14 +116,6 @@ def _geometry_kind(place: Place) -> str:
     return "point" if kind == "Point" else "line" if "Line" in kind else "area"
 
 
-def _round_coords(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, (list, tuple)):
-        return [_round_coords(v) for v in value]
-    return value
-
-
 class _Call(JSCSSMixin, MacroElement):
     """Calls ``mapdata.<function>(<target>, <data>)``; target is the parent layer, or the map."""
 
@@ -162,7 +155,7 @@ class MapBuilder:
 
     @cached_property
     def _geometries(self) -> dict[str, dict[str, Any]]:
-        return {place.id: _round_coords(mapping(place.geometry)) for place in self.scenario.places}
+        return {place.id: geometry_json(place.geometry) for place in self.scenario.places}
 
     @cached_property
     def _basemap_payload(self) -> dict[str, Any]:
@@ -411,7 +404,7 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
     e = html.escape
     for index, mention in enumerate(mentions):
         geometry = mention.geometry
-        shape_json = _round_coords(mapping(geometry)) if geometry is not None else {
+        shape_json = geometry_json(geometry) if geometry is not None else {
             "type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]}
         kind = "point" if shape_json["type"] == "Point" else "line" if "Line" in shape_json["type"] else "area"
         doubtful = mention.confidence < 0.5

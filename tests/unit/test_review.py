@@ -10,7 +10,7 @@ import pytest
 
 from mapdata.dump import save_scenario
 from mapdata.load import DEFAULT_DATA_DIR, load_scenario
-from mapdata.models import DatePrecision, PlaceKind, Role, Verification
+from mapdata.models import DatePrecision, Role, Verification
 from mapdata.review import EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report
 from mapdata.timeline import Timeline
 

@@ -233,7 +233,7 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
         st.caption("Type coordinates, or click the map to pick the position.")
         mention = PlaceMention(text="", start=0, end=0, entry_id="pick", name="Selected position", lat=lat0, lon=lon0,
                                kind="town", confidence=1.0)
-        result = st_folium(map_builder().base_map(), key=f"edit_place_map", feature_group_to_add=preview_layers([mention]),
+        result = st_folium(map_builder().base_map(), key="edit_place_map", feature_group_to_add=preview_layers([mention]),
                            returned_objects=["last_clicked"], use_container_width=True, height=360)
         clicked = (result or {}).get("last_clicked")
         if clicked and clicked != st.session_state.get("_edit_last_click"):
