@@ -79,7 +79,7 @@ class Pipeline:
             action_specs=self.lexicon.actions,
         )
         elapsed = time.perf_counter() - started
-        warnings = [m.warning for m in dates if m.warning]
+        warnings = [f"“{m.text}”: {m.warning}" for m in dates if m.warning]
         if not places:
             warnings.append("No places were found in the text: nothing can be put on the map.")
         return Extraction(

@@ -432,6 +432,14 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
 
 def preview_layers(mentions: Iterable[Any], *, assets_url: str = ASSETS_URL) -> list[folium.FeatureGroup]:
     """Feature groups for ``st_folium(feature_group_to_add=...)`` on the review page."""
+    mentions = list(mentions)
     group = folium.FeatureGroup(name="Places found", control=False)
     _Call("addPlaces", {"features": preview_features(mentions)}, on_map=False, assets_url=assets_url).add_to(group)
-    return [group]
+    local = [m for m in mentions if m.kind != "country"] or mentions
+    if not local:
+        return [group]
+    lats = [m.lat for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])]
+    lons = [m.lon for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])]
+    fit = folium.FeatureGroup(name="fit", control=False)
+    _Call("fitOnce", [[min(lats), min(lons)], [max(lats), max(lons)]], on_map=True, assets_url=assets_url).add_to(fit)
+    return [group, fit]

@@ -241,13 +241,17 @@
     var asof = document.querySelector(".mapdata-asof-date");
     if (asof) { asof.textContent = data.asof; }
     document.body.setAttribute("data-mapdata-date", data.date);
-    /* Fly to a newly highlighted place once; later renders keep the user's view. */
-    var fit = data.fit ? JSON.stringify(data.fit) : null;
-    if (fit && fit !== window.mapdataLastFit) {
-      map.flyToBounds(data.fit, { maxZoom: 12, duration: 0.6 });
-    }
-    window.mapdataLastFit = fit;
+    fitOnce(map, data.fit);
   }
 
-  window.mapdata = { basemap: basemap, chrome: chrome, addPlaces: addPlaces, sync: sync, SENTINEL: SENTINEL };
+  /* Fly to new bounds once; later renders with the same bounds keep the user's view. */
+  function fitOnce(map, bounds) {
+    var key = bounds ? JSON.stringify(bounds) : null;
+    if (key && key !== window.mapdataLastFit) {
+      map.flyToBounds(bounds, { maxZoom: 12, duration: 0.6, padding: [24, 24] });
+    }
+    window.mapdataLastFit = key;
+  }
+
+  window.mapdata = { basemap: basemap, chrome: chrome, addPlaces: addPlaces, sync: sync, fitOnce: fitOnce, SENTINEL: SENTINEL };
 })();

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mapdata.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "4_Edit.py")
+PAGE = str(ROOT / "pages" / "2_Edit.py")
 PASSWORD = "team-secret"
 
 

@@ -81,7 +81,7 @@ def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFram
     rows = []
     for index, m in enumerate(extraction.places):
         rows.append({
-            "use": True, "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[_mention_key(m)],
+            "use": m.kind != "country", "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[_mention_key(m)],
             "lat": round(m.lat, 5), "lon": round(m.lon, 5), "kind": m.kind, "confidence": round(m.confidence, 2),
             "other readings": ", ".join(f"{c.name} ({c.country})" for c in m.candidates[1:4]), "key": _mention_key(m),
             "index": index,
@@ -89,11 +89,16 @@ def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
+def _worth_accepting(event: Any) -> bool:
+    """Ticked by default: confident, dated, and about a place smaller than a country."""
+    return event.confidence >= 0.5 and event.date is not None and any(m.kind != "country" for m in event.place_mentions)
+
+
 def _events_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, str]) -> pd.DataFrame:
     rows = []
     for event in extraction.events:
         rows.append({
-            "accept": event.confidence >= 0.5, "id": event.id, "date": event.date,
+            "accept": _worth_accepting(event), "id": event.id, "date": event.date,
             "precision": event.date_precision.value,
             "places": [labels[_mention_key(m)] for m in event.place_mentions],
             "forces": list(event.forces), "kind": event.kind, "summary": event.summary,
@@ -111,7 +116,7 @@ def _periods_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFra
             mention = mention_for.get(period.place_id)
             key = _mention_key(mention) if mention else period.place_id
             rows.append({
-                "accept": event.confidence >= 0.5, "event": event.id, "place": labels.get(key, key),
+                "accept": _worth_accepting(event), "event": event.id, "place": labels.get(key, key),
                 "force": period.force, "role": period.role.value, "start": period.start, "end": period.end,
             })
     return pd.DataFrame(rows, columns=["accept", "event", "place", "force", "role", "start", "end"])
