@@ -248,7 +248,13 @@
   function fitOnce(map, bounds) {
     var key = bounds ? JSON.stringify(bounds) : null;
     if (key && key !== window.mapdataLastFit) {
-      map.flyToBounds(bounds, { maxZoom: 12, duration: 0.6, padding: [24, 24] });
+      var size = map.getSize();
+      if (size.x > 0 && size.y > 0) {
+        map.flyToBounds(bounds, { maxZoom: 12, duration: 0.6, padding: [24, 24] });
+      } else {
+        /* The map is hidden (e.g. in an inactive tab) and has no size yet: fit once it is shown. */
+        map.once("resize", function () { map.fitBounds(bounds, { maxZoom: 12, padding: [24, 24] }); });
+      }
     }
     window.mapdataLastFit = key;
   }
