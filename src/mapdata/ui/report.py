@@ -7,6 +7,7 @@ validates (the store applies the changes in one validated transaction, or none).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -40,12 +41,38 @@ def _mention_key(mention: PlaceMention) -> str:
     return mention.place_id or f"gaz:{mention.entry_id}"
 
 
-def _place_label(scenario: Scenario, mentions: list[PlaceMention]) -> dict[str, str]:
-    labels = {p.id: f"{p.name_en} (scenario)" for p in scenario.places}
+@dataclass(frozen=True)
+class _Reading:
+    """A place a mention can be resolved to: a scenario place, or a gazetteer entry (chosen or a candidate)."""
+
+    key: str
+    label: str
+    name: str
+    lat: float
+    lon: float
+    kind: str
+    source: str
+    geometry: Any = None
+
+
+def _readings(scenario: Scenario, mentions: list[PlaceMention]) -> dict[str, _Reading]:
+    readings = {p.id: _Reading(p.id, f"{p.name_en} (scenario)", p.name_en, p.anchor[0], p.anchor[1], p.kind.value,
+                               "scenario") for p in scenario.places}
     for m in mentions:
         key = _mention_key(m)
-        labels.setdefault(key, f"{m.name} (new: {m.kind}, {m.country or '?'})")
-    return labels
+        if key not in readings:
+            readings[key] = _Reading(key, f"{m.name} (new: {m.kind}, {m.country or '?'})", m.name, m.lat, m.lon, m.kind,
+                                     f"gazetteer:{m.entry_id}", m.geometry)
+        for c in m.candidates:
+            ckey = f"gaz:{c.entry_id}"
+            if ckey not in readings:
+                readings[ckey] = _Reading(ckey, f"{c.name} (candidate: {c.kind}, {c.country or '?'})", c.name, c.lat,
+                                          c.lon, c.kind, f"gazetteer:{c.entry_id}")
+    return readings
+
+
+def _place_label(scenario: Scenario, mentions: list[PlaceMention]) -> dict[str, str]:
+    return {key: reading.label for key, reading in _readings(scenario, mentions).items()}
 
 
 def _form() -> None:
@@ -212,29 +239,43 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
 def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
           events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str], editor: Editor) -> None:
     key_for_label = {label: key for key, label in labels.items()}
+    readings = _readings(scenario, list(extraction.places))
     moves: dict[int, tuple[float, float]] = st.session_state.get("_report_moves", {})
     new_places: dict[str, NewPlace] = {}
+    resolution: dict[str, str] = {}  # a mention's first reading -> the analyst's choice (events follow it)
+    unused = {row["key"] for _, row in places.iterrows() if not row["use"]}
     for _, row in places.iterrows():
         if not row["use"]:
             continue
-        mention = extraction.places[int(row["index"])]
+        unused.discard(row["key"])
+        index = int(row["index"])
         key = key_for_label.get(row["resolved as"], row["key"])
-        lat, lon = moves.get(int(row["index"]), (float(row["lat"]), float(row["lon"])))
-        if key in scenario.place_by_id:
+        reading = readings[key]
+        changed_reading = key != row["key"]
+        lat, lon = moves.get(index, (float(row["lat"]), float(row["lon"])))
+        if changed_reading and index not in moves:
+            lat, lon = reading.lat, reading.lon  # the chosen candidate's own position
+        moved = (round(lat, 5), round(lon, 5)) != (round(reading.lat, 5), round(reading.lon, 5))
+        if key in scenario.place_by_id and not moved:
+            resolution[row["key"]] = key
             continue
-        moved = (round(lat, 5), round(lon, 5)) != (round(mention.lat, 5), round(mention.lon, 5))
         if moved:
-            key = f"manual:{row['index']}"
-            key_for_label[row["resolved as"]] = key
-        if mention.geometry is not None and not moved:
-            new_places[key] = NewPlace(key=key, name_en=mention.name, kind=KINDS.get(mention.kind, PlaceKind.AREA),
-                                       geometry=mention.geometry, geometry_source=f"gazetteer:{mention.entry_id}")
+            key = f"manual:{index}"
+        resolution[row["key"]] = key
+        if reading.geometry is not None and not moved:
+            new_places[key] = NewPlace(key=key, name_en=reading.name, kind=KINDS.get(reading.kind, PlaceKind.AREA),
+                                       geometry=reading.geometry, geometry_source=reading.source)
         else:
             new_places[key] = NewPlace.point(
-                key, mention.name, lat, lon, kind=KINDS.get(mention.kind, PlaceKind.TOWN),
-                source="analyst" if moved else f"gazetteer:{mention.entry_id}",
-                note="position set by the analyst on the map" if moved else "",
+                key, reading.name, lat, lon, kind=KINDS.get(reading.kind, PlaceKind.TOWN),
+                source="analyst" if moved else reading.source,
+                note="position set by the analyst" if moved else "",
             )
+
+    def place_key(label: str) -> str:
+        key = key_for_label.get(label, label)
+        return resolution.get(key, key)
+
     decisions = []
     by_id = {e.id: e for e in extraction.events}
     for _, row in events.iterrows():
@@ -247,7 +288,8 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
         decisions.append(EventDecision(
             key=proposal.id, quote_start=proposal.start, quote_end=proposal.end, date=pd.Timestamp(row["date"]).date(),
             date_precision=DatePrecision(row["precision"]),
-            place_keys=tuple(key_for_label.get(label, label) for label in (row["places"] or [])),
+            place_keys=tuple(place_key(label) for label in (row["places"] or [])
+                             if key_for_label.get(label, label) not in unused),
             force_ids=tuple(row["forces"] or ()), kind=str(row["kind"] or "report"), summary=str(row["summary"] or ""),
             verification=Verification(row["verification"]), claimed_by=str(row["claimed by"] or ""),
         ))
@@ -255,10 +297,12 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
     for _, row in periods.iterrows():
         if not row["accept"] or row["event"] not in {d.key for d in decisions}:
             continue
+        if key_for_label.get(row["place"], row["place"]) in unused:
+            continue  # the analyst said that mention is not a place
         start = None if row["start"] is None or pd.isna(row["start"]) else pd.Timestamp(row["start"]).date()
         end = None if row["end"] is None or pd.isna(row["end"]) else pd.Timestamp(row["end"]).date()
         period_decisions.append(PeriodDecision(
-            event_key=row["event"], place_key=key_for_label.get(row["place"], row["place"]), force_id=row["force"],
+            event_key=row["event"], place_key=place_key(row["place"]), force_id=row["force"],
             role=Role(row["role"]), start=start, end=end,
         ))
     published = meta.get("published")
