@@ -6,6 +6,7 @@
     mapdata import FILE [--store URL] [--user NAME]
     mapdata export --format geojson|csv|kml|gpkg --out FILE [--date D] [--forces a,b] [--store URL]
     mapdata store init|migrate|info [--store URL]
+    mapdata synth --places N --periods M [--seed S] --out FILE.gpkg [--force]
 
 ``--data`` (or ``MAPDATA_DATA``) picks the scenario folder; the default is the bundled one.
 ``--store`` (or ``MAPDATA_STORE``) picks the store: a ``.gpkg`` file or a ``postgresql://`` URL;
@@ -85,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--format", choices=("json", "geojson"), default="json")
     ext.add_argument("--data", type=Path, help="scenario whose places and forces to match (default: the configured one)")
 
+    syn = sub.add_parser("synth", help="write a synthetic scenario (for scale tests) to a new GeoPackage store")
+    syn.add_argument("--places", type=int, default=10_000, help="number of places (default 10000)")
+    syn.add_argument("--periods", type=int, default=100_000, help="number of control periods (default 100000)")
+    syn.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same scenario (default 0)")
+    syn.add_argument("--out", type=Path, required=True, help="the GeoPackage store to create (a .gpkg file)")
+    syn.add_argument("--force", action="store_true", help="replace --out if it exists")
+
     val = sub.add_parser("validate", help="check a scenario folder; report every problem with file, record and field")
     val.add_argument("folder", nargs="?", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     return parser
@@ -107,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "extract":
         return _extract(args, args.data or default_folder)
+
+    if args.command == "synth":
+        return _synth(args)
 
     if args.command in ("import", "export", "store"):
         from mapdata.store import StoreError
@@ -234,6 +245,36 @@ def _store(args: argparse.Namespace) -> int:
         print(f"{key}: {value}")
     if info["schema_version"] < info["app_schema_version"]:
         print("run `mapdata store migrate` to upgrade it", file=sys.stderr)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    import time
+
+    from mapdata.store import StoreError
+    from mapdata.synth import SYNTH_USER, SynthError, synth_scenario, write_store
+
+    out: Path = args.out
+    if out.suffix.lower() != ".gpkg":
+        print(f"mapdata synth: {out} must end in .gpkg (MAPDATA_STORE recognises a GeoPackage by that)", file=sys.stderr)
+        return 2
+    if out.exists() and not args.force:
+        print(f"mapdata synth: {out} exists; pass --force to replace it", file=sys.stderr)
+        return 2
+    try:
+        began = time.perf_counter()
+        scenario = synth_scenario(args.places, args.periods, args.seed)
+        generated = time.perf_counter()
+        revision = write_store(scenario, out, force=args.force, user=SYNTH_USER)
+        written = time.perf_counter()
+    except (SynthError, FileExistsError, StoreError, ScenarioError) as exc:
+        print(f"mapdata synth: {exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: {len(scenario.places):,} places, {len(scenario.periods):,} control periods, "
+          f"{len(scenario.events):,} events, {len(scenario.sources):,} sources, {len(scenario.forces)} forces "
+          f"(seed {args.seed}; revision {revision}); generated in {generated - began:.1f} s, "
+          f"written in {written - generated:.1f} s")
+    print(f"open it with: MAPDATA_STORE={out} ./dev.sh dashboard")
     return 0
 
 
