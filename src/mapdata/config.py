@@ -6,6 +6,7 @@
 | ``MAPDATA_TILES_URL`` | OpenStreetMap's standard tiles | online tile URL template, offered as a base layer |
 | ``MAPDATA_TILES_ATTRIBUTION`` | OpenStreetMap's credit | attribution shown with those tiles |
 | ``MAPDATA_TILES`` | ``on`` | ``off`` removes the online tiles option (strictly air-gapped sites) |
+| ``MAPDATA_CLIENT_MAP`` | ``auto`` | ``on``/``off``: the browser applies the timeline (large scenarios; auto above 2,000 places) |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Settings:
     data_dir: Path
     tiles: TileConfig | None
     store: str | None = None  # MAPDATA_STORE: a .gpkg path or postgresql:// URL; None = the embedded default
+    client_map: bool | None = None  # MAPDATA_CLIENT_MAP: on/off; None (auto) = on for large scenarios
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -39,4 +41,6 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
             attribution=env.get("MAPDATA_TILES_ATTRIBUTION") or DEFAULT_TILES_ATTRIBUTION,
         )
     store = (env.get("MAPDATA_STORE") or "").strip() or None
-    return Settings(data_dir=data_dir, tiles=tiles, store=store)
+    mode = (env.get("MAPDATA_CLIENT_MAP") or "auto").strip().lower()
+    client_map = True if mode in {"on", "1", "yes", "true"} else False if mode in {"off", "0", "no", "false"} else None
+    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=client_map)

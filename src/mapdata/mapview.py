@@ -35,6 +35,7 @@ from mapdata.timeline import PlaceState, Timeline
 # so it works with and without server.baseUrlPath behind a proxy.
 ASSETS_URL = "../../app/static/"
 UNKNOWN_LAYER = "unknown"
+CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeline (mapdata.clientmap)
 UNKNOWN_COLOUR = "#595959"
 HIGHLIGHT_COLOUR = "#000000"
 
@@ -147,11 +148,33 @@ class _Call(JSCSSMixin, MacroElement):
 class MapBuilder:
     """Everything about one scenario that the map needs, prepared once and reused per step."""
 
-    def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL) -> None:
+    def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL,
+                 client: bool | None = None) -> None:
         self.scenario = scenario
         self.tiles = tiles
         self.assets_url = assets_url
         self.timeline = Timeline(scenario)
+        # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
+        self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
+
+    @cached_property
+    def _client_urls(self) -> dict[str, str]:
+        from mapdata.clientmap import client_bundle, publish_json
+
+        styles = {
+            kind: {
+                status.value: {
+                    **{f.id: style_for(status, f.colour, geometry=kind, presence_of_other=False) for f in self.scenario.forces},
+                    UNKNOWN_LAYER: style_for(status, UNKNOWN_COLOUR, geometry=kind),
+                }
+                for status in Status
+            }
+            for kind in ("point", "line", "area")
+        }
+        return {
+            "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap"),
+            "scenario": self.assets_url + publish_json(client_bundle(self.scenario, styles), prefix="scenario"),
+        }
 
     @cached_property
     def _geometries(self) -> dict[str, dict[str, Any]]:
@@ -230,8 +253,17 @@ class MapBuilder:
         leaflet = self.assets_url + "vendor/leaflet/"
         m.default_js = [("leaflet", leaflet + "leaflet.js")]
         m.default_css = [("leaflet_css", leaflet + "leaflet.css")]
-        _Call("basemap", self._basemap_payload, on_map=True, assets_url=self.assets_url).add_to(m)
+        if self.client:
+            urls = self._client_urls
+            _Call("loadBasemap", {"url": urls["basemap"]}, on_map=True, assets_url=self.assets_url).add_to(m)
+        else:
+            _Call("basemap", self._basemap_payload, on_map=True, assets_url=self.assets_url).add_to(m)
         _Call("chrome", self._chrome_payload(), on_map=True, assets_url=self.assets_url).add_to(m)
+        if self.client:
+            layers = [{"id": f.id, "label": f.name, "colour": f.colour} for f in self.scenario.forces]
+            layers.append({"id": UNKNOWN_LAYER, "label": "No control reported", "colour": UNKNOWN_COLOUR})
+            _Call("clientLoad", {"url": urls["scenario"], "layers": layers}, on_map=True,
+                  assets_url=self.assets_url).add_to(m)
         return m
 
     # -- per step ---------------------------------------------------------------
@@ -307,6 +339,13 @@ class MapBuilder:
             "popup": self.popup_html(state),
         }
 
+    def _client_step(self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str]) -> list[folium.FeatureGroup]:
+        """One small group whose script sends the day: the browser restyles the places it already has."""
+        group = folium.FeatureGroup(name="step", control=False)
+        payload = _client_step_payload(self, day, visible=visible, highlight=highlight)
+        _Call("clientShow", payload, on_map=True, assets_url=self.assets_url).add_to(group)
+        return [group]
+
     def layer_features(self, day: dt.date) -> dict[str, list[dict[str, Any]]]:
         """Features per layer (force id, or ``unknown``) on ``day``.
 
@@ -341,6 +380,8 @@ class MapBuilder:
         are still sent (so the map's layer control can show them) but start hidden.
         """
         scenario = self.scenario
+        if self.client:
+            return self._client_step(day, visible=visible, highlight=highlight)
         groups = []
         for layer_id, features in self.layer_features(day).items():
             if layer_id == UNKNOWN_LAYER:
@@ -383,6 +424,20 @@ class MapBuilder:
         ).add_to(sync)
         groups.append(sync)
         return groups
+
+
+def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str]
+                         ) -> dict[str, Any]:
+    scenario = builder.scenario
+    highlight_ids = [p for p in highlight if p in scenario.place_by_id]
+    fit = None
+    if highlight_ids:
+        minx, miny, maxx, maxy = _bounds(scenario.place_by_id[p] for p in highlight_ids)
+        fit = [[miny, minx], [maxy, maxx]]
+    return {
+        "day": day.toordinal(), "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}",
+        "hidden": [f.id for f in scenario.forces if f.id not in set(visible)], "highlight": highlight_ids, "fit": fit,
+    }
 
 
 def _bounds(places: Iterable[Place]) -> tuple[float, float, float, float]:

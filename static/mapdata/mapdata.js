@@ -259,5 +259,195 @@
     window.mapdataLastFit = key;
   }
 
-  window.mapdata = { basemap: basemap, chrome: chrome, addPlaces: addPlaces, sync: sync, fitOnce: fitOnce, SENTINEL: SENTINEL };
+  /* ---- Large scenarios: data fetched once, timeline applied here (see mapdata/clientmap.py). ---- */
+
+  function loadBasemap(map, data) {
+    panes(map);
+    fetch(data.url).then(function (r) { return r.json(); }).then(function (payload) { basemap(map, payload); });
+  }
+
+  var client = null;
+
+  function clientLoad(map, data) {
+    panes(map);
+    client = { map: map, ready: false, pending: null, hidden: {}, shownDay: null, layers: [], style: [], visible: [] };
+    window.mapdataClient = client;
+    /* One (empty) overlay per force in the layer control: ticking it shows that force's places. */
+    var control = window.mapdataControl;
+    client.toggles = {};
+    data.layers.forEach(function (layer) {
+      var group = L.layerGroup();
+      group.options.mapdataForce = layer.id;
+      client.toggles[layer.id] = group;
+      group.addTo(map);
+      if (control) {
+        control.addOverlay(group, '<span class="mapdata-layer-swatch" style="background:' + layer.colour + '"></span>'
+          + escapeHtml(layer.label));
+      }
+    });
+    map.on("overlayadd overlayremove", function (e) {
+      var id = e.layer && e.layer.options && e.layer.options.mapdataForce;
+      if (id && client.toggles[id] === e.layer && !client.syncing) {
+        client.hidden[id] = e.type === "overlayremove";
+        render();
+      }
+    });
+    client.highlight = L.layerGroup().addTo(map);
+    fetch(data.url).then(function (r) { return r.json(); }).then(function (bundle) {
+      client.bundle = bundle;
+      var renderer = L.canvas({ padding: 0.3, pane: "mapdata-areas" });
+      var pointRenderer = L.canvas({ padding: 0.3, pane: "mapdata-points" });
+      var n = bundle.places.length;
+      /* periods are sorted by place: offsets[i]..offsets[i+1] are place i's */
+      var offsets = new Int32Array(n + 1);
+      bundle.periods.place.forEach(function (p) { offsets[p + 1] += 1; });
+      for (var i = 0; i < n; i += 1) { offsets[i + 1] += offsets[i]; }
+      client.offsets = offsets;
+      bundle.places.forEach(function (place, index) {
+        var g = place.g, layer;
+        if (g.type === "Point") {
+          layer = L.circleMarker([g.coordinates[1], g.coordinates[0]], { renderer: pointRenderer, radius: 6 });
+        } else {
+          layer = L.geoJSON(g, { style: function () { return {}; }, renderer: renderer });
+        }
+        layer.placeIndex = index;
+        layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
+                          { sticky: g.type !== "Point" });
+        layer.bindPopup(function () { return popupFor(index); }, { maxWidth: 340, minWidth: 240, maxHeight: 300 });
+        client.layers.push(layer);
+        client.style.push(null);
+        client.visible.push(false);
+      });
+      client.ready = true;
+      if (client.pending) { clientShow(map, client.pending); }
+    });
+  }
+
+  function escapeHtml(text) {
+    return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* The state of place i on the day: same rules as mapdata/timeline.py. */
+  function stateOf(i, day) {
+    var b = client.bundle, per = b.periods, holder = -1, status = "unknown", present = [], since = null, ev = [];
+    for (var k = client.offsets[i]; k < client.offsets[i + 1]; k += 1) {
+      if (per.start[k] <= day && day <= per.end[k]) {
+        if (per.role[k] !== 3 && holder < 0) {
+          holder = per.force[k];
+          status = per.role[k] === 1 ? "control" : "contested";
+          since = per.start[k];
+        }
+        if (present.indexOf(per.force[k]) < 0) { present.push(per.force[k]); }
+        if (per.event[k] >= 0) { ev.push(per.event[k]); }
+      }
+    }
+    if (holder < 0 && present.length) { status = "presence"; }
+    return { holder: holder, status: status, present: present, since: since, events: ev };
+  }
+
+  function dayLabel(ordinal) {
+    if (ordinal === null || ordinal < 0) { return "before the first report"; }
+    var d = new Date(Date.UTC(1, 0, 1));
+    d.setUTCFullYear(1);
+    d = new Date(d.getTime() + (ordinal - 1) * 86400000);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function popupFor(i) {
+    var b = client.bundle, place = b.places[i], st = stateOf(i, client.shownDay);
+    var html = '<div class="mapdata-popup" data-place="' + escapeHtml(place.id) + '"><h4>' + escapeHtml(place.name) + "</h4>";
+    if (place.ar) { html += '<div class="mapdata-ar" lang="ar" dir="rtl">' + escapeHtml(place.ar) + "</div>"; }
+    if (st.holder >= 0) {
+      var f = b.forces[st.holder];
+      html += '<div class="mapdata-state"><span class="mapdata-dot" style="background:' + escapeHtml(f.colour) + '"></span><b>'
+        + escapeHtml(f.name) + "</b>: " + escapeHtml(b.status_labels[st.status]) + ", since " + escapeHtml(dayLabel(st.since)) + "</div>";
+    } else {
+      html += '<div class="mapdata-state">' + escapeHtml(b.status_labels[st.status]) + "</div>";
+    }
+    if (st.present.length) {
+      html += '<div class="mapdata-meta">Forces present: ' + escapeHtml(st.present.map(function (k) { return b.forces[k].name; }).join(", ")) + "</div>";
+    }
+    st.events.slice(0, 5).forEach(function (k) {
+      var e = b.events[k];
+      html += '<div class="mapdata-ev"><blockquote>“' + escapeHtml(e.quote) + '”</blockquote><div class="mapdata-meta">'
+        + escapeHtml(e.publisher) + ", " + escapeHtml(e.date) + " · <b>" + escapeHtml(e.verification) + "</b></div></div>";
+    });
+    return html + "</div>";
+  }
+
+  function render() {
+    if (!client || !client.ready || client.shownDay === null) { return; }
+    var b = client.bundle, day = client.shownDay, changed = 0;
+    for (var i = 0; i < client.layers.length; i += 1) {
+      var st = stateOf(i, day), layer = client.layers[i], kind = b.places[i].g.type === "Point" ? "point"
+        : (b.places[i].g.type.indexOf("Line") >= 0 ? "line" : "area");
+      var show, forceId;
+      if (st.holder >= 0) { forceId = b.forces[st.holder].id; show = !client.hidden[forceId]; }
+      else if (st.present.length) {
+        var visiblePresent = st.present.filter(function (k) { return !client.hidden[b.forces[k].id]; });
+        forceId = b.forces[(visiblePresent.length ? visiblePresent : st.present)[0]].id;
+        show = visiblePresent.length > 0;
+      } else { forceId = "unknown"; show = !client.hidden.unknown; }
+      var key = st.status + "|" + forceId;
+      if (show !== client.visible[i]) {
+        if (show) { layer.addTo(client.map); } else { client.map.removeLayer(layer); }
+        client.visible[i] = show;
+        changed += 1;
+      }
+      if (show && client.style[i] !== key) {
+        layer.setStyle(b.styles[kind][st.status][forceId]);
+        client.style[i] = key;
+        changed += 1;
+      }
+    }
+    client.lastChanged = changed;
+  }
+
+  function clientShow(map, data) {
+    if (!client) { return; }
+    client.pending = data;
+    var asof = document.querySelector(".mapdata-asof-date");
+    if (asof) { asof.textContent = data.asof; }
+    client.syncing = true;
+    Object.keys(client.toggles).forEach(function (id) {
+      var hide = data.hidden.indexOf(id) >= 0;
+      if (id === "unknown") { hide = !!client.hidden.unknown; }
+      client.hidden[id] = hide;
+      var group = client.toggles[id];
+      if (hide && map.hasLayer(group)) { map.removeLayer(group); }
+      if (!hide && !map.hasLayer(group)) { map.addLayer(group); }
+    });
+    client.syncing = false;
+    var global = window.__GLOBAL_DATA__;
+    if (global) {
+      Object.keys(global.selected_layers).forEach(function (k) { if (k.indexOf("mapdata:") === 0) { delete global.selected_layers[k]; } });
+      Object.keys(client.toggles).forEach(function (id) {
+        if (!client.hidden[id] && id !== "unknown") { global.selected_layers["mapdata:" + id] = { name: id, url: "mapdata" }; }
+      });
+      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata" };
+    }
+    if (!client.ready) { return; }
+    client.shownDay = data.day;
+    render();
+    document.body.setAttribute("data-mapdata-date", data.date);
+    client.highlight.clearLayers();
+    data.highlight.forEach(function (id) {
+      var index = client.bundle.places.findIndex(function (p) { return p.id === id; });
+      if (index >= 0) {
+        L.geoJSON(client.bundle.places[index].g, {
+          pane: "mapdata-highlight", interactive: false,
+          style: function () { return { color: "#000000", weight: 5, fill: false }; },
+          pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 16, color: "#000000", weight: 5, fill: false }); }
+        }).addTo(client.highlight);
+      }
+    });
+    fitOnce(map, data.fit);
+  }
+
+  window.mapdata = {
+    basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, sync: sync, fitOnce: fitOnce,
+    clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL
+  };
 })();

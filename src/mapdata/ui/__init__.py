@@ -36,9 +36,9 @@ def _reader(location: str, seed_from: str) -> Store:
 
 
 @st.cache_resource(show_spinner="Loading the scenario…", max_entries=8)
-def _builder(location: str, revision: int, tiles_key: tuple[str, ...]) -> MapBuilder:
+def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_map: bool | None) -> MapBuilder:
     config = settings()
-    return MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles)
+    return MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map)
 
 
 def _show_and_stop(title: str, lines: list[str]) -> None:
@@ -71,7 +71,7 @@ def map_builder() -> MapBuilder:
     config = settings()
     tiles_key = (config.tiles.url, config.tiles.attribution) if config.tiles else ()
     try:
-        return _builder(store_location(), store.revision(), tiles_key)
+        return _builder(store_location(), store.revision(), tiles_key, config.client_map)
     except ScenarioError as exc:
         _show_and_stop("The data in the store does not validate.", [str(p) for p in exc.problems])
     except StoreError as exc:

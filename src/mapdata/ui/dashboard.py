@@ -22,6 +22,7 @@ from mapdata.exchange import export
 from mapdata.ui import map_builder, plain, reader, store_location
 
 MAP_KEY = "map"
+TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
 DATE_KEY = "date"
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
@@ -200,11 +201,17 @@ def render() -> None:
 
     st.markdown("#### Control on this date")
     states = _states_table(builder, day)
+    if len(states) > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {len(states):,} places; download the view for all of them.")
+        states = states.head(TABLE_ROWS)
     st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch")
 
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
     events, event_ids = _events_table(scenario, day)
+    if len(events) > TABLE_ROWS:
+        st.caption(f"The latest {TABLE_ROWS:,} of {len(events):,} events up to this date.")
+        events, event_ids = events.tail(TABLE_ROWS).reset_index(drop=True), event_ids[-TABLE_ROWS:]
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
     selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None

@@ -1,0 +1,60 @@
+"""The large-scenario map path: geometry is published once; a slider step sends only the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def client_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAPDATA_CLIENT_MAP", "on")
+
+
+def _args(at: AppTest) -> dict:
+    return json.loads(at.get("component_instance")[0].proto.json_args)
+
+
+def test_a_step_after_the_first_sends_no_geometry() -> None:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["date"] = "2018-06-03"
+    at.run()
+    assert not at.exception, at.exception
+    first = _args(at)
+    # the base map points at the published scenario and basemap files instead of carrying them
+    urls = [u for u in re.findall(r'"url":"([^"]+)"', first["script"]) if "cache/" in u]
+    assert any("cache/scenario-" in u for u in urls) and any("cache/basemap-" in u for u in urls)
+    for url in urls:
+        published = ROOT / "static" / url.removeprefix("../../app/static/")
+        assert published.is_file()
+    bundle = json.loads(next(
+        (ROOT / "static" / u.removeprefix("../../app/static/")).read_text(encoding="utf-8") for u in urls if "scenario-" in u))
+    assert len(bundle["places"]) == 11 and "coordinates" in bundle["places"][0]["g"]
+
+    at.slider(key="date").set_value(dt.date(2018, 6, 4)).run()
+    step = _args(at)
+    assert step["script"] == first["script"] and step["key"] == first["key"]  # same map frame
+    assert "coordinates" not in step["feature_group"] and "mapdata-place" not in step["feature_group"]
+    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", step["feature_group"]).group(1))
+    assert payload["date"] == "2018-06-04" and payload["day"] == dt.date(2018, 6, 4).toordinal()
+    assert len(step["feature_group"]) < 1000 and len(step["script"]) < 10_000
+
+
+def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["date"] = "2018-06-10"
+    at.query_params["layers"] = "russia"
+    at.query_params["event"] = "ev_refuse_dabaa"
+    at.run()
+    assert not at.exception, at.exception
+    feature_group = _args(at)["feature_group"]
+    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
+    assert set(payload["hidden"]) == {"iran", "hezbollah", "syrian_regime", "opposition", "israel"}
+    assert payload["highlight"] == ["al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside"]

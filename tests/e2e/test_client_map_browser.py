@@ -1,0 +1,62 @@
+"""The large-scenario map path in a real browser: the timeline runs in the page; a step carries no geometry."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e_server import AppServer, ServerError
+from e2e_support import MAP_IFRAME
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client_server() -> Iterator[AppServer]:
+    server = AppServer(env={"MAPDATA_CLIENT_MAP": "on"})
+    try:
+        server.start()
+    except ServerError as exc:
+        server.close()
+        pytest.fail(f"the dashboard did not start:\n{exc}", pytrace=False)
+    yield server
+    server.close()
+
+
+def _style(page: Page, place_id: str) -> str:
+    frame = page.frame_locator(MAP_IFRAME)
+    return frame.locator("body").evaluate(
+        "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
+        " return c.style[i] + '|' + (c.visible[i] ? 'shown' : 'hidden'); }", place_id)
+
+
+def test_slider_restyles_in_the_browser_without_geometry(page: Page, client_server: AppServer) -> None:
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
+        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
+    page.goto(f"{client_server.url}/?date=2018-06-03")
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator('body[data-mapdata-date="2018-06-03"]').wait_for(state="attached", timeout=30_000)
+    assert _style(page, "qusayr_position_1") == "control|hezbollah|shown"
+    page.locator(MAP_IFRAME).evaluate("f => { f.contentWindow.__marker = 1; }")
+    frames.clear()
+
+    page.get_by_role("slider", name="Date").focus()
+    page.keyboard.press("ArrowRight")
+    frame.locator('body[data-mapdata-date="2018-06-04"]').wait_for(state="attached", timeout=30_000)
+    assert _style(page, "qusayr_position_1") == "contested|russia|shown"
+    assert page.locator(MAP_IFRAME).evaluate("f => f.contentWindow.__marker") == 1  # same frame, not reloaded
+    step = "".join(frames)
+    assert frames and "coordinates" not in step and "Polygon" not in step
+    assert sum(len(f) for f in frames) < 60_000
+
+    # hiding Hezbollah in the sidebar hides the places only it is at
+    page.locator('[data-testid="stSidebar"]').get_by_text("Hezbollah", exact=True).click()
+    expect(frame.locator("body")).to_have_attribute("data-mapdata-date", "2018-06-04")
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentWindow;"
+        " const c = f.mapdataClient; return c && c.hidden.hezbollah === true; }")
+    assert _style(page, "al_qusayr").endswith("|shown")  # Russia is still present there
+    assert _style(page, "al_dabaa_airport").endswith("|shown")  # Iran too
