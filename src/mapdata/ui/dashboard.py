@@ -115,9 +115,11 @@ def _download_box(view: ViewState) -> None:
         st.caption("The places shown for this date and these layers, with their sources, quotes and verification.")
         label = st.selectbox("Format", list(EXPORT_FORMATS), key="export_format")
         fmt, mime = EXPORT_FORMATS[label]
-        data = _export_bytes(store_location(), reader().revision(), fmt, view.day, view.forces)
+        location, revision = store_location(), reader().revision()
         st.download_button(
-            f"Download {label}", data=data, file_name=f"mapdata-{view.day.isoformat()}.{fmt}", mime=mime,
+            f"Download {label}",
+            # made only when clicked (in its own thread), so slider steps never pay for an export
+            data=lambda: _export_bytes(location, revision, fmt, view.day, view.forces), file_name=f"mapdata-{view.day.isoformat()}.{fmt}", mime=mime,
             width="stretch", key="export_download",
         )
 
