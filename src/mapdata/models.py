@@ -7,6 +7,7 @@ rules, and :mod:`mapdata.validate` for the checks).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -223,6 +224,12 @@ class Scenario:
             days = [dt.date.today()]
         return (self.date_start or min(days), self.date_end or max(days))
 
+    @cached_property
+    def _events_by_date(self) -> tuple[tuple[Event, ...], list[dt.date]]:
+        ordered = tuple(sorted(self.events, key=lambda e: (e.date, e.id)))
+        return ordered, [e.date for e in ordered]
+
     def events_until(self, day: dt.date) -> tuple[Event, ...]:
-        """Events dated on or before ``day``, oldest first."""
-        return tuple(sorted((e for e in self.events if e.date <= day), key=lambda e: (e.date, e.id)))
+        """Events dated on or before ``day``, oldest first (sorted once, then a binary search)."""
+        ordered, dates = self._events_by_date
+        return ordered[: bisect.bisect_right(dates, day)]

@@ -124,11 +124,11 @@ def _download_box(view: ViewState) -> None:
         )
 
 
-def _states_table(builder: MapBuilder, day: dt.date) -> pd.DataFrame:
+def _states_table(builder: MapBuilder, day: dt.date, *, limit: int) -> pd.DataFrame:
     scenario = builder.scenario
     rows = []
-    for state in builder.timeline.states(day).values():
-        place = scenario.place_by_id[state.place_id]
+    for place in scenario.places[:limit]:
+        state = builder.timeline.state(place.id, day)
         rows.append({
             "Place": place.name_en,
             "Arabic": place.name_ar,
@@ -141,8 +141,8 @@ def _states_table(builder: MapBuilder, day: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _events_table(scenario: Scenario, day: dt.date) -> tuple[pd.DataFrame, list[str]]:
-    events = scenario.events_until(day)
+def _events_table(scenario: Scenario, day: dt.date, *, limit: int) -> tuple[pd.DataFrame, list[str]]:
+    events = scenario.events_until(day)[-limit:]
     rows = [{
         "Date": event.date_label,
         "Event": event.summary,
@@ -202,18 +202,17 @@ def render() -> None:
     _download_box(view)
 
     st.markdown("#### Control on this date")
-    states = _states_table(builder, day)
-    if len(states) > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {len(states):,} places; download the view for all of them.")
-        states = states.head(TABLE_ROWS)
+    states = _states_table(builder, day, limit=TABLE_ROWS)
+    if len(scenario.places) > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {len(scenario.places):,} places; download the view for all of them.")
     st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch")
 
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
-    events, event_ids = _events_table(scenario, day)
-    if len(events) > TABLE_ROWS:
-        st.caption(f"The latest {TABLE_ROWS:,} of {len(events):,} events up to this date.")
-        events, event_ids = events.tail(TABLE_ROWS).reset_index(drop=True), event_ids[-TABLE_ROWS:]
+    events, event_ids = _events_table(scenario, day, limit=TABLE_ROWS)
+    total = len(scenario.events_until(day))
+    if total > TABLE_ROWS:
+        st.caption(f"The latest {TABLE_ROWS:,} of {total:,} events up to this date.")
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
     selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
