@@ -201,6 +201,11 @@ def render() -> None:
     _share_box(scenario, view)
     _download_box(view)
 
+    if builder.client and not st.toggle(
+        "Show the tables of places and events", key="show_tables", value=False,
+        help="Large scenario: the tables are off by default so that slider steps stay light.",
+    ):
+        return
     st.markdown("#### Control on this date")
     states = _states_table(builder, day, limit=TABLE_ROWS)
     if len(scenario.places) > TABLE_ROWS:
