@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import re
 import statistics
@@ -43,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _host import machine, pin_one_core  # noqa: E402
 from mapdata.controlindex import STATUSES, ControlIndex  # noqa: E402
 from mapdata.models import Scenario  # noqa: E402
 from mapdata.store import open_store  # noqa: E402
@@ -54,33 +53,6 @@ DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Control-state query"
 TARGET_QUERY_MS = 5.0  # "a few milliseconds per query"
 TARGET_SYNTH_S = 60.0  # generation + store write "well under a minute"
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
-
-
-def machine() -> dict[str, str]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = float("nan")
-    return {"nproc": str(os.cpu_count()), "cpu": model or platform.processor() or "unknown",
-            "python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform(),
-            "loadavg": f"{load:.1f}"}
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -105,7 +77,7 @@ def same_answers(index: ControlIndex, timeline: Timeline, day: dt.date) -> None:
 
 
 def run(places: int, periods: int, seed: int, days: int, naive_days: int, store: bool) -> dict[str, Any]:
-    host = machine()
+    host = machine() | {"numpy": np.__version__}
     pinned = pin_one_core()
     out: dict[str, Any] = {"machine": host, "pinned": pinned, "places": places, "periods": periods, "seed": seed}
 

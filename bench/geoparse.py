@@ -30,8 +30,6 @@ import argparse
 import csv
 import datetime as dt
 import html
-import os
-import platform
 import re
 import statistics
 import sys
@@ -45,6 +43,7 @@ from shapely.geometry import Point
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _host import machine, pin_one_core  # noqa: E402
 from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer  # noqa: E402
 from mapdata.geoparse import Geoparser, haversine_km  # noqa: E402
 from mapdata.load import load_scenario  # noqa: E402
@@ -101,15 +100,6 @@ def read_rows(path: Path, limit: int | None) -> tuple[list[dict[str, Any]], int]
     return rows, skipped
 
 
-def pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
-
-
 def words_per_second(
     parser: Geoparser, texts: list[str], min_seconds: float = 1.0, min_rounds: int = 3
 ) -> tuple[float, float, int, float]:
@@ -126,23 +116,6 @@ def words_per_second(
         rounds.append(time.perf_counter() - t0)
     elapsed = sum(rounds)
     return words / min(rounds), words * len(rounds) / elapsed, words * len(rounds), elapsed
-
-
-def machine() -> dict[str, str]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = float("nan")
-    return {"nproc": str(os.cpu_count()), "cpu": model or platform.processor() or "unknown",
-            "python": platform.python_version(), "platform": platform.platform(), "loadavg": f"{load:.1f}"}
 
 
 def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:

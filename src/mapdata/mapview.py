@@ -157,9 +157,18 @@ class MapBuilder:
         # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
+    def prepare(self) -> MapBuilder:
+        """Do now the one-off work of the first map (the files the browser fetches, or the geometries)."""
+        if self.client:
+            self._client_urls
+        else:
+            self._geometries
+            self._basemap_payload
+        return self
+
     @cached_property
     def _client_urls(self) -> dict[str, str]:
-        from mapdata.clientmap import client_bundle, publish_json
+        from mapdata.clientmap import EVIDENCE_CHUNK, client_bundle, client_evidence, publish_json
 
         styles = {
             kind: {
@@ -171,9 +180,14 @@ class MapBuilder:
             }
             for kind in ("point", "line", "area")
         }
+        bundle = client_bundle(self.scenario, styles)
+        bundle["evidence"] = {
+            "places_per_file": EVIDENCE_CHUNK,
+            "urls": [self.assets_url + publish_json(chunk, prefix="evidence") for chunk in client_evidence(self.scenario)],
+        }
         return {
             "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap"),
-            "scenario": self.assets_url + publish_json(client_bundle(self.scenario, styles), prefix="scenario"),
+            "scenario": self.assets_url + publish_json(bundle, prefix="scenario"),
         }
 
     @cached_property

@@ -323,6 +323,23 @@
     });
   }
 
+  /* The popups' evidence comes in files of `places_per_file` places, each fetched when a popup in it
+     first opens; an open popup is filled in when its file arrives. */
+  function evidenceFor(i) {
+    var ev = client.bundle.evidence, k = Math.floor(i / ev.places_per_file);
+    client.evidence = client.evidence || {};
+    if (client.evidence[k] === undefined) {
+      client.evidence[k] = null;
+      fetch(ev.urls[k]).then(function (r) { return r.json(); }).then(function (payload) {
+        client.evidence[k] = payload.events;
+        var open = client.map._popup;
+        if (open && client.map.hasLayer(open) && open._source && open._source.placeIndex !== undefined
+            && Math.floor(open._source.placeIndex / ev.places_per_file) === k) { open.update(); }
+      }).catch(function () { delete client.evidence[k]; });
+    }
+    return client.evidence[k];
+  }
+
   function escapeHtml(text) {
     return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -369,8 +386,13 @@
     if (st.present.length) {
       html += '<div class="mapdata-meta">Forces present: ' + escapeHtml(st.present.map(function (k) { return b.forces[k].name; }).join(", ")) + "</div>";
     }
+    var events = st.events.length ? evidenceFor(i) : {};
+    if (!events) {
+      return html + '<div class="mapdata-meta mapdata-loading">Loading the reports…</div></div>';
+    }
     st.events.slice(0, 5).forEach(function (k) {
-      var e = b.events[k];
+      var e = events[k];
+      if (!e) { return; }
       html += '<div class="mapdata-ev"><blockquote>“' + escapeHtml(e.quote) + '”</blockquote><div class="mapdata-meta">'
         + escapeHtml(e.publisher) + ", " + escapeHtml(e.date) + " · <b>" + escapeHtml(e.verification) + "</b></div></div>";
     });

@@ -37,6 +37,14 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
     bundle = json.loads(next(
         (ROOT / "static" / u.removeprefix("../../app/static/")).read_text(encoding="utf-8") for u in urls if "scenario-" in u))
     assert len(bundle["places"]) == 11 and "coordinates" in bundle["places"][0]["g"]
+    # the popups' evidence is in separate files, one per chunk of places, fetched on demand
+    evidence = [json.loads((ROOT / "static" / u.removeprefix("../../app/static/")).read_text(encoding="utf-8"))
+                for u in bundle["evidence"]["urls"]]
+    assert len(evidence) == 1 and bundle["evidence"]["places_per_file"] >= 11
+    quotes = [e["quote"] for chunk in evidence for e in chunk["events"].values()]
+    assert any("spread soldiers in the area of al-Qusayr" in q for q in quotes)
+    cited = {str(i) for i in bundle["periods"]["event"] if i >= 0}
+    assert cited == set(evidence[0]["events"])
 
     at.slider(key="date").set_value(dt.date(2018, 6, 4)).run()
     step = _args(at)

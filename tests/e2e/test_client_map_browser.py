@@ -60,3 +60,23 @@ def test_slider_restyles_in_the_browser_without_geometry(page: Page, client_serv
         " const c = f.mapdataClient; return c && c.hidden.hezbollah === true; }")
     assert _style(page, "al_qusayr").endswith("|shown")  # Russia is still present there
     assert _style(page, "al_dabaa_airport").endswith("|shown")  # Iran too
+
+
+def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: AppServer) -> None:
+    """The evidence is fetched when a popup first opens; a click on a place then shows its quotes."""
+    page.goto(f"{client_server.url}/?date=2018-06-04&zoom=12&lat=34.56&lon=36.55")
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator('body[data-mapdata-date="2018-06-04"]').wait_for(state="attached", timeout=30_000)
+    assert frame.locator("body").evaluate("() => window.mapdataClient.evidence === undefined")  # nothing fetched yet
+    # where the place is drawn, in the frame's pixels (the places are on a canvas: no element to click)
+    point = frame.locator("body").evaluate(
+        "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
+        " const layer = c.layers[i]; c.map.setView(layer.getLatLng(), 12, { animate: false });"
+        " const p = c.map.latLngToContainerPoint(layer.getLatLng()); const r = c.map.getContainer().getBoundingClientRect();"
+        " return { x: p.x + r.left, y: p.y + r.top }; }", "qusayr_position_1")
+    page.locator(MAP_IFRAME).click(position=point)
+    popup = frame.locator(".leaflet-popup-content .mapdata-popup")
+    expect(popup).to_have_attribute("data-place", "qusayr_position_1", timeout=10_000)
+    expect(popup).to_contain_text("Russia")
+    expect(popup).to_contain_text("spread soldiers in the area of al-Qusayr")
+    expect(popup.locator(".mapdata-loading")).to_have_count(0)

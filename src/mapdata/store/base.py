@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union, overload
 
 from mapdata.errors import Problem, ScenarioError
+from mapdata.heap import collector_paused
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 from mapdata.store import schema
 from mapdata.store.errors import (
@@ -37,7 +38,7 @@ from mapdata.store.errors import (
 )
 from mapdata.store.records import (
     FIELDS, KINDS, TABLES, Record, changed_fields, check_kind, from_json, from_values, kind_of,
-    record_problems, to_json, values,
+    record_problems, record_reader, to_json, values,
 )
 from mapdata.validate import check_consistency
 
@@ -575,16 +576,25 @@ class Store(ABC):
         sql = f"SELECT {', '.join(self._columns(kind))} FROM {TABLES[kind]} {where} ORDER BY fid"
         rows: dict[str, _Row] = {}
         problems: list[Problem] = []
+        read = record_reader(kind, self._decode)
+        width = len(FIELDS[kind])
+        stamps: dict[Any, dt.datetime] = {}  # rows written together share a timestamp
         for raw in cur.execute(sql, params):
             ident = raw[0]
             try:
-                data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
-                record = from_values(kind, ident, data)
-            except Exception as exc:  # a value edited outside mapdata that does not decode
-                problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
-                continue
+                record = read(ident, raw[1:width + 1])
+            except Exception:  # a value edited outside mapdata that does not decode: the slow path says why
+                try:
+                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
+                    record = from_values(kind, ident, data)
+                except Exception as exc:
+                    problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
+                    continue
             version, updated_at, updated_by = raw[-3:]
-            rows[ident] = _Row(record, int(version), self._decode("timestamp", updated_at), updated_by)
+            stamp = stamps.get(updated_at)
+            if stamp is None:
+                stamp = stamps[updated_at] = self._decode("timestamp", updated_at)
+            rows[ident] = _Row(record, int(version), stamp, updated_by)
         return rows, problems
 
     def _state(self, cur: Cursor) -> _State:
@@ -605,22 +615,26 @@ class Store(ABC):
 
     def scenario(self) -> Scenario:
         """The stored scenario, validated (``ScenarioError`` if it was edited into an inconsistent state)."""
-        return self.current().scenario
+        return self._read(versions=False).scenario
 
     def current(self) -> Current:
         """The scenario, every record's version and the revision, from one consistent read."""
+        return self._read(versions=True)
+
+    def _read(self, *, versions: bool) -> Current:
         self._check_usable()
-        with self._transaction(write=False) as cur:
-            state = self._state(cur)
-            revision = self._revision(cur)
-        scenario = state.scenario()
-        problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
-        if problems:
-            raise ScenarioError(problems)
-        versions: dict[tuple[str, str], int] = {
-            (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
-        }
-        return Current(scenario=scenario, versions=versions, revision=revision)
+        with collector_paused():  # hundreds of thousands of records at scale
+            with self._transaction(write=False) as cur:
+                state = self._state(cur)
+                revision = self._revision(cur)
+            scenario = state.scenario()
+            problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
+            if problems:
+                raise ScenarioError(problems)
+            found: dict[tuple[str, str], int] = {
+                (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
+            } if versions else {}
+        return Current(scenario=scenario, versions=found, revision=revision)
 
     def revision(self) -> int:
         """A number that grows with every change (the last audit id); 0 for a store never written."""

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, Mapping, TypeAlias, Union
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeAlias, Union
 
 import shapely
 from shapely.geometry import mapping, shape
@@ -128,6 +128,65 @@ def from_values(kind: str, ident: str, data: Mapping[str, Any]) -> Record:
     return MODELS[kind](**kwargs)
 
 
+def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str, Sequence[Any]], Record]:
+    """A fast ``row -> record`` builder for one kind: ``decode(type, column value)`` then :func:`from_values`.
+
+    The converters are chosen once per field instead of per value; lists and dates, which
+    repeat across rows, are decoded once per distinct stored value (the memo lives as long
+    as the returned function: one read). Raises on a value :func:`from_values` refuses; the
+    caller asks :func:`from_values` again for the exact message.
+    """
+    memo: dict[tuple[str, Any], Any] = {}
+
+    def remembered(type_: str, convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def run(value: Any) -> Any:
+            if value is None:
+                return convert(None)
+            try:
+                key = (type_, value)
+                hit = memo.get(key, memo)
+            except TypeError:  # unhashable (e.g. a list from PostgreSQL)
+                return convert(value)
+            if hit is memo:
+                hit = memo[key] = convert(value)
+            return hit
+        return run
+
+    def converter(f: Field) -> Callable[[Any], Any]:
+        if f.type == "list":
+            return remembered("list", lambda v: tuple(decode("list", v) or ()))
+        if f.type == "date":
+            return remembered("date", lambda v: None if v is None else decode("date", v))
+        if f.type == "text":
+            if f.enum is not None:
+                members = {m.value: m for m in f.enum}
+                return lambda v: members[v if v is not None else ""]
+            return lambda v: "" if v is None else v  # text, int and real columns decode to themselves
+        if f.type == "int":
+            return lambda v: -1 if v is None else int(v)
+        if f.type == "real":
+            return lambda v: None if v is None else float(v)
+        return lambda v: None if v is None else decode(f.type, v)
+
+    # One generated function per kind: a keyword call of the model with each column's converter
+    # inlined where it is trivial (text, int, real), as dataclasses generate their __init__.
+    namespace: dict[str, Any] = {"model": MODELS[kind]}
+    arguments = []
+    for i, f in enumerate(FIELDS[kind]):
+        if f.type == "text" and f.enum is None:
+            arguments.append(f"{f.name}=('' if c[{i}] is None else c[{i}])")
+        elif f.type == "int":
+            arguments.append(f"{f.name}=(-1 if c[{i}] is None else int(c[{i}]))")
+        elif f.type == "real":
+            arguments.append(f"{f.name}=(None if c[{i}] is None else float(c[{i}]))")
+        else:
+            namespace[f"convert_{i}"] = converter(f)
+            arguments.append(f"{f.name}=convert_{i}(c[{i}])")
+    source = f"def read(ident, c):\n    return model(id=ident, {', '.join(arguments)})\n"
+    exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # noqa: S102 - our own field list
+    return namespace["read"]  # type: ignore[no-any-return]
+
+
 def _jsonable_geometry(geometry: BaseGeometry) -> dict[str, Any]:
     def lists(value: Any) -> Any:
         return [lists(v) for v in value] if isinstance(value, (list, tuple)) else value
@@ -193,66 +252,71 @@ def _geometry_problem(value: Any) -> str | None:
     return None
 
 
+_REQUIRED: dict[str, frozenset[str]] = {
+    "force": frozenset({"name", "colour"}),
+    "place": frozenset({"name_en", "geometry_source"}),
+    "source": frozenset({"publisher", "title", "text_file"}),
+    "event": frozenset({"kind", "summary", "source_id", "quote"}),
+    "period": frozenset({"place_id", "force_id"}),
+}
+
+
 def record_problems(record: Record, *, file: str | None = None, label: str | None = None) -> list[Problem]:
     """What is wrong with one record on its own: ids, required text, enums, colour, geometry, numbers."""
     kind = kind_of(record)
-    file = file or TABLES[kind]
-    label = label or f"id '{record.id}'"
-    problems: list[Problem] = []
-
-    def report(field: str, message: str) -> None:
-        problems.append(Problem(file, label, field, message))
-
+    found: list[tuple[str, str]] = []
+    report = found.append
     if not isinstance(record.id, str) or not ID_PATTERN.match(record.id):
-        report("id", f"{record.id!r} is not a valid id (lower-case letters, digits and _)")
-    required = {
-        "force": ("name", "colour"),
-        "place": ("name_en", "geometry_source"),
-        "source": ("publisher", "title", "text_file"),
-        "event": ("kind", "summary", "source_id", "quote"),
-        "period": ("place_id", "force_id"),
-    }[kind]
+        report(("id", f"{record.id!r} is not a valid id (lower-case letters, digits and _)"))
+    required = _REQUIRED[kind]
     for f in FIELDS[kind]:
         value = getattr(record, f.name)
-        if f.type == "text":
+        type_ = f.type
+        if type_ == "text":
             if not isinstance(value, str):
-                report(f.name, f"must be text, not {type(value).__name__}")
+                report((f.name, f"must be text, not {type(value).__name__}"))
             elif f.name in required and not value.strip():
-                report(f.name, "is empty")
+                report((f.name, "is empty"))
             elif f.enum is not None and not isinstance(value, f.enum):
                 try:
                     f.enum(value)
                 except ValueError:
-                    report(f.name, f"{value!r} is not one of: {', '.join(m.value for m in f.enum)}")
-        elif f.type == "list":
+                    report((f.name, f"{value!r} is not one of: {', '.join(m.value for m in f.enum)}"))
+        elif type_ == "list":
             if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
-                report(f.name, "must be a list of non-empty text values")
-        elif f.type == "date":
+                report((f.name, "must be a list of non-empty text values"))
+        elif type_ == "date":
             if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
-                report(f.name, f"must be a date, not {value!r}")
-        elif f.type == "int":
+                report((f.name, f"must be a date, not {value!r}"))
+        elif type_ == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                report(f.name, f"must be a whole number, not {value!r}")
-        elif f.type == "real":
+                report((f.name, f"must be a whole number, not {value!r}"))
+        elif type_ == "real":
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0
             ):
-                report(f.name, f"{value!r} must be a non-negative number")
-        elif f.type == "geometry":
+                report((f.name, f"{value!r} must be a non-negative number"))
+        elif type_ == "geometry":
             message = _geometry_problem(value)
             if message:
-                report("geometry", message)
-    if isinstance(record, Force) and record.colour and not COLOUR_PATTERN.match(record.colour):
-        report("colour", f"{record.colour!r} is not a colour like #0072B2")
-    if isinstance(record, Source) and record.published_inferred and not record.published_basis.strip():
-        report("published_basis", "is empty (needed with published_inferred)")
-    if isinstance(record, Event):
-        if record.date is None:
-            report("date", "is missing")
-        if not record.place_ids:
-            report("place_ids", "must name at least one value")
-        if not record.force_ids:
-            report("force_ids", "must name at least one value")
-        if record.verification == Verification.CLAIMED and not record.claimed_by.strip():
-            report("claimed_by", "is empty (needed when verification is 'claimed')")
-    return problems
+                report(("geometry", message))
+    if kind == "force" and record.colour and not COLOUR_PATTERN.match(record.colour):  # type: ignore[union-attr]
+        report(("colour", f"{record.colour!r} is not a colour like #0072B2"))  # type: ignore[union-attr]
+    elif kind == "source" and record.published_inferred and not record.published_basis.strip():  # type: ignore[union-attr]
+        report(("published_basis", "is empty (needed with published_inferred)"))
+    elif kind == "event":
+        event: Event = record  # type: ignore[assignment]
+        if event.date is None:
+            report(("date", "is missing"))
+        if not event.place_ids:
+            report(("place_ids", "must name at least one value"))
+        if not event.force_ids:
+            report(("force_ids", "must name at least one value"))
+        if event.verification == Verification.CLAIMED and not event.claimed_by.strip():
+            report(("claimed_by", "is empty (needed when verification is 'claimed')"))
+    if not found:
+        return []
+    file = file or TABLES[kind]
+    label = label or f"id '{record.id}'"
+    return [Problem(file, label, field_name, message) for field_name, message in found]
+

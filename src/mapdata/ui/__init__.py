@@ -19,6 +19,7 @@ import streamlit as st
 
 from mapdata.config import settings
 from mapdata.errors import ScenarioError
+from mapdata.heap import collector_paused, settle_long_lived
 from mapdata.mapview import MapBuilder
 from mapdata.models import Scenario
 from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, open_store
@@ -38,7 +39,11 @@ def _reader(location: str, seed_from: str) -> Store:
 @st.cache_resource(show_spinner="Loading the scenario…", max_entries=8)
 def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_map: bool | None) -> MapBuilder:
     config = settings()
-    return MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map)
+    with collector_paused():
+        builder = MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map)
+        builder.prepare()
+    settle_long_lived()  # the server keeps this: later garbage collections need not walk it again
+    return builder
 
 
 def _show_and_stop(title: str, lines: list[str]) -> None:

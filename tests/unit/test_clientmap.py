@@ -1,0 +1,25 @@
+"""The browser-side map's files: the evidence is split by place, and each chunk holds what its places cite."""
+
+from __future__ import annotations
+
+from mapdata.clientmap import client_bundle, client_evidence
+from mapdata.synth import synth_scenario
+
+
+def test_each_chunk_holds_the_events_its_places_cite() -> None:
+    scenario = synth_scenario(23, 120, 5)
+    bundle = client_bundle(scenario, styles={})
+    chunks = client_evidence(scenario, chunk=5)
+    assert len(chunks) == 5  # 23 places, 5 a file
+    periods = bundle["periods"]
+    wanted: list[set[str]] = [set() for _ in chunks]
+    for place, event in zip(periods["place"], periods["event"]):
+        if event >= 0:
+            wanted[place // 5].add(str(event))
+    assert [set(c["events"]) for c in chunks] == wanted
+    for chunk in chunks:
+        for index, entry in chunk["events"].items():
+            event = scenario.events[int(index)]
+            assert entry["quote"] == event.quote and entry["date"] == event.date_label
+            assert entry["publisher"] == scenario.source_by_id[event.source_id].publisher
+    assert "events" not in bundle  # the first paint does not carry the evidence
