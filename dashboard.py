@@ -1,6 +1,7 @@
 """mapdata: who controls what, where and since when — the map page.
 
-Run with ``streamlit run dashboard.py``. The other pages are in ``pages/`` (Add a
+Run with ``mapdata serve`` (``streamlit run dashboard.py`` that loads the data while it starts;
+``streamlit run dashboard.py`` works too). The other pages are in ``pages/`` (Add a
 report, Edit, Sources, Data check). Pages are thin: mapdata.ui reads the widgets and
 calls the library.
 """

@@ -79,7 +79,7 @@ cmd=${1:-}
 case "$cmd" in
   dashboard)
     ensure_venv
-    exec "$VENV/bin/streamlit" run dashboard.py "$@"
+    exec "$VENV/bin/mapdata" serve "$@"   # streamlit run dashboard.py, with the data loaded while it starts
     ;;
   test)
     ensure_venv

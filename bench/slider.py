@@ -30,11 +30,12 @@ and for each path:
   the app started by ``tests/e2e/e2e_server.AppServer`` with ``MAPDATA_STORE`` set to
   the synthetic store:
 
-  - **cold start to first map**: from ``page.goto`` (navigation start) to the first
-    ``body[data-mapdata-date]`` in the map frame with the places drawn, in a new
-    browser context right after the server started (server start excluded; the
-    store exists, so nothing is seeded, but the app still reads the store and
-    prepares the map on this first visit);
+  - **cold start to first map**: from launching the app server (``mapdata serve``, which
+    starts reading the store at once) to the first ``body[data-mapdata-date]`` in the map
+    frame with the places painted, the page being opened in a new browser context as
+    soon as the server answers its health check; the part from ``page.goto``
+    (navigation start) is reported beside it. The store exists, so nothing is seeded;
+    reading it and preparing the map are inside both figures;
   - **browser step time**: focus ``get_by_role("slider", name="Date")``, press
     ArrowRight, until the map frame shows the new day (``data-mapdata-date`` flips to
     it; on the app path ``window.mapdataClient.shownDay`` too) and two animation frames
@@ -85,7 +86,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from _host import machine  # noqa: E402
 from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
-from mapdata.clientmap import STATIC_DIR  # noqa: E402
+from mapdata.clientmap import STATIC_DIR, read_published  # noqa: E402
 from mapdata.controlindex import ControlIndex  # noqa: E402
 from mapdata.mapview import MapBuilder  # noqa: E402
 from mapdata.models import Scenario  # noqa: E402
@@ -475,6 +476,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
     env = {"MAPDATA_STORE": str(store), "MAPDATA_CLIENT_MAP": "on" if client else "off", "MAPDATA_TILES": "off"}
     out: dict[str, Any] = {"steps": [], "problems": [], "notes": []}
     server = AppServer(env=env, startup_timeout=120)
+    launch = time.time()
     _, out["server_start_s"] = timed(server.start)
     run = PageRun(browser, server.url)
     try:
@@ -485,6 +487,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
         out["cold_wall_s"] = time.perf_counter() - wall
         origin = run.page.evaluate("() => performance.timeOrigin")
         out["cold_s"] = (flip["painted"] - origin) / 1000
+        out["launch_s"] = flip["painted"] / 1000 - launch  # both are the system clock (ms / s since the epoch)
         out["cold_flip_s"] = (flip["t"] - origin) / 1000
         out["cold_shown"] = flip.get("shown")
         if not flip.get("shown"):
@@ -625,9 +628,12 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     app = MapBuilder(scenario, tiles=None, client=True)
     urls, result["publish_s"] = timed(lambda b=app: b._client_urls)
     core = STATIC_DIR / urls["scenario"].split("static/", 1)[1]
-    evidence = [STATIC_DIR / u.split("static/", 1)[1] for u in json.loads(core.read_text("utf-8"))["evidence"]["urls"]]
-    result["bundle_mb"] = core.stat().st_size / 1e6
-    result["evidence_mb"] = sum(path.stat().st_size for path in evidence) / 1e6
+    evidence = [STATIC_DIR / u.split("static/", 1)[1] for u in read_published(core)["evidence"]["urls"]]
+    if app.evidence_writer is not None:
+        app.evidence_writer.join()
+    result["bundle_mb"] = len(json.dumps(read_published(core), separators=(",", ":")).encode("utf-8")) / 1e6
+    result["bundle_gz_mb"] = core.stat().st_size / 1e6
+    result["evidence_mb"] = sum(path.stat().st_size for path in evidence) / 1e6  # gzipped
     result["evidence_files"] = len(evidence)
     result["app_server"] = server_steps(app, days, forces)
     del app
@@ -652,7 +658,8 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
             values = [s[key] for s in steps if s.get(key) is not None]
             result[name][key] = statistics.median(values) if values else None
         result[name]["reruns_finished"] = sum(s["rerun_ms"] is not None for s in steps)
-        log(f"{places:,} places: {name}: cold {result[name].get('cold_s', float('nan')):.1f} s, step median "
+        log(f"{places:,} places: {name}: launch to map {result[name].get('launch_s', float('nan')):.1f} s (page open "
+            f"to map {result[name].get('cold_s', float('nan')):.1f} s), step median "
             f"{result[name]['step_ms']['median']:.0f} ms, problems: {result[name]['problems'] or 'none'}")
     return result
 
@@ -710,12 +717,13 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
         "in process, median over the step days. Browser step: from the ArrowRight keydown on the focused Date "
         "slider to the second animation frame after the map frame's `data-mapdata-date` flipped to the new day "
         "(app path: with `mapdataClient.shownDay` updated), timed in the page. Bytes per step: payload of the "
-        "websocket frames received in that window (Playwright `framereceived`). Cold start: `page.goto` to the "
-        "first map with its places painted, on the first visit after the server started (server start excluded; "
-        "it includes reading the store and preparing the map).",
+        "websocket frames received in that window (Playwright `framereceived`). Cold start: from launching the "
+        "app server (`mapdata serve`, which starts reading the store at once) to the first map with its places "
+        "painted, the page opened as soon as the server answers its health check; in brackets, from `page.goto` "
+        "to the same moment.",
         "",
         "| places (periods) | path | server time / step | bytes / step to the map | browser step median | "
-        "browser step p95 (steps) | cold start to first map |",
+        "browser step p95 (steps) | cold start: launch → first map (page open → map) |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -727,13 +735,12 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
             step = b.get("step_ms", spread([]))
             capped = name == "naive" and r["naive_steps"] < r["steps"]
             n_note = f"{step['n']}" + (" (capped)" if capped else "")
-            rows[name] = (srv, b.get("bytes_to_map", float("nan")), step["median"], step["p95"], b.get("cold_s", float("nan")))
+            rows[name] = (srv, b.get("bytes_to_map", float("nan")), step["median"], step["p95"],
+                          b.get("launch_s", float("nan")))
+            cold = (f"{b['launch_s']:.1f} s ({b['cold_s']:.1f} s)" if b.get("launch_s") is not None else "–")
             lines.append(
                 f"| {label} | {name} | {fmt_ms(srv)} | {fmt_bytes(rows[name][1])} | {fmt_ms(step['median'])} | "
-                f"{fmt_ms(step['p95'])} ({n_note}) | {rows[name][4]:.1f} s |"
-                if rows[name][4] == rows[name][4] else
-                f"| {label} | {name} | {fmt_ms(srv)} | {fmt_bytes(rows[name][1])} | {fmt_ms(step['median'])} | "
-                f"{fmt_ms(step['p95'])} ({n_note}) | – |")
+                f"{fmt_ms(step['p95'])} ({n_note}) | {cold} |")
         n, a = rows["naive"], rows["app"]
         lines.append(f"| {label} | **naive / app** | {ratio(n[0], a[0])} | {ratio(n[1], a[1])} | {ratio(n[2], a[2])} | "
                      f"{ratio(n[3], a[3])} | {ratio(n[4], a[4])} |")
@@ -766,8 +773,9 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
                        if changes else "start day given")
         lines.append(
             f"- {r['places']:,} places, {r['periods']:,} periods, {r['events']:,} events (store {r['store_mb']:.0f} MB, "
-            f"read in {r['read_s']:.1f} s; for the browser: the map's JSON {r['bundle_mb']:.1f} MB plus the popups' "
-            f"evidence in {r['evidence_files']:,} files of {r['evidence_mb']:.1f} MB in all, fetched when a popup opens; "
+            f"read in {r['read_s']:.1f} s; for the browser: the map's JSON {r['bundle_mb']:.1f} MB ({r['bundle_gz_mb']:.1f} MB "
+            f"gzipped) plus the popups' evidence in {r['evidence_files']:,} files of {r['evidence_mb']:.1f} MB gzipped "
+            f"in all, fetched when a popup opens; "
             f"published in {r['publish_s']:.1f} s): steps from {r['start']}; {change_note}; naive path {r['naive_steps']} steps"
             + (f" (capped at {args.naive_cap}: one step takes tens of seconds)" if r["naive_steps"] < r["steps"] else "")
             + f", app path {r['steps']} steps.")
@@ -791,7 +799,7 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
     med, nmed = app["step_ms"]["median"], naive["step_ms"]["median"]
     speed = nmed / med if med == med and med > 0 else float("nan")
     share = app["bytes_to_map"] / naive["bytes_to_map"] if naive.get("bytes_to_map") else float("nan")
-    cold = app.get("cold_s", float("nan"))
+    cold = app.get("launch_s", float("nan"))
     lines += [
         f"| browser step median ≤ {TARGET_STEP_MS:.0f} ms | {fmt_ms(med)} (p95 {fmt_ms(app['step_ms']['p95'])}) | "
         f"{yes[med <= TARGET_STEP_MS]} |",
@@ -809,7 +817,8 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
                      f"{fmt_ms(show) if show is not None else '–'} median | {yes[query[1] < TARGET_QUERY_MS]} |")
     else:
         lines.append(f"| control-state query < {TARGET_QUERY_MS:.0f} ms | (no \"Control-state query\" section) | |")
-    lines.append(f"| cold start to first map < {TARGET_COLD_S:.0f} s | {cold:.1f} s (app path) | {yes[cold < TARGET_COLD_S]} |")
+    lines.append(f"| cold start to first map < {TARGET_COLD_S:.0f} s | {cold:.1f} s from launching the server "
+                 f"({app.get('cold_s', float('nan')):.1f} s from opening the page), app path | {yes[cold < TARGET_COLD_S]} |")
     return lines
 
 

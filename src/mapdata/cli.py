@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -93,13 +94,22 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument("--out", type=Path, required=True, help="the GeoPackage store to create (a .gpkg file)")
     syn.add_argument("--force", action="store_true", help="replace --out if it exists")
 
+    srv = sub.add_parser("serve", help="start the dashboard (streamlit run dashboard.py), loading the data while it starts")
+    srv.add_argument("streamlit_args", nargs=argparse.REMAINDER,
+                     help="options for streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0")
+    store_option(srv)
     val = sub.add_parser("validate", help="check a scenario folder; report every problem with file, record and field")
     val.add_argument("folder", nargs="?", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "serve":  # everything mapdata does not know is for streamlit run
+        args.streamlit_args = [*unknown, *args.streamlit_args]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     default_folder = settings().data_dir
 
     if args.command == "validate":
@@ -112,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"{folder}: OK")
         return 0
+
+    if args.command == "serve":
+        if args.store:
+            os.environ["MAPDATA_STORE"] = args.store  # read by the app's settings, in this process
+        from mapdata.ui.serve import main as serve  # the only command that needs streamlit
+
+        return serve(args.streamlit_args)
 
     if args.command == "extract":
         return _extract(args, args.data or default_folder)

@@ -13,8 +13,14 @@ from typing import Iterator
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic collector while records are built in bulk (restored afterwards)."""
+def collector_paused(*, collect_first: bool = False) -> Iterator[None]:
+    """Pause the cyclic collector while records are built in bulk (restored afterwards).
+
+    ``collect_first``: collect the garbage there is now (cheap once the long-lived data is
+    frozen), so that :func:`settle_long_lived` afterwards does not keep it for good.
+    """
+    if collect_first:
+        gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
     try:

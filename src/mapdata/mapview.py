@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Collection, Iterable
@@ -149,10 +150,14 @@ class MapBuilder:
     """Everything about one scenario that the map needs, prepared once and reused per step."""
 
     def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL,
-                 client: bool | None = None) -> None:
+                 client: bool | None = None, evidence_key: str | None = None) -> None:
         self.scenario = scenario
         self.tiles = tiles
         self.assets_url = assets_url
+        # Browser-side map: with a key for this version of the data, the popups' evidence files are
+        # written in the background (mapdata.clientmap.publish_evidence).
+        self.evidence_key = evidence_key
+        self.evidence_writer: threading.Thread | None = None
         self.timeline = Timeline(scenario)
         # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
@@ -168,7 +173,7 @@ class MapBuilder:
 
     @cached_property
     def _client_urls(self) -> dict[str, str]:
-        from mapdata.clientmap import EVIDENCE_CHUNK, client_bundle, client_evidence, publish_json
+        from mapdata.clientmap import EVIDENCE_CHUNK, client_bundle, publish_evidence, publish_json
 
         styles = {
             kind: {
@@ -180,11 +185,9 @@ class MapBuilder:
             }
             for kind in ("point", "line", "area")
         }
+        evidence, self.evidence_writer = publish_evidence(self.scenario, key=self.evidence_key)
         bundle = client_bundle(self.scenario, styles)
-        bundle["evidence"] = {
-            "places_per_file": EVIDENCE_CHUNK,
-            "urls": [self.assets_url + publish_json(chunk, prefix="evidence") for chunk in client_evidence(self.scenario)],
-        }
+        bundle["evidence"] = {"places_per_file": EVIDENCE_CHUNK, "urls": [self.assets_url + path for path in evidence]}
         return {
             "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap"),
             "scenario": self.assets_url + publish_json(bundle, prefix="scenario"),

@@ -261,9 +261,21 @@
 
   /* ---- Large scenarios: data fetched once, timeline applied here (see mapdata/clientmap.py). ---- */
 
+  /* The published files are gzipped once by the server (``*.json.gz``, served as application/gzip):
+     inflate them here, unless a proxy already sent them with Content-Encoding: gzip. */
+  function fetchJson(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status + " for " + url); }
+      if (/\.gz$/.test(url) && r.headers.get("Content-Encoding") !== "gzip") {
+        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
+      }
+      return r.json();
+    });
+  }
+
   function loadBasemap(map, data) {
     panes(map);
-    fetch(data.url).then(function (r) { return r.json(); }).then(function (payload) { basemap(map, payload); });
+    fetchJson(data.url).then(function (payload) { basemap(map, payload); });
   }
 
   var client = null;
@@ -293,7 +305,8 @@
       }
     });
     client.highlight = L.layerGroup().addTo(map);
-    fetch(data.url).then(function (r) { return r.json(); }).then(function (bundle) {
+    client.play = playControl(map);
+    fetchJson(data.url).then(function (bundle) {
       client.bundle = bundle;
       var renderer = L.canvas({ padding: 0.3, pane: "mapdata-areas" });
       var pointRenderer = L.canvas({ padding: 0.3, pane: "mapdata-points" });
@@ -324,18 +337,32 @@
   }
 
   /* The popups' evidence comes in files of `places_per_file` places, each fetched when a popup in it
-     first opens; an open popup is filled in when its file arrives. */
+     first opens; an open popup is filled in when its file arrives. The server may still be writing a
+     file just after it started: a missing one is asked for again a few times. */
   function evidenceFor(i) {
     var ev = client.bundle.evidence, k = Math.floor(i / ev.places_per_file);
     client.evidence = client.evidence || {};
-    if (client.evidence[k] === undefined) {
-      client.evidence[k] = null;
-      fetch(ev.urls[k]).then(function (r) { return r.json(); }).then(function (payload) {
+    client.evidenceFailed = client.evidenceFailed || {};
+    function refresh() {
+      var open = client.map._popup;
+      if (open && client.map.hasLayer(open) && open._source && open._source.placeIndex !== undefined
+          && Math.floor(open._source.placeIndex / ev.places_per_file) === k) { open.update(); }
+    }
+    function load(attempt) {
+      fetchJson(ev.urls[k]).then(function (payload) {
         client.evidence[k] = payload.events;
-        var open = client.map._popup;
-        if (open && client.map.hasLayer(open) && open._source && open._source.placeIndex !== undefined
-            && Math.floor(open._source.placeIndex / ev.places_per_file) === k) { open.update(); }
-      }).catch(function () { delete client.evidence[k]; });
+        refresh();
+      }).catch(function () {
+        if (attempt < 8) { window.setTimeout(function () { load(attempt + 1); }, 250 * (attempt + 1)); return; }
+        delete client.evidence[k];
+        client.evidenceFailed[k] = true;
+        refresh();
+      });
+    }
+    if (client.evidence[k] === undefined) {
+      if (client.evidenceFailed[k]) { delete client.evidenceFailed[k]; return false; }
+      client.evidence[k] = null;
+      load(0);
     }
     return client.evidence[k];
   }
@@ -387,6 +414,9 @@
       html += '<div class="mapdata-meta">Forces present: ' + escapeHtml(st.present.map(function (k) { return b.forces[k].name; }).join(", ")) + "</div>";
     }
     var events = st.events.length ? evidenceFor(i) : {};
+    if (events === false) {
+      return html + '<div class="mapdata-warn">The reports could not be loaded; close and reopen this popup to try again.</div></div>';
+    }
     if (!events) {
       return html + '<div class="mapdata-meta mapdata-loading">Loading the reports…</div></div>';
     }
@@ -427,11 +457,120 @@
     client.lastChanged = changed;
   }
 
+  /* ---- Play: animate the map through the dates in the browser; the slider (the view you share) stays put. ---- */
+
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December"];
+
+  function ordinalDate(ordinal) {
+    var d = new Date(Date.UTC(2000, 0, 1) + (ordinal - 730120) * 86400000);  /* 730120: 1 Jan 2000 */
+    return d;
+  }
+
+  function longDate(ordinal) {
+    var d = ordinalDate(ordinal);
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+
+  function isoDate(ordinal) { return ordinalDate(ordinal).toISOString().slice(0, 10); }
+
+  function playControl(map) {
+    var state = { mode: "idle", step: 7, timer: null, day: null };
+    var Play = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = el("div", "mapdata-play leaflet-bar");
+        state.button = el("a", "mapdata-play-button", "▶ Play");
+        state.button.href = "#";
+        state.button.setAttribute("role", "button");
+        state.button.setAttribute("title", "Animate the map through the dates from the one shown; the slider and the link stay where they are");
+        state.select = el("select", "mapdata-play-step");
+        state.select.setAttribute("aria-label", "Play step");
+        [[1, "a day a step"], [7, "a week a step"], [30, "30 days a step"]].forEach(function (o) {
+          var option = el("option", "", o[1]);
+          option.value = String(o[0]);
+          if (o[0] === state.step) { option.selected = true; }
+          state.select.appendChild(option);
+        });
+        state.back = el("a", "mapdata-play-back", "✕ Back to the slider's date");
+        state.back.href = "#";
+        state.back.setAttribute("role", "button");
+        state.back.style.display = "none";
+        L.DomEvent.on(state.button, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          if (state.mode === "playing") { pause(); } else { play(); }
+        });
+        L.DomEvent.on(state.select, "change", function () { state.step = parseInt(state.select.value, 10) || 7; });
+        L.DomEvent.on(state.back, "click", function (e) { L.DomEvent.preventDefault(e); backToSlider(); });
+        bar.appendChild(state.button);
+        bar.appendChild(state.select);
+        bar.appendChild(state.back);
+        L.DomEvent.disableClickPropagation(bar);
+        return bar;
+      }
+    });
+    new Play().addTo(map);
+
+    function show(day) {
+      state.day = day;
+      client.shownDay = day;
+      render();
+      var asof = document.querySelector(".mapdata-asof-date");
+      var served = client.pending;
+      if (asof) {
+        asof.textContent = (state.mode === "playing" ? "▶ " : "❚❚ ") + longDate(day)
+          + (served ? " (slider: " + longDate(served.day) + ")" : "");
+      }
+      document.body.setAttribute("data-mapdata-date", isoDate(day));
+    }
+    function tick() {
+      var last = client.bundle.range[1];
+      var next = Math.min(state.day + state.step, last);
+      show(next);
+      if (next >= last) { pause(); }
+    }
+    function play() {
+      if (!client || !client.ready) { return; }
+      var range = client.bundle.range;
+      var from = state.mode === "idle" ? client.shownDay : state.day;
+      if (from === null || from >= range[1]) { from = range[0]; }
+      state.mode = "playing";
+      document.body.setAttribute("data-mapdata-playing", "playing");
+      state.button.textContent = "❚❚ Pause";
+      state.back.style.display = "";
+      show(from);
+      state.timer = window.setInterval(tick, 400);
+    }
+    function pause() {
+      if (state.timer) { window.clearInterval(state.timer); state.timer = null; }
+      state.mode = "paused";
+      document.body.setAttribute("data-mapdata-playing", "paused");
+      state.button.textContent = "▶ Play";
+      if (state.day !== null) { show(state.day); }
+    }
+    function reset() {
+      if (state.timer) { window.clearInterval(state.timer); state.timer = null; }
+      state.mode = "idle";
+      document.body.removeAttribute("data-mapdata-playing");
+      if (state.button) { state.button.textContent = "▶ Play"; state.back.style.display = "none"; }
+    }
+    function backToSlider() {
+      reset();
+      if (client.pending) { clientShow(map, client.pending); }
+    }
+    return { state: state, reset: reset };
+  }
+
   function clientShow(map, data) {
     if (!client) { return; }
+    var previous = client.pending;
     client.pending = data;
+    /* While playing (or paused on a played date), a rerun for the same day (e.g. after a pan, or a layer
+       toggle) leaves the animation alone; a new day from the slider ends it. */
+    var played = client.play && client.play.state.mode !== "idle" && previous && previous.day === data.day;
+    if (client.play && !played) { client.play.reset(); }
     var asof = document.querySelector(".mapdata-asof-date");
-    if (asof) { asof.textContent = data.asof; }
+    if (asof && !played) { asof.textContent = data.asof; }
     client.syncing = true;
     Object.keys(client.toggles).forEach(function (id) {
       var hide = data.hidden.indexOf(id) >= 0;
@@ -451,9 +590,9 @@
       global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata" };
     }
     if (!client.ready) { return; }
-    client.shownDay = data.day;
+    client.shownDay = played ? client.play.state.day : data.day;
     render();
-    document.body.setAttribute("data-mapdata-date", data.date);
+    if (!played) { document.body.setAttribute("data-mapdata-date", data.date); }
     client.highlight.clearLayers();
     data.highlight.forEach(function (id) {
       var index = client.bundle.places.findIndex(function (p) { return p.id === id; });

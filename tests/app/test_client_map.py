@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from mapdata.clientmap import read_published
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,12 +37,15 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
     for url in urls:
         published = ROOT / "static" / url.removeprefix("../../app/static/")
         assert published.is_file()
-    bundle = json.loads(next(
-        (ROOT / "static" / u.removeprefix("../../app/static/")).read_text(encoding="utf-8") for u in urls if "scenario-" in u))
+    bundle = read_published(next(ROOT / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u))
     assert len(bundle["places"]) == 11 and "coordinates" in bundle["places"][0]["g"]
-    # the popups' evidence is in separate files, one per chunk of places, fetched on demand
-    evidence = [json.loads((ROOT / "static" / u.removeprefix("../../app/static/")).read_text(encoding="utf-8"))
-                for u in bundle["evidence"]["urls"]]
+    # the popups' evidence is in separate files, one per chunk of places, fetched on demand (written in the
+    # background: the first map does not wait for them)
+    paths = [ROOT / "static" / u.removeprefix("../../app/static/") for u in bundle["evidence"]["urls"]]
+    deadline = time.monotonic() + 20
+    while not all(p.exists() for p in paths) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    evidence = [read_published(p) for p in paths]
     assert len(evidence) == 1 and bundle["evidence"]["places_per_file"] >= 11
     quotes = [e["quote"] for chunk in evidence for e in chunk["events"].values()]
     assert any("spread soldiers in the area of al-Qusayr" in q for q in quotes)

@@ -1,4 +1,4 @@
-"""Start and stop the dashboard as a real ``streamlit run`` process (for the e2e tests and scripts/screenshot.py).
+"""Start and stop the dashboard as a real ``mapdata serve`` (``streamlit run``) process (for the e2e tests and scripts/screenshot.py).
 
 Like datasette's test servers: pick a free port, start the app as a subprocess from
 the repository root, poll ``/_stcore/health`` until it answers, and stop it afterwards.
@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run dashboard.py`` on a free port; ``data_dir`` sets MAPDATA_DATA (None: the bundled geodata/)."""
+    """``mapdata serve`` (``streamlit run dashboard.py``) on a free port; ``data_dir`` sets MAPDATA_DATA (None: the bundled geodata/)."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
                  startup_timeout: float = 60.0) -> None:
@@ -83,7 +83,7 @@ class AppServer:
         for _attempt in range(3):  # a port can be taken between free_port() and the bind
             self.port = free_port()
             command = [
-                sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                sys.executable, "-m", "mapdata.cli", "serve",  # = streamlit run dashboard.py, data loaded at start
                 "--server.port", str(self.port),
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",
@@ -115,7 +115,7 @@ class AppServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
-                raise ServerError(f"`streamlit run dashboard.py` exited with code {code} before answering {health}\n"
+                raise ServerError(f"`mapdata serve` (streamlit run dashboard.py) exited with code {code} before answering {health}\n"
                                   f"{self.output()}")
             try:
                 with urllib.request.urlopen(health, timeout=2) as response:

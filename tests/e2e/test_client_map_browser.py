@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 import pytest
@@ -80,3 +81,34 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
     expect(popup).to_contain_text("Russia")
     expect(popup).to_contain_text("spread soldiers in the area of al-Qusayr")
     expect(popup.locator(".mapdata-loading")).to_have_count(0)
+
+
+def test_play_animates_in_the_browser_and_returns_to_the_slider(page: Page, client_server: AppServer) -> None:
+    """Play steps through the dates in the page (no rerun, the slider and the link stay); Back returns."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(str(payload))))
+    page.goto(f"{client_server.url}/?date=2018-05-20")
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator('body[data-mapdata-date="2018-05-20"]').wait_for(state="attached", timeout=30_000)
+    assert _style(page, "qusayr_position_1") == "control|hezbollah|shown"
+    page.wait_for_timeout(1500)  # the first run's messages, and the map's first value report
+    assert frames  # the listener sees what the page sends
+    frames.clear()
+
+    frame.locator(".mapdata-play-step").select_option("1")
+    frame.locator(".mapdata-play-button").click()
+    expect(frame.locator("body")).to_have_attribute("data-mapdata-playing", "playing")
+    expect(frame.locator(".mapdata-play-button")).to_have_text("❚❚ Pause")
+    # it runs to the scenario's last day and pauses there, with the regime holding the positions
+    expect(frame.locator("body")).to_have_attribute("data-mapdata-date", "2018-06-30", timeout=40_000)
+    expect(frame.locator("body")).to_have_attribute("data-mapdata-playing", "paused")
+    assert _style(page, "qusayr_position_1") == "control|syrian_regime|shown"
+    expect(frame.locator(".mapdata-asof-date")).to_have_text("❚❚ 30 June 2018 (slider: 20 May 2018)")
+    assert "date=2018-05-20" in page.url
+    expect(page.get_by_role("slider", name="Date")).to_have_attribute("aria-valuetext", re.compile(r"\b20 May 2018"))
+    assert not frames  # the animation never asked the server for anything
+
+    frame.get_by_role("button", name="✕ Back to the slider's date").click()
+    expect(frame.locator("body")).to_have_attribute("data-mapdata-date", "2018-05-20")
+    assert _style(page, "qusayr_position_1") == "control|hezbollah|shown"
+    expect(frame.locator(".mapdata-asof-date")).to_have_text("As of 20 May 2018")

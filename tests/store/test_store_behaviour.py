@@ -252,7 +252,7 @@ def test_history_and_restore(store: Store) -> None:
 
 def test_upgrade_from_v1_and_refusal_of_a_newer_store(store_url: str, opener: Callable[..., Store],
                                                       folder_scenario: Scenario) -> None:
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     old = opener(store_url, seed_from=DEFAULT_DATA_DIR, max_version=1)  # what mapdata with schema v1 made
     assert old.schema_version == 1
     assert old.scenario() == folder_scenario
@@ -266,18 +266,18 @@ def test_upgrade_from_v1_and_refusal_of_a_newer_store(store_url: str, opener: Ca
     reader.close()
 
     new = opener(store_url)
-    assert (new.upgraded_from, new.schema_version) == (1, 2)
+    assert (new.upgraded_from, new.schema_version) == (1, 3)
     assert {"audit_record", "control_periods_place", "events_source"} <= _indexes(store_url)
     assert new.scenario() == folder_scenario
     upgrade = new.audit()[-1]
-    assert (upgrade.kind, upgrade.before, upgrade.after) == ("schema", {"schema_version": 1}, {"schema_version": 2})
+    assert (upgrade.kind, upgrade.before, upgrade.after) == ("schema", {"schema_version": 1}, {"schema_version": 3})
     new.close()
 
     with pytest.raises(StoreVersionError) as refused:
         open_store(store_url, max_version=1)  # an older mapdata
     message = str(refused.value)
-    assert "schema version 2" in message and "schema version 1" in message and "upgrade mapdata" in message
-    assert (refused.value.store_version, refused.value.app_version) == (2, 1)
+    assert "schema version 3" in message and "schema version 1" in message and "upgrade mapdata" in message
+    assert (refused.value.store_version, refused.value.app_version) == (3, 1)
 
 
 # -- read-only -----------------------------------------------------------------------------
@@ -443,3 +443,62 @@ def test_replace_scenario_keeps_unchanged_versions(store: Store, folder_scenario
     with pytest.raises(ScenarioError, match="overlaps"):
         store.replace_scenario(broken, user="importer")
     assert _state(store) == before
+
+
+# -- records checked once, until something changes them ---------------------------------------
+
+
+def _raw_sql(url: str, sql: str) -> None:
+    """A change made by another program (QGIS, psql, …), not through mapdata."""
+    if url.startswith("postgresql://"):
+        with psycopg.connect(url) as conn:
+            conn.execute(sql)
+    else:
+        with sqlite3.connect(url) as conn:
+            conn.execute(sql)
+
+
+def test_reads_skip_rechecking_until_another_program_changes_a_record(
+        store: Store, store_url: str, opener: Callable[..., Store], folder_scenario: Scenario,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import mapdata.store.base as base
+
+    checks: list[int] = []
+    real = base.scenario_problems
+    monkeypatch.setattr(base, "scenario_problems", lambda scenario, *a, **k: checks.append(1) or real(scenario, *a, **k))
+    reader = opener(store_url, read_only=True)
+    assert store.known_valid() and reader.known_valid()  # seeded through mapdata, which checked everything
+    assert reader.scenario() == folder_scenario and checks == []
+
+    # mapdata's own edits keep it so: the edit itself is checked
+    homs = store.get("place", "homs")
+    store.update(dataclasses.replace(homs.record, name_ar="حمص"), expected_version=homs.version, user="ana")
+    checks.clear()
+    assert reader.known_valid() and reader.scenario().place_by_id["homs"].name_ar == "حمص" and checks == []
+
+    # another program's change: every read checks again and reports what is wrong, with table, record, field
+    _raw_sql(store_url, "UPDATE control_periods SET force_id = 'nobody' WHERE id = (SELECT min(id) FROM control_periods)")
+    assert not reader.known_valid() and not store.known_valid()
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match="nobody"):
+            reader.scenario()
+    assert len(checks) == 2
+
+    # fixed by that program, then read once through a writable connection: known valid again
+    _raw_sql(store_url, "UPDATE control_periods SET force_id = 'hezbollah' WHERE force_id = 'nobody'")
+    checks.clear()
+    assert store.scenario() is not None and checks == [1]
+    assert reader.known_valid()
+    reader.scenario()
+    assert checks == [1]
+    reader.close()
+
+
+def test_an_edit_on_an_unchecked_store_does_not_vouch_for_the_rest(
+        store: Store, store_url: str, opener: Callable[..., Store]) -> None:
+    _raw_sql(store_url, "UPDATE places SET uncertainty_m = -5 WHERE id = 'al_qusayr'")
+    homs = store.get("place", "homs")
+    store.update(dataclasses.replace(homs.record, name_ar="حمص"), expected_version=homs.version, user="ana")
+    assert not store.known_valid()  # only the edited record was checked
+    with pytest.raises(ScenarioError, match="al_qusayr.*uncertainty_m.*non-negative"):
+        opener(store_url, read_only=True).scenario()

@@ -25,9 +25,9 @@ def test_store_commands_import_export_and_snapshot(store_url: str, tmp_path: Pat
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "store", "init", "--store", store_url, "--seed", str(DEFAULT_DATA_DIR))
     assert code == 0, err
-    assert "schema version 2" in out and "11 places" in out
+    assert "schema version 3" in out and "11 places" in out
     code, out, _ = run(capsys, "--store", store_url, "store", "info")  # --store before the command works too
-    assert code == 0 and "schema_version: 2" in out and "revision: " in out
+    assert code == 0 and "schema_version: 3" in out and "revision: " in out
 
     # snapshot from the store is the snapshot from the folder
     code, from_store, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--store", store_url)
@@ -74,8 +74,8 @@ def test_store_from_the_environment_and_migrate(store_url: str, opener: Callable
     code, out, err = run(capsys, "snapshot", "--date", "2018-06-04")
     assert code == 2 and "schema version 1" in err and "store migrate" in err
     code, out, _ = run(capsys, "store", "migrate")
-    assert code == 0 and "migrated from schema version 1 to 2" in out
+    assert code == 0 and "migrated from schema version 1 to 3" in out
     code, out, _ = run(capsys, "store", "migrate")
-    assert code == 0 and "already at schema version 2" in out
+    assert code == 0 and "already at schema version 3" in out
     code, out, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--format", "csv")
     assert code == 0 and out.startswith("place_id,")

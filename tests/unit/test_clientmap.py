@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mapdata.clientmap import client_bundle, client_evidence
+from mapdata.clientmap import client_bundle, client_evidence, read_published
 from mapdata.synth import synth_scenario
 
 
@@ -23,3 +23,21 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
             assert entry["quote"] == event.quote and entry["date"] == event.date_label
             assert entry["publisher"] == scenario.source_by_id[event.source_id].publisher
     assert "events" not in bundle  # the first paint does not carry the evidence
+
+
+def test_keyed_evidence_is_written_in_the_background_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from mapdata.clientmap import publish_evidence
+
+    scenario = synth_scenario(23, 120, 5)
+    names, writer = publish_evidence(scenario, key="k1", chunk=10, static_dir=tmp_path, delay=0)
+    assert names == [f"cache/evidence-k1-{k}.json.gz" for k in range(3)]
+    assert writer is not None
+    writer.join(10)
+    written = [read_published(tmp_path / name) for name in names]
+    assert written == client_evidence(scenario, chunk=10)
+    again, writer = publish_evidence(scenario, key="k1", chunk=10, static_dir=tmp_path)
+    assert again == names and writer is None  # already there: nothing to write
+    assert not list(tmp_path.rglob("*.part"))
+    # without a key: content-addressed, written before it returns
+    plain, writer = publish_evidence(scenario, chunk=10, static_dir=tmp_path)
+    assert writer is None and all(name.startswith("cache/evidence-") for name in plain)

@@ -265,6 +265,8 @@ class _Batch:
     state: _State
     ops: list[_Op] = field(default_factory=list)
     revision: int = 0
+    known_valid: bool = False  # every record was known valid when the batch began
+    checked_all: bool = False  # the caller checked the whole resulting scenario (replace_scenario)
     _last: dict[tuple[str, str], tuple[int, str, dt.datetime | None] | None] = field(default_factory=dict)
 
     # the latest version of an id, counting deletions (a deleted record's version is its delete's)
@@ -627,14 +629,50 @@ class Store(ABC):
             with self._transaction(write=False) as cur:
                 state = self._state(cur)
                 revision = self._revision(cur)
+                checked = self._checked_count(cur)
+                changes = None if checked is not None else self._data_changes(cur)
             scenario = state.scenario()
-            problems = scenario_problems(scenario) + _meta_problems(meta_of(scenario))
+            # Every record is checked unless none changed since mapdata last knew them all valid.
+            problems = [] if checked is not None else scenario_problems(scenario)
+            problems += _meta_problems(meta_of(scenario))
             if problems:
                 raise ScenarioError(problems)
             found: dict[tuple[str, str], int] = {
                 (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
             } if versions else {}
+        if changes is not None and not self.read_only:
+            self._mark_checked(changes)
         return Current(scenario=scenario, versions=found, revision=revision)
+
+    def known_valid(self) -> bool:
+        """Whether no record changed (by mapdata or any other program) since mapdata last checked them all."""
+        self._check_usable()
+        with self._transaction(write=False) as cur:
+            return self._checked_count(cur) is not None
+
+    def _data_changes(self, cur: Cursor) -> str | None:
+        if self.schema_version < 3:
+            return None
+        row = cur.one("SELECT value FROM meta WHERE key = ?", (schema.DATA_CHANGES,))
+        return None if row is None else str(row[0])
+
+    def _checked_count(self, cur: Cursor) -> str | None:
+        """The change count at which every record is known valid, if it is the current one (schema v3)."""
+        if self.schema_version < 3:
+            return None
+        rows = dict(cur.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                                (schema.DATA_CHANGES, schema.VALIDATED_CHANGES)))
+        changes, checked = rows.get(schema.DATA_CHANGES), rows.get(schema.VALIDATED_CHANGES)
+        return str(checked) if changes is not None and str(changes) == str(checked) else None
+
+    def _mark_checked(self, changes: str) -> None:
+        """Record that every record was valid at change count ``changes`` (unless something changed since)."""
+        try:
+            with self._transaction(write=True) as cur:
+                cur.execute("UPDATE meta SET value = ? WHERE key = ? AND (SELECT value FROM meta WHERE key = ?) = ?",
+                            (changes, schema.VALIDATED_CHANGES, schema.DATA_CHANGES, changes))
+        except StoreError:
+            pass  # e.g. a database the user may read but not write: the next read checks again
 
     def revision(self) -> int:
         """A number that grows with every change (the last audit id); 0 for a store never written."""
@@ -734,7 +772,7 @@ class Store(ABC):
         self._check_writable()
         self._check_usable()
         with self._transaction(write=True) as cur:
-            batch = _Batch(self, cur, self._state(cur))
+            batch = _Batch(self, cur, self._state(cur), known_valid=self._checked_count(cur) is not None)
             yield batch
             self._commit(batch, user.strip())
 
@@ -768,6 +806,10 @@ class Store(ABC):
             self._insert_audit(cur, now, user, op.kind, op.ident, op.action, op.version, op.before, op.after)
         tables.add("audit")
         self._after_write(cur, batch.state, tables, now)
+        if (batch.known_valid or batch.checked_all) and self.schema_version >= 3:
+            # the records this batch touched were checked above, the others were known valid: all are
+            cur.execute(f"UPDATE meta SET value = (SELECT value FROM meta WHERE key = '{schema.DATA_CHANGES}') "
+                        f"WHERE key = '{schema.VALIDATED_CHANGES}'")
         batch.revision = self._revision(cur)
 
     def _write_row(self, cur: Cursor, op: _Op, now: dt.datetime, user: str) -> None:
@@ -874,6 +916,7 @@ class Store(ABC):
         if problems:
             raise ScenarioError(problems)
         with self._batch(user) as batch:
+            batch.checked_all = True  # the whole scenario was checked above, and the store will hold exactly it
             for kind in KINDS:
                 wanted = {r.id: r for r in _records_of(scenario, kind)}
                 current = batch.state.rows[kind]

@@ -74,13 +74,43 @@ _V2 = (
 )
 
 
+#: The tables of records; a change to any of them, by mapdata or by any other program (QGIS, psql, …),
+#: counts in ``meta.data_changes`` (schema v3). mapdata records in ``meta.validated_changes`` the count
+#: at which it last knew every record valid; when the two agree, a read need not check every record again.
+DATA_TABLES = ("forces", "places", "sources", "events", "control_periods")
+DATA_CHANGES, VALIDATED_CHANGES = "data_changes", "validated_changes"
+
+_V3_COUNTERS = (  # a store upgraded from v2 starts unchecked: its next full read checks every record
+    f"INSERT INTO meta (\"key\", \"value\") VALUES ('{DATA_CHANGES}', '1'), ('{VALIDATED_CHANGES}', '0')",
+)
+_V3_BY_DIALECT: dict[str, tuple[str, ...]] = {
+    "gpkg": _V3_COUNTERS + tuple(
+        f"CREATE TRIGGER {table}_{action.lower()}_counted AFTER {action} ON {table} BEGIN "
+        f"UPDATE meta SET \"value\" = CAST(CAST(\"value\" AS INTEGER) + 1 AS TEXT) WHERE \"key\" = '{DATA_CHANGES}'; END"
+        for table in DATA_TABLES for action in ("INSERT", "UPDATE", "DELETE")
+    ),
+    "postgres": _V3_COUNTERS + (
+        "CREATE FUNCTION mapdata_count_data_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"UPDATE meta SET \"value\" = ((\"value\")::bigint + 1)::text WHERE \"key\" = '{DATA_CHANGES}'; "
+        "RETURN NULL; END $$",
+    ) + tuple(
+        f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION mapdata_count_data_change()"
+        for table in DATA_TABLES
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
     description: str
-    statements: tuple[str, ...]
+    statements: tuple[str, ...] = ()
+    by_dialect: dict[str, tuple[str, ...]] | None = None  # written per dialect (no $TYPE placeholders)
 
     def sql(self, dialect: str) -> list[str]:
+        if self.by_dialect is not None:
+            return list(self.by_dialect[dialect])
         types = DIALECT_TYPES[dialect]
         return [Template(statement).substitute(types) for statement in self.statements]
 
@@ -88,6 +118,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "forces, places, sources, events, control_periods, audit, meta, basemap", _V1),
     Migration(2, "indexes for history look-ups and per-place periods", _V2),
+    Migration(3, "count changes to the record tables (by any program), so reads can skip re-checking",
+              by_dialect=_V3_BY_DIALECT),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -11,6 +11,7 @@ Viewers read through a read-only connection; editors' writes open their own.
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -32,18 +33,36 @@ def store_location() -> str:
 @st.cache_resource(show_spinner="Opening the data store…", max_entries=4)
 def _reader(location: str, seed_from: str) -> Store:
     """A read-only connection shared by all viewers (created and seeded once if new)."""
-    open_store(location, seed_from=Path(seed_from)).close()  # create, seed or upgrade: needs write access once
+    with open_store(location, seed_from=Path(seed_from)) as store:  # create, seed or upgrade: needs write access once
+        if not store.known_valid():  # changed by another program (or an older mapdata) since last checked
+            try:
+                store.scenario()  # checks every record once and records it, so viewers' reads need not
+            except ScenarioError:
+                pass  # the page shows the problems
     return open_store(location, read_only=True)
 
 
 @st.cache_resource(show_spinner="Loading the scenario…", max_entries=8)
 def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_map: bool | None) -> MapBuilder:
     config = settings()
-    with collector_paused():
-        builder = MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map)
+    with collector_paused(collect_first=True):
+        builder = MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map,
+                             evidence_key=_data_version_key(location, revision))
         builder.prepare()
-    settle_long_lived()  # the server keeps this: later garbage collections need not walk it again
+        # The server keeps this: later collections need not walk it again (frozen before the collector
+        # resumes, or its first pass would walk every new object at once).
+        settle_long_lived()
     return builder
+
+
+def _data_version_key(location: str, revision: int) -> str:
+    """A name for this version of the store's data: its location, revision and (for a file) size and time."""
+    stamp = ""
+    path = Path(location)
+    if "://" not in location and path.exists():
+        info = path.stat()
+        stamp = f"{info.st_size}:{info.st_mtime_ns}"
+    return hashlib.sha256(f"{location}\n{revision}\n{stamp}".encode("utf-8")).hexdigest()[:16]
 
 
 def _show_and_stop(title: str, lines: list[str]) -> None:
