@@ -1,10 +1,10 @@
 """Benchmark the date slider at scale: the server-rendered map against the browser-side one.
 
-Usage (one run; about 15-20 minutes on 2 CPUs for the default sizes, the first time
-including about 3 minutes to synthesize the stores)::
+Usage (one run; about 25 minutes on 2 CPUs for the default sizes, 10 of them the naive
+path's 20 steps at 50,000 places, and the first time about 2 more to synthesize the stores)::
 
     .venv/bin/python bench/slider.py [--sizes 1000,10000,50000] [--steps 20] [--seed 1]
-                                     [--naive-cap 3 --naive-cap-from 50000] [--start YYYY-MM-DD]
+                                     [--naive-cap 3 --naive-cap-from N --naive-slow S] [--start YYYY-MM-DD]
                                      [--store-dir DIR] [--no-write] [--keep-cache] [--json FILE]
     .venv/bin/python bench/slider.py --quick      # smoke run: 1,000 places, 5 steps, docs untouched
 
@@ -49,8 +49,9 @@ and for each path:
     frames decide which fall in that window). The bytes of the whole rerun (tables
     and sidebar included, until the script finished) are reported beside them.
 
-The naive path at ``--naive-cap-from`` places and above runs only ``--naive-cap`` steps
-(it is too slow for more; the table says so). The start day is picked (unless
+Both paths run ``--steps`` steps at every size; the naive path runs only ``--naive-cap``
+where its server side alone is estimated above ``--naive-slow`` seconds a step or the
+scenario has ``--naive-cap-from`` places or more (off by default; the table says so). The start day is picked (unless
 ``--start``) among 2016-2018 so that places change control on every step day.
 
 Also recorded: browser console errors and uncaught errors in the page and the map
@@ -859,17 +860,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=20, help="slider steps per path (default 20)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-cap", type=int, default=3, help="naive-path steps when it is slow (default 3)")
-    ap.add_argument("--naive-cap-from", type=int, default=50_000, help="size from which the cap always applies")
-    ap.add_argument("--naive-slow", type=float, default=5.0,
-                    help="estimated naive server seconds per step above which its steps are capped (default 5)")
+    ap.add_argument("--naive-cap-from", type=int, default=10**9,
+                    help="size from which the cap always applies (default: never; --quick uses it)")
+    ap.add_argument("--naive-slow", type=float, default=60.0,
+                    help="estimated naive server seconds per step above which its steps are capped (default 60)")
     ap.add_argument("--naive-max-step", type=float, default=120.0,
                     help="estimated naive server seconds per step above which it is not run in the browser (default 120)")
     ap.add_argument("--sample", type=int, default=500, help="places sampled for the naive estimate (default 500)")
     ap.add_argument("--idle-wait", type=float, default=60.0,
                     help="seconds to wait for the server to go idle after the first map (default 60)")
     ap.add_argument("--settle", type=float, default=3.0, help="seconds to wait for a step's rerun to finish (default 3)")
-    ap.add_argument("--path-budget", type=float, default=240.0,
-                    help="seconds of slider steps per path and size; steps stop when it is spent (default 240)")
+    ap.add_argument("--path-budget", type=float, default=1800.0,
+                    help="seconds of slider steps per path and size; steps stop when it is spent (default 1800)")
     ap.add_argument("--cold-timeout", type=float, default=900.0, help="seconds allowed for the first map (default 900)")
     ap.add_argument("--max-server-mb", type=int, default=12_000, help="stop a path when the app server holds more")
     ap.add_argument("--start", help="first day shown (default: picked so that places change on every step)")

@@ -69,14 +69,26 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator('body[data-mapdata-date="2018-06-04"]').wait_for(state="attached", timeout=30_000)
     assert frame.locator("body").evaluate("() => window.mapdataClient.evidence === undefined")  # nothing fetched yet
-    # where the place is drawn, in the frame's pixels (the places are on a canvas: no element to click)
-    point = frame.locator("body").evaluate(
-        "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
-        " const layer = c.layers[i]; c.map.setView(layer.getLatLng(), 12, { animate: false });"
-        " const p = c.map.latLngToContainerPoint(layer.getLatLng()); const r = c.map.getContainer().getBoundingClientRect();"
-        " return { x: p.x + r.left, y: p.y + r.top }; }", "qusayr_position_1")
-    page.locator(MAP_IFRAME).click(position=point)
+    # centre the place, let the canvas redraw (and the map's own rerun settle), then click where it is drawn
+    # (the places are on a canvas: there is no element to click)
+    frame.locator("body").evaluate(
+        "(body, id) => new Promise(done => { const c = window.mapdataClient;"
+        " const i = c.bundle.places.findIndex(p => p.id === id); c.map.setView(c.layers[i].getLatLng(), 12, { animate: false });"
+        " requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300))); })", "qusayr_position_1")
+    page.wait_for_timeout(1000)
     popup = frame.locator(".leaflet-popup-content .mapdata-popup")
+    for _attempt in range(3):
+        point = frame.locator("body").evaluate(
+            "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
+            " const p = c.map.latLngToContainerPoint(c.layers[i].getLatLng());"
+            " const r = c.map.getContainer().getBoundingClientRect(); return { x: p.x + r.left, y: p.y + r.top }; }",
+            "qusayr_position_1")
+        page.locator(MAP_IFRAME).click(position=point)
+        try:
+            popup.wait_for(state="attached", timeout=3000)
+            break
+        except Exception:  # noqa: BLE001 - the map was still settling: look again and click again
+            continue
     expect(popup).to_have_attribute("data-place", "qusayr_position_1", timeout=10_000)
     expect(popup).to_contain_text("Russia")
     expect(popup).to_contain_text("spread soldiers in the area of al-Qusayr")
