@@ -779,13 +779,20 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
             f"in all, fetched when a popup opens; "
             f"published in {r['publish_s']:.1f} s): steps from {r['start']}; {change_note}; naive path {r['naive_steps']} steps"
             + (f" (capped at {args.naive_cap}: one step takes tens of seconds)" if r["naive_steps"] < r["steps"] else "")
-            + f", app path {r['steps']} steps.")
+            + done_note(r, "naive") + f", app path {r['steps']} steps" + done_note(r, "app") + ".")
     lines += ["", "Targets (from the issue) at 10,000 places / 100,000 periods:", ""]
     lines += target_lines(results)
     problems = problem_lines(results)
     lines += ["", "Problems seen in the app during the run:", ""] + (problems or ["- none: no console errors, no uncaught "
                                                                                "errors, every step finished."])
     return "\n".join(lines) + "\n"
+
+
+def done_note(r: dict[str, Any], name: str) -> str:
+    """", N done" when a path ran fewer steps than planned (a step that never finished ends it)."""
+    planned = r["naive_steps"] if name == "naive" else r["steps"]
+    done = len(r.get(name, {}).get("steps", []))
+    return f" ({done} done: see the problems below)" if planned and done < planned else ""
 
 
 def target_lines(results: list[dict[str, Any]]) -> list[str]:
