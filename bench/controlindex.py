@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+import _host  # noqa: E402
 from _host import machine, pin_one_core  # noqa: E402
 from mapdata.controlindex import STATUSES, ControlIndex  # noqa: E402
 from mapdata.models import Scenario  # noqa: E402
@@ -165,18 +165,6 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace (or add) this section of docs/benchmarks.md, keeping other sections."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--places", type=int, default=10_000)
@@ -190,10 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.places, args.periods, args.seed, args.days, max(1, args.naive_days), not args.no_store)
     section = markdown(result)
     print(section)
-    if not args.no_write:
-        write_section(section)
-        print(f"written to {DOC.relative_to(ROOT)}")
-    return 0
+    return _host.save(section, heading=HEADING, path=DOC, root=ROOT, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from shapely.geometry import Point
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+import _host  # noqa: E402
 from _host import machine, pin_one_core  # noqa: E402
 from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer  # noqa: E402
 from mapdata.geoparse import Geoparser, haversine_km  # noqa: E402
@@ -314,18 +315,6 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace (or add) the Geoparser section of docs/benchmarks.md, keeping other sections."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("csv", type=Path, help="evaluation CSV (read only)")
@@ -336,10 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.csv, args.limit, args.verbose)
     section = markdown(result)
     print(section)
-    if not args.no_write:
-        write_section(section)
-        print(f"written to {DOC.relative_to(ROOT)}")
-    return 0
+    return _host.save(section, heading=HEADING, path=DOC, root=ROOT, write=not args.no_write)
 
 
 if __name__ == "__main__":

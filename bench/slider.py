@@ -85,6 +85,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
+import _host  # noqa: E402
 from _host import machine  # noqa: E402
 from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from mapdata.clientmap import STATIC_DIR, read_published  # noqa: E402
@@ -850,17 +851,6 @@ def problem_lines(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace (or add) this section of docs/benchmarks.md, keeping other sections."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000,50000", help="places per scenario, comma-separated")
@@ -919,10 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     print(section)
     if args.json:
         args.json.write_text(json.dumps({"machine": host, "results": results}, indent=1, default=str), encoding="utf-8")
-    if not args.no_write:
-        write_section(section)
-        print(f"written to {DOC.relative_to(ROOT)}")
-    return 0
+    return _host.save(section, heading=HEADING, path=DOC, root=ROOT, write=not args.no_write)
 
 
 if __name__ == "__main__":
