@@ -1160,8 +1160,8 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
                 place_rows.append({**period_props(period), **event_props(scenario.event_by_id[event_id], place)})
             for source_id in period.source_ids:
                 place_rows.append({**period_props(period), **source_props(scenario.source_by_id[source_id])})
-        for event in scenario.events:
-            if place.id in event.place_ids and event.id not in linked and (day is None or event.date <= day):
+        for event in scenario.events_at(place.id, until=day):
+            if event.id not in linked:
                 place_rows.append(event_props(event, place))
         for props in place_rows or [{}]:
             rows.append(({**place_props(place), **props, **state}, place.geometry))
@@ -1322,7 +1322,7 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             holders = [p for p in periods if p.role.holds]
             if holders:
                 style = f"force_{max(holders, key=lambda p: p.start or dt.date.min).force_id}"
-            events = [e for e in scenario.events if place.id in e.place_ids]
+            events = list(scenario.events_at(place.id))
         if periods:
             lines.append("<ul>" + "".join(
                 f"<li>{html.escape(scenario.force_by_id[p.force_id].name)}: {p.role.value}, "

@@ -233,3 +233,16 @@ class Scenario:
         """Events dated on or before ``day``, oldest first (sorted once, then a binary search)."""
         ordered, dates = self._events_by_date
         return ordered[: bisect.bisect_right(dates, day)]
+
+    @cached_property
+    def _events_by_place(self) -> dict[str, tuple[tuple[Event, ...], list[dt.date]]]:
+        at: dict[str, list[Event]] = {}
+        for event in self._events_by_date[0]:
+            for place_id in dict.fromkeys(event.place_ids):
+                at.setdefault(place_id, []).append(event)
+        return {place_id: (tuple(events), [e.date for e in events]) for place_id, events in at.items()}
+
+    def events_at(self, place_id: str, until: dt.date | None = None) -> tuple[Event, ...]:
+        """Events at ``place_id`` (dated on or before ``until``, if given), oldest first (indexed once)."""
+        events, dates = self._events_by_place.get(place_id, ((), []))
+        return events if until is None else events[: bisect.bisect_right(dates, until)]

@@ -7,7 +7,6 @@ presence periods make the status ``presence``; otherwise it is ``unknown``.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -50,18 +49,6 @@ class Timeline:
         self._by_place = {
             place_id: sorted(periods, key=lambda p: (p.start or dt.date.min, p.id)) for place_id, periods in by_place.items()
         }
-        self._events_at: dict[str, tuple[tuple[Event, ...], list[dt.date]]] | None = None
-
-    def _events_at_place(self, place_id: str, day: dt.date) -> tuple[Event, ...]:
-        """Events at ``place_id`` dated on or before ``day``, oldest first (indexed once, then a binary search)."""
-        if self._events_at is None:
-            at: dict[str, list[Event]] = defaultdict(list)
-            for event in self.scenario.events_until(dt.date.max):
-                for place in dict.fromkeys(event.place_ids):
-                    at[place].append(event)
-            self._events_at = {place: (tuple(events), [e.date for e in events]) for place, events in at.items()}
-        events, dates = self._events_at.get(place_id, ((), []))
-        return events[: bisect.bisect_right(dates, day)]
 
     def state(self, place_id: str, day: dt.date) -> PlaceState:
         active = [p for p in self._by_place.get(place_id, ()) if p.covers(day)]
@@ -110,7 +97,7 @@ class Timeline:
         for period in state.periods:
             event_ids += [e for e in period.event_ids if e not in event_ids]
         if not event_ids:
-            event_ids = [e.id for e in self._events_at_place(state.place_id, state.day)]
+            event_ids = [e.id for e in scenario.events_at(state.place_id, until=state.day)]
         out = []
         for event_id in event_ids:
             event = scenario.event_by_id[event_id]

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mapdata.load import load_scenario
 from mapdata.models import ControlPeriod, Role, Status
 from mapdata.testing import make_event, make_period, make_scenario, make_source
 from mapdata.timeline import Timeline
@@ -442,3 +443,16 @@ def test_overlapping_holding_period_is_always_reported(periods: list[ControlPeri
     assert problems, "an overlapping holding period was not reported"
     assert all("overlaps" in p.message for p in problems)
     assert any("intruder" in f"{p.record} {p.message}" and target.id in f"{p.record} {p.message}" for p in problems)
+
+
+def test_events_at_a_place_match_a_scan_of_every_event() -> None:
+    from mapdata.synth import synth_scenario
+
+    for scenario in (load_scenario(), synth_scenario(40, 200, 3)):
+        days = sorted({e.date for e in scenario.events})
+        for place in scenario.places:
+            every = sorted((e for e in scenario.events if place.id in e.place_ids), key=lambda e: (e.date, e.id))
+            assert scenario.events_at(place.id) == tuple(every)
+            for day in days[:: max(1, len(days) // 7)]:
+                assert scenario.events_at(place.id, until=day) == tuple(e for e in every if e.date <= day)
+    assert load_scenario().events_at("no_such_place") == ()
