@@ -295,7 +295,7 @@ def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sam
 
     The real code runs (``force_layers`` + st_folium's rendering) with ``Timeline.states`` narrowed to the
     sample on this builder only: every place costs about the same whatever the others are (the slow part,
-    the evidence of a place with no period, scans every event up to the day), so the cost scales with
+    the evidence and the popup of each place), so the cost scales with
     the number of places.
     """
     timeline = builder.timeline

@@ -69,8 +69,7 @@ def publish_evidence(scenario: Scenario, *, key: str | None = None, chunk: int =
     if key is None:
         return [publish_json(payload, prefix="evidence", static_dir=static_dir)
                 for payload in client_evidence(scenario, chunk=chunk)], None
-    count = max(1, -(-len(scenario.places) // chunk))
-    names = [f"{CACHE_DIR}/evidence-{key}-{k}.json.gz" for k in range(count)]
+    names = [f"{CACHE_DIR}/evidence-{key}-{k}.json.gz" for k in range(_chunks(scenario, chunk))]
     if all((static_dir / name).exists() for name in names):
         return names, None
 
@@ -140,10 +139,15 @@ def client_evidence(scenario: Scenario, *, chunk: int = EVIDENCE_CHUNK) -> list[
     return list(_iter_evidence(scenario, chunk=chunk))
 
 
+def _chunks(scenario: Scenario, chunk: int) -> int:
+    """How many evidence files: one per ``chunk`` places, at least one."""
+    return max(1, -(-len(scenario.places) // chunk))
+
+
 def _iter_evidence(scenario: Scenario, *, chunk: int) -> Iterator[dict[str, Any]]:
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
     event_index = {e.id: i for i, e in enumerate(scenario.events)}
-    cited: list[set[int]] = [set() for _ in range(max(1, -(-len(scenario.places) // chunk)))]
+    cited: list[set[int]] = [set() for _ in range(_chunks(scenario, chunk))]
     for period in scenario.periods:
         if period.event_ids and period.event_ids[0] in event_index:
             cited[place_index[period.place_id] // chunk].add(event_index[period.event_ids[0]])

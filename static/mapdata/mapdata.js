@@ -339,32 +339,30 @@
   /* The popups' evidence comes in files of `places_per_file` places, each fetched when a popup in it
      first opens; an open popup is filled in when its file arrives. The server may still be writing a
      file just after it started: a missing one is asked for again a few times. */
+  /* client.evidence[k]: undefined (not asked for), null (loading), false (failed: shown once, then asked
+     for again on the next opening) or the file's events. */
   function evidenceFor(i) {
-    var ev = client.bundle.evidence, k = Math.floor(i / ev.places_per_file);
-    client.evidence = client.evidence || {};
-    client.evidenceFailed = client.evidenceFailed || {};
-    function refresh() {
+    client.evidence = client.evidence || {};  /* made on the first popup: nothing is fetched before */
+    var ev = client.bundle.evidence, k = Math.floor(i / ev.places_per_file), got = client.evidence[k];
+    function settle(value) {
+      client.evidence[k] = value;
       var open = client.map._popup;
       if (open && client.map.hasLayer(open) && open._source && open._source.placeIndex !== undefined
           && Math.floor(open._source.placeIndex / ev.places_per_file) === k) { open.update(); }
     }
     function load(attempt) {
-      fetchJson(ev.urls[k]).then(function (payload) {
-        client.evidence[k] = payload.events;
-        refresh();
-      }).catch(function () {
+      fetchJson(ev.urls[k]).then(function (payload) { settle(payload.events); }).catch(function () {
         if (attempt < 8) { window.setTimeout(function () { load(attempt + 1); }, 250 * (attempt + 1)); return; }
-        delete client.evidence[k];
-        client.evidenceFailed[k] = true;
-        refresh();
+        settle(false);
       });
     }
-    if (client.evidence[k] === undefined) {
-      if (client.evidenceFailed[k]) { delete client.evidenceFailed[k]; return false; }
+    if (got === undefined) {
       client.evidence[k] = null;
       load(0);
+    } else if (got === false) {
+      delete client.evidence[k];
     }
-    return client.evidence[k];
+    return got === undefined ? null : got;
   }
 
   function escapeHtml(text) {
@@ -391,12 +389,21 @@
     return { holder: holder, status: status, present: present, since: since, events: ev };
   }
 
+  /* Days travel as proleptic Gregorian ordinals (Python's date.toordinal(): 730120 is 1 January 2000). */
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December"];
+
+  function ordinalDate(ordinal) { return new Date(Date.UTC(2000, 0, 1) + (ordinal - 730120) * 86400000); }
+
+  function isoDate(ordinal) { return ordinalDate(ordinal).toISOString().slice(0, 10); }
+
+  function longDate(ordinal) {
+    var d = ordinalDate(ordinal);
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+
   function dayLabel(ordinal) {
-    if (ordinal === null || ordinal < 0) { return "before the first report"; }
-    var d = new Date(Date.UTC(1, 0, 1));
-    d.setUTCFullYear(1);
-    d = new Date(d.getTime() + (ordinal - 1) * 86400000);
-    return d.toISOString().slice(0, 10);
+    return (ordinal === null || ordinal < 0) ? "before the first report" : isoDate(ordinal);
   }
 
   function popupFor(i) {
@@ -458,21 +465,6 @@
   }
 
   /* ---- Play: animate the map through the dates in the browser; the slider (the view you share) stays put. ---- */
-
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                "November", "December"];
-
-  function ordinalDate(ordinal) {
-    var d = new Date(Date.UTC(2000, 0, 1) + (ordinal - 730120) * 86400000);  /* 730120: 1 Jan 2000 */
-    return d;
-  }
-
-  function longDate(ordinal) {
-    var d = ordinalDate(ordinal);
-    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
-  }
-
-  function isoDate(ordinal) { return ordinalDate(ordinal).toISOString().slice(0, 10); }
 
   function playControl(map) {
     var state = { mode: "idle", step: 7, timer: null, day: null };

@@ -265,8 +265,9 @@ class _Batch:
     state: _State
     ops: list[_Op] = field(default_factory=list)
     revision: int = 0
-    known_valid: bool = False  # every record was known valid when the batch began
-    checked_all: bool = False  # the caller checked the whole resulting scenario (replace_scenario)
+    # every record other than those this batch touches (which its commit checks) is known valid: at the
+    # start, when nothing changed since mapdata last checked them all, or because the caller checked them
+    known_valid: bool = False
     _last: dict[tuple[str, str], tuple[int, str, dt.datetime | None] | None] = field(default_factory=dict)
 
     # the latest version of an id, counting deletions (a deleted record's version is its delete's)
@@ -629,18 +630,18 @@ class Store(ABC):
             with self._transaction(write=False) as cur:
                 state = self._state(cur)
                 revision = self._revision(cur)
-                checked = self._checked_count(cur)
-                changes = None if checked is not None else self._data_changes(cur)
+                changes, checked = self._change_counts(cur)
             scenario = state.scenario()
             # Every record is checked unless none changed since mapdata last knew them all valid.
-            problems = [] if checked is not None else scenario_problems(scenario)
+            known_valid = changes is not None and changes == checked
+            problems = [] if known_valid else scenario_problems(scenario)
             problems += _meta_problems(meta_of(scenario))
             if problems:
                 raise ScenarioError(problems)
             found: dict[tuple[str, str], int] = {
                 (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
             } if versions else {}
-        if changes is not None and not self.read_only:
+        if changes is not None and not known_valid and not self.read_only:
             self._mark_checked(changes)
         return Current(scenario=scenario, versions=found, revision=revision)
 
@@ -648,22 +649,17 @@ class Store(ABC):
         """Whether no record changed (by mapdata or any other program) since mapdata last checked them all."""
         self._check_usable()
         with self._transaction(write=False) as cur:
-            return self._checked_count(cur) is not None
+            changes, checked = self._change_counts(cur)
+        return changes is not None and changes == checked
 
-    def _data_changes(self, cur: Cursor) -> str | None:
+    def _change_counts(self, cur: Cursor) -> tuple[str | None, str | None]:
+        """(changes to the record tables so far, the count at which mapdata last knew every record valid);
+        (None, None) before schema v3, which does not count."""
         if self.schema_version < 3:
-            return None
-        row = cur.one("SELECT value FROM meta WHERE key = ?", (schema.DATA_CHANGES,))
-        return None if row is None else str(row[0])
-
-    def _checked_count(self, cur: Cursor) -> str | None:
-        """The change count at which every record is known valid, if it is the current one (schema v3)."""
-        if self.schema_version < 3:
-            return None
-        rows = dict(cur.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
-                                (schema.DATA_CHANGES, schema.VALIDATED_CHANGES)))
-        changes, checked = rows.get(schema.DATA_CHANGES), rows.get(schema.VALIDATED_CHANGES)
-        return str(checked) if changes is not None and str(changes) == str(checked) else None
+            return None, None
+        rows = {key: str(value) for key, value in cur.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?)", (schema.DATA_CHANGES, schema.VALIDATED_CHANGES))}
+        return rows.get(schema.DATA_CHANGES), rows.get(schema.VALIDATED_CHANGES)
 
     def _mark_checked(self, changes: str) -> None:
         """Record that every record was valid at change count ``changes`` (unless something changed since)."""
@@ -772,7 +768,8 @@ class Store(ABC):
         self._check_writable()
         self._check_usable()
         with self._transaction(write=True) as cur:
-            batch = _Batch(self, cur, self._state(cur), known_valid=self._checked_count(cur) is not None)
+            changes, checked = self._change_counts(cur)
+            batch = _Batch(self, cur, self._state(cur), known_valid=changes is not None and changes == checked)
             yield batch
             self._commit(batch, user.strip())
 
@@ -806,10 +803,10 @@ class Store(ABC):
             self._insert_audit(cur, now, user, op.kind, op.ident, op.action, op.version, op.before, op.after)
         tables.add("audit")
         self._after_write(cur, batch.state, tables, now)
-        if (batch.known_valid or batch.checked_all) and self.schema_version >= 3:
+        if batch.known_valid and self.schema_version >= 3:
             # the records this batch touched were checked above, the others were known valid: all are
-            cur.execute(f"UPDATE meta SET value = (SELECT value FROM meta WHERE key = '{schema.DATA_CHANGES}') "
-                        f"WHERE key = '{schema.VALIDATED_CHANGES}'")
+            cur.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key = ?) WHERE key = ?",
+                        (schema.DATA_CHANGES, schema.VALIDATED_CHANGES))
         batch.revision = self._revision(cur)
 
     def _write_row(self, cur: Cursor, op: _Op, now: dt.datetime, user: str) -> None:
@@ -916,7 +913,7 @@ class Store(ABC):
         if problems:
             raise ScenarioError(problems)
         with self._batch(user) as batch:
-            batch.checked_all = True  # the whole scenario was checked above, and the store will hold exactly it
+            batch.known_valid = True  # the whole scenario was checked above, and the store will hold exactly it
             for kind in KINDS:
                 wanted = {r.id: r for r in _records_of(scenario, kind)}
                 current = batch.state.rows[kind]

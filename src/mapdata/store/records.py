@@ -153,32 +153,24 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
         return run
 
     def converter(f: Field) -> Callable[[Any], Any]:
+        """Lists, dates, enums and geometries (text, int and real columns decode to themselves: inlined below)."""
         if f.type == "list":
             return remembered("list", lambda v: tuple(decode("list", v) or ()))
         if f.type == "date":
             return remembered("date", lambda v: None if v is None else decode("date", v))
-        if f.type == "text":
-            if f.enum is not None:
-                members = {m.value: m for m in f.enum}
-                return lambda v: members[v if v is not None else ""]
-            return lambda v: "" if v is None else v  # text, int and real columns decode to themselves
-        if f.type == "int":
-            return lambda v: -1 if v is None else int(v)
-        if f.type == "real":
-            return lambda v: None if v is None else float(v)
+        if f.enum is not None:
+            members = {m.value: m for m in f.enum}
+            return lambda v: members[v if v is not None else ""]
         return lambda v: None if v is None else decode(f.type, v)
 
-    # One generated function per kind: a keyword call of the model with each column's converter
-    # inlined where it is trivial (text, int, real), as dataclasses generate their __init__.
-    namespace: dict[str, Any] = {"model": MODELS[kind]}
+    # One generated function per kind, as dataclasses generate their __init__: trivial columns inline.
+    inline = {"text": "('' if c[{i}] is None else c[{i}])", "int": "(-1 if c[{i}] is None else int(c[{i}]))",
+              "real": "(None if c[{i}] is None else float(c[{i}]))"}
+    namespace: dict[str, Any] = {}
     arguments = []
     for i, f in enumerate(FIELDS[kind]):
-        if f.type == "text" and f.enum is None:
-            arguments.append(f"{f.name}=('' if c[{i}] is None else c[{i}])")
-        elif f.type == "int":
-            arguments.append(f"{f.name}=(-1 if c[{i}] is None else int(c[{i}]))")
-        elif f.type == "real":
-            arguments.append(f"{f.name}=(None if c[{i}] is None else float(c[{i}]))")
+        if f.type in inline and f.enum is None:
+            arguments.append(f"{f.name}=" + inline[f.type].format(i=i))
         else:
             namespace[f"convert_{i}"] = converter(f)
             arguments.append(f"{f.name}=convert_{i}(c[{i}])")
@@ -187,7 +179,7 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
     model = MODELS[kind]
     assert not hasattr(model, "__post_init__") and not hasattr(model, "__slots__")
     assert {f.name for f in dataclasses.fields(model)} == {"id"} | {f.name for f in FIELDS[kind]}, kind
-    namespace["new"] = object.__new__
+    namespace["model"], namespace["new"] = model, object.__new__
     source = (f"def read(ident, c):\n    record = new(model)\n"
               f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n")
     exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # noqa: S102 - our own field list
@@ -326,4 +318,3 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
     file = file or TABLES[kind]
     label = label or f"id '{record.id}'"
     return [Problem(file, label, field_name, message) for field_name, message in found]
-
