@@ -9,6 +9,8 @@
   if (window.mapdata) { return; }
 
   var SENTINEL = "__mapdata__";
+  /* Both maps' place cards: the map pans so an opening card clears the controls at its edges. */
+  var POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [24, 24] };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -178,7 +180,7 @@
 
   function bindPlace(layer, feature) {
     layer.bindTooltip(feature.tooltip, { sticky: feature.kind !== "point" });
-    layer.bindPopup(feature.popup, { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [24, 24] });
+    layer.bindPopup(feature.popup, POPUP_OPTIONS);
   }
 
   function placeLayer(feature) {
@@ -326,7 +328,7 @@
         layer.placeIndex = index;
         layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
                           { sticky: g.type !== "Point" });
-        layer.bindPopup(function () { return popupFor(index); }, { maxWidth: 340, minWidth: 240, maxHeight: 300 });
+        layer.bindPopup(function () { return popupFor(index); }, POPUP_OPTIONS);
         client.layers.push(layer);
         client.style.push(null);
         client.visible.push(false);

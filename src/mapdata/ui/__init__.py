@@ -89,13 +89,25 @@ def reader() -> Store:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+def _builder_for(store: Store) -> MapBuilder:
+    config = settings()
+    tiles_key = (config.tiles.url, config.tiles.attribution) if config.tiles else ()
+    return _builder(store_location(), store.revision(), tiles_key, config.client_map)
+
+
+def preload() -> MapBuilder:
+    """Load now what the first page view needs, into the pages' caches (``mapdata serve``).
+
+    Raises :class:`StoreError` or :class:`ScenarioError` where a page would show them.
+    """
+    return _builder_for(_reader(store_location(), str(settings().data_dir)))
+
+
 def map_builder() -> MapBuilder:
     """The prepared scenario, rebuilt only when the store's revision changes (any edit, by anyone)."""
     store = reader()
-    config = settings()
-    tiles_key = (config.tiles.url, config.tiles.attribution) if config.tiles else ()
     try:
-        return _builder(store_location(), store.revision(), tiles_key, config.client_map)
+        return _builder_for(store)
     except ScenarioError as exc:
         _show_and_stop("The data in the store does not validate.", [str(p) for p in exc.problems])
     except StoreError as exc:

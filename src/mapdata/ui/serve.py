@@ -31,14 +31,27 @@ def warm_up() -> None:
         # its module is first imported inside a page run; imported here, the page could not load the map.
         import pandas  # noqa: F401 - the heavy imports of the first view, now
         from mapdata import ui
+        from mapdata.errors import ScenarioError
+        from mapdata.store import StoreError
 
-        builder = ui.map_builder()
-    except BaseException as exc:  # noqa: BLE001 - st.stop() outside a page run, a store that cannot be read, …
-        print(f"mapdata serve: the data was not preloaded ({type(exc).__name__}: {exc}); "
-              "the first page view loads it and shows any problem", file=sys.stderr, flush=True)
+        try:
+            builder = ui.preload()
+        except ScenarioError as exc:
+            count = len(exc.problems)
+            raise _NotLoaded(f"{count} problem{'s' if count != 1 else ''} in the data, the first: {exc.problems[0]}") from None
+        except StoreError as exc:
+            raise _NotLoaded(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the page shows it with its file, record and field
+        reason = str(exc) if isinstance(exc, _NotLoaded) else f"{type(exc).__name__}: {exc}"
+        print(f"mapdata serve: the data was not preloaded ({reason}); the first page view shows the problem",
+              file=sys.stderr, flush=True)
         return
     print(f"mapdata serve: {len(builder.scenario.places):,} places preloaded in {time.perf_counter() - start:.1f} s",
           file=sys.stderr, flush=True)
+
+
+class _NotLoaded(Exception):
+    """Why the warm-up could not load the data, in words."""
 
 
 class _NotFromWarmUp(logging.Filter):
