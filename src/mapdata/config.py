@@ -6,6 +6,7 @@
 | ``MAPDATA_TILES_URL`` | OpenStreetMap's standard tiles | online tile URL template, offered as a base layer |
 | ``MAPDATA_TILES_ATTRIBUTION`` | OpenStreetMap's credit | attribution shown with those tiles |
 | ``MAPDATA_TILES`` | ``on`` | ``off`` removes the online tiles option (strictly air-gapped sites) |
+| ``MAPDATA_STORE_READ`` | ``MAPDATA_STORE`` | the store URL viewers read through (a read-only database role) |
 | ``MAPDATA_CLIENT_MAP`` | ``auto`` | ``on``/``off``: the browser applies the timeline (large scenarios; auto above 2,000 places) |
 """
 
@@ -29,6 +30,7 @@ class Settings:
     tiles: TileConfig | None
     store: str | None = None  # MAPDATA_STORE: a .gpkg path or postgresql:// URL; None = the embedded default
     client_map: bool | None = None  # MAPDATA_CLIENT_MAP: on/off; None (auto) = on for large scenarios
+    store_read: str | None = None  # MAPDATA_STORE_READ: the same store, for viewers' reads; None = MAPDATA_STORE
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,4 +45,5 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     store = (env.get("MAPDATA_STORE") or "").strip() or None
     mode = (env.get("MAPDATA_CLIENT_MAP") or "auto").strip().lower()
     client_map = True if mode in {"on", "1", "yes", "true"} else False if mode in {"off", "0", "no", "false"} else None
-    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=client_map)
+    store_read = (env.get("MAPDATA_STORE_READ") or "").strip() or None
+    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=client_map, store_read=store_read)

@@ -19,7 +19,8 @@ from mapdata.store.base import (
     Add, AuditEntry, Change, Current, Delete, Store, Update, Versioned, changes_between, meta_of,
 )
 from mapdata.store.errors import (
-    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
+    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreUnavailableError, StoreVersionError,
+    redact,
 )
 from mapdata.store.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.store.schema import LATEST as SCHEMA_VERSION
@@ -75,7 +76,7 @@ def open_store(
         path = gpkg_path(url)
         if path is None:
             raise StoreError(
-                f"unknown store location {str(url)!r}: give a file ending .gpkg, gpkg:///path/file, "
+                f"unknown store location {redact(str(url))!r}: give a file ending .gpkg, gpkg:///path/file, "
                 "or postgresql://user@host/database"
             )
         from mapdata.store.gpkg import GeoPackageStore
@@ -92,6 +93,6 @@ def open_store(
 __all__ = [
     "DEFAULT_STORE_PATH", "KINDS", "MIGRATIONS", "SCHEMA_VERSION", "TABLES",
     "Add", "AuditEntry", "Change", "ConflictError", "Current", "Delete", "Kind", "ReadOnlyStoreError", "Record",
-    "RecordNotFoundError", "Store", "StoreError", "StoreVersionError", "Update", "Versioned",
-    "changes_between", "gpkg_path", "is_postgres", "kind_of", "meta_of", "open_store",
+    "RecordNotFoundError", "Store", "StoreError", "StoreUnavailableError", "StoreVersionError", "Update", "Versioned",
+    "changes_between", "gpkg_path", "is_postgres", "kind_of", "meta_of", "open_store", "redact",
 ]

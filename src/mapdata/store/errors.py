@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import urllib.parse
 from typing import Sequence
 
 
@@ -79,3 +81,55 @@ class ConflictError(StoreError):
             f"{head}: you edited version {self.expected_version}, it is now version {self.current_version} "
             f"(changed fields: {fields}). Your change was not saved; reload the record and apply it again."
         )
+
+
+class StoreUnavailableError(StoreError):
+    """The store's server cannot be reached right now (down, restarting, failing over); mapdata retries.
+
+    ``retry_in`` is how many seconds until the next attempt to reconnect.
+    """
+
+    def __init__(self, message: str, *, retry_in: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+# -- credentials never shown -------------------------------------------------------------
+
+REDACTED = "***"
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^\s/@:'\"]*:)(?P<secret>[^\s/'\"]*)@", re.IGNORECASE)
+_KEY_PASSWORD = re.compile(
+    r"(?P<head>\b(?:password|passwd|pwd|sslpassword)\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,'\"]+)",
+    re.IGNORECASE,
+)
+
+
+def _passwords_in(location: str) -> set[str]:
+    """The passwords a store location holds (URL user-info and password= options), encoded and decoded."""
+    found: set[str] = set()
+    for pattern in (_URL_PASSWORD, _KEY_PASSWORD):
+        for match in pattern.finditer(location):
+            secret = match.group("secret").strip("'\"")
+            if secret:
+                found |= {secret, urllib.parse.unquote(secret)}
+    return {s for s in found if len(s) >= 3}  # a one- or two-character "password" would garble every message
+
+
+def redact(text: object, *locations: str | None) -> str:
+    """``text`` with every credential hidden: the password of any ``scheme://user:password@host`` URL
+    and of any ``password=...`` option (URL query or libpq conninfo), and every literal occurrence
+    of a password held by ``locations`` (the store URLs in use: a driver's message may echo them).
+
+    The one function mapdata uses wherever it shows a store location or an error about one
+    (pages, messages, logs, the CLI).
+    """
+    out = str(text)
+    secrets: set[str] = set()
+    for location in (out, *(loc for loc in locations if loc)):
+        secrets |= _passwords_in(location)
+    out = _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED + "@", out)
+    out = _KEY_PASSWORD.sub(lambda m: m.group("head") + REDACTED, out)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret != REDACTED:
+            out = out.replace(secret, REDACTED)
+    return out

@@ -173,7 +173,13 @@ class GeoPackageStore(Store):
             else:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             _register_functions(conn)
-            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            try:
+                application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if not (self.read_only and _needs_recovery(exc)):
+                    raise
+                self._recover()
+                application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} cannot be opened as a GeoPackage: {exc}") from None
@@ -182,6 +188,48 @@ class GeoPackageStore(Store):
             raise StoreError(f"{path} is an SQLite database but not a GeoPackage (application_id is {application_id:#x})")
         return conn
 
+    def _recover(self) -> None:
+        """Roll back what a writer that stopped mid-transaction left behind (a hot journal).
+
+        A read-only connection may not do it, so every read would fail with "attempt to write a
+        readonly database" until someone opened the file read-write. This does what that opener would:
+        a read-write connection reads once (SQLite then restores the last committed state from the
+        journal, whoever wrote it) and closes. No data is changed."""
+        journal = self.path.with_name(self.path.name + "-journal")
+        try:
+            conn = sqlite3.connect(self.path, timeout=30)
+            try:
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: a writer stopped in the middle of a change (its journal {journal.name} is still there) "
+                f"and this process may not write the file to roll it back ({exc}). Run any mapdata command on it "
+                f"as a user who may write the file and its folder (for example `mapdata store migrate --store "
+                f"{self.path}`): that restores the last saved state."
+            ) from None
+
+    def _begin(self, write: bool) -> None:
+        """Begin a transaction; a read one takes its snapshot at once (recovering a stopped writer's journal first)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                return
+            try:
+                self._conn.execute("PRAGMA schema_version").fetchone()
+            except sqlite3.OperationalError as exc:
+                self._conn.execute("ROLLBACK")
+                if not (self.read_only and _needs_recovery(exc)):
+                    raise
+                self._recover()
+                self._conn.execute("BEGIN")
+                self._conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -189,10 +237,7 @@ class GeoPackageStore(Store):
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Cursor]:
         with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
+            self._begin(write)
             try:
                 yield _SqliteCursor(self._conn)
             except BaseException:
@@ -275,6 +320,12 @@ class GeoPackageStore(Store):
         if type_ == "json":
             return json.loads(value) if isinstance(value, str) else value
         return value
+
+
+def _needs_recovery(exc: sqlite3.OperationalError) -> bool:
+    """Whether a read-only connection failed because a hot journal needs rolling back (SQLITE_READONLY_*)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code & 0xFF == sqlite3.SQLITE_READONLY) if isinstance(code, int) else "readonly database" in str(exc)
 
 
 def _json_list(text: str) -> Any:

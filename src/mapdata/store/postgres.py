@@ -11,7 +11,7 @@ with a transaction-scoped advisory lock; reads run in REPEATABLE READ transactio
 from __future__ import annotations
 
 import datetime as dt
-import re
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -21,17 +21,33 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError
+from mapdata.store.errors import StoreError, StoreUnavailableError
+from mapdata.store.errors import redact as _redact
 
 POSTGIS_MISSING = (
     "PostGIS is not installed on the PostgreSQL server {where}: the store needs it for place geometries. "
     "On Debian: apt-get install postgresql-15-postgis-3 (match your server's major version), then retry."
 )
 
+#: Seconds before the first attempt to reconnect after a failed one; doubled per failure, up to RECONNECT_MAX.
+RECONNECT_FIRST = 1.0
+RECONNECT_MAX = 30.0
+# What a server that is down, restarting or failing over answers (as opposed to a wrong password or database).
+_UNREACHABLE = (
+    "connection refused", "could not connect", "timeout expired", "timed out", "starting up", "shutting down",
+    "in recovery mode", "server closed the connection", "connection is lost", "connection is closed",
+    "terminating connection", "no route to host", "network is unreachable", "consistent recovery state",
+    "not currently accepting connections", "too many clients",
+)
+
 
 def redact(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with any password replaced by *** (see :func:`mapdata.store.errors.redact`)."""
+    return _redact(url)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, psycopg.OperationalError) and any(word in str(exc).lower() for word in _UNREACHABLE)
 
 
 class _PgCursor(Cursor):
@@ -44,41 +60,145 @@ class _PgCursor(Cursor):
 
 
 class PostgresStore(Store):
+    """A connection that comes back by itself: when the server dropped it (``pg_terminate_backend``,
+    a restart, a failover) the next transaction reconnects and runs; while the server cannot be
+    reached, transactions raise :class:`StoreUnavailableError` at once and a new connection is tried
+    after a back-off (1 s, doubling to 30 s)."""
+
     backend = "PostgreSQL + PostGIS"
     dialect = "postgres"
 
     def __init__(self, url: str, *, read_only: bool = False, max_version: int = schema.LATEST) -> None:
         super().__init__(url, read_only=read_only, max_version=max_version)
-        try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
-        if read_only:
-            self._conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        self._failures = 0
+        self._next_attempt = 0.0
+        self._conn: psycopg.Connection[Any] | None = None
+        self._conn = self._connect()
 
     def describe(self) -> str:
         return redact(self.url)
 
+    def _words(self, exc: BaseException) -> str:
+        """A driver's message, credentials hidden (libpq may echo the connection string)."""
+        return _redact(str(exc).strip(), self.url)
+
+    def _connect(self, *, again: bool = False) -> psycopg.Connection[Any]:
+        """A new connection; ``again``: the server was reached before, so any failure to connect means it is unavailable."""
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            if _unreachable(exc) or (again and isinstance(exc, psycopg.OperationalError)):
+                raise self._unavailable(exc) from None
+            raise StoreError(f"cannot connect to {self.describe()}: {self._words(exc)}") from None
+        try:
+            if self.read_only:
+                conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._unavailable(exc) from None
+        self._failures = 0
+        return conn
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        """The error for a server that cannot be reached; sets when the next attempt to reconnect may run."""
+        self._failures += 1
+        delay = min(RECONNECT_MAX, RECONNECT_FIRST * 2 ** (self._failures - 1))
+        self._next_attempt = time.monotonic() + delay
+        return StoreUnavailableError(
+            f"the PostgreSQL store {self.describe()} is unavailable ({self._words(exc)}); "
+            f"mapdata reconnects by itself (next attempt in {delay:.0f} s)",
+            retry_in=delay,
+        )
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The open connection; a new one if the server dropped it (not before the back-off has passed)."""
+        conn = self._conn
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        self._discard()
+        wait = self._next_attempt - time.monotonic()
+        if wait > 0:
+            raise StoreUnavailableError(
+                f"the PostgreSQL store {self.describe()} is unavailable; mapdata reconnects by itself "
+                f"(next attempt in {wait:.0f} s)",
+                retry_in=wait,
+            )
+        self._conn = self._connect(again=True)
+        return self._conn
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
+
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._discard()
+
+    def _begin(self, write: bool) -> psycopg.Cursor[Any]:
+        """A cursor in a new transaction. A connection found dropped here (nothing was read or
+        written yet) is replaced and the transaction begun once more."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            raw = conn.cursor()
+            try:
+                if write:
+                    raw.execute("BEGIN")
+                    raw.execute("SELECT pg_advisory_xact_lock(hashtext('mapdata:' || current_schema()))")
+                else:
+                    raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                return raw
+            except psycopg.OperationalError as exc:
+                if not (conn.closed or conn.broken):
+                    raise StoreError(f"{self.describe()}: cannot start a transaction: {self._words(exc)}") from None
+                self._discard()
+                if attempt == 2:
+                    raise self._unavailable(exc) from None
+        raise AssertionError("unreachable")
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Cursor]:
         with self._lock:
+            raw = self._begin(write)
+            conn = raw.connection
             try:
-                with self._conn.transaction():
-                    with self._conn.cursor() as raw:
-                        cur = _PgCursor(raw)
-                        if write:
-                            cur.execute("SELECT pg_advisory_xact_lock(hashtext('mapdata:' || current_schema()))")
-                        else:
-                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                        yield cur
-            except psycopg.errors.ReadOnlySqlTransaction as exc:
-                raise StoreError(f"{self.describe()} is read-only: {str(exc).strip()}") from None
-            except psycopg.errors.InsufficientPrivilege as exc:
-                raise StoreError(f"{self.describe()}: permission denied: {str(exc).strip()}") from None
+                yield _PgCursor(raw)
+            except BaseException as exc:
+                if not (conn.closed or conn.broken):
+                    try:
+                        raw.execute("ROLLBACK")
+                    except psycopg.Error:
+                        self._discard()
+                self._translate(exc, conn)
+                raise
+            else:
+                try:
+                    raw.execute("COMMIT")
+                except psycopg.Error as exc:
+                    self._translate(exc, conn, committing=write)
+                    raise
+            finally:
+                raw.close()
+
+    def _translate(self, exc: BaseException, conn: psycopg.Connection[Any], *, committing: bool = False) -> None:
+        """Raise the store's own error for a driver error inside a transaction (returns for any other)."""
+        if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+            raise StoreError(f"{self.describe()} is read-only: {self._words(exc)}") from None
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            raise StoreError(f"{self.describe()}: permission denied: {self._words(exc)}") from None
+        if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
+            self._discard()
+            error = self._unavailable(exc)
+            if committing:
+                raise StoreUnavailableError(
+                    f"{error} The connection was lost while saving: the change may or may not have been saved; "
+                    "reload and check before trying again.",
+                    retry_in=error.retry_in,
+                ) from None
+            raise error from None
 
     def _table_exists(self, cur: Cursor, name: str) -> bool:
         row = cur.one("SELECT to_regclass(?) IS NOT NULL", (name,))
