@@ -6,7 +6,9 @@ Pages call these functions; the domain logic they use lives in the rest of
 Data comes from the store (``MAPDATA_STORE``: a GeoPackage path or a PostgreSQL
 URL; by default the embedded ``data/mapdata.gpkg``, created and seeded from the
 scenario folder ``MAPDATA_DATA`` — the bundled ``geodata/`` — on first run).
-Viewers read through a read-only connection; editors' writes open their own.
+Viewers read through a read-only connection (``MAPDATA_STORE_READ``, a read-only
+database role, if set); editors' writes open their own. Store locations are shown
+with their passwords hidden (:func:`mapdata.store.redact`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,21 @@ from mapdata.errors import ScenarioError
 from mapdata.heap import collector_paused, settle_long_lived
 from mapdata.mapview import MapBuilder
 from mapdata.models import Scenario
-from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, open_store
+from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, StoreUnavailableError, open_store, redact
 
 
 def store_location() -> str:
     return settings().store or str(DEFAULT_STORE_PATH)
+
+
+def read_location() -> str:
+    """Where viewers read: ``MAPDATA_STORE_READ`` (e.g. a read-only database role), else the store itself."""
+    return settings().store_read or store_location()
+
+
+def shown(text: object) -> str:
+    """``text`` (a store location or a message about one) with every password of the stores in use hidden."""
+    return redact(text, store_location(), read_location())
 
 
 @st.cache_resource(show_spinner="Opening the data store…", max_entries=4)
@@ -39,7 +51,7 @@ def _reader(location: str, seed_from: str) -> Store:
                 store.scenario()  # checks every record once and records it, so viewers' reads need not
             except ScenarioError:
                 pass  # the page shows the problems
-    return open_store(location, read_only=True)
+    return open_store(settings().store_read or location, read_only=True)
 
 
 @st.cache_resource(show_spinner="Loading the scenario…", max_entries=8)
@@ -66,8 +78,29 @@ def _data_version_key(location: str, revision: int) -> str:
 
 
 def _show_and_stop(title: str, lines: list[str]) -> None:
-    st.error(title)
-    st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.error(plain(shown(title)))
+    st.code(shown("\n".join(lines)), language=None, wrap_lines=True)
+    st.stop()
+
+
+RETRY_SECONDS = 5
+
+
+@st.fragment(run_every=RETRY_SECONDS)
+def _retry_store() -> None:
+    """While the store is unavailable: try it again every few seconds, and reload the page once it answers."""
+    try:
+        _reader(store_location(), str(settings().data_dir)).revision()
+    except (StoreError, ScenarioError):
+        return
+    st.rerun(scope="app")
+
+
+def _show_unavailable(exc: StoreUnavailableError) -> None:
+    st.warning("The data store is unavailable right now; retrying. This page reloads by itself when the store is "
+               "back (your place in it is kept).", icon="⏳")
+    st.caption(plain(shown(exc)))
+    _retry_store()
     st.stop()
 
 
@@ -84,6 +117,8 @@ def reader() -> Store:
             "Fix them (each names the file, record and field) and reload.",
             [str(p) for p in exc.problems],
         )
+    except StoreUnavailableError as exc:
+        _show_unavailable(exc)
     except StoreError as exc:
         _show_and_stop(f"The data store {location} cannot be opened.", [str(exc)])
     raise AssertionError("unreachable")  # st.stop() raises
@@ -110,6 +145,8 @@ def map_builder() -> MapBuilder:
         return _builder_for(store)
     except ScenarioError as exc:
         _show_and_stop("The data in the store does not validate.", [str(p) for p in exc.problems])
+    except StoreUnavailableError as exc:
+        _show_unavailable(exc)
     except StoreError as exc:
         _show_and_stop(f"The data store {store_location()} cannot be read.", [str(exc)])
     raise AssertionError("unreachable")

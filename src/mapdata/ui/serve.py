@@ -12,6 +12,7 @@ first page view to show, with its file, record and field.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -43,6 +44,9 @@ def warm_up() -> None:
             raise _NotLoaded(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - whatever it is, the page shows it with its file, record and field
         reason = str(exc) if isinstance(exc, _NotLoaded) else f"{type(exc).__name__}: {exc}"
+        from mapdata.store.errors import redact
+
+        reason = redact(reason, os.environ.get("MAPDATA_STORE"), os.environ.get("MAPDATA_STORE_READ"))  # not in logs
         print(f"mapdata serve: the data was not preloaded ({reason}); the first page view shows the problem",
               file=sys.stderr, flush=True)
         return

@@ -1,0 +1,59 @@
+"""When the PostgreSQL store is unavailable viewers see "unavailable, retrying", and the pages come back by themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapdata.store import postgres as pg_backend
+from store_pages_support import PASSWORD, allow_connections, everything_shown, pg_database, terminate_backends
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [str(ROOT / "dashboard.py"), str(ROOT / "pages" / "3_Sources.py"), str(ROOT / "pages" / "4_Data_check.py")]
+
+
+def assert_unavailable(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("The data store is unavailable right now; retrying" in w for w in warnings), warnings
+    assert not at.error, [e.value for e in at.error]
+    assert PASSWORD not in everything_shown(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_server_that_is_down_shows_unavailable_retrying(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAPDATA_STORE", f"postgresql://postgres:{PASSWORD}@127.0.0.1:1/mapdata")  # nothing listens
+    assert_unavailable(AppTest.from_file(page, default_timeout=60).run())
+
+
+@pytest.fixture
+def pg_store_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with pg_database() as url:
+        monkeypatch.setenv("MAPDATA_STORE", url)
+        yield url
+
+
+def test_pages_come_back_after_the_connections_are_dropped(pg_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_backend, "RECONNECT_FIRST", 0.0)  # no waiting between attempts in this test
+    for page in PAGES:
+        assert not AppTest.from_file(page, default_timeout=120).run().exception
+
+    assert terminate_backends(pg_store_url) >= 1  # as pg_terminate_backend, a restart or a failover would
+    for page in PAGES:
+        at = AppTest.from_file(page, default_timeout=60).run()
+        assert not at.exception, at.exception
+        assert not at.warning and not at.error, [*map(str, at.warning), *map(str, at.error)]
+
+    allow_connections(pg_store_url, False)  # the server is there but refuses us (as while it restarts)
+    try:
+        terminate_backends(pg_store_url)
+        for page in PAGES:
+            assert_unavailable(AppTest.from_file(page, default_timeout=60).run())
+    finally:
+        allow_connections(pg_store_url, True)
+    for page in PAGES:
+        at = AppTest.from_file(page, default_timeout=60).run()
+        assert not at.exception and not at.warning, [*map(str, at.warning), at.exception]
