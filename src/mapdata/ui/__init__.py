@@ -98,7 +98,7 @@ def _retry_store() -> None:
 
 def _show_unavailable(exc: StoreUnavailableError) -> None:
     st.warning("The data store is unavailable right now; retrying. This page reloads by itself when the store is "
-               "back (your place in it is kept).", icon="⏳")
+               "back (your place in it is kept).", icon=":material/hourglass_top:")
     st.caption(plain(shown(exc)))
     _retry_store()
     st.stop()
