@@ -5,7 +5,10 @@ Tables live in the connection's current schema (the first of ``search_path``; pa
 keep their shape in a ``geometry(Geometry, 4326)`` column. Writers are serialised
 with a transaction-scoped advisory lock; reads run in REPEATABLE READ transactions
 (one consistent snapshot). A read-only store sets the session to
-``TRANSACTION READ ONLY``, so the server itself refuses any write.
+``TRANSACTION READ ONLY``; a client may lift that (``SET TRANSACTION READ WRITE``), so
+deployments give viewers a role that may only SELECT (``MAPDATA_STORE_READ``, see
+docs/deployment.md). A dropped connection is replaced at the next transaction, with
+back-off while the server cannot be reached (:class:`StoreUnavailableError`).
 """
 
 from __future__ import annotations
