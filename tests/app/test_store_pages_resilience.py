@@ -57,3 +57,22 @@ def test_pages_come_back_after_the_connections_are_dropped(pg_store_url: str, mo
     for page in PAGES:
         at = AppTest.from_file(page, default_timeout=60).run()
         assert not at.exception and not at.warning, [*map(str, at.warning), at.exception]
+
+
+def test_a_read_cut_off_midway_is_read_again_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapdata import ui
+    from mapdata.store import StoreUnavailableError
+
+    builder_for = ui._builder_for
+    calls: list[int] = []
+
+    def cut_off_once(store: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreUnavailableError("the connection was lost; reading again reconnects", retry_in=0.0)
+        return builder_for(store)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui, "_builder_for", cut_off_once)
+    at = AppTest.from_file(PAGES[1], default_timeout=60).run()
+    assert not at.exception and not at.warning, [*map(str, at.warning), at.exception]
+    assert len(calls) == 2 and any("passages used as evidence" in m.value for m in at.markdown)

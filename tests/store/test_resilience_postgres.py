@@ -89,3 +89,17 @@ def test_back_off_doubles_up_to_its_ceiling(pg_url: str, stores: tuple[Store, St
     for _ in range(8):
         waits.append(viewer._unavailable(psycopg.OperationalError("connection refused")).retry_in)
     assert waits == [1, 2, 4, 8, 16, 30, 30, 30]
+
+
+def test_a_read_cut_off_midway_says_so_and_the_next_read_reconnects_at_once(
+    pg_admin: psycopg.Connection[Any], pg_url: str, stores: tuple[Store, Store],
+) -> None:
+    _, viewer = stores
+    revision = viewer.revision()
+    with pytest.raises(StoreUnavailableError, match="was lost.*reading again reconnects") as lost:
+        with viewer._transaction(write=False) as cur:  # type: ignore[attr-defined]
+            cur.execute("SELECT 1")
+            terminate_backends(pg_admin, pg_url)  # the server goes away in the middle of a read
+            cur.execute("SELECT COUNT(*) FROM places")
+    assert lost.value.retry_in == 0  # no back-off: nothing says the server is down
+    assert viewer.revision() == revision

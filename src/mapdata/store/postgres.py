@@ -193,15 +193,14 @@ class PostgresStore(Store):
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
             raise StoreError(f"{self.describe()}: permission denied: {self._words(exc)}") from None
         if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
-            self._discard()
-            error = self._unavailable(exc)
+            self._discard()  # the next transaction reconnects at once (a failure to reconnect starts the back-off)
+            lost = f"the connection to the PostgreSQL store {self.describe()} was lost ({self._words(exc)})"
             if committing:
                 raise StoreUnavailableError(
-                    f"{error} The connection was lost while saving: the change may or may not have been saved; "
-                    "reload and check before trying again.",
-                    retry_in=error.retry_in,
+                    f"{lost} while saving: the change may or may not have been saved; reload and check before "
+                    "trying again", retry_in=0.0,
                 ) from None
-            raise error from None
+            raise StoreUnavailableError(f"{lost}; reading again reconnects", retry_in=0.0) from None
 
     def _table_exists(self, cur: Cursor, name: str) -> bool:
         row = cur.one("SELECT to_regclass(?) IS NOT NULL", (name,))

@@ -142,7 +142,12 @@ def map_builder() -> MapBuilder:
     """The prepared scenario, rebuilt only when the store's revision changes (any edit, by anyone)."""
     store = reader()
     try:
-        return _builder_for(store)
+        try:
+            return _builder_for(store)
+        except StoreUnavailableError as exc:
+            if exc.retry_in > 0:
+                raise
+            return _builder_for(store)  # the connection dropped during the read: read once more, on a new one
     except ScenarioError as exc:
         _show_and_stop("The data in the store does not validate.", [str(p) for p in exc.problems])
     except StoreUnavailableError as exc:
