@@ -37,6 +37,7 @@ import hmac
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -59,7 +60,8 @@ EVIDENCE_DELAY_S = 2.0  # keyed evidence files are written this long after the m
 CACHE_GRACE_S = 600.0  # a superseded version's files stay this long (for the sessions still showing it)
 SECRET_ENV = "MAPDATA_CACHE_SECRET"
 SECRET_FILE = Path("data") / "cache.secret"  # beside static/, never under it (static/ is served)
-SUPERSEDED = ".superseded"  # marker in a version's folder: its mtime is when a newer version replaced it
+SUPERSEDED = ".superseded"
+LEGACY_EVIDENCE = re.compile(r"evidence-[0-9a-f]{16}-[0-9]+\.json\.gz")  # marker in a version's folder: its mtime is when a newer version replaced it
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ def prune_cache(space: CacheSpace, *, grace_s: float = CACHE_GRACE_S, now: float
     every call, so one still in use elsewhere is not removed. Returns the removed folders.
     """
     now = time.time() if now is None else now
+    for legacy in (space.static_dir / CACHE_DIR).glob("evidence-*-*.json.gz"):
+        if LEGACY_EVIDENCE.fullmatch(legacy.name):  # named by a computable key (before the folders): retire
+            legacy.unlink(missing_ok=True)
     root = space.static_dir / CACHE_DIR / space.store
     (root / space.version / SUPERSEDED).unlink(missing_ok=True)
     removed = []
