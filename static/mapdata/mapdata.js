@@ -513,14 +513,14 @@
      (the events its periods cite, else the events at the place up to the day; one dated after the day is left
      out, one reported after it is marked). The dates come from Python (mapdata.timeline.evidence_dates). */
   function evidenceOf(chunk, i, st, day) {
-    var ids = [];
+    var ids = [], periods = chunk.periods || {}, events = chunk.events || {};
     st.periods.forEach(function (k) {
-      (chunk.periods[k] || []).forEach(function (x) { if (ids.indexOf(x) < 0) { ids.push(x); } });
+      (periods[k] || []).forEach(function (x) { if (ids.indexOf(x) < 0) { ids.push(x); } });
     });
-    if (!ids.length) { ids = chunk.places[i] || []; }
+    if (!ids.length) { ids = (chunk.places || {})[i] || []; }
     var out = [];
     ids.forEach(function (x) {
-      var e = chunk.events[x];
+      var e = events[x];
       if (e && typeof e.from === "number" && e.from <= day) { out.push({ event: e, later: e.known > day }); }
     });
     return out.sort(function (x, y) { return x.event.rank - y.event.rank; });
