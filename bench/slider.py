@@ -71,6 +71,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -903,7 +904,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_cache:
             for path in set((STATIC_DIR / "cache").glob("*")) - cache_before:  # this run's files (and its servers')
-                path.unlink(missing_ok=True)
+                if path.is_dir():  # a store's folder (mapdata.clientmap.CacheSpace)
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
     host["load_end"] = f"{os.getloadavg()[0]:.1f}"
     section = markdown(results, host, args, when, time.perf_counter() - started)
     print(section)

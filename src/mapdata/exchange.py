@@ -1096,7 +1096,8 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
     """The rows of an export (see ``docs/import-format.md``): properties and geometry.
 
     Without ``day``, every period and event; with it, the periods covering the day and
-    the evidence the map shows for it (events up to the day where no period applies).
+    the evidence the map shows for it, as of the day (events dated after it left out;
+    events up to the day where no period applies).
     ``forces`` keeps the places where one of them has a (covering) period, with
     everything recorded there.
     """
@@ -1155,11 +1156,17 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
         linked: set[str] = set()
         place_rows: list[dict[str, Any]] = []
         for period in periods:
+            written = len(place_rows)
             for event_id in period.event_ids:
                 linked.add(event_id)
-                place_rows.append({**period_props(period), **event_props(scenario.event_by_id[event_id], place)})
+                event = scenario.event_by_id[event_id]
+                if timeline is not None and day is not None and not timeline.event_is_evidence(event, day):
+                    continue  # as of the day, an event dated after it is not yet evidence (Timeline.evidence)
+                place_rows.append({**period_props(period), **event_props(event, place)})
             for source_id in period.source_ids:
                 place_rows.append({**period_props(period), **source_props(scenario.source_by_id[source_id])})
+            if len(place_rows) == written:
+                place_rows.append(period_props(period))
         for event in scenario.events_at(place.id, until=day):
             if event.id not in linked:
                 place_rows.append(event_props(event, place))

@@ -20,7 +20,7 @@ import json
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Collection, Iterable
+from typing import TYPE_CHECKING, Any, Collection, Iterable
 
 import folium
 from branca.element import MacroElement
@@ -30,7 +30,10 @@ from shapely.geometry import shape
 
 from mapdata.geometry import geometry_json
 from mapdata.models import Place, PlaceKind, Scenario, Status
-from mapdata.timeline import PlaceState, Timeline
+from mapdata.timeline import Evidence, PlaceState, Timeline
+
+if TYPE_CHECKING:
+    from mapdata.clientmap import CacheSpace
 
 # Relative to the streamlit-folium frame (<base>/component/streamlit_folium.st_folium/),
 # so it works with and without server.baseUrlPath behind a proxy.
@@ -150,13 +153,13 @@ class MapBuilder:
     """Everything about one scenario that the map needs, prepared once and reused per step."""
 
     def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL,
-                 client: bool | None = None, evidence_key: str | None = None) -> None:
+                 client: bool | None = None, cache: CacheSpace | None = None) -> None:
         self.scenario = scenario
         self.tiles = tiles
         self.assets_url = assets_url
-        # Browser-side map: with a key for this version of the data, the popups' evidence files are
-        # written in the background (mapdata.clientmap.publish_evidence).
-        self.evidence_key = evidence_key
+        # Browser-side map: with a folder for this version of the store's data, its files go there and
+        # the popups' evidence files are written in the background (mapdata.clientmap.publish_evidence).
+        self.cache = cache
         self.evidence_writer: threading.Thread | None = None
         self.timeline = Timeline(scenario)
         # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
@@ -185,12 +188,12 @@ class MapBuilder:
             }
             for kind in ("point", "line", "area")
         }
-        evidence, self.evidence_writer = publish_evidence(self.scenario, key=self.evidence_key)
+        evidence, self.evidence_writer = publish_evidence(self.scenario, space=self.cache)
         bundle = client_bundle(self.scenario, styles)
         bundle["evidence"] = {"places_per_file": EVIDENCE_CHUNK, "urls": [self.assets_url + path for path in evidence]}
         return {
-            "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap"),
-            "scenario": self.assets_url + publish_json(bundle, prefix="scenario"),
+            "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap", space=self.cache),
+            "scenario": self.assets_url + publish_json(bundle, prefix="scenario", space=self.cache),
         }
 
     @cached_property
@@ -311,16 +314,7 @@ class MapBuilder:
             parts.append(f'<div class="mapdata-meta">Forces present: {e(names)}</div>')
         if place.location_note:
             parts.append(f"<details><summary>Location: how it was placed</summary>{e(place.location_note)}</details>")
-        for evidence in self.timeline.evidence(state):
-            event, source = evidence.event, evidence.source
-            parts.append(
-                f'<div class="mapdata-ev"><blockquote>“{e(event.quote)}”</blockquote>'
-                f'<div class="mapdata-meta">{e(source.publisher)}, {e(event.date_label)} · '
-                f"<b>{e(event.verification_label)}</b></div>"
-            )
-            if event.date_note and event.date_as_written:
-                parts.append(f'<div class="mapdata-warn">Date as written: “{e(event.date_as_written)}”. {e(event.date_note)}</div>')
-            parts.append("</div>")
+        parts += evidence_html(self.timeline.evidence(state), state)
         parts.append("</div>")
         return "".join(parts)
 
@@ -441,6 +435,35 @@ class MapBuilder:
         ).add_to(sync)
         groups.append(sync)
         return groups
+
+
+NO_EVIDENCE_YET = "Nothing dated by {day} supports this yet: it rests on reports dated later."
+REPORTED_LATER = "reported later ({date})"
+
+
+def evidence_html(evidence: Iterable[Evidence], state: PlaceState) -> list[str]:
+    """A card's evidence (escaped), as of the state's day: each quote with its publisher, date and
+    verification; one reported after the day is marked "reported later (date)" (mapdata.js's
+    ``evidenceHtml`` writes the same)."""
+    e = html.escape
+    parts = []
+    for ev in evidence:
+        event, source = ev.event, ev.source
+        later = ""
+        if ev.later:
+            later = f' · <span class="mapdata-later">{e(REPORTED_LATER.format(date=ev.reported_label))}</span>'
+        parts.append(
+            f'<div class="mapdata-ev{" mapdata-ev-later" if ev.later else ""}" data-event="{e(event.id)}">'
+            f"<blockquote>“{e(event.quote)}”</blockquote>"
+            f'<div class="mapdata-meta">{e(source.publisher)}, {e(event.date_label)} · '
+            f"<b>{e(event.verification_label)}</b>{later}</div>"
+        )
+        if event.date_note and event.date_as_written:
+            parts.append(f'<div class="mapdata-warn">Date as written: “{e(event.date_as_written)}”. {e(event.date_note)}</div>')
+        parts.append("</div>")
+    if not parts and state.periods:
+        parts.append(f'<div class="mapdata-meta mapdata-no-evidence">{e(NO_EVIDENCE_YET.format(day=state.day.isoformat()))}</div>')
+    return parts
 
 
 def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str]

@@ -44,6 +44,8 @@ def place_properties(timeline: Timeline, state: PlaceState) -> dict[str, Any]:
                 "quote": ev.event.quote,
                 "verification": ev.event.verification.value,
                 "verification_label": ev.event.verification_label,
+                "reported": ev.reported.isoformat() if ev.reported else None,
+                "reported_later": ev.later,
             }
             for ev in timeline.evidence(state)
         ],

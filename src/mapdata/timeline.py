@@ -3,6 +3,12 @@
 The rules (``docs/data-format.md``, "The state of a place on a date"): a holding
 period (control or contested) covering the day decides status and force; otherwise
 presence periods make the status ``presence``; otherwise it is ``unknown``.
+
+As of a day, evidence is what was reported by then (:meth:`Timeline.evidence`, the one
+place that rule lives; the browser-side map gets its two dates from
+:func:`evidence_dates`): an event dated after the day is not yet evidence and is left
+out; an event dated on or before it whose source was published later is shown, marked
+"reported later (date)".
 """
 
 from __future__ import annotations
@@ -32,10 +38,40 @@ class PlaceState:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One supporting passage for a place's state."""
+    """One supporting passage for a place's state, as known on the day asked about.
+
+    ``reported`` is the day it became known (:func:`evidence_dates`); ``later`` says
+    that this is after the day of the state it supports.
+    """
 
     event: Event
     source: Source
+    reported: dt.date | None = None
+    later: bool = False
+
+    @property
+    def reported_label(self) -> str:
+        """When it was reported: the source's printed date, or "on or after" its inferred one."""
+        return reported_label(self.event, self.source)
+
+
+def evidence_dates(event: Event, source: Source) -> tuple[dt.date, dt.date]:
+    """The first day ``event`` is evidence (its date), and the day it became known.
+
+    Known: the source's publication date (printed, else inferred), or the event's own
+    date when the source has none; never before the event's date. On day D the event is
+    evidence if its date is on or before D, and "reported later" if it became known after D.
+    """
+    reported = source.date or event.date
+    return event.date, max(reported, event.date)
+
+
+def reported_label(event: Event, source: Source) -> str:
+    """The day ``event`` became known, as a card prints it in "reported later (...)"."""
+    reported = evidence_dates(event, source)[1]
+    if source.published is None and source.published_inferred is not None and reported == source.published_inferred:
+        return f"on or after {reported.isoformat()}"
+    return reported.isoformat()
 
 
 class Timeline:
@@ -87,10 +123,12 @@ class Timeline:
         return tuple(sorted(days))
 
     def evidence(self, state: PlaceState) -> tuple[Evidence, ...]:
-        """The events (with their sources) that support the periods behind ``state``.
+        """The events (with their sources) that support the periods behind ``state``, as of its day.
 
         Falls back to the events dated up to that day at the place, so a place with no
-        control claim still shows what the reports say about it.
+        control claim still shows what the reports say about it. As of the day: an event
+        dated after it is not yet evidence (left out); one whose source was published after
+        it is kept with ``later`` set (see :func:`evidence_dates`).
         """
         scenario = self.scenario
         event_ids: list[str] = []
@@ -101,5 +139,13 @@ class Timeline:
         out = []
         for event_id in event_ids:
             event = scenario.event_by_id[event_id]
-            out.append(Evidence(event=event, source=scenario.source_by_id[event.source_id]))
+            source = scenario.source_by_id[event.source_id]
+            dated, reported = evidence_dates(event, source)
+            if dated > state.day:
+                continue
+            out.append(Evidence(event=event, source=source, reported=reported, later=reported > state.day))
         return tuple(sorted(out, key=lambda ev: (ev.event.date, ev.event.id)))
+
+    def event_is_evidence(self, event: Event, day: dt.date) -> bool:
+        """Whether ``event`` can be evidence on ``day`` at all (it is dated on or before it)."""
+        return evidence_dates(event, self.scenario.source_by_id[event.source_id])[0] <= day

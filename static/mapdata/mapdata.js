@@ -265,14 +265,98 @@
 
   /* The published files are gzipped once by the server (``*.json.gz``, served as application/gzip):
      inflate them here, unless a proxy already sent them with Content-Encoding: gzip. */
-  function fetchJson(url) {
+  function fetchJson(url, onRepair) {
     return fetch(url).then(function (r) {
       if (!r.ok) { throw new Error("HTTP " + r.status + " for " + url); }
       if (/\.gz$/.test(url) && r.headers.get("Content-Encoding") !== "gzip") {
-        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
+        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
       }
-      return r.json();
-    });
+      return r.text();
+    }).then(function (text) { return parseJson(text, onRepair); });
+  }
+
+  /* JSON as published (always valid); a file from elsewhere with bare NaN or Infinity (not JSON) is read
+     with those numbers as null, and onRepair(count) is told: the records they spoil are skipped later. */
+  function parseJson(text, onRepair) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      var repaired = 0;
+      var fixed = text.replace(/"(?:[^"\\]|\\.)*"|-?\bInfinity\b|\bNaN\b/g, function (m) {
+        if (m.charAt(0) === '"') { return m; }
+        repaired += 1;
+        return "null";
+      });
+      if (!repaired) { throw err; }
+      var value = JSON.parse(fixed);
+      if (onRepair) { onRepair(repaired); }
+      return value;
+    }
+  }
+
+  /* A notice on the map (e.g. records skipped as bad data): stays until closed. */
+  function notice(map, text) {
+    var box = map._mapdataNotice;
+    if (!box) {
+      var Notice = L.Control.extend({
+        options: { position: "bottomleft" },
+        onAdd: function () {
+          var outer = el("div", "mapdata-notice leaflet-bar");
+          outer.setAttribute("role", "status");
+          var close = el("a", "mapdata-notice-close", "✕");
+          close.href = "#";
+          close.setAttribute("role", "button");
+          close.setAttribute("title", "Dismiss");
+          L.DomEvent.on(close, "click", function (e) {
+            L.DomEvent.preventDefault(e);
+            map.removeControl(control);
+            map._mapdataNotice = null;
+          });
+          outer.appendChild(close);
+          L.DomEvent.disableClickPropagation(outer);
+          return outer;
+        }
+      });
+      var control = new Notice().addTo(map);
+      box = map._mapdataNotice = control.getContainer();
+    }
+    box.appendChild(el("div", "mapdata-notice-line", text));
+  }
+
+  /* A GeoJSON geometry whose every position is a pair of finite numbers in range; anything else is bad data. */
+  function validGeometry(g) {
+    function position(p) {
+      return Array.isArray(p) && p.length >= 2 && typeof p[0] === "number" && typeof p[1] === "number"
+        && isFinite(p[0]) && isFinite(p[1]) && Math.abs(p[0]) <= 180 && Math.abs(p[1]) <= 90;
+    }
+    function nested(c, depth) {
+      if (!Array.isArray(c) || !c.length) { return false; }
+      return depth === 0 ? position(c) : c.every(function (x) { return nested(x, depth - 1); });
+    }
+    var depths = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
+    if (!g || typeof g !== "object") { return false; }
+    if (g.type === "GeometryCollection") {
+      return Array.isArray(g.geometries) && g.geometries.length > 0 && g.geometries.every(validGeometry);
+    }
+    return depths.hasOwnProperty(g.type) && nested(g.coordinates, depths[g.type]);
+  }
+
+  /* The periods grouped by place: place i's are order[offsets[i]] .. order[offsets[i + 1] - 1], in the file's
+     order (by start, then id). A period with a bad field (a missing or non-finite number, an unknown place,
+     force or role) is left out and counted. */
+  function indexPeriods(bundle) {
+    var n = bundle.places.length, per = bundle.periods, count = per.place.length, f = bundle.forces.length;
+    var offsets = new Int32Array(n + 1), ok = [], bad = 0;
+    function whole(x, below) { return typeof x === "number" && isFinite(x) && Math.floor(x) === x && x >= 0 && x < below; }
+    for (var k = 0; k < count; k += 1) {
+      var good = whole(per.place[k], n) && whole(per.force[k], f) && [1, 2, 3].indexOf(per.role[k]) >= 0
+        && typeof per.start[k] === "number" && isFinite(per.start[k]) && typeof per.end[k] === "number" && isFinite(per.end[k]);
+      if (good) { ok.push(k); offsets[per.place[k] + 1] += 1; } else { bad += 1; }
+    }
+    for (var i = 0; i < n; i += 1) { offsets[i + 1] += offsets[i]; }
+    var order = new Int32Array(ok.length), fill = offsets.slice(0, n);
+    ok.forEach(function (k) { order[fill[per.place[k]]] = k; fill[per.place[k]] += 1; });
+    return { offsets: offsets, order: order, bad: bad };
   }
 
   function loadBasemap(map, data) {
@@ -308,33 +392,51 @@
     });
     client.highlight = L.layerGroup().addTo(map);
     client.play = playControl(map);
-    fetchJson(data.url).then(function (bundle) {
+    var repaired = 0;
+    fetchJson(data.url, function (count) { repaired = count; }).then(function (bundle) {
       client.bundle = bundle;
       var renderer = L.canvas({ padding: 0.3, pane: "mapdata-areas" });
       var pointRenderer = L.canvas({ padding: 0.3, pane: "mapdata-points" });
-      var n = bundle.places.length;
-      /* periods are sorted by place: offsets[i]..offsets[i+1] are place i's */
-      var offsets = new Int32Array(n + 1);
-      bundle.periods.place.forEach(function (p) { offsets[p + 1] += 1; });
-      for (var i = 0; i < n; i += 1) { offsets[i + 1] += offsets[i]; }
-      client.offsets = offsets;
+      client.index = indexPeriods(bundle);
+      var skipped = [];
       bundle.places.forEach(function (place, index) {
-        var g = place.g, layer;
-        if (g.type === "Point") {
-          layer = L.circleMarker([g.coordinates[1], g.coordinates[0]], { renderer: pointRenderer, radius: 6 });
-        } else {
-          layer = L.geoJSON(g, { style: function () { return {}; }, renderer: renderer });
+        var g = place && place.g, layer = null;
+        try {
+          if (!validGeometry(g)) { throw new Error("bad geometry"); }
+          if (g.type === "Point") {
+            layer = L.circleMarker([g.coordinates[1], g.coordinates[0]], { renderer: pointRenderer, radius: 6 });
+          } else {
+            layer = L.geoJSON(g, { style: function () { return {}; }, renderer: renderer });
+          }
+          layer.placeIndex = index;
+          layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
+                            { sticky: g.type !== "Point" });
+          layer.bindPopup(function () { return popupFor(index); }, POPUP_OPTIONS);
+        } catch (err) {
+          layer = null;
+          skipped.push(place && place.id ? String(place.id) : "#" + (index + 1));
         }
-        layer.placeIndex = index;
-        layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
-                          { sticky: g.type !== "Point" });
-        layer.bindPopup(function () { return popupFor(index); }, POPUP_OPTIONS);
         client.layers.push(layer);
         client.style.push(null);
         client.visible.push(false);
       });
+      client.skipped = skipped;
+      if (skipped.length) {
+        notice(map, skipped.length + (skipped.length === 1 ? " place was" : " places were")
+          + " not drawn: bad data in the published map (" + skipped.slice(0, 5).join(", ")
+          + (skipped.length > 5 ? ", …" : "") + ").");
+      }
+      if (client.index.bad) {
+        notice(map, client.index.bad + (client.index.bad === 1 ? " control period was" : " control periods were")
+          + " left out: bad data in the published map.");
+      }
+      if (repaired && !skipped.length && !client.index.bad) {
+        notice(map, repaired + " unreadable number" + (repaired === 1 ? " was" : "s were") + " read as missing.");
+      }
       client.ready = true;
       if (client.pending) { clientShow(map, client.pending); }
+    }).catch(function (err) {
+      notice(map, "The map's data could not be loaded (" + (err && err.message ? err.message : err) + "). Reload the page to try again.");
     });
   }
 
@@ -342,7 +444,7 @@
      first opens; an open popup is filled in when its file arrives. The server may still be writing a
      file just after it started: a missing one is asked for again a few times. */
   /* client.evidence[k]: undefined (not asked for), null (loading), false (failed: shown once, then asked
-     for again on the next opening) or the file's events. */
+     for again on the next opening) or the file's content (see clientmap.client_evidence). */
   function evidenceFor(i) {
     client.evidence = client.evidence || {};  /* made on the first popup: nothing is fetched before */
     var ev = client.bundle.evidence, k = Math.floor(i / ev.places_per_file), got = client.evidence[k];
@@ -353,7 +455,7 @@
           && Math.floor(open._source.placeIndex / ev.places_per_file) === k) { open.update(); }
     }
     function load(attempt) {
-      fetchJson(ev.urls[k]).then(function (payload) { settle(payload.events); }).catch(function () {
+      fetchJson(ev.urls[k]).then(function (payload) { settle(payload); }).catch(function () {
         if (attempt < 8) { window.setTimeout(function () { load(attempt + 1); }, 250 * (attempt + 1)); return; }
         settle(false);
       });
@@ -373,22 +475,55 @@
     });
   }
 
-  /* The state of place i on the day: same rules as mapdata/timeline.py. */
-  function stateOf(i, day) {
-    var b = client.bundle, per = b.periods, holder = -1, status = "unknown", present = [], since = null, ev = [];
-    for (var k = client.offsets[i]; k < client.offsets[i + 1]; k += 1) {
+  /* The state of place i on the day: same rules as mapdata/timeline.py (Timeline.state). ``periods`` are the
+     periods behind it (the holding one first, then those of presence), as PlaceState.periods. */
+  function stateAt(b, index, i, day) {
+    var per = b.periods, holder = -1, holding = -1, status = "unknown", forces = [], presence = [], since = null;
+    for (var n = index.offsets[i]; n < index.offsets[i + 1]; n += 1) {
+      var k = index.order[n];
       if (per.start[k] <= day && day <= per.end[k]) {
-        if (per.role[k] !== 3 && holder < 0) {
-          holder = per.force[k];
-          status = per.role[k] === 1 ? "control" : "contested";
-          since = per.start[k];
+        if (per.role[k] !== 3) {
+          if (holder < 0) { holder = per.force[k]; holding = k; status = per.role[k] === 1 ? "control" : "contested"; }
+        } else {
+          presence.push(k);
         }
-        if (present.indexOf(per.force[k]) < 0) { present.push(per.force[k]); }
-        if (per.event[k] >= 0) { ev.push(per.event[k]); }
+        if (forces.indexOf(per.force[k]) < 0) { forces.push(per.force[k]); }
       }
     }
-    if (holder < 0 && present.length) { status = "presence"; }
-    return { holder: holder, status: status, present: present, since: since, events: ev };
+    var others = forces.filter(function (f) { return f !== holder; }).sort(function (x, y) {
+      var a = b.forces[x].id, c = b.forces[y].id;
+      return a < c ? -1 : (a > c ? 1 : 0);
+    });
+    if (holder >= 0) {
+      since = per.start[holding] < 0 ? null : per.start[holding];
+    } else if (presence.length) {
+      status = "presence";
+      var starts = presence.map(function (k) { return per.start[k]; });
+      since = starts.some(function (s) { return s < 0; }) ? null : Math.min.apply(null, starts);
+    }
+    return {
+      holder: holder, status: status, present: (holder >= 0 ? [holder] : []).concat(others), since: since,
+      periods: (holding >= 0 ? [holding] : []).concat(presence)
+    };
+  }
+
+  function stateOf(i, day) { return stateAt(client.bundle, client.index, i, day); }
+
+  /* The evidence behind a state as of its day, from place i's evidence file: same rule as Timeline.evidence
+     (the events its periods cite, else the events at the place up to the day; one dated after the day is left
+     out, one reported after it is marked). The dates come from Python (mapdata.timeline.evidence_dates). */
+  function evidenceOf(chunk, i, st, day) {
+    var ids = [], periods = chunk.periods || {}, events = chunk.events || {};
+    st.periods.forEach(function (k) {
+      (periods[k] || []).forEach(function (x) { if (ids.indexOf(x) < 0) { ids.push(x); } });
+    });
+    if (!ids.length) { ids = (chunk.places || {})[i] || []; }
+    var out = [];
+    ids.forEach(function (x) {
+      var e = events[x];
+      if (e && typeof e.from === "number" && e.from <= day) { out.push({ event: e, later: e.known > day }); }
+    });
+    return out.sort(function (x, y) { return x.event.rank - y.event.rank; });
   }
 
   /* Days travel as proleptic Gregorian ordinals (Python's date.toordinal(): 730120 is 1 January 2000). */
@@ -408,41 +543,69 @@
     return (ordinal === null || ordinal < 0) ? "before the first report" : isoDate(ordinal);
   }
 
-  function popupFor(i) {
-    var b = client.bundle, place = b.places[i], st = stateOf(i, client.shownDay);
+  function capitalized(text) { text = String(text); return text.charAt(0).toUpperCase() + text.slice(1).toLowerCase(); }
+
+  /* Place i's card on the day: what MapBuilder.popup_html writes. ``chunk`` is the place's evidence file:
+     null while it loads, false if it could not be loaded. */
+  function cardHtml(b, i, st, day, chunk) {
+    var place = b.places[i];
     var html = '<div class="mapdata-popup" data-place="' + escapeHtml(place.id) + '"><h4>' + escapeHtml(place.name) + "</h4>";
     if (place.ar) { html += '<div class="mapdata-ar" lang="ar" dir="rtl">' + escapeHtml(place.ar) + "</div>"; }
+    var meta = (b.kind_labels || {})[place.kind] || place.kind;
+    if (typeof place.u === "number" && isFinite(place.u) && place.u) {
+      meta += "; position uncertain by about " + (place.u / 1000).toFixed(1) + " km";
+    }
+    html += '<div class="mapdata-meta">' + escapeHtml(meta) + "</div>";
     if (st.holder >= 0) {
       var f = b.forces[st.holder];
       html += '<div class="mapdata-state"><span class="mapdata-dot" style="background:' + escapeHtml(f.colour) + '"></span><b>'
         + escapeHtml(f.name) + "</b>: " + escapeHtml(b.status_labels[st.status]) + ", since " + escapeHtml(dayLabel(st.since)) + "</div>";
     } else {
-      html += '<div class="mapdata-state">' + escapeHtml(b.status_labels[st.status]) + "</div>";
+      html += '<div class="mapdata-state">' + escapeHtml(capitalized(b.status_labels[st.status])) + "</div>";
     }
     if (st.present.length) {
       html += '<div class="mapdata-meta">Forces present: ' + escapeHtml(st.present.map(function (k) { return b.forces[k].name; }).join(", ")) + "</div>";
     }
-    var events = st.events.length ? evidenceFor(i) : {};
-    if (events === false) {
-      return html + '<div class="mapdata-warn">The reports could not be loaded; close and reopen this popup to try again.</div></div>';
+    if (chunk === false) {
+      return html + '<div class="mapdata-warn">The reports could not be loaded (if the data has changed since this map '
+        + "was loaded, reload the page); close and reopen this popup to try again.</div></div>";
     }
-    if (!events) {
+    if (!chunk) {
       return html + '<div class="mapdata-meta mapdata-loading">Loading the reports…</div></div>';
     }
-    st.events.slice(0, 5).forEach(function (k) {
-      var e = events[k];
-      if (!e) { return; }
-      html += '<div class="mapdata-ev"><blockquote>“' + escapeHtml(e.quote) + '”</blockquote><div class="mapdata-meta">'
-        + escapeHtml(e.publisher) + ", " + escapeHtml(e.date) + " · <b>" + escapeHtml(e.verification) + "</b></div></div>";
+    var note = (chunk.notes || {})[i];
+    if (note) { html += "<details><summary>Location: how it was placed</summary>" + escapeHtml(note) + "</details>"; }
+    var text = b.card_text || {}, evidence = evidenceOf(chunk, i, st, day);
+    evidence.forEach(function (ev) {
+      var e = ev.event;
+      html += '<div class="mapdata-ev' + (ev.later ? " mapdata-ev-later" : "") + '" data-event="' + escapeHtml(e.id) + '">'
+        + "<blockquote>“" + escapeHtml(e.quote) + "”</blockquote>"
+        + '<div class="mapdata-meta">' + escapeHtml(e.publisher) + ", " + escapeHtml(e.date) + " · <b>" + escapeHtml(e.verification) + "</b>"
+        + (ev.later ? ' · <span class="mapdata-later">' + escapeHtml((text.reported_later || "reported later ({date})").replace("{date}", e.reported)) + "</span>" : "")
+        + "</div>";
+      if (e.date_note && e.as_written) {
+        html += '<div class="mapdata-warn">Date as written: “' + escapeHtml(e.as_written) + "”. " + escapeHtml(e.date_note) + "</div>";
+      }
+      html += "</div>";
     });
+    if (!evidence.length && st.periods.length && text.no_evidence_yet) {
+      html += '<div class="mapdata-meta mapdata-no-evidence">' + escapeHtml(text.no_evidence_yet.replace("{day}", isoDate(day))) + "</div>";
+    }
     return html + "</div>";
+  }
+
+  function popupFor(i) {
+    var b = client.bundle, day = client.shownDay;
+    return cardHtml(b, i, stateOf(i, day), day, evidenceFor(i));
   }
 
   function render() {
     if (!client || !client.ready || client.shownDay === null) { return; }
     var b = client.bundle, day = client.shownDay, changed = 0;
     for (var i = 0; i < client.layers.length; i += 1) {
-      var st = stateOf(i, day), layer = client.layers[i], kind = b.places[i].g.type === "Point" ? "point"
+      var layer = client.layers[i];
+      if (!layer) { continue; }  /* bad data: skipped (and said so) when loaded */
+      var st = stateOf(i, day), kind = b.places[i].g.type === "Point" ? "point"
         : (b.places[i].g.type.indexOf("Line") >= 0 ? "line" : "area");
       var show, forceId;
       if (st.holder >= 0) { forceId = b.forces[st.holder].id; show = !client.hidden[forceId]; }
@@ -458,7 +621,7 @@
         changed += 1;
       }
       if (show && client.style[i] !== key) {
-        layer.setStyle(b.styles[kind][st.status][forceId]);
+        layer.setStyle(((b.styles[kind] || {})[st.status] || {})[forceId] || {});
         client.style[i] = key;
         changed += 1;
       }
@@ -590,7 +753,7 @@
     client.highlight.clearLayers();
     data.highlight.forEach(function (id) {
       var index = client.bundle.places.findIndex(function (p) { return p.id === id; });
-      if (index >= 0) {
+      if (index >= 0 && client.layers[index]) {
         L.geoJSON(client.bundle.places[index].g, {
           pane: "mapdata-highlight", interactive: false,
           style: function () { return { color: "#000000", weight: 5, fill: false }; },
@@ -603,6 +766,9 @@
 
   window.mapdata = {
     basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, sync: sync, fitOnce: fitOnce,
-    clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL
+    clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL,
+    /* the browser-side timeline and cards, pure (tests/unit/test_evidence_js_parity.py runs them in node) */
+    card: { indexPeriods: indexPeriods, stateAt: stateAt, evidenceOf: evidenceOf, cardHtml: cardHtml, parseJson: parseJson,
+            validGeometry: validGeometry }
   };
 })();

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mapdata.clientmap import client_bundle, client_evidence, read_published
+import datetime as dt
+
+from mapdata.clientmap import cache_space, client_bundle, client_evidence, read_published
 from mapdata.synth import synth_scenario
 
 
@@ -12,10 +14,13 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
     chunks = client_evidence(scenario, chunk=5)
     assert len(chunks) == 5  # 23 places, 5 a file
     periods = bundle["periods"]
+    index = {e.id: i for i, e in enumerate(scenario.events)}
+    ordered = sorted(scenario.periods, key=lambda p: ([q.id for q in scenario.places].index(p.place_id), p.start or dt.date.min, p.id))
     wanted: list[set[str]] = [set() for _ in chunks]
-    for place, event in zip(periods["place"], periods["event"]):
-        if event >= 0:
-            wanted[place // 5].add(str(event))
+    for place, period in zip(periods["place"], ordered):
+        wanted[place // 5] |= {str(index[e]) for e in period.event_ids}
+    for i, place in enumerate(scenario.places):
+        wanted[i // 5] |= {str(index[e.id]) for e in scenario.events_at(place.id)}
     assert [set(c["events"]) for c in chunks] == wanted
     for chunk in chunks:
         for index, entry in chunk["events"].items():
@@ -29,13 +34,14 @@ def test_keyed_evidence_is_written_in_the_background_once(tmp_path) -> None:  # 
     from mapdata.clientmap import publish_evidence
 
     scenario = synth_scenario(23, 120, 5)
-    names, writer = publish_evidence(scenario, key="k1", chunk=10, static_dir=tmp_path, delay=0)
-    assert names == [f"cache/evidence-k1-{k}.json.gz" for k in range(3)]
+    space = cache_space("store", "1", static_dir=tmp_path, secret=b"s")
+    names, writer = publish_evidence(scenario, space=space, chunk=10, delay=0)
+    assert names == [f"{space.folder}/evidence-{k}.json.gz" for k in range(3)]
     assert writer is not None
     writer.join(10)
     written = [read_published(tmp_path / name) for name in names]
     assert written == client_evidence(scenario, chunk=10)
-    again, writer = publish_evidence(scenario, key="k1", chunk=10, static_dir=tmp_path)
+    again, writer = publish_evidence(scenario, space=space, chunk=10)
     assert again == names and writer is None  # already there: nothing to write
     assert not list(tmp_path.rglob("*.part"))
     # without a key: content-addressed, written before it returns

@@ -13,13 +13,15 @@ with their passwords hidden (:func:`mapdata.store.redact`).
 
 from __future__ import annotations
 
-import hashlib
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
 
+from mapdata.clientmap import CacheSpace, cache_space, prune_cache
 from mapdata.config import settings
 from mapdata.errors import ScenarioError
 from mapdata.heap import collector_paused, settle_long_lived
@@ -58,9 +60,11 @@ def _reader(location: str, seed_from: str) -> Store:
 def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_map: bool | None) -> MapBuilder:
     config = settings()
     with collector_paused(collect_first=True):
+        space = _cache_space(location, revision)
         builder = MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map,
-                             evidence_key=_data_version_key(location, revision))
+                             cache=space)
         builder.prepare()
+        _prune(space, force=True)
         # The server keeps this: later collections need not walk it again (frozen before the collector
         # resumes, or its first pass would walk every new object at once).
         settle_long_lived()
@@ -68,13 +72,38 @@ def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_ma
 
 
 def _data_version_key(location: str, revision: int) -> str:
-    """A name for this version of the store's data: its location, revision and (for a file) size and time."""
+    """This version of the store's data: its revision and (for a file) size and time (keyed by
+    :func:`mapdata.clientmap.cache_space` with the store's location and the deployment's secret)."""
     stamp = ""
     path = Path(location)
     if "://" not in location and path.exists():
         info = path.stat()
         stamp = f"{info.st_size}:{info.st_mtime_ns}"
-    return hashlib.sha256(f"{location}\n{revision}\n{stamp}".encode("utf-8")).hexdigest()[:16]
+    return f"{revision}\n{stamp}"
+
+
+def _cache_space(location: str, revision: int) -> CacheSpace:
+    """The folder of this version of the store's published files (unguessable, one per store)."""
+    return cache_space(location, _data_version_key(location, revision))
+
+
+_pruned: dict[CacheSpace, float] = {}
+_prune_lock = threading.Lock()
+PRUNE_EVERY_S = 60.0
+
+
+def _prune(space: CacheSpace, *, force: bool = False) -> None:
+    """Mark ``space`` as the version in use and remove superseded ones past their grace period
+    (:func:`mapdata.clientmap.prune_cache`): on publishing, then at most once a minute per process."""
+    now = time.monotonic()
+    with _prune_lock:
+        if not force and now - _pruned.get(space, -PRUNE_EVERY_S) < PRUNE_EVERY_S:
+            return
+        _pruned[space] = now
+    try:
+        prune_cache(space)
+    except OSError:
+        pass  # another process is pruning the same folder; the next call tidies up
 
 
 def _show_and_stop(title: str, lines: list[str]) -> None:
@@ -127,7 +156,10 @@ def reader() -> Store:
 def _builder_for(store: Store) -> MapBuilder:
     config = settings()
     tiles_key = (config.tiles.url, config.tiles.attribution) if config.tiles else ()
-    return _builder(store_location(), store.revision(), tiles_key, config.client_map)
+    builder = _builder(store_location(), store.revision(), tiles_key, config.client_map)
+    if builder.cache is not None:
+        _prune(builder.cache)
+    return builder
 
 
 def preload() -> MapBuilder:
