@@ -48,7 +48,7 @@ def _open(page: Page, server: AppServer, query: str, date: str | None = None) ->
     page.goto(f"{server.url}/{query}")
     frame = page.frame_locator(MAP_IFRAME)
     selector = f'body[data-mapdata-date="{date}"]' if date else "body[data-mapdata-date]"
-    frame.locator(selector).wait_for(state="attached", timeout=30_000)
+    frame.locator(selector).wait_for(state="attached", timeout=90_000)  # a loaded machine can take long for the first map
     return frame
 
 
@@ -140,23 +140,20 @@ def test_a_card_stays_above_a_control_it_is_dragged_under(page: Page, app_server
     assert found == {"overlap": True, "onTop": True}
 
 
-def test_clicking_an_area_leaves_no_focus_outline(page: Page, any_server: AppServer) -> None:
+def test_clicking_an_area_leaves_no_focus_outline(page: Page, app_server: AppServer) -> None:
+    """Chromium focuses a clicked SVG path and outlines its bounds: not for a mouse click.
+
+    (The browser-side map draws places on a canvas: nothing there takes focus. Leaflet's focus
+    on the map itself, which keyboard panning needs, is left as it is.)
+    """
     _sized(page, "desktop")
-    frame = _open(page, any_server, "?date=2018-06-10&lat=34.55&lon=36.45&zoom=10", "2018-06-10")
-    target = frame.locator("path.mapdata-place-western_homs_countryside")
-    if target.count():  # the server-rendered map: SVG paths
-        target.first.click(force=True)
-    else:  # the browser-side map: a canvas; click inside the area
-        point = frame.locator("body").evaluate("""(b) => { const c = window.mapdataClient;
-          const i = c.bundle.places.findIndex(p => p.id === 'western_homs_countryside');
-          const ll = c.layers[i].getBounds().getCenter(); const p = c.map.latLngToContainerPoint(ll);
-          const r = c.map.getContainer().getBoundingClientRect(); return { x: p.x + r.left, y: p.y + r.top }; }""")
-        page.locator(MAP_IFRAME).click(position=point)
-    page.wait_for_timeout(500)
+    frame = _open(page, app_server, "?date=2018-06-10&lat=34.55&lon=36.45&zoom=10", "2018-06-10")
+    frame.locator("path.mapdata-place-western_homs_countryside").first.click(force=True)
+    expect(frame.locator(".leaflet-popup .mapdata-popup")).to_be_visible()
     focused = frame.locator("body").evaluate("""() => { const a = document.activeElement; const s = getComputedStyle(a);
-      return { tag: a.tagName, cls: String(a.className.baseVal || a.className), outline: s.outlineStyle,
-               width: parseFloat(s.outlineWidth) || 0 }; }""")
-    assert focused["outline"] == "none" or focused["width"] == 0, focused
+      return { cls: String(a.className.baseVal || a.className), outline: s.outlineStyle }; }""")
+    assert "mapdata-place-western_homs_countryside" in focused["cls"]  # the click did focus the area...
+    assert focused["outline"] == "none", focused  # ...and draws no rectangle round it
 
 
 def _panels(frame: FrameLocator) -> dict[str, bool]:
