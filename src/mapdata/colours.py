@@ -4,6 +4,11 @@ Simulates protanopia, deuteranopia and tritanopia (Machado, Oliveira & Fernandes
 2009, severity 1.0, applied in linear RGB) and measures the CIE76 colour difference
 (ΔE*ab in CIELAB) between every pair of force colours, for normal vision and each
 deficiency. Pairs closer than ``MIN_DELTA_E`` are reported.
+
+Small marks need more: a 12 px marker shows less of its colour than an area does, and
+pairs such as amber (#E69F00) and vermilion (#D55E00), about 30 apart, read as one.
+So every force's point marker also has a shape (:func:`marker_shapes`), and two forces
+closer than ``SMALL_MARK_DELTA_E`` in any vision never share one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from itertools import combinations
 from typing import Iterable
 
 MIN_DELTA_E = 15.0
+SMALL_MARK_DELTA_E = 45.0  # below this (in any vision), two forces' small markers need different shapes
+MARKER_SHAPES = ("circle", "square", "diamond", "triangle", "triangle-down", "hexagon")
 
 _MACHADO = {
     "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
@@ -74,3 +81,23 @@ def clashes(colours: Iterable[tuple[str, str]], *, minimum: float = MIN_DELTA_E)
             if distance < minimum:
                 out.append(ColourClash(name_a, name_b, vision, round(distance, 1)))
     return out
+
+
+def min_delta_e(first: str, second: str) -> float:
+    """The smallest difference between two colours over normal vision and the three deficiencies."""
+    return min(delta_e(first, second, vision=vision) for vision in VISIONS)
+
+
+def marker_shapes(colours: Iterable[tuple[str, str]], *, minimum: float = SMALL_MARK_DELTA_E) -> dict[str, str]:
+    """A point-marker shape per (name, colour), in order: the least used shape that no earlier
+    name with a colour closer than ``minimum`` (in any vision) has. With no more names than
+    :data:`MARKER_SHAPES`, every name gets its own shape."""
+    shapes: dict[str, str] = {}
+    seen: list[tuple[str, str]] = []
+    for name, colour in colours:
+        near = {shapes[other] for other, other_colour in seen if min_delta_e(colour, other_colour) < minimum}
+        free = [shape for shape in MARKER_SHAPES if shape not in near] or list(MARKER_SHAPES)
+        used = list(shapes.values())
+        shapes[name] = min(free, key=lambda shape: (used.count(shape), MARKER_SHAPES.index(shape)))
+        seen.append((name, colour))
+    return shapes

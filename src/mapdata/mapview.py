@@ -20,7 +20,7 @@ import json
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Collection, Iterable
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
 import folium
 from branca.element import MacroElement
@@ -28,6 +28,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from shapely.geometry import shape
 
+from mapdata.colours import marker_shapes
 from mapdata.geometry import geometry_json
 from mapdata.models import Place, PlaceKind, Scenario, Status
 from mapdata.timeline import Evidence, PlaceState, Timeline
@@ -67,27 +68,39 @@ class TileConfig:
     label: str = "Online map tiles"
 
 
-def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: bool = False) -> dict[str, Any]:
+CONTESTED_DASH = "12 6"  # long square-ended dashes
+PRESENCE_DOTS = "0 12"  # zero-length dashes with round caps: a row of round dots, never a dash
+PRESENCE_DOT_STEP = 12  # the dots' period (px): forces present on one outline shift their dots within it
+
+
+def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: bool = False,
+              shape: str = "circle") -> dict[str, Any]:
     """Leaflet path options for a place drawn in ``colour`` with ``status``.
 
-    Control: solid outline and fill. Contested: thick dashed outline, lighter fill.
-    Presence: dotted outline, no fill (points: a larger hollow ring, so a holder's dot
-    and other forces' rings show together). Unknown: thin grey.
+    Control: solid outline and fill. Contested: thick outline of long square dashes, lighter
+    fill. Presence: an outline of round dots (zero-length dashes, round caps), no fill (points:
+    a larger hollow marker, so a holder's marker and other forces' show together); dots and
+    dashes differ in shape, not only in length. Unknown: thin grey. Points are drawn as
+    ``shape`` (the force's marker shape, :func:`mapdata.colours.marker_shapes`).
     """
     point, line = geometry == "point", geometry == "line"
     if status is Status.CONTROL:
         style = {"color": colour, "weight": 3 if line else 2, "fillColor": colour, "fillOpacity": 0.45, "radius": 8}
     elif status is Status.CONTESTED:
-        style = {"color": colour, "weight": 4 if line else 3, "dashArray": "8 5", "fillColor": colour, "fillOpacity": 0.2,
-                 "radius": 9}
+        style = {"color": colour, "weight": 4 if line else 3, "dashArray": CONTESTED_DASH, "lineCap": "butt",
+                 "fillColor": colour, "fillOpacity": 0.2, "radius": 9}
     elif status is Status.PRESENCE:
-        style = {"color": colour, "weight": 3 if line else 2.5, "dashArray": "3 9", "fill": not line and not point,
-                 "fillColor": colour, "fillOpacity": 0.06, "radius": 13 if presence_of_other else 11}
+        style = {"color": colour, "weight": 4.5 if line else 4, "dashArray": PRESENCE_DOTS, "lineCap": "round",
+                 "fill": not line and not point, "fillColor": colour, "fillOpacity": 0.06,
+                 "radius": 13 if presence_of_other else 11}
     else:
         style = {"color": UNKNOWN_COLOUR, "weight": 2 if line else 1.5, "fillColor": "#BDBDBD", "fillOpacity": 0.2,
                  "radius": 6}
     style["opacity"] = 1.0
     if point:
+        style["shape"] = shape if status is not Status.UNKNOWN else "circle"
+        if status is Status.PRESENCE:
+            style["weight"] = 3
         style["fill"] = status is not Status.PRESENCE
         style.setdefault("fillOpacity", 0.45)
         if status is Status.CONTROL:
@@ -103,8 +116,8 @@ def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: 
 
 LEGEND_STYLES: tuple[tuple[str, Status, str], ...] = (
     ("Controls (solid)", Status.CONTROL, "rect"),
-    ("Holds, contested (dashed)", Status.CONTESTED, "rect"),
-    ("Present, not in control (dotted)", Status.PRESENCE, "rect"),
+    ("Holds, contested (long dashes)", Status.CONTESTED, "rect"),
+    ("Present, not in control (round dots)", Status.PRESENCE, "rect"),
     ("No control reported (grey)", Status.UNKNOWN, "circle"),
 )
 
@@ -162,6 +175,7 @@ class MapBuilder:
         self.cache = cache
         self.evidence_writer: threading.Thread | None = None
         self.timeline = Timeline(scenario)
+        self.shapes = marker_shapes([(f.id, f.colour) for f in scenario.forces])
         # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
@@ -181,7 +195,8 @@ class MapBuilder:
         styles = {
             kind: {
                 status.value: {
-                    **{f.id: style_for(status, f.colour, geometry=kind, presence_of_other=False) for f in self.scenario.forces},
+                    **{f.id: style_for(status, f.colour, geometry=kind, presence_of_other=False, shape=self.shapes[f.id])
+                       for f in self.scenario.forces},
                     UNKNOWN_LAYER: style_for(status, UNKNOWN_COLOUR, geometry=kind),
                 }
                 for status in Status
@@ -223,7 +238,7 @@ class MapBuilder:
         attribution = [html.escape(text) for text in self.scenario.attribution]
         return {"layers": layers, "labels": labels, "attribution": attribution}
 
-    def _chrome_payload(self) -> dict[str, Any]:
+    def _chrome_payload(self, panels: Mapping[str, Any] | None = None) -> dict[str, Any]:
         scenario = self.scenario
         center, zoom = scenario.view_center, scenario.view_zoom
         flyto = [{"id": "theatre", "label": "Theatre", "title": "Back to the scenario's default view", "center": list(center), "zoom": zoom}]
@@ -238,10 +253,10 @@ class MapBuilder:
             "tiles": None if self.tiles is None else {
                 "url": self.tiles.url, "attribution": html.escape(self.tiles.attribution), "label": self.tiles.label,
             },
-            "collapsed": False,
+            "panels": {key: (panels or {}).get(key) for key in ("legend", "layerctl", "basemap")},
             "flyto": flyto,
             "legend": {
-                "forces": [{"name": f.name, "colour": f.colour} for f in scenario.forces],
+                "forces": [{"name": f.name, "colour": f.colour, "shape": self.shapes[f.id]} for f in scenario.forces],
                 "styles": [
                     {"label": label, "shape": shape_, "style": style_for(status, "#555555", geometry="area")}
                     for label, status, shape_ in LEGEND_STYLES
@@ -263,8 +278,13 @@ class MapBuilder:
                 out.append(place)
         return tuple(out)
 
-    def base_map(self) -> folium.Map:
-        """A new base map; its generated script is the same on every call."""
+    def base_map(self, *, panels: Mapping[str, Any] | None = None) -> folium.Map:
+        """A new base map; its generated script is the same on every call with the same ``panels``.
+
+        ``panels``: how the link opens the legend and the layer control (``legend``, ``layerctl``:
+        True, False, or None for the map's default for its width) and the base layer (``basemap``:
+        ``"tiles"`` or None). Pass the session's first view, so the map frame is kept afterwards.
+        """
         scenario = self.scenario
         m = folium.Map(
             location=list(scenario.view_center), zoom_start=scenario.view_zoom, tiles=None,
@@ -278,7 +298,7 @@ class MapBuilder:
             _Call("loadBasemap", {"url": urls["basemap"]}, on_map=True, assets_url=self.assets_url).add_to(m)
         else:
             _Call("basemap", self._basemap_payload, on_map=True, assets_url=self.assets_url).add_to(m)
-        _Call("chrome", self._chrome_payload(), on_map=True, assets_url=self.assets_url).add_to(m)
+        _Call("chrome", self._chrome_payload(panels), on_map=True, assets_url=self.assets_url).add_to(m)
         if self.client:
             layers = [{"id": f.id, "label": f.name, "colour": f.colour} for f in self.scenario.forces]
             layers.append({"id": UNKNOWN_LAYER, "label": "No control reported", "colour": UNKNOWN_COLOUR})
@@ -334,11 +354,12 @@ class MapBuilder:
         place = self.scenario.place_by_id[state.place_id]
         geometry = _geometry_kind(place)
         colour = self.scenario.force_by_id[layer_force].colour if layer_force else UNKNOWN_COLOUR
-        style = style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other)
-        if status is Status.PRESENCE and layer_force:
-            # Several forces present along one outline: shift each force's dots so all colours show.
-            index = [f.id for f in self.scenario.forces].index(layer_force)
-            style["dashOffset"] = str((index % 3) * 4)
+        style = style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other,
+                          shape=self.shapes.get(layer_force or "", "circle"))
+        present = [f for f in state.forces_present if f != state.force]
+        if status is Status.PRESENCE and layer_force in present and len(present) > 1:
+            # Several forces present along one outline: their dots take turns, so every colour shows.
+            style["dashOffset"] = str(present.index(layer_force) * PRESENCE_DOT_STEP // len(present))
         return {
             "place_id": place.id,
             "geometry": self._geometries[place.id],

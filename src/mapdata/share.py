@@ -5,7 +5,10 @@
 - ``date``: the day shown (clamped to the scenario's range);
 - ``layers``: visible forces, comma-separated; absent means all, ``none`` means none;
 - ``lat``, ``lon``, ``zoom``: the map view; absent means the scenario's default view;
-- ``event``: the event selected in the table (its place is highlighted).
+- ``event``: the event selected in the table (its place is highlighted);
+- ``legend``, ``layerctl``: the map's legend and layer control open (``1``) or folded (``0``);
+  absent means the map's default for its width (open on a wide map, folded on a narrow one);
+- ``basemap``: ``tiles`` for the online tiles; absent (or ``offline``) means the offline basemap.
 
 Anything unreadable falls back to the default and is reported as a warning, never an error.
 """
@@ -20,6 +23,10 @@ from urllib.parse import urlencode
 from mapdata.models import Scenario
 
 NO_LAYERS = "none"
+BASEMAPS = ("offline", "tiles")
+PANELS = ("legend", "layerctl")  # link parameter = ViewState field
+PANEL_FIELDS = (*PANELS, "basemap")  # the ViewState fields the map's own controls set
+UI_URL = "mapdata-ui"  # the map reports its panels as selected_layers entries {name: "legend=1", url: UI_URL}
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,9 @@ class ViewState:
     center: tuple[float, float] | None = None
     zoom: int | None = None
     event_id: str | None = None
+    legend: bool | None = None  # None: the map's default for its width
+    layerctl: bool | None = None
+    basemap: str | None = None  # "tiles", or None for the offline basemap
 
 
 def default_day(scenario: Scenario) -> dt.date:
@@ -100,7 +110,37 @@ def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tu
             view = replace(view, event_id=event_id)
         else:
             warnings.append(f"unknown event {event_id!r} ignored")
+    for name in PANELS:
+        raw = _first(params.get(name))
+        if raw is not None:
+            if raw in ("0", "1"):
+                view = replace(view, **{name: raw == "1"})
+            else:
+                warnings.append(f"{name} {raw!r} is not 0 or 1; using the map's default")
+    raw_basemap = _first(params.get("basemap"))
+    if raw_basemap is not None:
+        if raw_basemap in BASEMAPS:
+            view = replace(view, basemap=None if raw_basemap == "offline" else raw_basemap)
+        else:
+            warnings.append(f"basemap {raw_basemap!r} is not one of {', '.join(BASEMAPS)}; using the offline basemap")
     return view, warnings
+
+
+def panels_from_map(selected_layers: object) -> dict[str, bool | str | None]:
+    """The panel states the map reported (``streamlit-folium``'s ``selected_layers``), as ViewState fields.
+
+    Only what the user set is reported; anything else in the list, or malformed, is ignored.
+    """
+    found: dict[str, bool | str | None] = {}
+    for layer in selected_layers if isinstance(selected_layers, list) else []:
+        if not isinstance(layer, dict) or layer.get("url") != UI_URL or not isinstance(layer.get("name"), str):
+            continue
+        key, _, value = layer["name"].partition("=")
+        if key in PANELS and value in ("0", "1"):
+            found[key] = value == "1"
+        elif key == "basemap" and value in BASEMAPS:
+            found[key] = None if value == "offline" else value
+    return found
 
 
 def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
@@ -116,6 +156,12 @@ def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
         params["zoom"] = str(view.zoom)
     if view.event_id:
         params["event"] = view.event_id
+    for name in PANELS:
+        value = getattr(view, name)
+        if value is not None:
+            params[name] = "1" if value else "0"
+    if view.basemap is not None:
+        params["basemap"] = view.basemap
     return params
 
 

@@ -9,14 +9,58 @@
   if (window.mapdata) { return; }
 
   var SENTINEL = "__mapdata__";
-  /* Both maps' place cards: the map pans so an opening card clears the controls at its edges. */
-  var POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [24, 24] };
+  /* Both maps' place cards (see cardPopup): sized to the map and panned clear of its controls. */
+  var POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [8, 8], pane: "mapdata-cards" };
+  var CARD_GAP = 8;  /* px between a card and the map's edge or a control */
+  var CARD_CHROME = { x: 46, y: 48 };  /* Leaflet's popup around its content: padding, border, the tip */
+  /* Panels whose open/closed state the map reports to the server (and the link keeps). */
+  var UI_URL = "mapdata-ui";
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
     if (text !== undefined && text !== null) { node.textContent = text; }
     return node;
+  }
+
+  /* Point markers: each force has its own shape (mapdata/colours.py marker_shapes), so two forces
+     with near colours (amber, vermilion) differ in small markers too. Corners of the shape around
+     (x, y), with the area of a circle of radius r. */
+  var SHAPES = {
+    square: [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(function (p) { return [p[0] * 0.886, p[1] * 0.886]; }),
+    diamond: [[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]],
+    triangle: [[0, -1.55], [1.35, 0.78], [-1.35, 0.78]],
+    "triangle-down": [[0, 1.55], [1.35, -0.78], [-1.35, -0.78]],
+    hexagon: [0, 1, 2, 3, 4, 5].map(function (k) { var a = Math.PI / 3 * k; return [1.1 * Math.cos(a), 1.1 * Math.sin(a)]; })
+  };
+
+  function shapeCorners(shape, x, y, r) {
+    return (SHAPES[shape] || []).map(function (p) { return [x + p[0] * r, y + p[1] * r]; });
+  }
+
+  var ShapeMarker = null;
+
+  function shapeMarker(latlng, options) {
+    if (!ShapeMarker) {
+      ShapeMarker = L.CircleMarker.extend({
+        _updatePath: function () {
+          var corners = shapeCorners(this.options.shape, this._point.x, this._point.y, this._radius);
+          var renderer = this._renderer;
+          if (!corners.length || this._empty()) { L.CircleMarker.prototype._updatePath.call(this); return; }
+          if (renderer._ctx) {  /* canvas (the browser-side map) */
+            if (!renderer._drawing) { return; }
+            var ctx = renderer._ctx;
+            ctx.beginPath();
+            corners.forEach(function (c, i) { ctx[i ? "lineTo" : "moveTo"](c[0], c[1]); });
+            ctx.closePath();
+            renderer._fillStroke(ctx, this);
+          } else {
+            renderer._setPath(this, "M" + corners.map(function (c) { return c[0].toFixed(1) + "," + c[1].toFixed(1); }).join("L") + "z");
+          }
+        }
+      });
+    }
+    return new ShapeMarker(latlng, options);
   }
 
   function swatch(style, kind) {
@@ -26,7 +70,10 @@
     svg.setAttribute("height", "16");
     svg.setAttribute("class", "mapdata-swatch");
     var shape;
-    if (kind === "circle") {
+    if (SHAPES[kind]) {
+      shape = document.createElementNS(ns, "polygon");
+      shape.setAttribute("points", shapeCorners(kind, 13, 8, 5).map(function (c) { return c[0].toFixed(1) + "," + c[1].toFixed(1); }).join(" "));
+    } else if (kind === "circle") {
       shape = document.createElementNS(ns, "circle");
       shape.setAttribute("cx", "13"); shape.setAttribute("cy", "8"); shape.setAttribute("r", "6");
     } else if (kind === "line") {
@@ -41,6 +88,7 @@
     shape.setAttribute("fill", style.fill === false ? "none" : (style.fillColor || "none"));
     shape.setAttribute("fill-opacity", String(style.fillOpacity === undefined ? 0.3 : style.fillOpacity));
     if (style.dashArray) { shape.setAttribute("stroke-dasharray", style.dashArray); }
+    if (style.lineCap) { shape.setAttribute("stroke-linecap", style.lineCap); }
     svg.appendChild(shape);
     return svg;
   }
@@ -50,6 +98,75 @@
      ["mapdata-points", 430], ["mapdata-highlight", 440]].forEach(function (p) {
       if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = String(p[1]); }
     });
+    if (!map.getPane("mapdata-cards")) {
+      /* The cards' pane sits beside the map pane, not in it: the map pane is a stacking context
+         under the controls (z-index 1000), so a card in it would open under the "As of" box, the
+         zoom and the layer control. This pane is above them and follows the map pane's position. */
+      var cards = map.createPane("mapdata-cards", map.getContainer());
+      cards.style.zIndex = "1100";
+      var follow = function () { L.DomUtil.setPosition(cards, map._getMapPanePos()); };
+      map.on("move zoom viewreset zoomend moveend resize", follow);
+      follow();
+    }
+  }
+
+  /* The boxes of the map's controls, in the map's own pixels, by corner ("topleft", ...). */
+  function controlBoxes(map) {
+    var frame = map.getContainer().getBoundingClientRect(), boxes = [];
+    Object.keys(map._controlCorners || {}).forEach(function (corner) {
+      Array.prototype.forEach.call(map._controlCorners[corner].children, function (control) {
+        var r = control.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) {
+          boxes.push({ corner: corner, left: r.left - frame.left, top: r.top - frame.top,
+                       right: r.right - frame.left, bottom: r.bottom - frame.top });
+        }
+      });
+    });
+    return boxes;
+  }
+
+  /* Where a card may open without touching a control: of the rectangles whose sides are the map's
+     edges or the controls' edges and that hold no control, the one where the largest card fits
+     (at least 240 x 120 px of content, else the whole map: the card then covers controls, its pane
+     being above them). Sizes the card to the rectangle and pans the map to bring it inside. */
+  function fitCard(popup) {
+    var map = popup._map, size = map.getSize(), W = size.x, H = size.y, g = CARD_GAP, cx = CARD_CHROME.x, cy = CARD_CHROME.y;
+    var boxes = controlBoxes(map);
+    var xs = [g], xe = [W - g], ys = [g], ye = [H - g];
+    boxes.forEach(function (b) { xs.push(b.right + g); xe.push(b.left - g); ys.push(b.bottom + g); ye.push(b.top - g); });
+    var minW = Math.min(240, W - 2 * g - cx), best = null, bestScore = 0;
+    xs.forEach(function (x0) { xe.forEach(function (x1) { ys.forEach(function (y0) { ye.forEach(function (y1) {
+      if (x1 - x0 - cx < minW || y1 - y0 - cy < 120) { return; }
+      var score = Math.min(x1 - x0 - cx, 340) * Math.min(y1 - y0 - cy, 300);
+      if (score <= bestScore) { return; }
+      for (var i = 0; i < boxes.length; i += 1) {
+        var b = boxes[i];
+        if (b.left < x1 && b.right > x0 && b.top < y1 && b.bottom > y0) { return; }
+      }
+      best = { x0: x0, x1: x1, y0: y0, y1: y1 };
+      bestScore = score;
+    }); }); }); });
+    var r = best || { x0: g, x1: W - g, y0: g, y1: H - g };
+    var o = popup.options;
+    o.maxWidth = Math.max(120, Math.min(340, r.x1 - r.x0 - cx));
+    o.minWidth = Math.min(240, o.maxWidth);
+    o.maxHeight = Math.max(80, Math.min(300, r.y1 - r.y0 - cy));
+    o.autoPanPaddingTopLeft = [r.x0, r.y0];
+    o.autoPanPaddingBottomRight = [W - r.x1, H - r.y1];
+    popup.mapdataRegion = r;
+  }
+
+  var CardPopup = null;
+
+  /* A place card bound to ``layer``: in the cards' pane, sized and panned by fitCard each time it opens. */
+  function cardPopup(layer, content) {
+    if (!CardPopup) {
+      CardPopup = L.Popup.extend({
+        onAdd: function (map) { panes(map); L.Popup.prototype.onAdd.call(this, map); },
+        _updateLayout: function () { if (this._map) { fitCard(this); } L.Popup.prototype._updateLayout.call(this); }
+      });
+    }
+    return new CardPopup(L.extend({}, POPUP_OPTIONS), layer).setContent(content);
   }
 
   function basemap(map, data) {
@@ -85,20 +202,72 @@
     }
   }
 
+  /* The panels' state as the user set it (or the link did): reported to the server with the map's
+     layers (streamlit-folium's selected_layers, as {name: "legend=1", url: "mapdata-ui"}), so the
+     share link keeps it. A panel nobody toggled is not reported: it opens as the map's width says. */
+  function reportUi(map, key, value) {
+    var ui = window.mapdataUi = window.mapdataUi || {};
+    if (value !== undefined) { ui[key] = value; }
+    var global = window.__GLOBAL_DATA__;
+    if (!global || !global.selected_layers) { return; }
+    Object.keys(ui).forEach(function (k) {
+      if (ui[k] !== null && ui[k] !== undefined) {
+        global.selected_layers[UI_URL + ":" + k] = { name: k + "=" + ui[k], url: UI_URL };
+      }
+    });
+    /* streamlit-folium sends its value on overlayadd (any layer): the server hears the change now */
+    if (value !== undefined) { map.fire("overlayadd", { layer: null, mapdataUi: key }); }
+  }
+
+  /* A button that folds a control's body away (the state is a class on ``box``). */
+  function foldButton(map, box, key, label, open) {
+    var button = el("button", "mapdata-fold", label);
+    button.type = "button";
+    function set(value, fromUser) {
+      box.classList.toggle("mapdata-folded", !value);
+      button.setAttribute("aria-expanded", value ? "true" : "false");
+      button.setAttribute("title", (value ? "Hide the " : "Show the ") + label.toLowerCase());
+      if (fromUser) { reportUi(map, key, value ? 1 : 0); }
+    }
+    L.DomEvent.on(button, "click", function (e) {
+      L.DomEvent.preventDefault(e);
+      set(box.classList.contains("mapdata-folded"), true);
+    });
+    set(open, false);
+    return button;
+  }
+
   function chrome(map, data) {
+    var panels = data.panels || {};
+    /* Open by default on a wide map only; the link (panels) says otherwise when the user chose. */
+    var wide = map.getSize().x >= 900;  /* desktop (a 980 px map beside the sidebar): open; tablet and phone: folded */
+    window.mapdataUi = {};
+    ["legend", "layerctl"].forEach(function (k) {
+      if (panels[k] !== null && panels[k] !== undefined) { window.mapdataUi[k] = panels[k] ? 1 : 0; }
+    });
+    if (panels.basemap) { window.mapdataUi.basemap = panels.basemap; }
     /* Base layers: the offline boundaries are always drawn; online tiles are an option. */
     var bases = {};
     var offline = L.layerGroup();
-    bases[data.offline_label] = offline.addTo(map);
+    bases[escapeHtml(data.offline_label)] = offline;
+    var tiles = null;
     if (data.tiles) {
-      bases[data.tiles.label] = L.tileLayer(data.tiles.url, {
-        attribution: data.tiles.attribution, maxZoom: 18, crossOrigin: true
-      });
+      tiles = L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 18, crossOrigin: true });
+      bases[escapeHtml(data.tiles.label)] = tiles;
     }
-    var narrow = window.innerWidth < 700;
-    var control = L.control.layers(bases, {}, { collapsed: data.collapsed || narrow, position: "topright" }).addTo(map);
-    control.getContainer().classList.add("mapdata-layers");
+    ((panels.basemap === "tiles" && tiles) ? tiles : offline).addTo(map);
+    map.on("baselayerchange", function (e) {
+      reportUi(map, "basemap", (tiles && e.layer === tiles) ? "tiles" : "offline");
+    });
+    var control = L.control.layers(bases, {}, { collapsed: false, position: "topright" }).addTo(map);
+    var layersBox = control.getContainer();
+    layersBox.classList.add("mapdata-layers");
+    layersBox.insertBefore(foldButton(map, layersBox, "layerctl", "Layers",
+                                      panels.layerctl === null || panels.layerctl === undefined ? wide : !!panels.layerctl),
+                           layersBox.firstChild);
     window.mapdataControl = control;
+    credits(map);
+    reportUi(map);
 
     /* "As of" box: title and the date shown; sync() updates the date. */
     var AsOf = L.Control.extend({
@@ -141,14 +310,19 @@
       options: { position: "bottomright" },
       onAdd: function () {
         var outer = el("details", "mapdata-legend");
-        outer.open = window.innerWidth >= 600;
+        outer.open = panels.legend === null || panels.legend === undefined ? wide : !!panels.legend;
         outer.appendChild(el("summary", "", "Legend"));
+        var shown = outer.open;  /* "toggle" also fires for the opening state set here: report changes only */
+        outer.addEventListener("toggle", function () {
+          if (outer.open !== shown) { shown = outer.open; reportUi(map, "legend", shown ? 1 : 0); }
+        });
         var box = el("div", "mapdata-legend-body");
         outer.appendChild(box);
         box.appendChild(el("div", "mapdata-legend-heading", "Forces"));
         data.legend.forces.forEach(function (f) {
           var row = el("div", "mapdata-legend-row");
           row.appendChild(swatch({ color: f.colour, fillColor: f.colour, fillOpacity: 0.6, weight: 2 }, "rect"));
+          row.appendChild(swatch({ color: "#333333", fillColor: f.colour, fillOpacity: 1, weight: 1 }, f.shape || "circle"));
           row.appendChild(el("span", "", f.name));
           box.appendChild(row);
         });
@@ -178,9 +352,48 @@
     map.on("overlayremove", function (e) { report(e, false); });
   }
 
+  /* The attribution as a collapsible "i": the credits stay one click (or key press) away and never
+     cover the scale bar on a small map. Leaflet rewrites the attribution's HTML whenever a layer's
+     credit comes or goes, so the button and the wrapper are put back after each update. */
+  function credits(map) {
+    var control = map.attributionControl;
+    if (!control || control.mapdataCredits) { return; }
+    var state = control.mapdataCredits = { open: map.getSize().x >= 700 };
+    var update = control._update;
+    function decorate() {
+      var box = control.getContainer();
+      var old = box.querySelector(".mapdata-credits-text");
+      if (old) {  /* already decorated (a toggle): unwrap first */
+        box.innerHTML = "";
+        while (old.firstChild) { box.appendChild(old.firstChild); }
+      }
+      var text = el("span", "mapdata-credits-text");
+      while (box.firstChild) { text.appendChild(box.firstChild); }
+      var button = el("button", "mapdata-credits-toggle", "i");
+      button.type = "button";
+      button.setAttribute("aria-label", "Map data credits");
+      button.setAttribute("title", state.open ? "Hide the map data credits" : "Show the map data credits");
+      button.setAttribute("aria-expanded", state.open ? "true" : "false");
+      L.DomEvent.on(button, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        L.DomEvent.stopPropagation(e);
+        state.open = !state.open;
+        decorate();
+        box.querySelector(".mapdata-credits-toggle").focus();
+      });
+      box.classList.add("mapdata-credits");
+      box.classList.toggle("mapdata-folded", !state.open);
+      box.appendChild(button);
+      box.appendChild(text);
+    }
+    control._update = function () { update.call(this); decorate(); };
+    L.DomEvent.disableClickPropagation(control.getContainer());
+    decorate();
+  }
+
   function bindPlace(layer, feature) {
     layer.bindTooltip(feature.tooltip, { sticky: feature.kind !== "point" });
-    layer.bindPopup(feature.popup, POPUP_OPTIONS);
+    layer.bindPopup(cardPopup(layer, feature.popup));
   }
 
   function placeLayer(feature) {
@@ -196,7 +409,7 @@
           className: "mapdata-uncertainty mapdata-uncertainty-" + feature.place_id
         }));
       }
-      var marker = L.circleMarker(ll, L.extend({ pane: "mapdata-points" }, style));
+      var marker = shapeMarker(ll, L.extend({ pane: "mapdata-points" }, style));
       bindPlace(marker, feature);
       parts.push(marker);
       return L.featureGroup(parts);
@@ -379,7 +592,7 @@
       client.toggles[layer.id] = group;
       group.addTo(map);
       if (control) {
-        control.addOverlay(group, '<span class="mapdata-layer-swatch" style="background:' + layer.colour + '"></span>'
+        control.addOverlay(group, '<span class="mapdata-layer-swatch" style="background:' + escapeHtml(layer.colour) + '"></span>'
           + escapeHtml(layer.label));
       }
     });
@@ -404,14 +617,14 @@
         try {
           if (!validGeometry(g)) { throw new Error("bad geometry"); }
           if (g.type === "Point") {
-            layer = L.circleMarker([g.coordinates[1], g.coordinates[0]], { renderer: pointRenderer, radius: 6 });
+            layer = shapeMarker([g.coordinates[1], g.coordinates[0]], { renderer: pointRenderer, radius: 6 });
           } else {
             layer = L.geoJSON(g, { style: function () { return {}; }, renderer: renderer });
           }
           layer.placeIndex = index;
           layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
                             { sticky: g.type !== "Point" });
-          layer.bindPopup(function () { return popupFor(index); }, POPUP_OPTIONS);
+          layer.bindPopup(cardPopup(layer, function () { return popupFor(index); }));
         } catch (err) {
           layer = null;
           skipped.push(place && place.id ? String(place.id) : "#" + (index + 1));
@@ -680,6 +893,18 @@
       }
       document.body.setAttribute("data-mapdata-date", isoDate(day));
     }
+    /* The last day on which some place's state changes (a period starts, or ends the day before). */
+    function lastChange() {
+      if (state.lastChange === undefined) {
+        var per = client.bundle.periods, range = client.bundle.range, last = range[0];
+        for (var k = 0; k < per.start.length; k += 1) {
+          if (per.start[k] > last && per.start[k] <= range[1]) { last = per.start[k]; }
+          if (per.end[k] + 1 > last && per.end[k] < range[1]) { last = per.end[k] + 1; }
+        }
+        state.lastChange = last;
+      }
+      return state.lastChange;
+    }
     function tick() {
       var last = client.bundle.range[1];
       var next = Math.min(state.day + state.step, last);
@@ -690,7 +915,9 @@
       if (!client || !client.ready) { return; }
       var range = client.bundle.range;
       var from = state.mode === "idle" ? client.shownDay : state.day;
-      if (from === null || from >= range[1]) { from = range[0]; }
+      /* At the end (nothing changes after the day shown, e.g. the latest report, where the map
+         opens): play the whole scenario from its start, not the few empty weeks left. */
+      if (from === null || from >= Math.min(range[1], lastChange())) { from = range[0]; }
       state.mode = "playing";
       document.body.setAttribute("data-mapdata-playing", "playing");
       state.button.textContent = "❚❚ Pause";

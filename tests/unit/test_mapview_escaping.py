@@ -199,7 +199,7 @@ def test_holder_in_its_layer_with_control_style_others_with_presence_style(bundl
     assert holder["style"]["color"] == colours["hezbollah"]
     assert present["style"]["color"] == colours["syrian_regime"]
     assert "dashArray" not in holder["style"]  # control: solid
-    assert present["style"]["dashArray"] == "3 9"  # presence: dotted
+    assert present["style"]["dashArray"] == "0 12"  # presence: round dots
     assert holder["style"]["fill"] is True and present["style"]["fill"] is False
     assert present["style"]["radius"] > holder["style"]["radius"]  # ring around the holder's dot
     assert "mapdata-status-control" in holder["className"] and "mapdata-force-hezbollah" in holder["className"]
@@ -212,8 +212,8 @@ def test_contested_style_differs_from_control_and_presence(bundled: MapBuilder) 
     drawn = layer_of(layers, "qusayr_position_2")
     assert set(drawn) == {"russia", "hezbollah", "syrian_regime"}
     contested = drawn["russia"]["style"]
-    assert contested["dashArray"] not in (None, "3 9")
-    assert drawn["hezbollah"]["style"]["dashArray"] == drawn["syrian_regime"]["style"]["dashArray"] == "3 9"
+    assert contested["dashArray"] not in (None, "0 12")
+    assert drawn["hezbollah"]["style"]["dashArray"] == drawn["syrian_regime"]["style"]["dashArray"] == "0 12"
     assert contested["dashArray"] != drawn["hezbollah"]["style"]["dashArray"]
     assert "mapdata-status-contested" in drawn["russia"]["className"]
     control = layer_of(bundled.layer_features(DAY), "qusayr_position_2")
@@ -226,12 +226,12 @@ def test_presence_without_holder(bundled: MapBuilder) -> None:
     drawn = layer_of(bundled.layer_features(dt.date(2018, 6, 4)), "al_qusayr")
     assert set(drawn) == {"russia", "hezbollah"}
     for force, feature in drawn.items():
-        assert feature["style"]["dashArray"] == "3 9"
+        assert feature["style"]["dashArray"] == "0 12"
         assert "mapdata-status-presence" in feature["className"]
     # polygons: presence is dotted with (almost) no fill, line features never fill
     area = layer_of(bundled.layer_features(DAY), "western_homs_countryside")
     assert set(area) == {"iran", "hezbollah"}
-    assert all(f["style"]["dashArray"] == "3 9" and f["kind"] == "area" for f in area.values())
+    assert all(f["style"]["dashArray"] == "0 12" and f["kind"] == "area" for f in area.values())
 
 
 def test_unknown_places_in_the_unknown_layer(bundled: MapBuilder) -> None:

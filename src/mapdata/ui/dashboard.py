@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 
 from mapdata.mapview import MapBuilder, STATUS_LABELS
 from mapdata.models import Scenario
-from mapdata.share import ViewState, parse_query, share_url, to_query
+from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.exchange import export
 from mapdata.ui import map_builder, plain, reader, store_location
 
@@ -46,6 +46,7 @@ def _init_from_url(scenario: Scenario) -> None:
     st.session_state["_center"] = view.center
     st.session_state["_zoom"] = view.zoom
     st.session_state[EVENT_KEY] = view.event_id
+    st.session_state["_panels"] = st.session_state["_initial_panels"] = {k: getattr(view, k) for k in PANEL_FIELDS}
     st.session_state["_url_warnings"] = warnings
     st.session_state["_view_initialised"] = True
 
@@ -177,14 +178,14 @@ def render() -> None:
 
     view = ViewState(
         day=day, forces=visible, center=st.session_state.get("_center"), zoom=st.session_state.get("_zoom"),
-        event_id=event_id,
+        event_id=event_id, **st.session_state.get("_panels", {}),
     )
     _sidebar(builder, view)
 
     highlight = scenario.event_by_id[event_id].place_ids if event_id else ()
     initial_center = st.session_state.get("_initial_center")
     result = st_folium(
-        builder.base_map(),
+        builder.base_map(panels=st.session_state.get("_initial_panels")),
         key=MAP_KEY,
         feature_group_to_add=builder.force_layers(day, visible=visible, highlight=highlight),
         center=list(initial_center) if initial_center else None,
@@ -196,7 +197,7 @@ def render() -> None:
     )
     _remember_view(result)
     view = ViewState(day=day, forces=visible, center=st.session_state.get("_center"),
-                     zoom=st.session_state.get("_zoom"), event_id=event_id)
+                     zoom=st.session_state.get("_zoom"), event_id=event_id, **st.session_state.get("_panels", {}))
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
     _download_box(view)
@@ -250,6 +251,7 @@ def _remember_view(result: Any) -> None:
     layers = result.get("selected_layers") or []
     if not any(isinstance(layer, dict) and layer.get("name") == SENTINEL for layer in layers):
         return  # sent as the map was created, before it took the link's view (as in _layers_from_map)
+    st.session_state["_panels"] = {**st.session_state.get("_panels", {}), **panels_from_map(layers)}
     center, zoom = result.get("center"), result.get("zoom")
     # Only what the browser reported: before that, the link's (or the default) view stands.
     if isinstance(center, dict) and "lat" in center and "lng" in center and isinstance(zoom, (int, float)):
