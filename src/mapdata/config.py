@@ -7,6 +7,7 @@
 | ``MAPDATA_TILES_ATTRIBUTION`` | OpenStreetMap's credit | attribution shown with those tiles |
 | ``MAPDATA_TILES`` | ``on`` | ``off`` removes the online tiles option (strictly air-gapped sites) |
 | ``MAPDATA_CLIENT_MAP`` | ``auto`` | ``on``/``off``: the browser applies the timeline (large scenarios; auto above 2,000 places) |
+| ``MAPDATA_VIEWER_ANALYSIS`` | ``auto`` | ``on``/``off``: viewers (not signed in) may analyse texts on "Add a report"; auto = on for a GeoPackage store, off for a ``postgresql://`` (team) store |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Settings:
     tiles: TileConfig | None
     store: str | None = None  # MAPDATA_STORE: a .gpkg path or postgresql:// URL; None = the embedded default
     client_map: bool | None = None  # MAPDATA_CLIENT_MAP: on/off; None (auto) = on for large scenarios
+    viewer_analysis: bool = True  # MAPDATA_VIEWER_ANALYSIS: may viewers analyse reports (auto: not in team mode)
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,4 +45,7 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     store = (env.get("MAPDATA_STORE") or "").strip() or None
     mode = (env.get("MAPDATA_CLIENT_MAP") or "auto").strip().lower()
     client_map = True if mode in {"on", "1", "yes", "true"} else False if mode in {"off", "0", "no", "false"} else None
-    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=client_map)
+    analysis = (env.get("MAPDATA_VIEWER_ANALYSIS") or "auto").strip().lower()
+    viewer_analysis = (analysis in {"on", "1", "yes", "true"} if analysis not in {"", "auto"}
+                       else not (store or "").lower().startswith(("postgresql:", "postgres:")))
+    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=client_map, viewer_analysis=viewer_analysis)
