@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Sequence, TypeVar
 
 from mapdata.dates import find_dates
 from mapdata.events import propose_events, split_sentences
@@ -157,6 +158,22 @@ def chunks(text: str, *, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
         start = cut
     out.append((start, n))
     return out
+
+
+def warning_kind(warning: str) -> str:
+    """What a warning is about, without the words it quotes: "weekday contradicts the date", "ambiguous", ..."""
+    body = warning.split("”: ", 1)[1] if warning.startswith("“") and "”: " in warning else warning
+    body = re.sub(r"'[^']*'|“[^”]*”|\"[^\"]*\"", "…", body)
+    body = re.split(r"[:;]", body, maxsplit=1)[0]
+    return " ".join(re.sub(r"\d[\d-]*", "…", body).split()) or "other"
+
+
+def group_warnings(warnings: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The warnings by kind (:func:`warning_kind`), the most frequent kind first, each kind's warnings in order."""
+    groups: dict[str, list[str]] = {}
+    for warning in warnings:
+        groups.setdefault(warning_kind(warning), []).append(warning)
+    return sorted(groups.items(), key=lambda item: -len(item[1]))
 
 
 @lru_cache(maxsize=4)
