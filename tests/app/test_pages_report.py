@@ -87,7 +87,7 @@ def test_the_review_shows_names_not_ids() -> None:
                      for v in frame.to_numpy().ravel())
     for raw in ("cand_", "syrian_regime", "derived:", "gaz:", "al_qusayr"):
         assert raw not in shown, raw
-    assert any("(new area drawn from" in label for label in places["resolved as"])
+    assert any(label.endswith("(new area drawn from Ḩamāh)") for label in places["resolved as"])
     assert any(label.startswith("al-Qusayr · القصير") or label.startswith("al-Qusayr") for label in places["resolved as"])
 
 

@@ -161,7 +161,7 @@ def _named(name: str, arabic: str) -> str:
 def _mention_label(mention: PlaceMention, pipeline: Pipeline | None) -> tuple[str, str]:
     """(label, Arabic name) of a mention's own reading that is not a scenario place."""
     if mention.entry_id.startswith("derived:"):
-        anchor = _entry_name(pipeline, mention.entry_id.rsplit(":", 1)[-1])
+        anchor = _entry_name(pipeline, mention.entry_id.split(":", 2)[-1])  # derived:<class>_<bearing>:<anchor id>
         return f"{mention.name} (new area drawn from {anchor})", ""
     arabic = _entry_arabic(pipeline, mention.entry_id)
     return f"{_named(mention.name, arabic)} (new {mention.kind.replace('_', ' ')}, {_country(mention.country)})", arabic
@@ -389,8 +389,7 @@ def _show_warnings(extraction: Extraction) -> None:
     """One box per kind of warning, with its count and an example; every warning in an expander."""
     groups = group_warnings(extraction.warnings)
     for kind, items in groups:
-        count = f"{len(items):,} × " if len(items) > 1 else ""
-        st.warning(f"{count}{plain(kind)} — e.g. {plain(items[0])}")
+        st.warning(plain(items[0]) if len(items) == 1 else f"{len(items):,} × {plain(kind)} — e.g. {plain(items[0])}")
     total = len(extraction.warnings)
     if total > len(groups):
         with st.expander(f"All {total:,} warnings"):
