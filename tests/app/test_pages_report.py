@@ -75,19 +75,22 @@ def test_publisher_and_title_are_marked_required_and_checked_before_saving(fresh
 
 
 def test_the_review_shows_names_not_ids() -> None:
-    at = analyse()
+    at = analyse(TEXT + " Regime forces entered Talbiseh on June 8, 2018.")
     events = table(at, "summary").value
     periods = table(at, "role").value
     places = table(at, "resolved as").value
-    assert list(events["event"]) == ["Event 1", "Event 2"][: len(events)]
+    assert list(events["event"]) == [f"Event {n}" for n in range(1, len(events) + 1)]
     assert "Russian forces" in events["forces"].iloc[0]
-    assert set(periods["force"]) <= {"Russian forces", "Hezbollah"} and "Russian forces" in set(periods["force"])
-    assert set(periods["event"]) <= {"Event 1", "Event 2"}
+    assert {"Russian forces", "Syrian regime forces (Assad)"} <= set(periods["force"])
+    assert set(periods["event"]) <= set(events["event"])
+    assert any(s.startswith("Syrian regime forces (Assad) ") for s in events["summary"])
     shown = " ".join(str(v) for frame in (events.drop(columns=["id"]), periods, places[["resolved as"]])
                      for v in frame.to_numpy().ravel())
     for raw in ("cand_", "syrian_regime", "derived:", "gaz:", "al_qusayr"):
         assert raw not in shown, raw
     assert any(label.endswith("(new area drawn from Ḩamāh)") for label in places["resolved as"])
+    view = json.loads(next(iter(at.get("component_instance"))).proto.json_args)  # the preview map ...
+    assert view["zoom"] >= 7 and 34.4 < view["center"][0] < 35.4 and 36.4 < view["center"][1] < 38.0  # ... on them
     assert any(label.startswith("al-Qusayr · القصير") or label.startswith("al-Qusayr") for label in places["resolved as"])
 
 
@@ -135,7 +138,7 @@ def _edit(at: AppTest, frame: Any, rows: dict[str, dict[str, Any]], *, then_clic
 def test_a_corrected_force_gets_a_new_summary(fresh_store: Path) -> None:
     at = analyse(editor="Rana")
     events = table(at, "summary")
-    assert events.value["summary"].iloc[0].startswith("russia take over")
+    assert events.value["summary"].iloc[0].startswith("Russian forces take over")  # names, not ids
     _edit(at, events, {"0": {"forces": ["Syrian regime forces (Assad)"]}}, then_click="Save")
     assert any(s.value.startswith("Saved:") for s in at.success), [e.value for e in at.error]
     scenario = open_store(fresh_store, read_only=True).scenario()

@@ -122,7 +122,7 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
             _save(lambda s: s.add(record, user=editor.name), f"Added period {record.id}.")
     if current:
         with st.form(f"period_delete_{chosen}"):
-            sure = st.checkbox(f"Delete period {chosen} (it stays in the history and can be restored)")
+            sure = st.checkbox(f"Delete period {plain(chosen)} (it stays in the history and can be restored)")
             if st.form_submit_button("Delete") and sure:
                 _save(lambda s: s.delete("period", chosen, expected_version=version, user=editor.name),
                       f"Deleted period {chosen}.")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -209,6 +210,14 @@ def _force_names(scenario: Scenario) -> dict[str, str]:
     return names
 
 
+def _with_names(summary: str, forces: dict[str, str]) -> str:
+    """A proposal's summary with force ids ("syrian_regime deploy …") replaced by the forces' names."""
+    if not forces:
+        return summary
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forces, key=len, reverse=True)) + r")(?![\w-])")
+    return pattern.sub(lambda m: forces[m.group(1)], summary)
+
+
 def _event_labels(extraction: Extraction) -> dict[str, str]:
     return {e.id: f"Event {n}" for n, e in enumerate(extraction.events, start=1)}
 
@@ -315,7 +324,8 @@ def _events_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, 
             "accept": _worth_accepting(event), "event": events[event.id], "date": event.date,
             "precision": event.date_precision.value,
             "places": [labels[_mention_key(m)] for m in event.place_mentions],
-            "forces": [forces.get(f, f) for f in event.forces], "kind": event.kind, "summary": event.summary,
+            "forces": [forces.get(f, f) for f in event.forces], "kind": event.kind,
+            "summary": _with_names(event.summary, forces),
             "verification": event.verification.value, "claimed by": event.claimed_by,
             "confidence": round(event.confidence, 2), "quote": event.quote, "warnings": "; ".join(event.warnings),
             "id": event.id,
@@ -580,7 +590,8 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
                              if key_for_label.get(label, label) not in unused),
             force_ids=tuple(force_for_name.get(name, name) for name in (row["forces"] or ())),
             kind=str(row["kind"] or "report"),
-            summary=reviewed_summary(proposed=proposal.summary, summary=str(row["summary"] or ""), corrected=corrected),
+            summary=reviewed_summary(proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""),
+                                     corrected=corrected),
             verification=Verification(row["verification"]), claimed_by=str(row["claimed by"] or ""),
         ))
     accepted = {d.key for d in decisions}
