@@ -417,6 +417,15 @@ def _date_label(date: dt.date | None, precision: DatePrecision) -> str:
     return f"on {date.isoformat()}"
 
 
+def describe_event(*, kind: str, forces: Sequence[str], places: Sequence[str], date: dt.date | None,
+                   precision: DatePrecision) -> str:
+    """A one-line summary written from an event's fields (names, not ids), e.g. after an analyst corrected
+    the force, place, date or kind of a proposal: "Syrian regime forces: takeover at al-Qusayr, on 2018-06-08"."""
+    who = " and ".join(forces) or "no force named"
+    where = ", ".join(places) or "no place named"
+    return f"{who}: {kind or 'report'} at {where}, {_date_label(date, precision)}"
+
+
 def _kind_and_summary(
     text: str, sentence: _Sentence, readings: list[_Reading], places: list[PlaceMention], forces: list[str],
     date_label: str, specs: dict[str, ActionSpec],
@@ -461,9 +470,11 @@ def propose_events(
     actions: Sequence[ActionMention],
     published: dt.date | None,
     action_specs: Sequence[ActionSpec] | None = None,
+    first_sentence: int = 0,
 ) -> list[ProposedEvent]:
     """One proposed event per sentence with at least one place (or a place it refers back to) and a
-    force or an action; ids are ``cand_<sentence index>``.
+    force or an action; ids are ``cand_<sentence index>`` (counted from ``first_sentence``: a text analysed
+    in pieces keeps one numbering).
 
     ``action_specs`` give each action's kind and label (default: the bundled action lexicon;
     pass ``Lexicon.actions`` when a custom one found the actions).
@@ -506,7 +517,7 @@ def propose_events(
         ):
             warnings.append(f"no date in the sentence: dated by the publication date {date.isoformat()}")
         out.append(ProposedEvent(
-            id=f"cand_{sentence.index}", quote=text[sentence.start:sentence.end], start=sentence.start,
+            id=f"cand_{first_sentence + sentence.index}", quote=text[sentence.start:sentence.end], start=sentence.start,
             end=sentence.end, date=date, date_precision=precision, place_mentions=tuple(event_places),
             forces=tuple(force_ids), kind=kind, summary=summary, verification=verification,
             confidence=_confidence(sentence, readings, event_places, date, precision, verification,
@@ -541,4 +552,4 @@ def _confidence(
     return round(max(0.05, min(0.95, score)), 3)
 
 
-__all__ = ["KNOWN_CLAIMANTS", "propose_events", "split_sentences"]
+__all__ = ["KNOWN_CLAIMANTS", "describe_event", "propose_events", "split_sentences"]

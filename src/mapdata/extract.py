@@ -9,22 +9,36 @@ parts into records.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence, TypeVar
 
 from mapdata.dates import find_dates
-from mapdata.events import propose_events
+from mapdata.events import propose_events, split_sentences
 from mapdata.gazetteer import load_gazetteer
 from mapdata.geoparse import Geoparser
 from mapdata.lexicon import Lexicon
-from mapdata.mentions import Extraction
+from mapdata.mentions import Extraction, ProposedEvent
 from mapdata.models import Scenario
 
-MAX_CHARS = 20_000_000
-"""Longest text accepted (about 20 MB of English); longer input is refused with a message."""
+MAX_CHARS = 2_000_000
+"""Longest text :meth:`Pipeline.extract` accepts by default (the command line's limit: about 2 MB of English).
+The "Add a report" page allows less (:data:`PAGE_MAX_CHARS`); longer input is refused with a message."""
+
+PAGE_MAX_CHARS = 200_000
+"""Longest text the "Add a report" page analyses (about 30,000 words, a long report)."""
+
+CHUNK_CHARS = 20_000
+"""Texts are analysed in pieces of about this size, cut at paragraph (else sentence, else word) breaks,
+so what the matchers build for one piece is freed before the next and a time limit can stop between them."""
+
+
+_T = TypeVar("_T")
 
 
 class ExtractError(ValueError):
@@ -60,24 +74,56 @@ class Pipeline:
         lexicon = Lexicon.from_forces(scenario.forces, actions_path=actions_path)
         return cls(scenario=scenario, geoparser=geoparser, lexicon=lexicon)
 
-    def extract(self, text: str, *, published: dt.date | None = None, today: dt.date | None = None) -> Extraction:
+    def extract(self, text: str, *, published: dt.date | None = None, today: dt.date | None = None,
+                max_chars: int = MAX_CHARS, time_limit: float | None = None) -> Extraction:
+        """Everything found in ``text``; refused above ``max_chars``; stopped after ``time_limit`` seconds."""
         if not isinstance(text, str):
             raise ExtractError("the report must be text")
         if not text.strip():
             raise ExtractError("the text is empty: paste a report or upload a .txt file")
-        if len(text) > MAX_CHARS:
+        if len(text) > max_chars:
             raise ExtractError(
-                f"the text has {len(text):,} characters; the limit is {MAX_CHARS:,} (about 20 MB): split the report"
+                f"the text has {len(text):,} characters; the limit here is {max_chars:,}: "
+                "split the report into parts and add them one by one"
             )
         started = time.perf_counter()
-        places = self.geoparser.find_places(text)
-        dates, year_basis = find_dates(text, published=published, today=today)
-        forces = self.lexicon.find_forces(text)
-        actions = self.lexicon.find_actions(text)
-        events = propose_events(
-            text, places=places, dates=dates, forces=forces, actions=actions, published=published,
-            action_specs=self.lexicon.actions,
-        )
+        places: list = []
+        dates: list = []
+        forces: list = []
+        actions: list = []
+        events: list[ProposedEvent] = []
+        year_basis = ""
+        sentences_before = 0
+        for start, end in chunks(text):
+            if time_limit is not None and time.perf_counter() - started > time_limit:
+                raise ExtractError(
+                    f"the analysis was stopped after {time_limit:.0f} s, at character {start:,} of {len(text):,}: "
+                    "the text is too long to analyse here; split it into shorter parts"
+                )
+            piece = text[start:end]
+            found_places = self.geoparser.find_places(piece)
+            found_dates, basis = find_dates(piece, published=published, today=today)
+            found_forces = self.lexicon.find_forces(piece)
+            found_actions = self.lexicon.find_actions(piece)
+            found_events = propose_events(
+                piece, places=found_places, dates=found_dates, forces=found_forces, actions=found_actions,
+                published=published, action_specs=self.lexicon.actions, first_sentence=sentences_before,
+            )
+            year_basis = year_basis or basis
+            if end < len(text):
+                sentences_before += len(split_sentences(piece))
+            if start:
+                found_places = [_shifted(m, start) for m in found_places]
+                found_dates = [_shifted(m, start) for m in found_dates]
+                found_forces = [_shifted(m, start) for m in found_forces]
+                found_actions = [_shifted(m, start) for m in found_actions]
+                found_events = [dataclasses.replace(_shifted(e, start), place_mentions=tuple(
+                    _shifted(m, start) for m in e.place_mentions)) for e in found_events]
+            places += found_places
+            dates += found_dates
+            forces += found_forces
+            actions += found_actions
+            events += found_events
         elapsed = time.perf_counter() - started
         warnings = [f"“{m.text}”: {m.warning}" for m in dates if m.warning]
         if not places:
@@ -87,6 +133,47 @@ class Pipeline:
             actions=tuple(actions), events=tuple(events), warnings=tuple(warnings), year_basis=year_basis,
             stats={"characters": len(text), "words": len(text.split()), "seconds": round(elapsed, 4)},
         )
+
+
+def _shifted(mention: _T, offset: int) -> _T:
+    return dataclasses.replace(mention, start=mention.start + offset, end=mention.end + offset)  # type: ignore[type-var]
+
+
+def chunks(text: str, *, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """(start, end) pieces of ``text`` of about ``size`` characters that cover it, cut after a paragraph break
+    (a blank line), else a line break, else a sentence's full stop, else white space."""
+    out: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > size:
+        low, high = start + size // 2, start + size
+        cut = -1
+        for mark in ("\n\n", "\n", ". ", " "):
+            found = text.rfind(mark, low, high)
+            if found >= 0:
+                cut = found + len(mark)
+                break
+        if cut <= start:
+            cut = high
+        out.append((start, cut))
+        start = cut
+    out.append((start, n))
+    return out
+
+
+def warning_kind(warning: str) -> str:
+    """What a warning is about, without the words it quotes: "weekday contradicts the date", "ambiguous", ..."""
+    body = warning.split("”: ", 1)[1] if warning.startswith("“") and "”: " in warning else warning
+    body = re.sub(r"'[^']*'|“[^”]*”|\"[^\"]*\"", "…", body)
+    body = re.split(r"[:;]", body, maxsplit=1)[0]
+    return " ".join(re.sub(r"\d[\d-]*", "…", body).split()) or "other"
+
+
+def group_warnings(warnings: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The warnings by kind (:func:`warning_kind`), the most frequent kind first, each kind's warnings in order."""
+    groups: dict[str, list[str]] = {}
+    for warning in warnings:
+        groups.setdefault(warning_kind(warning), []).append(warning)
+    return sorted(groups.items(), key=lambda item: -len(item[1]))
 
 
 @lru_cache(maxsize=4)

@@ -19,6 +19,7 @@ from typing import Iterable
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.events import describe_event
 from mapdata.models import (
     ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification,
 )
@@ -71,7 +72,7 @@ class EventDecision:
     place_keys: tuple[str, ...]  # scenario place ids or NewPlace keys
     force_ids: tuple[str, ...]
     kind: str
-    summary: str
+    summary: str  # empty: written from the decision's fields (forces, places, date, kind) by describe_event
     verification: Verification
     claimed_by: str = ""
     verification_note: str = ""
@@ -116,6 +117,13 @@ def _unique(base: str, taken: set[str]) -> str:
         n += 1
     taken.add(candidate)
     return candidate
+
+
+def reviewed_summary(*, proposed: str, summary: str, corrected: bool) -> str:
+    """The summary to save for a reviewed proposal: the analyst's own text, or ``""`` (written afresh from the
+    corrected fields by :func:`apply_report`) when they kept the parser's summary but corrected the force,
+    place, date or kind it describes."""
+    return "" if corrected and " ".join(summary.split()) == " ".join(proposed.split()) else summary
 
 
 def apply_report(
@@ -175,6 +183,8 @@ def apply_report(
             raise ReviewError(f"{where}: field 'place': {key!r} is neither a place of the scenario nor a new place")
         return place_for_key[key]
 
+    force_names = {f.id: f.name for f in scenario.forces}
+    place_names = {p.id: p.name_en for p in (*scenario.places, *added_places)}
     event_ids = {e.id for e in scenario.events}
     event_for_key: dict[str, str] = {}
     added_events: list[Event] = []
@@ -189,10 +199,16 @@ def apply_report(
             raise ReviewError(f"{where}: field 'id': event id {eid!r} already exists")
         event_ids.add(eid)
         event_for_key[decision.key] = eid
+        event_places = tuple(dict.fromkeys(place(k, where) for k in decision.place_keys))
+        event_forces = tuple(dict.fromkeys(decision.force_ids))
+        summary = decision.summary if decision.summary.strip() else describe_event(
+            kind=decision.kind, forces=[force_names.get(f, f) for f in event_forces],
+            places=[place_names.get(p, p) for p in event_places], date=decision.date,
+            precision=decision.date_precision,
+        )
         added_events.append(Event(
             id=eid, date=decision.date, date_precision=decision.date_precision,
-            place_ids=tuple(dict.fromkeys(place(k, where) for k in decision.place_keys)),
-            force_ids=tuple(dict.fromkeys(decision.force_ids)), kind=decision.kind, summary=decision.summary,
+            place_ids=event_places, force_ids=event_forces, kind=decision.kind, summary=summary,
             source_id=source_id, quote=text[decision.quote_start:decision.quote_end],
             quote_start=decision.quote_start, quote_end=decision.quote_end, verification=decision.verification,
             claimed_by=decision.claimed_by, verification_note=decision.verification_note,

@@ -72,6 +72,8 @@ def test_an_edit_in_one_app_process_is_seen_by_the_other(page: Page, two_apps: t
     sidebar.get_by_role("button", name="Sign in to edit").click()
     expect(sidebar.get_by_text("Signed in as Rana")).to_be_visible()
     page.get_by_role("tab", name="Places").click()
+    page.wait_for_timeout(300)  # the tabs keep their state: switching reruns the page; let that run finish
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
     panel = page.get_by_role("tabpanel", name="Places")
     panel.get_by_role("combobox").first.click()
     page.keyboard.type("Homs")

@@ -25,9 +25,9 @@ from mapdata.mapview import preview_layers
 from mapdata.mentions import PlaceMention
 from mapdata.models import ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification
 from mapdata.review import slug
-from mapdata.store import ConflictError, RecordNotFoundError, Store, StoreError
-from mapdata.ui import map_builder, reader, writer
-from mapdata.ui.auth import Editor, sign_in_box
+from mapdata.store import AuditEntry, ConflictError, RecordNotFoundError, Store, StoreError
+from mapdata.ui import map_builder, plain, reader, writer
+from mapdata.ui.auth import Editor, guard_session, how_to_edit, sign_in_box
 
 OPEN = "(open)"
 
@@ -38,7 +38,7 @@ def _save(action: Callable[[Store], Any], done: str) -> bool:
         with writer() as store:
             action(store)
     except ConflictError as exc:
-        st.error(f"Not saved — {exc}")
+        st.error(f"Not saved — {plain(str(exc))}")
         st.caption("Your form kept your values; reopen the record to see the latest version, then edit again.")
         return False
     except ScenarioError as exc:
@@ -46,7 +46,7 @@ def _save(action: Callable[[Store], Any], done: str) -> bool:
         st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
         return False
     except (StoreError, RecordNotFoundError, ValueError) as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(f"Not saved: {plain(str(exc))}")
         return False
     st.session_state["_edit_notice"] = done
     for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("_edit_opened_")]:
@@ -122,7 +122,7 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
             _save(lambda s: s.add(record, user=editor.name), f"Added period {record.id}.")
     if current:
         with st.form(f"period_delete_{chosen}"):
-            sure = st.checkbox(f"Delete period {chosen} (it stays in the history and can be restored)")
+            sure = st.checkbox(f"Delete period {plain(chosen)} (it stays in the history and can be restored)")
             if st.form_submit_button("Delete") and sure:
                 _save(lambda s: s.delete("period", chosen, expected_version=version, user=editor.name),
                       f"Deleted period {chosen}.")
@@ -274,6 +274,38 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
     st.session_state.pop(f"_picked_{chosen}", None)
 
 
+HISTORY_VALUE_CHARS = 300
+"""Longer field values (geometries, full texts) are cut in the before/after table."""
+
+
+def change_label(entry: AuditEntry) -> str:
+    """How the change picker names a change: "rev 12 · 2018-06-10 14:03 · Rana · updated place homs (v2)"."""
+    version = f" (v{entry.version})" if entry.version is not None else ""
+    return (f"rev {entry.id} · {entry.at:%Y-%m-%d %H:%M} · {entry.who} · {entry.action} {entry.kind} "
+            f"{entry.record_id}{version}")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= HISTORY_VALUE_CHARS else text[:HISTORY_VALUE_CHARS - 1] + "…"
+
+
+def difference_table(entry: AuditEntry, *, everything: bool = False) -> pd.DataFrame:
+    """Field by field: the value before and after the change (only the changed fields unless ``everything``)."""
+    before, after = dict(entry.before or {}), dict(entry.after or {})
+    changed = set(entry.changed_fields)
+    rows = []
+    for name in dict.fromkeys([*before, *after]):
+        if name not in changed and not everything:
+            continue
+        rows.append({"field": name, "changed": "yes" if name in changed else "",
+                     "before": _shown(before.get(name)) if entry.before is not None else "(did not exist)",
+                     "after": _shown(after.get(name)) if entry.after is not None else "(deleted)"})
+    return pd.DataFrame(rows, columns=["field", "changed", "before", "after"])
+
+
 def _history_tab(scenario: Scenario, editor: Editor) -> None:
     kinds = {"period": [p.id for p in scenario.periods], "event": [e.id for e in scenario.events],
              "place": [p.id for p in scenario.places], "source": [s.id for s in scenario.sources],
@@ -294,21 +326,22 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
     } for e in entries]), hide_index=True, width="stretch")
     if not entries:
         return
-    pick = st.selectbox("Change", [e.id for e in entries], index=len(entries) - 1, key="history_entry")
-    entry = next(e for e in entries if e.id == pick)
-    b, a = st.columns(2)
-    b.markdown("**Before**")
-    b.json(json.loads(json.dumps(entry.before, default=str)) if entry.before else {})
-    a.markdown("**After**")
-    a.json(json.loads(json.dumps(entry.after, default=str)) if entry.after else {})
+    by_id = {e.id: e for e in entries}
+    pick = st.selectbox("Change", list(by_id), index=len(entries) - 1, key="history_entry",
+                        format_func=lambda i: change_label(by_id[i]) if i in by_id else str(i))
+    entry = by_id.get(pick, entries[-1])
+    everything = st.toggle("Show the unchanged fields too", key="history_everything")
+    st.dataframe(difference_table(entry, everything=everything), hide_index=True, width="stretch",
+                 column_config={"before": st.column_config.TextColumn(width="large"),
+                                "after": st.column_config.TextColumn(width="large")})
     try:
         current_version = store.get(kind, ident).version
     except RecordNotFoundError:
         current_version = 0
     state = st.radio("Restore", ["after", "before"], horizontal=True, key="history_state",
                      format_func=lambda s: f"the state {s} this change")
-    if st.button(f"Restore {kind} {ident} to the state {state} change {pick}", type="primary"):
-        _save(lambda s: s.restore(kind, ident, pick, expected_version=current_version, user=editor.name,
+    if st.button(f"Restore {kind} {plain(ident)} to the state {state} change {entry.id}", type="primary"):
+        _save(lambda s: s.restore(kind, ident, entry.id, expected_version=current_version, user=editor.name,
                                   state=state),  # type: ignore[arg-type]
               f"Restored {kind} {ident} (as a new version).")
 
@@ -351,17 +384,22 @@ def _import_tab(scenario: Scenario, editor: Editor) -> None:
                   f"Imported {upload.name}: {len(additions.records())} records added.")
 
 
+TABS = ["Control periods", "Events", "Sources", "Places", "History", "Import"]
+
+
 def render() -> None:
     st.markdown("### Edit")
+    guard_session()
     editor = sign_in_box()
     if editor is None:
-        st.info("Editing needs an editor session: sign in from the sidebar. Viewers can read everything by link.")
+        st.info("Editing needs an editor session. " + how_to_edit() + " Viewers can read everything by link.")
         return
     notice = st.session_state.pop("_edit_notice", None)
     if notice:
-        st.success(notice)
+        st.success(str(notice))
     scenario = map_builder().scenario
-    tabs = st.tabs(["Control periods", "Events", "Sources", "Places", "History", "Import"])
+    # keyed, stateful tabs: the tab in use stays open when the page reruns (after a save or a restore)
+    tabs = st.tabs(TABS, key="edit_tab", on_change="rerun")
     with tabs[0]:
         _periods_tab(scenario, editor)
     with tabs[1]:

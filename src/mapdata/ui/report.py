@@ -2,11 +2,26 @@
 
 Nothing in the scenario changes until "Save" — and then only if the whole result
 validates (the store applies the changes in one validated transaction, or none).
+
+Limits that keep one visitor from exhausting the server (see docs/deployment.md):
+
+- a text of at most :data:`~mapdata.extract.PAGE_MAX_CHARS` characters, analysed in pieces
+  and stopped after :data:`ANALYSIS_SECONDS`;
+- at most :data:`ANALYSIS_SLOTS` analyses at a time per server process (another one gets
+  "busy, try again", it does not queue);
+- viewers analyse only where the deployment allows it (``MAPDATA_VIEWER_ANALYSIS``);
+- results are held by the server, not in the session: the last :data:`RESULTS_KEPT`
+  analyses per process; an older one is dropped (its page says to analyse again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,27 +29,85 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from mapdata.config import settings
 from mapdata.errors import ScenarioError
-from mapdata.extract import ExtractError, Pipeline, read_report
+from mapdata.extract import PAGE_MAX_CHARS, ExtractError, Pipeline, group_warnings, read_report
 from mapdata.highlight import highlight_html, legend_html
 from mapdata.mapview import preview_layers
-from mapdata.mentions import Extraction, PlaceMention
+from mapdata.mentions import Extraction, PlaceMention, ProposedEvent
 from mapdata.models import DatePrecision, PlaceKind, Role, Scenario, Verification
-from mapdata.review import EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report
+from mapdata.review import (
+    EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report, reviewed_summary,
+)
 from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.ui import map_builder, plain, store_location, writer
-from mapdata.ui.auth import Editor, sign_in_box
+from mapdata.ui.auth import Editor, guard_session, how_to_edit, sign_in_box
 
 STATE = "report_review"
 PICK_KEY = "report_pick"
+PUBLISHER_KEY = "report_save_publisher"
+TITLE_KEY = "report_save_title"
 KINDS = {"town": PlaceKind.TOWN, "military_site": PlaceKind.MILITARY_SITE, "area": PlaceKind.AREA,
          "border": PlaceKind.BORDER, "region": PlaceKind.REGION}
+COUNTRIES = {"SY": "Syria", "LB": "Lebanon", "IL": "Israel", "PS": "Palestine", "JO": "Jordan", "IQ": "Iraq",
+             "TR": "Turkey", "IR": "Iran", "RU": "Russia", "US": "United States", "EG": "Egypt", "SA": "Saudi Arabia"}
+
+ANALYSIS_SLOTS = 2
+"""Analyses one server process runs at the same time; one more is told the server is busy."""
+ANALYSIS_SECONDS = 60.0
+"""An analysis is stopped (with a message) after this long."""
+RESULTS_KEPT = 8
+"""Analyses a server process keeps for review (across all sessions); the oldest is dropped first."""
+PAGE_ROWS = 50
+"""Rows per page of the review tables."""
+WARNINGS_LISTED = 200
+"""Warnings of one kind listed in full; the rest are counted."""
+CORRECTED_FIELDS = ("date", "precision", "places", "forces", "kind")
+"""Corrections that make the parser's summary stale (a new one is written from the corrected fields)."""
+
+_SLOTS = threading.BoundedSemaphore(ANALYSIS_SLOTS)
+
+
+class _Results:
+    """The analyses under review, held once per server process and bounded (not one copy per session)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[str, Extraction] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, extraction: Extraction) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._items[token] = extraction
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return token
+
+    def get(self, token: Any) -> Extraction | None:
+        with self._lock:
+            if not isinstance(token, str) or token not in self._items:
+                return None
+            self._items.move_to_end(token)
+            return self._items[token]
+
+    def drop(self, token: Any) -> None:
+        with self._lock:
+            if isinstance(token, str):
+                self._items.pop(token, None)
+
+
+RESULTS = _Results(RESULTS_KEPT)
 
 
 @st.cache_resource(show_spinner="Loading the gazetteer and lexicons…", max_entries=2)
 def _pipeline(location: str, fingerprint: int) -> Pipeline:
     del fingerprint  # a new scenario (new places, forces) gets a new pipeline
     return Pipeline.build(map_builder().scenario)
+
+
+def _current_pipeline() -> Pipeline:
+    return _pipeline(store_location(), id(map_builder()))
 
 
 def _mention_key(mention: PlaceMention) -> str:
@@ -53,55 +126,170 @@ class _Reading:
     kind: str
     source: str
     geometry: Any = None
+    name_ar: str = ""
 
 
-def _readings(scenario: Scenario, mentions: list[PlaceMention]) -> dict[str, _Reading]:
-    readings = {p.id: _Reading(p.id, f"{p.name_en} (scenario)", p.name_en, p.anchor[0], p.anchor[1], p.kind.value,
-                               "scenario") for p in scenario.places}
+def _arabic(names: tuple[str, ...]) -> str:
+    return next((n for n in names if any("\u0600" <= ch <= "\u06ff" for ch in n)), "")
+
+
+def _country(code: str) -> str:
+    return COUNTRIES.get(code, code or "country unknown")
+
+
+def _entry_arabic(pipeline: Pipeline | None, entry_id: str) -> str:
+    if pipeline is None:
+        return ""
+    try:
+        return _arabic(pipeline.geoparser.entry(entry_id).names)
+    except (KeyError, IndexError, ValueError):
+        return ""
+
+
+def _entry_name(pipeline: Pipeline | None, entry_id: str) -> str:
+    if pipeline is None:
+        return entry_id
+    try:
+        return pipeline.geoparser.entry(entry_id).name
+    except (KeyError, IndexError, ValueError):
+        return entry_id
+
+
+def _named(name: str, arabic: str) -> str:
+    return f"{name} · {arabic}" if arabic else name
+
+
+def _mention_label(mention: PlaceMention, pipeline: Pipeline | None) -> tuple[str, str]:
+    """(label, Arabic name) of a mention's own reading that is not a scenario place."""
+    if mention.entry_id.startswith("derived:"):
+        anchor = _entry_name(pipeline, mention.entry_id.split(":", 2)[-1])  # derived:<class>_<bearing>:<anchor id>
+        return f"{mention.name} (new area drawn from {anchor})", ""
+    arabic = _entry_arabic(pipeline, mention.entry_id)
+    return f"{_named(mention.name, arabic)} (new {mention.kind.replace('_', ' ')}, {_country(mention.country)})", arabic
+
+
+def _readings(scenario: Scenario, mentions: list[PlaceMention], pipeline: Pipeline | None = None) -> dict[str, _Reading]:
+    """Every reading the review offers, keyed, each with a label people read (names, never raw ids)."""
+    readings = {p.id: _Reading(p.id, f"{_named(p.name_en, p.name_ar)} (in the scenario)", p.name_en, p.anchor[0],
+                               p.anchor[1], p.kind.value, "scenario", name_ar=p.name_ar) for p in scenario.places}
     for m in mentions:
         key = _mention_key(m)
         if key not in readings:
-            readings[key] = _Reading(key, f"{m.name} (new: {m.kind}, {m.country or '?'})", m.name, m.lat, m.lon, m.kind,
-                                     f"gazetteer:{m.entry_id}", m.geometry)
+            label, arabic = _mention_label(m, pipeline)
+            readings[key] = _Reading(key, label, m.name, m.lat, m.lon, m.kind, f"gazetteer:{m.entry_id}", m.geometry,
+                                     name_ar=arabic)
         for c in m.candidates:
             ckey = f"gaz:{c.entry_id}"
             if ckey not in readings:
-                readings[ckey] = _Reading(ckey, f"{c.name} (candidate: {c.kind}, {c.country or '?'})", c.name, c.lat,
-                                          c.lon, c.kind, f"gazetteer:{c.entry_id}")
+                arabic = _entry_arabic(pipeline, c.entry_id)
+                readings[ckey] = _Reading(
+                    ckey, f"{_named(c.name, arabic)} (other reading: {c.kind.replace('_', ' ')}, {_country(c.country)})",
+                    c.name, c.lat, c.lon, c.kind, f"gazetteer:{c.entry_id}", name_ar=arabic)
     return readings
 
 
-def _place_label(scenario: Scenario, mentions: list[PlaceMention]) -> dict[str, str]:
-    return {key: reading.label for key, reading in _readings(scenario, mentions).items()}
+def _place_label(scenario: Scenario, mentions: list[PlaceMention], pipeline: Pipeline | None = None) -> dict[str, str]:
+    """Key -> label, every label distinct (so a label chosen in a table names one reading)."""
+    labels: dict[str, str] = {}
+    used: set[str] = set()
+    for key, reading in _readings(scenario, mentions, pipeline).items():
+        label, n = reading.label, 2
+        while label in used:
+            label, n = f"{reading.label} [{n}]", n + 1
+        used.add(label)
+        labels[key] = label
+    return labels
 
 
-def _form() -> None:
+def _force_names(scenario: Scenario) -> dict[str, str]:
+    """Force id -> name, every name distinct."""
+    names: dict[str, str] = {}
+    for force in scenario.forces:
+        name = force.name if force.name not in names.values() else f"{force.name} ({force.id})"
+        names[force.id] = name
+    return names
+
+
+def _with_names(summary: str, forces: dict[str, str]) -> str:
+    """A proposal's summary with force ids ("syrian_regime deploy …") replaced by the forces' names."""
+    if not forces:
+        return summary
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forces, key=len, reverse=True)) + r")(?![\w-])")
+    return pattern.sub(lambda m: forces[m.group(1)], summary)
+
+
+def _event_labels(extraction: Extraction) -> dict[str, str]:
+    return {e.id: f"Event {n}" for n, e in enumerate(extraction.events, start=1)}
+
+
+def _analysis_allowed(editor: Editor | None) -> bool:
+    return editor is not None or settings().viewer_analysis
+
+
+def _form(editor: Editor | None) -> None:
+    if not _analysis_allowed(editor):
+        st.info("On this server only editors analyse reports (`MAPDATA_VIEWER_ANALYSIS` is off). " + how_to_edit())
+        return
     with st.form("report_form", border=True):
-        text = st.text_area("Report text", height=220, placeholder="Paste the report here…")
+        text = st.text_area(f"Report text (at most {PAGE_MAX_CHARS:,} characters)", height=220,
+                            placeholder="Paste the report here…")
         upload = st.file_uploader("…or upload a plain-text file (.txt, UTF-8)", type=["txt"])
         c1, c2, c3 = st.columns(3)
-        publisher = c1.text_input("Publisher", placeholder="e.g. Enab Baladi")
-        title = c2.text_input("Title")
+        publisher = c1.text_input("Publisher (required)", placeholder="e.g. Enab Baladi",
+                                  help="Needed to save the events: who published the report.")
+        title = c2.text_input("Title (required)", help="Needed to save the events: the report's title.")
         published = c3.date_input("Publication date", value=None, help="Leave empty if unknown: the year is then inferred.")
         url = st.text_input("URL (optional)")
         submitted = st.form_submit_button("Analyse", type="primary")
     if not submitted:
         return
+    meta = {"publisher": publisher.strip(), "title": title.strip(), "published": published, "url": url.strip()}
+    _forget_review()
     try:
         if upload is not None:
+            if upload.size > 4 * PAGE_MAX_CHARS:
+                raise ExtractError(f"{upload.name} is {upload.size:,} bytes; the limit here is {PAGE_MAX_CHARS:,} "
+                                   "characters: split the report into parts and add them one by one")
             body = read_report(upload.getvalue(), name=upload.name)
         else:
             body = text
-        pipeline = _pipeline(store_location(), id(map_builder()))
-        extraction = pipeline.extract(body, published=published)
+        extraction = _analyse(body, published if isinstance(published, dt.date) else None)
     except ExtractError as exc:
-        st.error(f"Cannot analyse this report: {exc}")
-        st.session_state.pop(STATE, None)
+        st.error(f"Cannot analyse this report: {plain(str(exc))}")
         return
-    st.session_state[STATE] = {
-        "extraction": extraction,
-        "meta": {"publisher": publisher, "title": title, "published": published, "url": url},
-    }
+    if extraction is None:
+        return
+    st.session_state[STATE] = {"token": RESULTS.put(extraction), "meta": meta}
+    st.session_state[PUBLISHER_KEY] = meta["publisher"]
+    st.session_state[TITLE_KEY] = meta["title"]
+
+
+def _analyse(body: str, published: dt.date | None) -> Extraction | None:
+    """Run the pipeline within the limits; None (with a message) when the server is busy."""
+    if isinstance(body, str) and len(body) > PAGE_MAX_CHARS:  # refused before taking a slot or building anything
+        raise ExtractError(f"the text has {len(body):,} characters; the limit here is {PAGE_MAX_CHARS:,}: "
+                           "split the report into parts and add them one by one")
+    pipeline = _current_pipeline()
+    if not _SLOTS.acquire(blocking=False):
+        st.warning(f"The server is busy analysing other reports (at most {ANALYSIS_SLOTS} at a time): "
+                   "try again in a minute.")
+        return None
+    try:
+        with st.spinner("Analysing the report…"):
+            return pipeline.extract(body, published=published, max_chars=PAGE_MAX_CHARS,
+                                    time_limit=ANALYSIS_SECONDS)
+    finally:
+        _SLOTS.release()
+
+
+def _forget_review() -> None:
+    review = st.session_state.get(STATE)
+    if isinstance(review, dict):
+        RESULTS.drop(review.get("token"))
+    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("_report_edits_")]:
+        del st.session_state[key]
+    for key in (STATE, "_report_moves", "_report_last_click"):
+        st.session_state.pop(key, None)
 
 
 def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFrame:
@@ -109,11 +297,13 @@ def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFram
     for index, m in enumerate(extraction.places):
         rows.append({
             "use": m.kind != "country", "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[_mention_key(m)],
-            "lat": round(m.lat, 5), "lon": round(m.lon, 5), "kind": m.kind, "confidence": round(m.confidence, 2),
-            "other readings": ", ".join(f"{c.name} ({c.country})" for c in m.candidates[1:4]), "key": _mention_key(m),
-            "index": index,
+            "lat": round(m.lat, 5), "lon": round(m.lon, 5), "kind": m.kind.replace("_", " "),
+            "confidence": round(m.confidence, 2),
+            "other readings": ", ".join(f"{c.name} ({_country(c.country)})" for c in m.candidates[1:4]),
+            "key": _mention_key(m), "index": index,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["use", "mention", "at", "resolved as", "lat", "lon", "kind", "confidence",
+                                       "other readings", "key", "index"])
 
 
 def _worth_accepting(event: Any) -> bool:
@@ -121,21 +311,34 @@ def _worth_accepting(event: Any) -> bool:
     return event.confidence >= 0.5 and event.date is not None and any(m.kind != "country" for m in event.place_mentions)
 
 
+EVENT_COLUMNS = ["accept", "event", "date", "precision", "places", "forces", "kind", "summary", "verification",
+                 "claimed by", "confidence", "quote", "warnings", "id"]
+
+
 def _events_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, str]) -> pd.DataFrame:
+    forces = _force_names(scenario)
+    events = _event_labels(extraction)
     rows = []
     for event in extraction.events:
         rows.append({
-            "accept": _worth_accepting(event), "id": event.id, "date": event.date,
+            "accept": _worth_accepting(event), "event": events[event.id], "date": event.date,
             "precision": event.date_precision.value,
             "places": [labels[_mention_key(m)] for m in event.place_mentions],
-            "forces": list(event.forces), "kind": event.kind, "summary": event.summary,
+            "forces": [forces.get(f, f) for f in event.forces], "kind": event.kind,
+            "summary": _with_names(event.summary, forces),
             "verification": event.verification.value, "claimed by": event.claimed_by,
             "confidence": round(event.confidence, 2), "quote": event.quote, "warnings": "; ".join(event.warnings),
+            "id": event.id,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS)
 
 
-def _periods_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFrame:
+PERIOD_COLUMNS = ["accept", "event", "place", "force", "role", "start", "end"]
+
+
+def _periods_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, str]) -> pd.DataFrame:
+    forces = _force_names(scenario)
+    events = _event_labels(extraction)
     rows = []
     for event in extraction.events:
         mention_for = {(m.place_id or m.entry_id): m for m in event.place_mentions}
@@ -143,79 +346,152 @@ def _periods_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFra
             mention = mention_for.get(period.place_id)
             key = _mention_key(mention) if mention else period.place_id
             rows.append({
-                "accept": _worth_accepting(event), "event": event.id, "place": labels.get(key, key),
-                "force": period.force, "role": period.role.value, "start": period.start, "end": period.end,
+                "accept": _worth_accepting(event), "event": events[event.id], "place": labels.get(key, key),
+                "force": forces.get(period.force, period.force), "role": period.role.value, "start": period.start,
+                "end": period.end,
             })
-    return pd.DataFrame(rows, columns=["accept", "event", "place", "force", "role", "start", "end"])
+    return pd.DataFrame(rows, columns=PERIOD_COLUMNS)
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = (v.tolist() if getattr(v, "ndim", 0) else v for v in (a, b))
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return list(a if isinstance(a, (list, tuple)) else []) == list(b if isinstance(b, (list, tuple)) else [])
+    a_missing = a is None or (isinstance(a, float) and math.isnan(a)) or a is pd.NaT
+    b_missing = b is None or (isinstance(b, float) and math.isnan(b)) or b is pd.NaT
+    if a_missing or b_missing:
+        return a_missing and b_missing
+    if isinstance(a, (dt.date, pd.Timestamp)) and isinstance(b, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(a) == pd.Timestamp(b)
+    return bool(a == b)
+
+
+def _paged_editor(name: str, frame: pd.DataFrame, *, dynamic: bool = False, **options: Any) -> pd.DataFrame:
+    """A data editor showing :data:`PAGE_ROWS` rows at a time; edits on every page are kept (in the session, as
+    the changed cells only) and the whole table with them is returned."""
+    columns = list(frame.columns)
+    base = frame.to_dict("records")
+    pages = max(1, math.ceil(len(base) / PAGE_ROWS))
+    if dynamic and pages == 1:  # small enough to add and delete rows in place
+        return st.data_editor(frame, key=f"report_{name}", num_rows="dynamic", **options)
+    edits = st.session_state.setdefault(f"_report_edits_{name}", {})
+    if not isinstance(edits, dict):
+        edits = st.session_state[f"_report_edits_{name}"] = {}
+    rows = [dict(row, **edits.get(index, {})) for index, row in enumerate(base)]
+    page = 0
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages:,}; {PAGE_ROWS} rows each, {len(base):,} in all)", min_value=1,
+                                   max_value=pages, value=1, step=1, key=f"report_{name}_page")) - 1
+    low, high = page * PAGE_ROWS, min(len(base), (page + 1) * PAGE_ROWS)
+    edited = st.data_editor(pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}", **options)
+    for offset, record in enumerate(edited.to_dict("records")):
+        index = low + offset
+        changes = {c: v for c, v in record.items() if not _same(v, base[index][c])}
+        if changes:
+            edits[index] = changes
+        else:
+            edits.pop(index, None)
+        rows[index] = dict(base[index], **changes)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _show_warnings(extraction: Extraction) -> None:
+    """One box per kind of warning, with its count and an example; every warning in an expander."""
+    groups = group_warnings(extraction.warnings)
+    for kind, items in groups:
+        st.warning(plain(items[0]) if len(items) == 1 else f"{len(items):,} × {plain(kind)} — e.g. {plain(items[0])}")
+    total = len(extraction.warnings)
+    if total > len(groups):
+        with st.expander(f"All {total:,} warnings"):
+            for kind, items in groups:
+                shown = items[:WARNINGS_LISTED]
+                more = f"\n… and {len(items) - len(shown):,} more" if len(items) > len(shown) else ""
+                st.markdown(f"**{plain(kind)}** ({len(items):,})")
+                st.text("\n".join(shown) + more)
 
 
 def _review(scenario: Scenario, editor: Editor | None) -> None:
     review = st.session_state.get(STATE)
-    if not review:
+    if not isinstance(review, dict):
         return
-    extraction: Extraction = review["extraction"]
-    meta = review["meta"]
+    extraction = RESULTS.get(review.get("token"))
+    if extraction is None:
+        st.info(f"This analysis is no longer held by the server (it keeps the last {RESULTS_KEPT}): analyse the "
+                "report again.")
+        return
+    meta = review.get("meta") if isinstance(review.get("meta"), dict) else {}
+    pipeline = _current_pipeline()
     st.divider()
     stats = extraction.stats
     st.markdown(
-        f"**Found** {len(extraction.places)} place mentions, {len(extraction.dates)} dates, "
-        f"{len(extraction.forces)} force mentions and {len(extraction.events)} proposed events "
+        f"**Found** {len(extraction.places):,} place mentions, {len(extraction.dates):,} dates, "
+        f"{len(extraction.forces):,} force mentions and {len(extraction.events):,} proposed events "
         f"in {stats.get('words', 0):,} words ({stats.get('seconds', 0):.2f} s)."
     )
     if extraction.year_basis:
         st.info("Year: " + plain(extraction.year_basis))
-    for warning in extraction.warnings:
-        st.warning(plain(warning))
+    _show_warnings(extraction)
 
     st.markdown("#### The text")
     st.html(legend_html())
     st.html(highlight_html(extraction))
 
-    labels = _place_label(scenario, list(extraction.places))
+    labels = _place_label(scenario, list(extraction.places), pipeline)
+    options = sorted(set(labels.values()))
     st.markdown("#### Places")
     st.caption("Untick what is not a place, pick another reading, or move a point by editing its coordinates "
                "or by choosing it below and clicking the map.")
-    places = st.data_editor(
-        _places_frame(extraction, labels), hide_index=True, key="report_places", width="stretch",
+    places = _paged_editor(
+        "places", _places_frame(extraction, labels), hide_index=True, width="stretch",
         disabled=["mention", "at", "kind", "confidence", "other readings", "key", "index"],
-        column_config={
-            "resolved as": st.column_config.SelectboxColumn(options=sorted(set(labels.values()))),
-            "key": None, "index": None,
-        },
+        column_config={"resolved as": st.column_config.SelectboxColumn(options=options), "key": None, "index": None},
     )
     _preview_map(extraction, places)
 
+    forces = _force_names(scenario)
     st.markdown("#### Proposed events")
-    st.caption("Accept, reject or correct each; the quote and its offsets come from the text.")
-    force_ids = [f.id for f in scenario.forces]
-    events = st.data_editor(
-        _events_frame(extraction, scenario, labels), hide_index=True, key="report_events", width="stretch",
-        disabled=["id", "quote", "confidence", "warnings"],
+    st.caption("Accept, reject or correct each; the quote and its offsets come from the text. A summary you leave "
+               "as proposed is written afresh from the force, places, date and kind you correct.")
+    original_events = _events_frame(extraction, scenario, labels)
+    events = _paged_editor(
+        "events", original_events, hide_index=True, width="stretch",
+        disabled=["event", "quote", "confidence", "warnings", "id"],
         column_config={
             "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "precision": st.column_config.SelectboxColumn(options=[p.value for p in DatePrecision]),
-            "places": st.column_config.MultiselectColumn(options=sorted(set(labels.values()))),
-            "forces": st.column_config.MultiselectColumn(options=force_ids),
+            "places": st.column_config.MultiselectColumn(options=options),
+            "forces": st.column_config.MultiselectColumn(options=list(forces.values())),
             "verification": st.column_config.SelectboxColumn(options=[v.value for v in Verification]),
-            "quote": st.column_config.TextColumn(width="large"),
+            "quote": st.column_config.TextColumn(width="large"), "id": None,
         },
     )
     st.markdown("#### Proposed control periods")
-    periods = st.data_editor(
-        _periods_frame(extraction, labels), hide_index=True, key="report_periods", width="stretch", num_rows="dynamic",
+    periods = _paged_editor(
+        "periods", _periods_frame(extraction, scenario, labels), dynamic=True, hide_index=True, width="stretch",
         column_config={
-            "event": st.column_config.SelectboxColumn(options=[e.id for e in extraction.events]),
-            "place": st.column_config.SelectboxColumn(options=sorted(set(labels.values()))),
-            "force": st.column_config.SelectboxColumn(options=force_ids),
+            "event": st.column_config.SelectboxColumn(options=list(_event_labels(extraction).values())),
+            "place": st.column_config.SelectboxColumn(options=options),
+            "force": st.column_config.SelectboxColumn(options=list(forces.values())),
             "role": st.column_config.SelectboxColumn(options=[r.value for r in Role]),
             "start": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "end": st.column_config.DateColumn(format="YYYY-MM-DD"),
         },
     )
     if editor is None:
-        st.info("Sign in as an editor (sidebar) to save accepted events into the shared scenario.")
-    elif st.button("Save accepted events to the scenario", type="primary"):
-        _save(scenario, extraction, meta, places, events, periods, labels, editor)
+        st.info("Saving into the shared scenario needs an editor session. " + how_to_edit())
+        return
+    st.markdown("#### Save")
+    c1, c2 = st.columns(2)
+    publisher = c1.text_input("Publisher (required)", key=PUBLISHER_KEY)
+    title = c2.text_input("Title (required)", key=TITLE_KEY)
+    if st.button("Save accepted events to the scenario", type="primary"):
+        missing = [name for name, value in (("Publisher", publisher), ("Title", title)) if not str(value or "").strip()]
+        if missing:
+            st.error(f"Not saved: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required — fill "
+                     f"{'it' if len(missing) == 1 else 'them'} in above and save again. Nothing was changed.")
+            return
+        meta = dict(meta, publisher=str(publisher).strip(), title=str(title).strip())
+        _save(scenario, extraction, meta, places, original_events, events, periods, labels, editor, pipeline)
 
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
@@ -225,7 +501,7 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
     pick = st.selectbox("Move this place to where I click on the map", options, key=PICK_KEY)
     result = st_folium(
         builder.base_map(), key="report_map", feature_group_to_add=preview_layers(mentions),
-        returned_objects=["last_clicked"], use_container_width=True, height=420,
+        returned_objects=["last_clicked"], use_container_width=True, height=420, **_view_of(mentions),
     )
     clicked = (result or {}).get("last_clicked")
     if pick != "(none)" and clicked and clicked != st.session_state.get("_report_last_click"):
@@ -233,14 +509,32 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
         index = int(pick.split(":", 1)[0])
         moves = st.session_state.setdefault("_report_moves", {})
         moves[index] = (round(float(clicked["lat"]), 5), round(float(clicked["lng"]), 5))
-        st.success(f"Moved “{places.iloc[index]['mention']}” to {moves[index][0]}, {moves[index][1]} (saved with the place).")
+        st.success(f"Moved “{plain(str(places.iloc[index]['mention']))}” to {moves[index][0]}, {moves[index][1]} "
+                   "(saved with the place).")
+
+
+def _view_of(mentions: list[PlaceMention]) -> dict[str, Any]:
+    """Centre and zoom that show the places found (smaller than a country), for st_folium."""
+    local = [m for m in mentions if m.kind != "country"] or mentions
+    if not local:
+        return {}
+    lats = [m.lat for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])]
+    lons = [m.lon for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    span = max(north - south, (east - west) * 0.6, 0.02)  # a 420 px high map about 700 px wide
+    zoom = int(max(3, min(12, math.floor(math.log2(420 / 256 * 180 / span)))))
+    return {"center": ((south + north) / 2, (west + east) / 2), "zoom": zoom}
 
 
 def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
-          events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str], editor: Editor) -> None:
+          original_events: pd.DataFrame, events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str],
+          editor: Editor, pipeline: Pipeline | None = None) -> None:
     key_for_label = {label: key for key, label in labels.items()}
-    readings = _readings(scenario, list(extraction.places))
-    moves: dict[int, tuple[float, float]] = st.session_state.get("_report_moves", {})
+    force_for_name = {name: force_id for force_id, name in _force_names(scenario).items()}
+    event_for_label = {label: event_id for event_id, label in _event_labels(extraction).items()}
+    readings = _readings(scenario, list(extraction.places), pipeline)
+    moves = st.session_state.get("_report_moves")
+    moves = moves if isinstance(moves, dict) else {}
     new_places: dict[str, NewPlace] = {}
     resolution: dict[str, str] = {}  # a mention's first reading -> the analyst's choice (events follow it)
     unused = {row["key"] for _, row in places.iterrows() if not row["use"]}
@@ -264,11 +558,12 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
         resolution[row["key"]] = key
         if reading.geometry is not None and not moved:
             new_places[key] = NewPlace(key=key, name_en=reading.name, kind=KINDS.get(reading.kind, PlaceKind.AREA),
-                                       geometry=reading.geometry, geometry_source=reading.source)
+                                       geometry=reading.geometry, geometry_source=reading.source,
+                                       name_ar=reading.name_ar)
         else:
             new_places[key] = NewPlace.point(
                 key, reading.name, lat, lon, kind=KINDS.get(reading.kind, PlaceKind.TOWN),
-                source="analyst" if moved else reading.source,
+                source="analyst" if moved else reading.source, name_ar=reading.name_ar,
                 note="position set by the analyst" if moved else "",
             )
 
@@ -277,32 +572,40 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
         return resolution.get(key, key)
 
     decisions = []
-    by_id = {e.id: e for e in extraction.events}
-    for _, row in events.iterrows():
+    by_id: dict[str, ProposedEvent] = {e.id: e for e in extraction.events}
+    proposed_rows = {row["id"]: row for row in original_events.to_dict("records")}
+    for row in events.to_dict("records"):
         if not row["accept"]:
             continue
         proposal = by_id[row["id"]]
         if row["date"] is None or pd.isna(row["date"]):
-            st.error(f"Event {row['id']}: field 'date' is empty: give a date before saving.")
+            st.error(f"{row['event']}: field 'date' is empty: give a date before saving. Nothing was changed.")
             return
+        proposed = proposed_rows[row["id"]]
+        corrected = any(not _same(row[c], proposed[c]) for c in CORRECTED_FIELDS)
         decisions.append(EventDecision(
             key=proposal.id, quote_start=proposal.start, quote_end=proposal.end, date=pd.Timestamp(row["date"]).date(),
             date_precision=DatePrecision(row["precision"]),
             place_keys=tuple(place_key(label) for label in (row["places"] or [])
                              if key_for_label.get(label, label) not in unused),
-            force_ids=tuple(row["forces"] or ()), kind=str(row["kind"] or "report"), summary=str(row["summary"] or ""),
+            force_ids=tuple(force_for_name.get(name, name) for name in (row["forces"] or ())),
+            kind=str(row["kind"] or "report"),
+            summary=reviewed_summary(proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""),
+                                     corrected=corrected),
             verification=Verification(row["verification"]), claimed_by=str(row["claimed by"] or ""),
         ))
+    accepted = {d.key for d in decisions}
     period_decisions = []
-    for _, row in periods.iterrows():
-        if not row["accept"] or row["event"] not in {d.key for d in decisions}:
+    for row in periods.to_dict("records"):
+        event_key = event_for_label.get(row["event"], row["event"])
+        if not row["accept"] or event_key not in accepted:
             continue
         if key_for_label.get(row["place"], row["place"]) in unused:
             continue  # the analyst said that mention is not a place
         start = None if row["start"] is None or pd.isna(row["start"]) else pd.Timestamp(row["start"]).date()
         end = None if row["end"] is None or pd.isna(row["end"]) else pd.Timestamp(row["end"]).date()
         period_decisions.append(PeriodDecision(
-            event_key=row["event"], place_key=place_key(row["place"]), force_id=row["force"],
+            event_key=event_key, place_key=place_key(row["place"]), force_id=force_for_name.get(row["force"], row["force"]),
             role=Role(row["role"]), start=start, end=end,
         ))
     published = meta.get("published")
@@ -317,31 +620,37 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
                                   periods=period_decisions, new_places=list(new_places.values()))
             store.apply(changes_between(current, result.scenario), user=editor.name)
     except ReviewError as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(f"Not saved: {plain(_readable(str(exc), extraction))}")
         return
     except ScenarioError as exc:
         st.error("Not saved: the result would not be a valid scenario. Nothing was changed.")
         st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
         return
     except (ConflictError, StoreError) as exc:
-        st.error(f"Not saved: {exc}. Nothing was changed; reload and try again.")
+        st.error(f"Not saved: {plain(str(exc))}. Nothing was changed; reload and try again.")
         return
-    st.session_state.pop(STATE, None)
-    st.session_state.pop("_report_moves", None)
+    _forget_review()
     st.success(
-        f"Saved: source {result.source_id}, {len(result.event_ids)} events, {len(result.period_ids)} control periods, "
-        f"{len(result.place_ids)} new places"
-        + (f"; ended open periods {', '.join(result.closed_periods)}" if result.closed_periods else "")
+        f"Saved: source {plain(result.source_id)}, {len(result.event_ids)} events, {len(result.period_ids)} control "
+        f"periods, {len(result.place_ids)} new places"
+        + (f"; ended open periods {plain(', '.join(result.closed_periods))}" if result.closed_periods else "")
         + ". The map shows them now."
     )
 
 
+def _readable(message: str, extraction: Extraction) -> str:
+    """A review error with the proposals' labels ("Event 3") instead of their ids."""
+    for event_id, label in sorted(_event_labels(extraction).items(), key=lambda item: -len(item[0])):
+        message = message.replace(f"event {event_id}", label).replace(f"event {event_id}:", f"{label}:")
+    return message
+
 
 def render() -> None:
+    guard_session()
     scenario = map_builder().scenario
     st.markdown("### Add a report")
     st.caption("Paste a report: the places, dates and forces it names are found offline and proposed as events "
                "with their quotes. Review them, then save the ones you accept into the scenario.")
     editor = sign_in_box()
-    _form()
+    _form(editor)
     _review(scenario, editor)
