@@ -79,3 +79,15 @@ class ConflictError(StoreError):
             f"{head}: you edited version {self.expected_version}, it is now version {self.current_version} "
             f"(changed fields: {fields}). Your change was not saved; reload the record and apply it again."
         )
+
+
+class StoreWriteError(StoreError):
+    """The database or its disk refused a write; the transaction was rolled back (nothing changed)."""
+
+
+class StoreFullError(StoreWriteError):
+    """The disk holding the store (or the store's own size limit) is full."""
+
+
+class StoreNotWritableError(StoreWriteError):
+    """The store's file (or database) cannot be written by this user: read-only file, folder or role."""

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store, _State
-from mapdata.store.errors import StoreError
+from mapdata.store.errors import StoreError, StoreFullError, StoreNotWritableError, StoreWriteError
 
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
 GPKG_USER_VERSION = 10300  # GeoPackage 1.3.0
@@ -140,6 +140,9 @@ class _SqliteCursor(Cursor):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, tuple(params)).fetchall()
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, params)
+
 
 class GeoPackageStore(Store):
     backend = "GeoPackage"
@@ -192,14 +195,25 @@ class GeoPackageStore(Store):
             try:
                 self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except sqlite3.OperationalError as exc:
+                if _error_code(exc) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY):
+                    raise _write_error(self.path, exc) from None
                 raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
             try:
                 yield _SqliteCursor(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
                 self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise _write_error(self.path, exc) from None
+                raise
+
+    def _rollback(self) -> None:
+        """Roll back what is open: SQLite has already rolled back after e.g. a full disk ("cannot rollback")."""
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _table_exists(self, cur: Cursor, name: str) -> bool:
         return cur.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
@@ -275,6 +289,25 @@ class GeoPackageStore(Store):
         if type_ == "json":
             return json.loads(value) if isinstance(value, str) else value
         return value
+
+
+def _error_code(exc: sqlite3.Error) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """What a failed statement means for the person running mapdata, and what to do (nothing was changed)."""
+    code = _error_code(exc)
+    if code == sqlite3.SQLITE_FULL:
+        return StoreFullError(
+            f"{path}: the disk holding the store is full (SQLite: {exc}); nothing was changed. Free some space on "
+            "that disk (or move the store to a larger one), then try again.")
+    if code == sqlite3.SQLITE_READONLY:
+        return StoreNotWritableError(
+            f"{path} cannot be written: the file or its folder is read-only for this user (SQLite: {exc}); "
+            "nothing was changed. Give the user that runs mapdata write access to the file and its folder "
+            "(chmod / chown), or open the store read-only to view it.")
+    return StoreWriteError(f"{path}: the database refused the change (SQLite: {exc}); nothing was changed.")
 
 
 def _json_list(text: str) -> Any:

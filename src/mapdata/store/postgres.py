@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError
+from mapdata.store.errors import StoreError, StoreFullError, StoreWriteError
 
 POSTGIS_MISSING = (
     "PostGIS is not installed on the PostgreSQL server {where}: the store needs it for place geometries. "
@@ -41,6 +41,10 @@ class _PgCursor(Cursor):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql.replace("?", "%s"), tuple(params) if params else None)
         return self.cursor.fetchall() if self.cursor.description is not None else []
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            self.cursor.executemany(sql.replace("?", "%s"), [tuple(p) for p in params])
 
 
 class PostgresStore(Store):
@@ -79,6 +83,14 @@ class PostgresStore(Store):
                 raise StoreError(f"{self.describe()} is read-only: {str(exc).strip()}") from None
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(f"{self.describe()}: permission denied: {str(exc).strip()}") from None
+            # write errors, mapped to what they mean (the transaction was rolled back: nothing changed)
+            except (psycopg.errors.DiskFull, psycopg.errors.ProgramLimitExceeded) as exc:
+                raise StoreFullError(f"{self.describe()}: the database server is out of space or past a limit "
+                                     f"({str(exc).strip()}); nothing was changed. Ask its administrator to free "
+                                     "space, then try again.") from None
+            except psycopg.DataError as exc:
+                raise StoreWriteError(f"{self.describe()}: the database refused a value ({str(exc).strip()}); "
+                                      "nothing was changed.") from None
 
     def _table_exists(self, cur: Cursor, name: str) -> bool:
         row = cur.one("SELECT to_regclass(?) IS NOT NULL", (name,))
