@@ -23,10 +23,11 @@ import io
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 from xml.sax.saxutils import escape
 
 import shapely
@@ -1121,11 +1122,17 @@ class _Importer:
         self.problems += check_consistency(merged, locate=locate)
 
 
-def read_import(path: str | Path, *, existing: Scenario | None = None) -> Additions:
+#: Rows between two progress reports of read_import.
+PROGRESS_EVERY = 250
+
+
+def read_import(path: str | Path, *, existing: Scenario | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Additions:
     """Read and validate an import file (GeoJSON, CSV or GeoPackage) against ``existing``.
 
     Raises :class:`ImportRefused` (a ``ScenarioError``) naming every problem with its
     row or feature and field; nothing is returned unless all of it can be added.
+    ``progress(rows read, rows)`` is called as the rows are read (for a progress bar).
     """
     path = Path(path)
     existing = existing if existing is not None else _empty_scenario()
@@ -1149,8 +1156,10 @@ def read_import(path: str | Path, *, existing: Scenario | None = None) -> Additi
         importer.warnings.append(f"{path.name}: ignored column(s) {', '.join(unknown)}")
     if not rows and not importer.problems:
         importer.problems.append(Problem(path.name, "", "", "holds no features / rows"))
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         importer.row(row)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+            progress(done, len(rows))
     if importer.problems:
         raise ImportRefused(importer.problems)
     additions = importer.finish()
@@ -1197,6 +1206,86 @@ def import_file(store: Store, path: str | Path, *, user: str) -> Additions:
     if not additions.is_empty:
         store.apply(additions.changes(), user=user)
     return additions
+
+
+class ImportJob:
+    """An import run in a background thread, so that a page can show its progress and stay responsive.
+
+    :meth:`check` reads and validates the file against ``existing`` (``state`` "checking", then
+    "checked" with ``additions``, or "refused" with ``problems``); :meth:`write` then adds the
+    additions to the store ``open_writer()`` opens, in one transaction ("writing", then "done",
+    or "failed" with ``problems`` or ``error``). ``fraction`` and ``text`` describe the progress.
+    The thread only sets attributes of this object; the caller reads them.
+    """
+
+    def __init__(self, path: Path, *, existing: Scenario) -> None:
+        self.path = path
+        self.existing = existing
+        self.state = "new"
+        self.fraction = 0.0
+        self.text = ""
+        self.additions: Additions | None = None
+        self.problems: list[Problem] = []
+        self.error = ""
+        self.revision = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("checking", "writing")
+
+    def _start(self, state: str, work: Callable[[], None]) -> None:
+        self.state, self.fraction, self.text = state, 0.0, f"{state.capitalize()} {self.path.name}…"
+        self._thread = threading.Thread(target=work, name=f"mapdata import {self.path.name}", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def check(self) -> None:
+        def progress(done: int, total: int) -> None:
+            self.fraction = 0.9 * done / total
+            self.text = (f"Checking {self.path.name}: row {done:,} of {total:,}" if done < total else
+                         f"Checking {self.path.name}: every row read; checking the scenario with them added")
+
+        def work() -> None:
+            try:
+                self.additions = read_import(self.path, existing=self.existing, progress=progress)
+            except ScenarioError as exc:
+                self.problems, self.state = list(exc.problems), "refused"
+            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+                self.error, self.state = f"the file could not be read: {exc}", "refused"
+            else:
+                self.fraction, self.text = 1.0, f"{self.path.name}: {self.additions.summary()} to add"
+                self.state = "checked"  # last: a reader seeing the state sees the rest
+
+        self._start("checking", work)
+
+    def write(self, open_writer: Callable[[], Any], *, user: str) -> None:
+        additions = self.additions
+        if additions is None:
+            raise ValueError("check the file first")
+
+        def work() -> None:
+            from mapdata.store import StoreError
+
+            self.text = f"Writing {len(additions.records()):,} records in one transaction…"
+            self.fraction = 0.5
+            try:
+                with open_writer() as store:
+                    self.revision = store.apply(additions.changes(), user=user)
+            except ScenarioError as exc:
+                self.problems, self.state = list(exc.problems), "failed"
+            except StoreError as exc:
+                self.error, self.state = str(exc), "failed"
+            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+                self.error, self.state = f"the store could not be written: {exc}", "failed"
+            else:
+                self.fraction, self.text = 1.0, f"Imported {self.path.name}: {len(additions.records()):,} records added."
+                self.state = "done"
+
+        self._start("writing", work)
 
 
 # -- export ----------------------------------------------------------------------------
@@ -1488,6 +1577,6 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
 
 
 __all__ = [
-    "Additions", "EXPORT_FORMATS", "ImportRefused", "MAX_GPKG_BYTES", "MAX_TEXT_BYTES", "export", "export_rows",
+    "Additions", "EXPORT_FORMATS", "ImportJob", "ImportRefused", "MAX_GPKG_BYTES", "MAX_TEXT_BYTES", "export", "export_rows",
     "import_file", "read_import",
 ]

@@ -874,11 +874,15 @@ class Store(ABC):
         kind_fields = FIELDS[kind]
         holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
         columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        encode = self._encode
         params = []
         for op in ops:
-            plain = values(op.after_record)  # type: ignore[arg-type]
-            params.append([op.ident] + [self._encode(f.type, plain[f.name]) for f in kind_fields]
-                          + [op.version, stamp, user])
+            # the audit's JSON holds every plain value already (dates and geometries come from the record)
+            record, after = op.after_record, op.after
+            assert after is not None
+            params.append([op.ident] + [
+                encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
+                for f in kind_fields] + [op.version, stamp, user])
         cur.executemany(
             f"INSERT INTO {TABLES[kind]} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)})", params)
 

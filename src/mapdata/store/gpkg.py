@@ -248,11 +248,8 @@ class GeoPackageStore(Store):
         for table in tables:
             cur.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (stamp, table))
         if "places" in tables:
-            bounds = [row.record.geometry.bounds for row in state.rows["place"].values()]  # type: ignore[union-attr]
-            extent = (
-                (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
-                if bounds else (None, None, None, None)
-            )
+            geometries = [row.record.geometry for row in state.rows["place"].values()]  # type: ignore[union-attr]
+            extent = tuple(float(v) for v in shapely.total_bounds(geometries)) if geometries else (None,) * 4
             cur.execute(
                 "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = 'places'", extent
             )

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable, Literal, Mapping, Sequence, TypeAlias, Union
@@ -378,8 +379,27 @@ def field_problem(f: Field, value: Any, *, required: bool = False) -> str | None
     return None
 
 
+# Records found valid, by identity: records are frozen, so one checked by an import is not checked again
+# when the store writes it. A weak reference, so the entry dies with the record (and an id used again
+# by another object never matches: the reference must point at this very record).
+_VALID: dict[int, weakref.ref[Any]] = {}
+
+
+def _remember_valid(record: Record) -> None:
+    key = id(record)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        if _VALID.get(key) is ref:
+            del _VALID[key]
+
+    _VALID[key] = weakref.ref(record, forget)
+
+
 def record_problems(record: Record, *, file: str | None = None, label: str | None = None) -> list[Problem]:
     """What is wrong with one record on its own: ids, required text, enums, colour, geometry, numbers, limits."""
+    known = _VALID.get(id(record))
+    if known is not None and known() is record:
+        return []
     kind = kind_of(record)
     found: list[tuple[str, str]] = []
     report = found.append
@@ -407,6 +427,7 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
         if event.verification == Verification.CLAIMED and not event.claimed_by.strip():
             report(("claimed_by", "is empty (needed when verification is 'claimed')"))
     if not found:
+        _remember_valid(record)
         return []
     file = file or TABLES[kind]
     label = label or f"id '{record.id}'"
