@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "period and an event (20 sources in all); *read* is `read_import` (parse and check against the store), "
         "*write* is the store transaction, *total* is all that `import_file` does as `mapdata import` runs "
         "it (store read + read + write); *mapdata CPU s* is the CPU time of the mapdata process over the same "
-        "steps (what the total would be on an idle core; PostgreSQL's own work is not in it). Target: {TARGET_ROWS:,} rows in under {TARGET_S:.0f} s into either store. Reproduce with "
+        "steps (what the total would be on an idle core; PostgreSQL's own work is not in it). "
+        f"Target: {TARGET_ROWS:,} rows in under {TARGET_S:.0f} s into either store. Reproduce with "
         "`.venv/bin/python bench/import_rows.py --label after`.", "",
         "| code | store | import | records added | read s | write s | total s | mapdata CPU s |",
         "|---|---|---|---|---|---|---|---|",
