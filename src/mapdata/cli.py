@@ -144,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (StoreError, ScenarioError) as exc:
             print(f"mapdata {args.command}: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:  # e.g. an export into a folder this user may not write
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"mapdata {args.command}: {where}{exc.strerror or exc}; nothing was written", file=sys.stderr)
+            return 2
 
     named_store = args.store or settings().store
     try:

@@ -23,10 +23,11 @@ import io
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 from xml.sax.saxutils import escape
 
 import shapely
@@ -34,11 +35,17 @@ from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from mapdata.errors import Problem, ScenarioError
+from mapdata.load import JsonTooDeep, parse_json
 from mapdata.models import (
     ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
 )
 from mapdata.review import slug
-from mapdata.store.records import COLOUR_PATTERN, ID_PATTERN, _geometry_problem, record_problems
+from mapdata.snapshot import csv_text, csv_text_read
+from mapdata.store.records import (
+    COLOUR_PATTERN, ID_PATTERN, MAX_GPKG_BYTES, MAX_IMPORT_ROWS, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_BYTES, MAX_TEXT_CHARS, MAX_UNCERTAINTY_M, _geometry_problem, date_problem, field_of, number_problem,
+    record_problems, text_problem,
+)
 from mapdata.timeline import Timeline
 from mapdata.validate import check_consistency
 
@@ -50,13 +57,13 @@ E = TypeVar("E", bound=StrEnum)
 Format = Literal["geojson", "csv", "kml", "gpkg"]
 EXPORT_FORMATS: tuple[str, ...] = ("geojson", "csv", "kml", "gpkg")
 IMPORT_FORMAT_VERSION = 1
-MAX_TEXT_BYTES = 32 * 1024 * 1024  # GeoJSON and CSV imports
-MAX_GPKG_BYTES = 256 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 EXPORT_LAYER = "mapdata"
 DEFAULT_GEOMETRY_SOURCE = "import"
 DEFAULT_EVENT_KIND = "report"
+#: How far (degrees) around the stored places a new point still counts as inside the scenario's region.
+REGION_MARGIN_DEG = 0.5
 #: Okabe–Ito colours given to new forces in turn (those already used are skipped).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 
@@ -74,6 +81,14 @@ EVENT_FIELDS = (
 #: Columns an export adds that import ignores (computed, or the CSV's geometry columns).
 OUTPUT_ONLY = ("verification_label", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
 COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FIELDS
+#: The record field whose limits a column's text is held to (the others: MAX_TEXT_CHARS).
+COLUMN_FIELDS = {
+    "name": ("place", "name_en"), "name_ar": ("place", "name_ar"), "location_note": ("place", "location_note"),
+    "geometry_source": ("place", "geometry_source"), "force_name": ("force", "name"),
+    "period_note": ("period", "note"), "published_basis": ("source", "published_basis"),
+    "source_text": ("source", "text"), "date_note": ("event", "date_note"), "summary": ("event", "summary"),
+    "quote": ("event", "quote"), "verification_note": ("event", "verification_note"),
+}
 #: Other spellings accepted on import.
 ALIASES = {"id": "place_id", "name_en": "name", "latitude": "lat", "longitude": "lon", "lng": "lon",
            "note": "period_note", "colour": "force_colour", "color": "force_colour", "force_color": "force_colour"}
@@ -142,11 +157,6 @@ class _InRow:
     geometry_problem: str = ""
 
 
-def _named(place: Place, name: str) -> bool:
-    wanted = name.casefold()
-    return wanted == place.name_en.casefold() or any(wanted == a.casefold() for a in place.aliases)
-
-
 def _sniff(path: Path) -> str:
     """'geojson', 'csv' or 'gpkg', from the file's first bytes; refuses anything else quickly."""
     name = path.name
@@ -188,6 +198,12 @@ def _sniff(path: Path) -> str:
         raise ImportRefused([Problem(name, "", "", f"is {size / 1e6:.1f} MB; {kind.upper()} imports are limited to "
                                                     f"{MAX_TEXT_BYTES / 1e6:.0f} MB (split the file)")])
     return kind
+
+
+def _check_row_count(name: str, count: int, what: str) -> None:
+    if count > MAX_IMPORT_ROWS:
+        raise ImportRefused([Problem(name, "", "", f"holds more than {MAX_IMPORT_ROWS:,} {what}; "
+                                                    "split the file (the limit of one import)")])
 
 
 def _key(name: Any) -> str:
@@ -245,16 +261,20 @@ def _geometry(row: _InRow, value: Any) -> None:
 def _rows_geojson(path: Path) -> tuple[list[_InRow], list[Mapping[str, Any]], list[Problem]]:
     name = path.name
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = parse_json(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ImportRefused([Problem(name, f"byte {exc.start}", "", "is not UTF-8 text")]) from None
     except json.JSONDecodeError as exc:
         raise ImportRefused([Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}")]) from None
+    except (JsonTooDeep, ValueError) as exc:  # ValueError: e.g. an integer of more than 4,300 digits
+        raise ImportRefused([Problem(name, "", "", f"is not usable JSON: {exc}" if not isinstance(exc, JsonTooDeep)
+                                     else str(exc))]) from None
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
         raise ImportRefused([Problem(name, "", "type", "must be a GeoJSON FeatureCollection")])
     features = data.get("features")
     if not isinstance(features, list):
         raise ImportRefused([Problem(name, "", "features", "must be a list of features")])
+    _check_row_count(name, len(features), "features")
     problems: list[Problem] = []
     rows: list[_InRow] = []
     for index, feature in enumerate(features, start=1):
@@ -304,10 +324,11 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
         if not any(v.strip() for v in values):
             continue
         label = f"row {start}"
+        _check_row_count(name, len(rows) + len(problems) + 1, "rows")
         if len(values) > len(header):
             problems.append(Problem(name, label, "", "has more values than the header has columns"))
             continue
-        data = dict(zip(header, values))
+        data = dict(zip(header, (csv_text_read(v) for v in values)))
         row = _InRow(label, data)
         wkt = (data.pop("wkt", "") or "").strip()
         lat, lon = (data.pop("lat", "") or "").strip(), (data.pop("lon", "") or "").strip()
@@ -332,18 +353,38 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
     return rows, problems
 
 
-def _is_store(path: Path) -> bool:
+def _sqlite_objects(path: Path) -> dict[str, str]:
+    """Tables and views of an SQLite file: name -> 'table' or 'view' (empty when it cannot be read)."""
     import sqlite3
 
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            return {str(name): str(type_) for name, type_ in conn.execute(
+                "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
         finally:
             conn.close()
     except sqlite3.DatabaseError:
+        return {}
+
+
+def _refuse_views(path: Path, names: Iterable[str], objects: Mapping[str, str]) -> None:
+    """Views are refused: one can be recursive and never finish, or compute rows no file holds."""
+    views = [n for n in names if objects.get(n) == "view"]
+    if views:
+        raise ImportRefused([Problem(path.name, f"table '{views[0]}'", "", (
+            f"is a view, not a table ({', '.join(views)}); mapdata imports tables only. Save the view's rows as a "
+            "table (e.g. in QGIS: Export > Save Features As) and import that file"))])
+
+
+def _is_store(path: Path) -> bool:
+    from mapdata.store.schema import STORE_TABLES
+
+    objects = _sqlite_objects(path)
+    if not {"meta", "control_periods", "audit"} <= set(objects):
         return False
-    return {"meta", "control_periods", "audit"} <= names
+    _refuse_views(path, STORE_TABLES, objects)
+    return True
 
 
 def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
@@ -358,6 +399,7 @@ def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
     if not spatial:
         raise ImportRefused([Problem(name, "", "", "has no layer with geometries")])
     layer = EXPORT_LAYER if EXPORT_LAYER in spatial else spatial[0]
+    _refuse_views(path, [layer], _sqlite_objects(path))
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:
@@ -368,6 +410,7 @@ def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
         except Exception as exc:
             raise ImportRefused([Problem(name, f"layer '{layer}'", "geometry",
                                          f"cannot be converted from {frame.crs} to WGS 84: {exc}")]) from None
+    _check_row_count(name, len(frame), f"features in layer '{layer}'")
     rows: list[_InRow] = []
     columns = [c for c in frame.columns if c != frame.geometry.name]
     for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry), start=1):
@@ -400,12 +443,22 @@ class _Fields:
         value = self.row.data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return value
+        return value  # a NaN (GeoJSON) is refused by number(); a GeoPackage's NULL was made None by _plain()
 
     def has(self, name: str) -> bool:
         return self.raw(name) is not None
+
+    def _checked(self, name: str, value: str) -> str:
+        """The text, if the record rules allow it in the column's field; else "" (and a problem, once)."""
+        where = COLUMN_FIELDS.get(name)
+        field_ = field_of(*where) if where else None
+        message = text_problem(value, max_chars=field_.max_chars if field_ else MAX_TEXT_CHARS)
+        if message:
+            if (self.row.label, name) not in self.importer.refused:
+                self.importer.refused.add((self.row.label, name))
+                self.problem(name, message)
+            return ""
+        return value
 
     def text(self, name: str) -> str:
         value = self.raw(name)
@@ -416,7 +469,7 @@ class _Fields:
         if not isinstance(value, str):
             self.problem(name, f"must be text, not {type(value).__name__}")
             return ""
-        return value.strip()
+        return self._checked(name, value.strip())
 
     def long_text(self, name: str) -> str:
         """Text kept exactly as written (source texts and quotes)."""
@@ -426,7 +479,7 @@ class _Fields:
         if not isinstance(value, str):
             self.problem(name, f"must be text, not {type(value).__name__}")
             return ""
-        return value
+        return self._checked(name, value)
 
     def ident(self, name: str) -> str:
         value = self.text(name)
@@ -440,10 +493,15 @@ class _Fields:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value[:10] if re.match(r"^\d{4}-\d\d-\d\dT", value) else value)
+            day = dt.date.fromisoformat(value[:10] if re.match(r"^\d{4}-\d\d-\d\dT", value) else value)
         except ValueError:
-            self.problem(name, f"{value!r} is not a date (YYYY-MM-DD)")
+            self.problem(name, f"{value[:40]!r} is not a date (YYYY-MM-DD)")
             return None
+        message = date_problem(day)
+        if message:
+            self.problem(name, message)
+            return None
+        return day
 
     def choice(self, name: str, kind: type[E], default: E | None = None) -> E | None:
         value = self.text(name)
@@ -455,21 +513,27 @@ class _Fields:
             self.problem(name, f"{value!r} is not one of: {', '.join(m.value for m in kind)}")
             return default
 
-    def number(self, name: str) -> float | None:
+    def number(self, name: str, *, high: float) -> float | None:
+        """A finite number from 0 to ``high`` (the record rules' range of the field); else a problem."""
         value = self.raw(name)
         if value is None:
             return None
         try:
             number = float(value) if not isinstance(value, bool) else math.nan
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             number = math.nan
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         if math.isnan(number) or number < 0:
-            self.problem(name, f"{value!r} is not a non-negative number")
+            self.problem(name, f"{shown} is not a non-negative number")
+            return None
+        message = number_problem(number, high=high)
+        if message:
+            self.problem(name, message)
             return None
         return number
 
-    def integer(self, name: str) -> int | None:
-        number = self.number(name)
+    def integer(self, name: str, *, high: float) -> int | None:
+        number = self.number(name, high=high)
         if number is None:
             return None
         if number != int(number):
@@ -486,7 +550,11 @@ class _Fields:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.problem(name, "must be a list of text values (or text separated by ';')")
             return ()
-        return tuple(v.strip() for v in value if v.strip())
+        if len(value) > MAX_LIST_ITEMS:
+            self.problem(name, f"has {len(value):,} values; the limit is {MAX_LIST_ITEMS:,}")
+            return ()
+        items = tuple(self._checked(name, v.strip()) for v in value if v.strip())
+        return items if all(items) else ()
 
 
 @dataclass
@@ -516,28 +584,54 @@ class _Importer:
         self.period_keys: dict[tuple[Any, ...], str] = {}
         self.where: dict[tuple[str, str], str] = {}
         self.used_colours = {f.colour.upper() for f in existing.forces}
+        self.refused: set[tuple[str, str]] = set()  # (row, column) whose text was refused: reported once
+        # Indexes, so that each row costs the same however many rows and stored records there are
+        # (import time grows linearly): ids in the store and in the file, and the keys rows are matched by.
+        self.stored: dict[str, Mapping[str, Any]] = {
+            "force": existing.force_by_id, "place": existing.place_by_id, "source": existing.source_by_id,
+            "event": existing.event_by_id, "period": {p.id: p for p in existing.periods},
+        }
+        self.drafts: dict[str, dict[str, _Draft]] = {
+            "force": self.forces, "place": self.places, "source": self.sources, "event": self.events,
+            "period": self.periods,
+        }
+        self.next_suffix: dict[tuple[str, str], int] = {}
+        self.stored_places_named: dict[str, list[Place]] = {}
+        for place in existing.places:
+            for name in dict.fromkeys(n.casefold() for n in (place.name_en, *place.aliases)):
+                self.stored_places_named.setdefault(name, []).append(place)
+        self.draft_places_named: dict[str, list[str]] = {}
+        self.stored_event_keys: dict[tuple[Any, ...], str] = {}
+        for event in existing.events:
+            self.stored_event_keys.setdefault((event.source_id, event.quote, event.date), event.id)
+        self.event_keys: dict[tuple[Any, ...], str] = {}
+        self.stored_period_keys: dict[tuple[Any, ...], ControlPeriod] = {}
+        for period in existing.periods:
+            self.stored_period_keys.setdefault((period.place_id, period.force_id, period.role, period.start,
+                                                period.end), period)
+        self.stored_sources_by_publisher: dict[str, list[Source]] = {}
+        for source in existing.sources:
+            self.stored_sources_by_publisher.setdefault(source.publisher.casefold(), []).append(source)
+        self.sources_by_publisher: dict[str, list[str]] = {}
+        self.quote_offsets: dict[str, dict[str, int]] = {}  # sources made of their quotes: where each quote is
+        self.region: tuple[float, float, float, float] | None = None  # see _region()
+        self.region_known = False
 
     def problem(self, label: str, name: str, message: str) -> None:
         self.problems.append(Problem(self.file, label, name, message))
 
-    def _taken(self, kind: str) -> set[str]:
-        stored: Mapping[str, Any] = {
-            "force": self.existing.force_by_id, "place": self.existing.place_by_id,
-            "source": self.existing.source_by_id, "event": self.existing.event_by_id,
-            "period": {p.id: p for p in self.existing.periods},
-        }[kind]  # type: ignore[assignment]
-        drafts = {"force": self.forces, "place": self.places, "source": self.sources, "event": self.events,
-                  "period": self.periods}[kind]
-        return set(stored) | set(drafts)
+    def _taken(self, kind: str, ident: str) -> bool:
+        return ident in self.stored[kind] or ident in self.drafts[kind]
 
     def _new_id(self, kind: str, base: str) -> str:
-        taken = self._taken(kind)
         base = slug(base, limit=60)
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate = f"{base}_{n}"
+        if not self._taken(kind, base):
+            return base
+        n = self.next_suffix.get((kind, base), 2)  # the suffixes below were taken when last asked
+        while self._taken(kind, f"{base}_{n}"):
             n += 1
-        return candidate
+        self.next_suffix[(kind, base)] = n + 1
+        return f"{base}_{n}"
 
     @staticmethod
     def _same(a: Any, b: Any) -> bool:
@@ -640,7 +734,7 @@ class _Importer:
         if f.has("aliases"):
             given["aliases"] = f.strings("aliases")
         if f.has("uncertainty_m"):
-            given["uncertainty_m"] = f.number("uncertainty_m")
+            given["uncertainty_m"] = f.number("uncertainty_m", high=MAX_UNCERTAINTY_M)
         if row.geometry is not None:
             given["geometry"] = row.geometry
         if pid and pid in self.existing.place_by_id:
@@ -650,18 +744,19 @@ class _Importer:
         if not pid and name and row.geometry is not None:
             pid = self.place_keys.get((name.casefold(), shapely.to_wkb(row.geometry)), "")
             if not pid:
-                same = [p for p in self.existing.places if _named(p, name)
-                        and p.geometry.geom_type == row.geometry.geom_type and p.geometry.equals_exact(row.geometry, 1e-9)]
+                named = self.stored_places_named.get(name.casefold(), [])
+                same = [p for p in named
+                        if p.geometry.geom_type == row.geometry.geom_type and p.geometry.equals_exact(row.geometry, 1e-9)]
                 if same:
                     return same[0].id
-                namesakes = [p.id for p in self.existing.places if _named(p, name)]
+                namesakes = [p.id for p in named]
                 if namesakes:
                     self.warnings.append(f"{self.file}, {row.label}: a place named {name!r} is already in the store "
                                          f"({', '.join(namesakes)}) with another geometry; a new place was added "
                                          "(give place_id to refer to the stored one)")
         if not pid and name and row.geometry is None:
-            matches = [p.id for p in self.existing.places if _named(p, name)]
-            matches += [i for i, d in self.places.items() if d.fields.get("name_en", "").casefold() == name.casefold()]
+            matches = [p.id for p in self.stored_places_named.get(name.casefold(), [])]
+            matches += self.draft_places_named.get(name.casefold(), [])
             if len(matches) == 1:
                 return matches[0]
         if pid and pid in self.places:
@@ -677,11 +772,41 @@ class _Importer:
             if not row.geometry_problem:
                 f.problem("geometry", "is missing: a new place needs a geometry (GeoJSON geometry, CSV lat/lon or wkt)")
             return None
+        self._check_swapped(row)
         pid = pid or self._new_id("place", name)
         self.places[pid] = _Draft(row.label, given)
+        self.draft_places_named.setdefault(name.casefold(), []).append(pid)
         self.place_keys[(name.casefold(), shapely.to_wkb(row.geometry))] = pid
         self.where[("place", pid)] = row.label
         return pid
+
+    def _region(self) -> tuple[float, float, float, float] | None:
+        """The scenario's region: the box around the stored places, REGION_MARGIN_DEG wider on every side."""
+        if not self.region_known:
+            self.region_known = True
+            if self.existing.places:
+                minx, miny, maxx, maxy = shapely.total_bounds([p.geometry for p in self.existing.places])
+                m = REGION_MARGIN_DEG
+                self.region = (float(minx) - m, float(miny) - m, float(maxx) + m, float(maxy) + m)
+        return self.region
+
+    def _check_swapped(self, row: _InRow) -> None:
+        """Warn about a point outside the scenario's region that would be inside it with lat and lon swapped."""
+        point = row.geometry
+        region = self._region()
+        if region is None or point is None or point.geom_type != "Point":
+            return
+        minx, miny, maxx, maxy = region
+
+        def inside(x: float, y: float) -> bool:
+            return minx <= x <= maxx and miny <= y <= maxy
+
+        x, y = point.x, point.y
+        if not inside(x, y) and inside(y, x):
+            self.warnings.append(
+                f"{self.file}, {row.label}: lat {y:g} / lon {x:g} is outside the scenario's region (lat {miny:.1f} "
+                f"to {maxy:.1f}, lon {minx:.1f} to {maxx:.1f}), but lat {x:g} / lon {y:g} is inside it: are lat and "
+                "lon swapped? (the place was added as given; GeoJSON coordinates are [lon, lat])")
 
     def _finish_place(self, ident: str, draft: _Draft) -> Place:
         fields = draft.fields
@@ -732,7 +857,7 @@ class _Importer:
         publisher = given.get("publisher") or value
         given["publisher"] = publisher
         when = given.get("published") or given.get("published_inferred")
-        if value and ID_PATTERN.match(value) and value not in self._taken("source"):
+        if value and ID_PATTERN.match(value) and not self._taken("source", value):
             ident = value
         else:
             ident = self._new_id("source", f"{publisher} {when.isoformat() if when else ''}")
@@ -740,15 +865,14 @@ class _Importer:
         if quote:
             draft.quotes.append(quote)
         self.sources[ident] = draft
+        self.sources_by_publisher.setdefault(str(publisher).casefold(), []).append(ident)
         self.where[("source", ident)] = f.row.label
         return ident
 
     def _stored_source(self, value: str, given: Mapping[str, Any], quote: str) -> str | None:
         """A stored source this row means: same publisher, same title and dates when given, and the quote in it."""
         publisher = str(given.get("publisher") or value).casefold()
-        for source in self.existing.sources:
-            if source.publisher.casefold() != publisher:
-                continue
+        for source in self.stored_sources_by_publisher.get(publisher, []):
             if any(getattr(source, k) != given[k] for k in ("title", "published", "published_inferred") if k in given):
                 continue
             if quote and quote not in source.text:
@@ -759,11 +883,9 @@ class _Importer:
 
     def _source_by_publisher(self, f: _Fields, value: str, given: Mapping[str, Any]) -> str | None:
         """A source defined earlier in the file whose publisher is ``value`` (and title / date, when given)."""
-        wanted = value.casefold()
         found = [
-            ident for ident, draft in self.sources.items()
-            if str(draft.fields.get("publisher", "")).casefold() == wanted
-            and all(draft.fields.get(k) == given[k] for k in ("title", "published") if k in given)
+            ident for ident in self.sources_by_publisher.get(value.casefold(), [])
+            if all(self.sources[ident].fields.get(k) == given[k] for k in ("title", "published") if k in given)
         ]
         if len(found) > 1:
             f.problem("source", f"several sources from {value!r} earlier in the file ({', '.join(found)}): "
@@ -773,8 +895,14 @@ class _Importer:
     def _finish_source(self, ident: str, draft: _Draft) -> Source:
         fields = draft.fields
         text = fields.get("text")
-        if not text:  # no full text given: the quotes are the text
-            text = "\n\n".join(dict.fromkeys(draft.quotes))
+        if not text:  # no full text given: the quotes are the text (and we know where each one is)
+            quotes = list(dict.fromkeys(draft.quotes))
+            text = "\n\n".join(quotes)
+            offsets, at = {}, 0
+            for quote in quotes:
+                offsets[quote] = at
+                at += len(quote) + 2
+            self.quote_offsets[ident] = offsets
         when = fields.get("published") or fields.get("published_inferred")
         title = fields.get("title") or f"Report by {fields['publisher']}" + (f" of {when.isoformat()}" if when else "")
         return Source(
@@ -819,7 +947,7 @@ class _Importer:
         if f.has("event_forces"):
             given["force_ids"] = tuple(self._event_force(f, value) for value in f.strings("event_forces"))
         if f.has("quote_start"):
-            given["quote_start"] = f.integer("quote_start")
+            given["quote_start"] = f.integer("quote_start", high=MAX_SOURCE_TEXT_CHARS)
         if eid and eid in self.existing.event_by_id:
             stored = dataclasses.asdict(self.existing.event_by_id[eid])
             self._agree(f, given, stored, f"event '{eid}' in the store (use another event_id for a new event)")
@@ -827,11 +955,10 @@ class _Importer:
         when = given.get("date") or start
         if not eid and source_id and when is not None:
             same = (source_id, quote, when)
-            known = [e.id for e in self.existing.events if (e.source_id, e.quote, e.date) == same]
-            if known:
-                return known[0]
-            eid = next((i for i, d in self.events.items()
-                        if (d.fields.get("source_id"), d.fields["quote"], d.fields.get("date")) == same), "")
+            known = self.stored_event_keys.get(same)
+            if known is not None:
+                return known
+            eid = self.event_keys.get(same, "")
         if eid and eid in self.events:
             draft = self.events[eid]
             self._agree(f, given, draft.fields, f"event '{eid}' ({draft.label})")
@@ -850,6 +977,7 @@ class _Importer:
         draft = _Draft(f.row.label, given)
         self._event_links(draft, place_id, force_id)
         self.events[eid] = draft
+        self.event_keys.setdefault((given.get("source_id"), quote, given["date"]), eid)
         self.where[("event", eid)] = f.row.label
         return eid
 
@@ -876,7 +1004,8 @@ class _Importer:
         text = source.text if source else ""
         start = fields.get("quote_start")
         if start is None or text[start:start + len(quote)] != quote:
-            found = text.find(quote)
+            found = self.quote_offsets.get(source.id, {}).get(quote, -1) if source is not None else -1
+            found = found if found >= 0 else text.find(quote)
             if found < 0:
                 if start is not None and source is not None:
                     self.problem(draft.label, "quote_start", f"the quote is not at {start} in the text of source "
@@ -910,8 +1039,7 @@ class _Importer:
             given["note"] = f.text("period_note")
         support = ("event", event_id) if event_id else ("source", source_id) if source_id else None
         key = (place_id, force_id, given["role"], start, end)
-        stored = next((p for p in self.existing.periods if p.id == pid), None) if pid else next(
-            (p for p in self.existing.periods if (p.place_id, p.force_id, p.role, p.start, p.end) == key), None)
+        stored = self.stored["period"].get(pid) if pid else self.stored_period_keys.get(key)
         if stored is not None:  # already in the store: only its evidence could be new, and imports only add
             if pid:
                 self._agree(f, given, dataclasses.asdict(stored),
@@ -994,11 +1122,17 @@ class _Importer:
         self.problems += check_consistency(merged, locate=locate)
 
 
-def read_import(path: str | Path, *, existing: Scenario | None = None) -> Additions:
+#: Rows between two progress reports of read_import.
+PROGRESS_EVERY = 250
+
+
+def read_import(path: str | Path, *, existing: Scenario | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Additions:
     """Read and validate an import file (GeoJSON, CSV or GeoPackage) against ``existing``.
 
     Raises :class:`ImportRefused` (a ``ScenarioError``) naming every problem with its
     row or feature and field; nothing is returned unless all of it can be added.
+    ``progress(rows read, rows)`` is called as the rows are read (for a progress bar).
     """
     path = Path(path)
     existing = existing if existing is not None else _empty_scenario()
@@ -1022,8 +1156,10 @@ def read_import(path: str | Path, *, existing: Scenario | None = None) -> Additi
         importer.warnings.append(f"{path.name}: ignored column(s) {', '.join(unknown)}")
     if not rows and not importer.problems:
         importer.problems.append(Problem(path.name, "", "", "holds no features / rows"))
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         importer.row(row)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+            progress(done, len(rows))
     if importer.problems:
         raise ImportRefused(importer.problems)
     additions = importer.finish()
@@ -1072,6 +1208,86 @@ def import_file(store: Store, path: str | Path, *, user: str) -> Additions:
     return additions
 
 
+class ImportJob:
+    """An import run in a background thread, so that a page can show its progress and stay responsive.
+
+    :meth:`check` reads and validates the file against ``existing`` (``state`` "checking", then
+    "checked" with ``additions``, or "refused" with ``problems``); :meth:`write` then adds the
+    additions to the store ``open_writer()`` opens, in one transaction ("writing", then "done",
+    or "failed" with ``problems`` or ``error``). ``fraction`` and ``text`` describe the progress.
+    The thread only sets attributes of this object; the caller reads them.
+    """
+
+    def __init__(self, path: Path, *, existing: Scenario) -> None:
+        self.path = path
+        self.existing = existing
+        self.state = "new"
+        self.fraction = 0.0
+        self.text = ""
+        self.additions: Additions | None = None
+        self.problems: list[Problem] = []
+        self.error = ""
+        self.revision = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("checking", "writing")
+
+    def _start(self, state: str, work: Callable[[], None]) -> None:
+        self.state, self.fraction, self.text = state, 0.0, f"{state.capitalize()} {self.path.name}…"
+        self._thread = threading.Thread(target=work, name=f"mapdata import {self.path.name}", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def check(self) -> None:
+        def progress(done: int, total: int) -> None:
+            self.fraction = 0.9 * done / total
+            self.text = (f"Checking {self.path.name}: row {done:,} of {total:,}" if done < total else
+                         f"Checking {self.path.name}: every row read; checking the scenario with them added")
+
+        def work() -> None:
+            try:
+                self.additions = read_import(self.path, existing=self.existing, progress=progress)
+            except ScenarioError as exc:
+                self.problems, self.state = list(exc.problems), "refused"
+            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+                self.error, self.state = f"the file could not be read: {exc}", "refused"
+            else:
+                self.fraction, self.text = 1.0, f"{self.path.name}: {self.additions.summary()} to add"
+                self.state = "checked"  # last: a reader seeing the state sees the rest
+
+        self._start("checking", work)
+
+    def write(self, open_writer: Callable[[], Any], *, user: str) -> None:
+        additions = self.additions
+        if additions is None:
+            raise ValueError("check the file first")
+
+        def work() -> None:
+            from mapdata.store import StoreError
+
+            self.text = f"Writing {len(additions.records()):,} records in one transaction…"
+            self.fraction = 0.5
+            try:
+                with open_writer() as store:
+                    self.revision = store.apply(additions.changes(), user=user)
+            except ScenarioError as exc:
+                self.problems, self.state = list(exc.problems), "failed"
+            except StoreError as exc:
+                self.error, self.state = str(exc), "failed"
+            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+                self.error, self.state = f"the store could not be written: {exc}", "failed"
+            else:
+                self.fraction, self.text = 1.0, f"Imported {self.path.name}: {len(additions.records()):,} records added."
+                self.state = "done"
+
+        self._start("writing", work)
+
+
 # -- export ----------------------------------------------------------------------------
 
 
@@ -1110,7 +1326,10 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
     def place_props(place: Place) -> dict[str, Any]:
         return {
             "place_id": place.id, "name": place.name_en, "name_ar": place.name_ar, "aliases": list(place.aliases),
-            "kind": place.kind.value, "uncertainty_m": place.uncertainty_m, "location_note": place.location_note,
+            "kind": place.kind.value, "location_note": place.location_note,
+            # finite or nothing, so that every export is valid (GeoJSON: strict JSON); the record rules
+            # refuse other values on the way in
+            "uncertainty_m": place.uncertainty_m if _finite(place.uncertainty_m) else None,
             "geometry_source": place.geometry_source,
         }
 
@@ -1175,6 +1394,10 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
     return rows
 
 
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
 def _column_order(day: dt.date | None) -> list[str]:
     columns = list(COLUMNS) + ["verification_label"]
     if day is not None:
@@ -1226,10 +1449,11 @@ def export(
                 for props, geometry in rows
             ],
         }
-        out.write_text(json.dumps(collection, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        # allow_nan=False: the file is valid JSON or not written (the record rules keep numbers finite)
+        out.write_text(json.dumps(collection, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     elif fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and a CR in a cell gets quoted
         writer.writerow(columns + ["lat", "lon", "wkt"])
         for props, geometry in rows:
             point = geometry.representative_point()
@@ -1242,11 +1466,14 @@ def export(
 
 
 def _csv_cell(value: Any) -> str:
+    """Numbers as numbers; text (and lists as ';'-separated text) neutralised against formula injection."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value)
-    return str(_flat(value))
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(str(_flat(value)))
 
 
 def _export_gpkg(rows: list[tuple[dict[str, Any], BaseGeometry]], columns: list[str], out: Path) -> None:
@@ -1267,6 +1494,9 @@ def _export_gpkg(rows: list[tuple[dict[str, Any], BaseGeometry]], columns: list[
 
 
 # -- KML -------------------------------------------------------------------------------
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _kml_colour(hex_colour: str, alpha: str) -> str:
@@ -1347,11 +1577,13 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             f"{_kml_geometry(place.geometry)}</Placemark>"
         )
     parts += ["</Document>", "</kml>"]
-    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    # XML 1.0 cannot hold most control characters, escaped or not (nor in CDATA): drop them, so the file is
+    # well-formed whatever a stored text holds (the record rules refuse them in new data).
+    out.write_text(_XML_INVALID.sub("", "\n".join(parts)) + "\n", encoding="utf-8")
     return len(selection)
 
 
 __all__ = [
-    "Additions", "EXPORT_FORMATS", "ImportRefused", "MAX_GPKG_BYTES", "MAX_TEXT_BYTES", "export", "export_rows",
+    "Additions", "EXPORT_FORMATS", "ImportJob", "ImportRefused", "MAX_GPKG_BYTES", "MAX_TEXT_BYTES", "export", "export_rows",
     "import_file", "read_import",
 ]

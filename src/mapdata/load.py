@@ -32,6 +32,10 @@ from mapdata.models import (
     Source,
     Verification,
 )
+from mapdata.store.records import (
+    COLOUR_PATTERN, GEOMETRY_TYPES, ID_PATTERN, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_CHARS, date_problem, field_of, number_problem, text_problem,
+)
 from mapdata.validate import Locator, check_consistency
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
@@ -45,21 +49,23 @@ PERIODS_FILE = "control_periods.csv"
 PERIOD_COLUMNS = ("id", "place_id", "force_id", "role", "start", "end", "event_ids", "source_ids", "note")
 BASEMAP_DIR = "basemap"
 
-ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
-COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
-
 E = TypeVar("E", bound=StrEnum)
 
 
 class _Record:
-    """Typed access to one record's fields; every problem is noted, never raised."""
+    """Typed access to one record's fields; every problem is noted, never raised.
 
-    def __init__(self, problems: list[Problem], file: str, record: str, data: Mapping[str, Any]) -> None:
+    Values are held to the limits of ``mapdata.store.records`` (the record rules every
+    store write obeys), looked up by the record ``kind`` and field name.
+    """
+
+    def __init__(self, problems: list[Problem], file: str, record: str, data: Mapping[str, Any], *,
+                 kind: str = "") -> None:
         self.problems = problems
         self.file = file
         self.record = record
         self.data = data
+        self.kind = kind
         self.ok = True
 
     def problem(self, field: str, message: str) -> None:
@@ -81,6 +87,11 @@ class _Record:
         if not isinstance(value, str):
             self.problem(name, f"must be text, not {type(value).__name__}")
             return ""
+        field = field_of(self.kind, name)
+        message = text_problem(value, max_chars=field.max_chars if field else MAX_TEXT_CHARS)
+        if message:
+            self.problem(name, message)
+            return ""
         return value.strip()
 
     def ident(self, name: str) -> str:
@@ -94,10 +105,15 @@ class _Record:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.problem(name, f"{value!r} is not a date (YYYY-MM-DD)")
             return None
+        message = date_problem(day)
+        if message:
+            self.problem(name, message)
+            return None
+        return day
 
     def choice(self, name: str, kind: type[E]) -> E | None:
         value = self.text(name)
@@ -122,8 +138,10 @@ class _Record:
         except ValueError:
             self.problem(name, f"{value!r} is not a number")
             return None
-        if number < 0 or number != number:
-            self.problem(name, f"{value!r} must be a non-negative number")
+        field = field_of(self.kind, name)
+        message = number_problem(number, high=field.high if field else float("inf"))
+        if message:
+            self.problem(name, message)
             return None
         return number
 
@@ -148,6 +166,14 @@ class _Record:
         items = tuple(v.strip() for v in value if v.strip())
         if required and not items:
             self.problem(name, "must name at least one value")
+        if len(items) > MAX_LIST_ITEMS:
+            self.problem(name, f"has {len(items):,} values; the limit is {MAX_LIST_ITEMS:,}")
+            return ()
+        for item in items:
+            message = text_problem(item)
+            if message:
+                self.problem(name, f"value {item[:40]!r} {message}")
+                return ()
         return items
 
 
@@ -167,12 +193,32 @@ def _read_json(path: Path, problems: list[Problem], name: str) -> Any:
         problems.append(Problem(name, "", "", f"cannot be read: {exc.strerror}"))
         return None
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return parse_json(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, f"byte {exc.start}", "", "is not UTF-8 text"))
     except json.JSONDecodeError as exc:
         problems.append(Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}"))
+    except JsonTooDeep as exc:
+        problems.append(Problem(name, "", "", str(exc)))
     return None
+
+
+class JsonTooDeep(ValueError):
+    """JSON nested so deeply that the parser gives up (it would recurse until RecursionError)."""
+
+    def __init__(self) -> None:
+        super().__init__("is not usable JSON: lists and objects are nested too deeply")
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` for files from outside: nesting too deep raises :class:`JsonTooDeep`, not RecursionError.
+
+    NaN and Infinity are kept: the record rules refuse non-finite numbers, naming the field.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise JsonTooDeep() from None
 
 
 def _records(data: Any, problems: list[Problem], name: str, kind: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -215,7 +261,7 @@ class _Loader:
         if not isinstance(data, Mapping):
             self.problems.append(Problem(SCENARIO_FILE, "", "", "must hold a JSON object"))
             return {}
-        rec = _Record(self.problems, SCENARIO_FILE, "scenario", data)
+        rec = _Record(self.problems, SCENARIO_FILE, "scenario", data, kind="scenario")
         meta: dict[str, Any] = {
             "title": rec.text("title", required=False) or self.folder.name,
             "description": rec.text("description", required=False),
@@ -244,7 +290,7 @@ class _Loader:
                 rec.problem("view.zoom", "must be a whole number from 1 to 18")
         dates = data.get("dates") or {}
         if isinstance(dates, Mapping) and dates:
-            drec = _Record(self.problems, SCENARIO_FILE, "scenario", dates)
+            drec = _Record(self.problems, SCENARIO_FILE, "scenario", dates, kind="scenario")
             meta["date_start"] = drec.date("start", required=False)
             meta["date_end"] = drec.date("end", required=False)
             if meta["date_start"] and meta["date_end"] and meta["date_end"] < meta["date_start"]:
@@ -256,7 +302,7 @@ class _Loader:
         out: list[Force] = []
         seen: set[str] = set()
         for index, item in _records(data, self.problems, FORCES_FILE, "force"):
-            rec = _Record(self.problems, FORCES_FILE, _label("force", index, item), item)
+            rec = _Record(self.problems, FORCES_FILE, _label("force", index, item), item, kind="force")
             ident = rec.ident("id")
             name = rec.text("name")
             colour = rec.text("colour")
@@ -307,7 +353,7 @@ class _Loader:
             if not isinstance(props, Mapping):
                 self.problems.append(Problem(PLACES_FILE, f"feature {index}", "properties", "must be a JSON object"))
                 continue
-            rec = _Record(self.problems, PLACES_FILE, _label("feature", index, props), props)
+            rec = _Record(self.problems, PLACES_FILE, _label("feature", index, props), props, kind="place")
             ident = rec.ident("id")
             if feature.get("id") not in (None, ident):
                 rec.problem("id", f"feature id {feature.get('id')!r} differs from properties.id {ident!r}")
@@ -333,7 +379,7 @@ class _Loader:
         out: list[Source] = []
         seen: set[str] = set()
         for index, item in _records(data, self.problems, SOURCES_FILE, "source"):
-            rec = _Record(self.problems, SOURCES_FILE, _label("source", index, item), item)
+            rec = _Record(self.problems, SOURCES_FILE, _label("source", index, item), item, kind="source")
             ident = rec.ident("id")
             publisher = rec.text("publisher")
             title = rec.text("title")
@@ -358,13 +404,18 @@ class _Loader:
             rec.problem("text_file", f"{text_file!r} must be inside the scenario folder")
             return ""
         try:
-            return path.read_bytes().decode("utf-8")
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             rec.problem("text_file", f"{text_file!r} does not exist")
         except UnicodeDecodeError:
             rec.problem("text_file", f"{text_file!r} is not UTF-8 text")
         except OSError as exc:
             rec.problem("text_file", f"{text_file!r} cannot be read: {exc.strerror}")
+        else:
+            message = text_problem(text, max_chars=MAX_SOURCE_TEXT_CHARS)
+            if message is None:
+                return text
+            rec.problem("text_file", f"{text_file!r} {message}")
         return ""
 
     def events(self) -> list[Event]:
@@ -372,7 +423,7 @@ class _Loader:
         out: list[Event] = []
         seen: set[str] = set()
         for index, item in _records(data, self.problems, EVENTS_FILE, "event"):
-            rec = _Record(self.problems, EVENTS_FILE, _label("event", index, item), item)
+            rec = _Record(self.problems, EVENTS_FILE, _label("event", index, item), item, kind="event")
             ident = rec.ident("id")
             day = rec.date("date")
             precision = rec.choice("date_precision", DatePrecision)
@@ -421,7 +472,7 @@ class _Loader:
             if None in row:
                 self.problems.append(Problem(PERIODS_FILE, f"line {line}", "", "has more values than the header has columns"))
                 continue
-            rec = _Record(self.problems, PERIODS_FILE, _label("line", line, row), row)
+            rec = _Record(self.problems, PERIODS_FILE, _label("line", line, row), row, kind="period")
             ident = rec.ident("id")
             place_id = rec.text("place_id")
             force_id = rec.text("force_id")

@@ -6,12 +6,32 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any, Iterable
 
 from shapely.geometry import mapping
 
 from mapdata.models import Scenario
 from mapdata.timeline import PlaceState, Timeline
+
+#: Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return (after
+#: any quotes that neutralised it before, so that neutralising can be undone exactly).
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def csv_text(value: str) -> str:
+    """A text cell for a CSV file, neutralised against formula injection (OWASP: a leading single quote).
+
+    Only text: numbers (a longitude of -3.5) are written as numbers by the callers and never reach here.
+    :func:`csv_text_read` undoes it on import.
+    """
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def csv_text_read(value: str) -> str:
+    """The text :func:`csv_text` was given (a cell it did not change comes back as it is)."""
+    return value[1:] if value.startswith("'") and _FORMULA_START.match(value) else value
+
 
 CSV_COLUMNS = (
     "place_id", "name", "name_ar", "kind", "force", "status", "forces_present", "since",
@@ -83,7 +103,7 @@ def snapshot_csv(
     """One CSV row per place; ``sources`` is a JSON list, geometry is WKT plus a representative lat/lon."""
     timeline = timeline or Timeline(scenario)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")  # RFC 4180; a CR in a cell is quoted
     writer.writeheader()
     for state in _selected(timeline, day, forces):
         place = scenario.place_by_id[state.place_id]
@@ -91,14 +111,14 @@ def snapshot_csv(
         lat, lon = place.anchor
         writer.writerow(
             {
-                **{key: props[key] for key in ("place_id", "name", "name_ar", "kind", "force", "status", "since")},
-                "force": props["force"] or "",
+                **{key: csv_text(props[key]) for key in ("place_id", "name", "name_ar", "kind", "status")},
+                "force": csv_text(props["force"] or ""),
                 "since": props["since"] or "",
-                "forces_present": ";".join(props["forces_present"]),
+                "forces_present": csv_text(";".join(props["forces_present"])),
                 "lat": f"{lat:.6f}",
                 "lon": f"{lon:.6f}",
                 "uncertainty_m": "" if place.uncertainty_m is None else f"{place.uncertainty_m:g}",
-                "sources": json.dumps(props["sources"], ensure_ascii=False),
+                "sources": csv_text(json.dumps(props["sources"], ensure_ascii=False)),
                 "wkt": place.geometry.wkt,
             }
         )

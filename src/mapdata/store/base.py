@@ -50,6 +50,9 @@ SCENARIO_KIND = "scenario"  # audit kind of scenario-level metadata changes
 BASEMAP_KIND = "basemap"  # audit kind of basemap layer changes
 SCHEMA_KIND = "schema"  # audit kind of schema upgrades
 
+#: Above this many added records in one apply, the ids the audit knows are read at once, not one by one.
+BULK_ADDS = 50
+
 Action = Literal["add", "update", "delete", "restore"]
 
 
@@ -268,6 +271,9 @@ class _Batch:
     # every record other than those this batch touches (which its commit checks) is known valid: at the
     # start, when nothing changed since mapdata last checked them all, or because the caller checked them
     known_valid: bool = False
+    # (kind, id) of every record the audit knows, when read up front (large batches): an id not in it
+    # never existed, so its version needs no query of its own
+    audited: set[tuple[str, str]] | None = None
     _last: dict[tuple[str, str], tuple[int, str, dt.datetime | None] | None] = field(default_factory=dict)
 
     # the latest version of an id, counting deletions (a deleted record's version is its delete's)
@@ -277,6 +283,8 @@ class _Batch:
             return (row.version, row.updated_by, row.updated_at)
         key = (kind, ident)
         if key not in self._last:
+            if self.audited is not None and key not in self.audited:
+                return None
             self._last[key] = self.store._last_audit(self.cur, kind, ident)
         return self._last[key]
 
@@ -405,9 +413,18 @@ class Cursor(ABC):
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        """One statement (no result rows) for each parameter set; backends send them in bulk."""
+        for one in params:
+            self.execute(sql, one)
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
+
+
+_AUDIT_INSERT = ('INSERT INTO audit (at, who, kind, record_id, action, version, "before", "after") '
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _q(name: str) -> str:
@@ -784,9 +801,24 @@ class Store(ABC):
         if problems:
             raise ScenarioError(problems)
         now = self._now()
+        stamp = self._encode("timestamp", now)
         cur = batch.cur
         tables: set[str] = set()
+        audit: list[tuple[Any, ...]] = []
+        adds: list[_Op] = []  # consecutive new rows of one kind, inserted in one go (imports add thousands)
         for op in batch.ops:
+            if op.kind in TABLES and op.after_record is not None and not op.existed:
+                if adds and adds[0].kind != op.kind:
+                    self._insert_rows(cur, adds, stamp, user)
+                    adds = []
+                adds.append(op)
+                tables.add(TABLES[op.kind])
+                audit.append(self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before,
+                                             op.after))
+                continue
+            if adds:
+                self._insert_rows(cur, adds, stamp, user)
+                adds = []
             if op.kind == SCENARIO_KIND:
                 for key in META_KEYS:
                     cur.execute(
@@ -800,7 +832,10 @@ class Store(ABC):
             else:
                 self._write_row(cur, op, now, user)
                 tables.add(TABLES[op.kind])
-            self._insert_audit(cur, now, user, op.kind, op.ident, op.action, op.version, op.before, op.after)
+            audit.append(self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before, op.after))
+        if adds:
+            self._insert_rows(cur, adds, stamp, user)
+        cur.executemany(_AUDIT_INSERT, audit)
         tables.add("audit")
         self._after_write(cur, batch.state, tables, now)
         if batch.known_valid and self.schema_version >= 3:
@@ -833,6 +868,24 @@ class Store(ABC):
         if len(done) != 1:
             raise StoreError(f"{op.kind} {op.ident!r} could not be written")
 
+    def _insert_rows(self, cur: Cursor, ops: Sequence[_Op], stamp: Any, user: str) -> None:
+        """New rows of one kind (what :meth:`_write_row` does for one added record), in one statement."""
+        kind = ops[0].kind
+        kind_fields = FIELDS[kind]
+        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
+        columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        encode = self._encode
+        params = []
+        for op in ops:
+            # the audit's JSON holds every plain value already (dates and geometries come from the record)
+            record, after = op.after_record, op.after
+            assert after is not None
+            params.append([op.ident] + [
+                encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
+                for f in kind_fields] + [op.version, stamp, user])
+        cur.executemany(
+            f"INSERT INTO {TABLES[kind]} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)})", params)
+
     def _write_layer(self, cur: Cursor, op: _Op, layers: Mapping[str, Any]) -> None:
         if op.action == "delete":
             cur.execute("DELETE FROM basemap WHERE name = ?", (op.ident,))
@@ -843,14 +896,14 @@ class Store(ABC):
                 (op.ident, text),
             )
 
+    def _audit_row(self, stamp: Any, user: str, kind: str, ident: str, action: str, version: int | None,
+                   before: Any, after: Any) -> tuple[Any, ...]:
+        return (stamp, user, kind, ident, action, version, self._encode("json", before), self._encode("json", after))
+
     def _insert_audit(self, cur: Cursor, now: dt.datetime, user: str, kind: str, ident: str, action: str,
                       version: int | None, before: Any, after: Any) -> None:
-        cur.execute(
-            'INSERT INTO audit (at, who, kind, record_id, action, version, "before", "after") '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (self._encode("timestamp", now), user, kind, ident, action, version,
-             self._encode("json", before), self._encode("json", after)),
-        )
+        cur.execute(_AUDIT_INSERT, self._audit_row(self._encode("timestamp", now), user, kind, ident, action,
+                                                   version, before, after))
 
     def add(self, record: Record, *, user: str) -> int:
         """Add a new record; returns its version (1 for a new id)."""
@@ -893,6 +946,9 @@ class Store(ABC):
     def apply(self, changes: Sequence[Change], *, user: str) -> int:
         """Apply several adds, updates and deletes in one transaction (all or nothing); returns the revision."""
         with self._batch(user) as batch:
+            if sum(isinstance(change, Add) for change in changes) > BULK_ADDS:
+                batch.audited = {(str(k), str(i)) for k, i in batch.cur.execute(
+                    "SELECT DISTINCT kind, record_id FROM audit")}
             for change in changes:
                 if isinstance(change, Add):
                     batch.add(change.record)

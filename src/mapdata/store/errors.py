@@ -133,3 +133,15 @@ def redact(text: object, *locations: str | None) -> str:
         if secret != REDACTED:
             out = out.replace(secret, REDACTED)
     return out
+
+
+class StoreWriteError(StoreError):
+    """The database or its disk refused a write; the transaction was rolled back (nothing changed)."""
+
+
+class StoreFullError(StoreWriteError):
+    """The disk holding the store (or the store's own size limit) is full."""
+
+
+class StoreNotWritableError(StoreWriteError):
+    """The store's file (or database) cannot be written by this user: read-only file, folder or role."""

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store, _State
-from mapdata.store.errors import StoreError
+from mapdata.store.errors import StoreError, StoreFullError, StoreNotWritableError, StoreWriteError
 
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
 GPKG_USER_VERSION = 10300  # GeoPackage 1.3.0
@@ -140,6 +140,9 @@ class _SqliteCursor(Cursor):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, tuple(params)).fetchall()
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, params)
+
 
 class GeoPackageStore(Store):
     backend = "GeoPackage"
@@ -228,6 +231,8 @@ class GeoPackageStore(Store):
         except sqlite3.OperationalError as exc:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+            if _error_code(exc) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY) and not self.read_only:
+                raise _write_error(self.path, exc) from None
             raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
 
     def close(self) -> None:
@@ -240,11 +245,20 @@ class GeoPackageStore(Store):
             self._begin(write)
             try:
                 yield _SqliteCursor(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
                 self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise _write_error(self.path, exc) from None
+                raise
+
+    def _rollback(self) -> None:
+        """Roll back what is open: SQLite has already rolled back after e.g. a full disk ("cannot rollback")."""
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _table_exists(self, cur: Cursor, name: str) -> bool:
         return cur.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
@@ -279,11 +293,8 @@ class GeoPackageStore(Store):
         for table in tables:
             cur.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (stamp, table))
         if "places" in tables:
-            bounds = [row.record.geometry.bounds for row in state.rows["place"].values()]  # type: ignore[union-attr]
-            extent = (
-                (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
-                if bounds else (None, None, None, None)
-            )
+            geometries = [row.record.geometry for row in state.rows["place"].values()]  # type: ignore[union-attr]
+            extent = tuple(float(v) for v in shapely.total_bounds(geometries)) if geometries else (None,) * 4
             cur.execute(
                 "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = 'places'", extent
             )
@@ -326,6 +337,25 @@ def _needs_recovery(exc: sqlite3.OperationalError) -> bool:
     """Whether a read-only connection failed because a hot journal needs rolling back (SQLITE_READONLY_*)."""
     code = getattr(exc, "sqlite_errorcode", None)
     return (code & 0xFF == sqlite3.SQLITE_READONLY) if isinstance(code, int) else "readonly database" in str(exc)
+
+
+def _error_code(exc: sqlite3.Error) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """What a failed statement means for the person running mapdata, and what to do (nothing was changed)."""
+    code = _error_code(exc)
+    if code == sqlite3.SQLITE_FULL:
+        return StoreFullError(
+            f"{path}: the disk holding the store is full (SQLite: {exc}); nothing was changed. Free some space on "
+            "that disk (or move the store to a larger one), then try again.")
+    if code == sqlite3.SQLITE_READONLY:
+        return StoreNotWritableError(
+            f"{path} cannot be written: the file or its folder is read-only for this user (SQLite: {exc}); "
+            "nothing was changed. Give the user that runs mapdata write access to the file and its folder "
+            "(chmod / chown), or open the store read-only to view it.")
+    return StoreWriteError(f"{path}: the database refused the change (SQLite: {exc}); nothing was changed.")
 
 
 def _json_list(text: str) -> Any:

@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError, StoreUnavailableError
+from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError
 from mapdata.store.errors import redact as _redact
 
 POSTGIS_MISSING = (
@@ -60,6 +60,10 @@ class _PgCursor(Cursor):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql.replace("?", "%s"), tuple(params) if params else None)
         return self.cursor.fetchall() if self.cursor.description is not None else []
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            self.cursor.executemany(sql.replace("?", "%s"), [tuple(p) for p in params])
 
 
 class PostgresStore(Store):
@@ -192,6 +196,14 @@ class PostgresStore(Store):
             raise StoreError(f"{self.describe()} is read-only: {self._words(exc)}") from None
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
             raise StoreError(f"{self.describe()}: permission denied: {self._words(exc)}") from None
+        # write errors, mapped to what they mean (the transaction was rolled back: nothing changed)
+        if isinstance(exc, (psycopg.errors.DiskFull, psycopg.errors.ProgramLimitExceeded)):
+            raise StoreFullError(f"{self.describe()}: the database server is out of space or past a limit "
+                                 f"({self._words(exc)}); nothing was changed. Ask its administrator to free "
+                                 "space, then try again.") from None
+        if isinstance(exc, psycopg.DataError):
+            raise StoreWriteError(f"{self.describe()}: the database refused a value ({self._words(exc)}); "
+                                  "nothing was changed.") from None
         if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
             self._discard()  # the next transaction reconnects at once (a failure to reconnect starts the back-off)
             lost = f"the connection to the PostgreSQL store {self.describe()} was lost ({self._words(exc)})"

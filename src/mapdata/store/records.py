@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable, Literal, Mapping, Sequence, TypeAlias, Union
@@ -37,12 +38,43 @@ GEOMETRY_COLUMN = "geom"
 
 ColumnType = Literal["text", "list", "date", "int", "real", "geometry"]
 
+# -- limits on every value from outside (import files, scenario folders, edits) ------------
+# The one place they are set: record_problems() applies them to every record a store writes
+# or reads and a scenario folder loads; the import reads files against the file limits.
+# docs/import-format.md ("Limits") states them.
+
+#: Dates (event dates, period start / end, publication dates) lie in this range.
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+#: Characters in one text field, unless the field says otherwise (names, ids, titles, URLs, ...).
+MAX_TEXT_CHARS = 2_000
+#: Characters in a record id.
+MAX_ID_CHARS = 200
+#: Characters in a note, a summary or a quote.
+MAX_NOTE_CHARS = 20_000
+#: Characters in a source's full text.
+MAX_SOURCE_TEXT_CHARS = 5_000_000
+#: Values in one list field (aliases, an event's places and forces, a period's evidence).
+MAX_LIST_ITEMS = 1_000
+#: A place's position uncertainty, in metres (1,000 km).
+MAX_UNCERTAINTY_M = 1_000_000.0
+#: Import files: size of a GeoJSON or CSV file, of a GeoPackage, and rows (features) in one file.
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+MAX_GPKG_BYTES = 256 * 1024 * 1024
+MAX_IMPORT_ROWS = 100_000
+#: Characters no text may hold: NUL (PostgreSQL cannot store it) and the other C0 control characters
+#: that are no kind of line or page break (all but tab, LF, VT, FF, CR), and lone surrogates (not
+#: encodable as UTF-8). KML export drops VT and FF, which XML cannot hold.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff]")
+
 
 @dataclass(frozen=True)
 class Field:
     name: str  # the model's field name
     type: ColumnType
     enum: builtins.type[StrEnum] | None = None
+    max_chars: int = MAX_TEXT_CHARS  # text fields
+    high: float = math.inf  # numbers: the range is 0..high
 
     @property
     def column(self) -> str:
@@ -53,30 +85,40 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "force": (Field("name", "text"), Field("colour", "text"), Field("aliases", "list")),
     "place": (
         Field("name_en", "text"), Field("name_ar", "text"), Field("aliases", "list"),
-        Field("kind", "text", PlaceKind), Field("uncertainty_m", "real"), Field("location_note", "text"),
+        Field("kind", "text", PlaceKind), Field("uncertainty_m", "real", high=MAX_UNCERTAINTY_M),
+        Field("location_note", "text", max_chars=MAX_NOTE_CHARS),
         Field("geometry_source", "text"), Field("geometry", "geometry"),
     ),
     "source": (
-        Field("publisher", "text"), Field("title", "text"), Field("text", "text"), Field("text_file", "text"),
-        Field("published", "date"), Field("published_inferred", "date"), Field("published_basis", "text"),
+        Field("publisher", "text"), Field("title", "text"), Field("text", "text", max_chars=MAX_SOURCE_TEXT_CHARS),
+        Field("text_file", "text"), Field("published", "date"), Field("published_inferred", "date"),
+        Field("published_basis", "text", max_chars=MAX_NOTE_CHARS),
         Field("url", "text"), Field("language", "text"), Field("licence", "text"),
     ),
     "event": (
         Field("date", "date"), Field("date_precision", "text", DatePrecision), Field("date_as_written", "text"),
-        Field("date_note", "text"), Field("place_ids", "list"), Field("force_ids", "list"), Field("kind", "text"),
-        Field("summary", "text"), Field("source_id", "text"), Field("quote", "text"), Field("quote_start", "int"),
-        Field("quote_end", "int"), Field("verification", "text", Verification), Field("claimed_by", "text"),
-        Field("verification_note", "text"),
+        Field("date_note", "text", max_chars=MAX_NOTE_CHARS), Field("place_ids", "list"), Field("force_ids", "list"),
+        Field("kind", "text"), Field("summary", "text", max_chars=MAX_NOTE_CHARS), Field("source_id", "text"),
+        Field("quote", "text", max_chars=MAX_NOTE_CHARS), Field("quote_start", "int", high=MAX_SOURCE_TEXT_CHARS),
+        Field("quote_end", "int", high=MAX_SOURCE_TEXT_CHARS), Field("verification", "text", Verification),
+        Field("claimed_by", "text"), Field("verification_note", "text", max_chars=MAX_NOTE_CHARS),
     ),
     "period": (
         Field("place_id", "text"), Field("force_id", "text"), Field("role", "text", Role), Field("start", "date"),
-        Field("end", "date"), Field("event_ids", "list"), Field("source_ids", "list"), Field("note", "text"),
+        Field("end", "date"), Field("event_ids", "list"), Field("source_ids", "list"),
+        Field("note", "text", max_chars=MAX_NOTE_CHARS),
     ),
 }
 
+_FIELD_BY_NAME = {(kind, f.name): f for kind, fields in FIELDS.items() for f in fields}
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+
+
+def field_of(kind: str, name: str) -> Field | None:
+    """The field ``name`` of records of ``kind`` (None for ``id`` and names that are no field)."""
+    return _FIELD_BY_NAME.get((kind, name))
 
 
 def kind_of(record: Any) -> Kind:
@@ -260,47 +302,118 @@ _REQUIRED: dict[str, frozenset[str]] = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A value in a message: its repr, cut short (a message never repeats a 10 MB value)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def text_problem(value: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """What is wrong with a text value: too long, or a character no text may hold."""
+    if len(value) > max_chars:
+        return f"is {len(value):,} characters long; the limit is {max_chars:,}"
+    bad = FORBIDDEN_CHARACTERS.search(value)
+    if bad is not None:
+        return (f"holds the control character U+{ord(bad.group()):04X} at character {bad.start() + 1:,}, "
+                "which text may not hold (remove it)")
+    return None
+
+
+def number_problem(value: Any, *, high: float = math.inf, whole: bool = False) -> str | None:
+    """What is wrong with a number: not a (whole) number, not finite, or outside 0..``high``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"must be a number, not {_shown(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{_shown(value)} is not a finite number"
+    if whole and not isinstance(value, int):
+        return f"must be a whole number, not {_shown(value)}"
+    if not 0 <= value <= high:
+        upto = "" if high == math.inf else f" up to {high:,.0f}"
+        return f"{_shown(value)} must be a non-negative number{upto}"
+    return None
+
+
+def date_problem(value: dt.date) -> str | None:
+    """What is wrong with a date: outside DATE_MIN..DATE_MAX."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        return f"{value.isoformat()} is outside the dates mapdata accepts ({DATE_MIN.isoformat()} to {DATE_MAX.isoformat()})"
+    return None
+
+
+def field_problem(f: Field, value: Any, *, required: bool = False) -> str | None:
+    """What is wrong with one field's value on its own (None: nothing), by the limits above."""
+    type_ = f.type
+    if type_ == "text":
+        if not isinstance(value, str):
+            return f"must be text, not {type(value).__name__}"
+        if required and not value.strip():
+            return "is empty"
+        if f.enum is not None and not isinstance(value, f.enum):
+            try:
+                f.enum(value)
+            except ValueError:
+                return f"{_shown(value)} is not one of: {', '.join(m.value for m in f.enum)}"
+        return text_problem(value, max_chars=f.max_chars)
+    if type_ == "list":
+        if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+            return "must be a list of non-empty text values"
+        if len(value) > MAX_LIST_ITEMS:
+            return f"has {len(value):,} values; the limit is {MAX_LIST_ITEMS:,}"
+        for item in value:
+            message = text_problem(item)
+            if message:
+                return f"value {_shown(item)} {message}"
+        return None
+    if type_ == "date":
+        if value is None:
+            return None
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            return f"must be a date, not {_shown(value)}"
+        return date_problem(value)
+    if type_ == "int":
+        return number_problem(value, high=f.high, whole=True)
+    if type_ == "real":
+        return None if value is None else number_problem(value, high=f.high)
+    if type_ == "geometry":
+        return _geometry_problem(value)
+    return None
+
+
+# Records found valid, by identity: records are frozen, so one checked by an import is not checked again
+# when the store writes it. A weak reference, so the entry dies with the record (and an id used again
+# by another object never matches: the reference must point at this very record).
+_VALID: dict[int, weakref.ref[Any]] = {}
+
+
+def _remember_valid(record: Record) -> None:
+    key = id(record)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        if _VALID.get(key) is ref:
+            del _VALID[key]
+
+    _VALID[key] = weakref.ref(record, forget)
+
+
 def record_problems(record: Record, *, file: str | None = None, label: str | None = None) -> list[Problem]:
-    """What is wrong with one record on its own: ids, required text, enums, colour, geometry, numbers."""
+    """What is wrong with one record on its own: ids, required text, enums, colour, geometry, numbers, limits."""
+    known = _VALID.get(id(record))
+    if known is not None and known() is record:
+        return []
     kind = kind_of(record)
     found: list[tuple[str, str]] = []
     report = found.append
     if not isinstance(record.id, str) or not ID_PATTERN.match(record.id):
-        report(("id", f"{record.id!r} is not a valid id (lower-case letters, digits and _)"))
+        report(("id", f"{_shown(record.id)} is not a valid id (lower-case letters, digits and _)"))
+    elif len(record.id) > MAX_ID_CHARS:
+        report(("id", f"is {len(record.id):,} characters long; the limit is {MAX_ID_CHARS}"))
     required = _REQUIRED[kind]
     for f in FIELDS[kind]:
-        value = getattr(record, f.name)
-        type_ = f.type
-        if type_ == "text":
-            if not isinstance(value, str):
-                report((f.name, f"must be text, not {type(value).__name__}"))
-            elif f.name in required and not value.strip():
-                report((f.name, "is empty"))
-            elif f.enum is not None and not isinstance(value, f.enum):
-                try:
-                    f.enum(value)
-                except ValueError:
-                    report((f.name, f"{value!r} is not one of: {', '.join(m.value for m in f.enum)}"))
-        elif type_ == "list":
-            if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip() for v in value):
-                report((f.name, "must be a list of non-empty text values"))
-        elif type_ == "date":
-            if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
-                report((f.name, f"must be a date, not {value!r}"))
-        elif type_ == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                report((f.name, f"must be a whole number, not {value!r}"))
-        elif type_ == "real":
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0
-            ):
-                report((f.name, f"{value!r} must be a non-negative number"))
-        elif type_ == "geometry":
-            message = _geometry_problem(value)
-            if message:
-                report(("geometry", message))
+        message = field_problem(f, getattr(record, f.name), required=f.name in required)
+        if message:
+            report((f.name, message))
     if kind == "force" and record.colour and not COLOUR_PATTERN.match(record.colour):  # type: ignore[union-attr]
-        report(("colour", f"{record.colour!r} is not a colour like #0072B2"))  # type: ignore[union-attr]
+        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))  # type: ignore[union-attr]
     elif kind == "source" and record.published_inferred and not record.published_basis.strip():  # type: ignore[union-attr]
         report(("published_basis", "is empty (needed with published_inferred)"))
     elif kind == "event":
@@ -314,6 +427,7 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
         if event.verification == Verification.CLAIMED and not event.claimed_by.strip():
             report(("claimed_by", "is empty (needed when verification is 'claimed')"))
     if not found:
+        _remember_valid(record)
         return []
     file = file or TABLES[kind]
     label = label or f"id '{record.id}'"

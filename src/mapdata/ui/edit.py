@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +21,7 @@ from shapely.geometry import Point
 from streamlit_folium import st_folium
 
 from mapdata.errors import ScenarioError
-from mapdata.exchange import read_import
+from mapdata.exchange import ImportJob
 from mapdata.mapview import preview_layers
 from mapdata.mentions import PlaceMention
 from mapdata.models import ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification
@@ -347,41 +348,75 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
 
 
 IMPORT_LIMIT = 64 * 1024 * 1024
+IMPORT_POLL_S = 0.5  # how often the import tab shows a running import's progress
+
+
+def _import_job(name: str, file_id: str, data: bytes, scenario: Scenario) -> ImportJob:
+    """The session's import of this upload: checked in the background as soon as it is uploaded."""
+    held = st.session_state.get("_import_job")
+    if held is not None and held[0] == file_id:
+        return held[1]  # type: ignore[no-any-return]
+    if held is not None and not held[1].running:
+        shutil.rmtree(held[2], ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix="mapdata_import_")
+    path = Path(folder) / (Path(name).name or "import")
+    path.write_bytes(data)
+    job = ImportJob(path, existing=scenario)
+    job.check()
+    st.session_state["_import_job"] = (file_id, job, folder)
+    return job
+
+
+def _import_show(job: ImportJob, editor: Editor) -> None:
+    """The import's progress, its result, or what to fix; reruns itself while the import runs."""
+    name = job.path.name
+    if job.running:
+        st.progress(min(job.fraction, 1.0), text=plain(job.text))
+        return
+    if job.state == "done":
+        st.session_state["_edit_notice"] = job.text
+        st.session_state.pop("_import_job", None)
+        for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("_edit_opened_")]:
+            del st.session_state[key]
+        st.rerun()  # the whole page: it shows the new revision
+    if job.state in ("refused", "failed"):
+        what = "cannot be imported" if job.state == "refused" else "was not imported"
+        st.error(f"{plain(name)} {what}; nothing was changed." + (
+            " Every problem, with row and field:" if job.problems else ""))
+        st.code("\n".join(str(p) for p in job.problems) or job.error, language=None, wrap_lines=True)
+        return
+    additions = job.additions
+    if additions is None:
+        return
+    for warning in additions.warnings:
+        st.warning(plain(warning))
+    if additions.is_empty:
+        st.info(f"{plain(name)} holds nothing new: every record in it is already in the store.")
+        return
+    st.markdown(
+        f"**Ready to add** from {plain(name)}: {len(additions.places)} places, {len(additions.periods)} control "
+        f"periods, {len(additions.events)} events, {len(additions.sources)} sources, {len(additions.forces)} forces."
+    )
+    st.dataframe(pd.DataFrame([{"place": p.name_en, "kind": p.kind.value, "id": p.id} for p in additions.places]),
+                 hide_index=True, width="stretch")
+    st.button(f"Import {plain(name)}", type="primary", key="import_go",
+              on_click=lambda: job.write(writer, user=editor.name))
 
 
 def _import_tab(scenario: Scenario, editor: Editor) -> None:
     st.caption("GeoJSON (features with at least a `name`), CSV with lat/lon or WKT columns, or GeoPackage — "
-               "see docs/import-format.md. The file is checked in full first; it is added all or nothing.")
+               "see docs/import-format.md. The file is checked in full first; it is added all or nothing. "
+               "Large files are checked and written in the background, with a progress bar.")
     upload = st.file_uploader("File to import", type=["geojson", "json", "csv", "gpkg"], key="import_file")
     if upload is None:
         return
     data = upload.getvalue()
     if len(data) > IMPORT_LIMIT:
-        st.error(f"{upload.name} is {len(data) / 1e6:.0f} MB; the limit is {IMPORT_LIMIT / 1e6:.0f} MB.")
+        st.error(f"{plain(upload.name)} is {len(data) / 1e6:.0f} MB; the limit is {IMPORT_LIMIT / 1e6:.0f} MB.")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(data)
-        try:
-            additions = read_import(path, existing=scenario)
-        except ScenarioError as exc:
-            st.error(f"{upload.name} cannot be imported; nothing was changed. Every problem, with row and field:")
-            st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
-            return
-        for warning in additions.warnings:
-            st.warning(warning)
-        if additions.is_empty:
-            st.info(f"{upload.name} holds nothing new: every record in it is already in the store.")
-            return
-        st.markdown(
-            f"**Ready to add** from {upload.name}: {len(additions.places)} places, {len(additions.periods)} control "
-            f"periods, {len(additions.events)} events, {len(additions.sources)} sources, {len(additions.forces)} forces."
-        )
-        st.dataframe(pd.DataFrame([{"place": p.name_en, "kind": p.kind.value, "id": p.id} for p in additions.places]),
-                     hide_index=True, width="stretch")
-        if st.button(f"Import {upload.name}", type="primary", key="import_go"):
-            _save(lambda s: s.apply(additions.changes(), user=editor.name),
-                  f"Imported {upload.name}: {len(additions.records())} records added.")
+    job = _import_job(upload.name, upload.file_id, data, scenario)
+    # a fragment that reruns on its own while the import runs (the rest of the page is not redrawn)
+    st.fragment(_import_show, run_every=IMPORT_POLL_S if job.running else None)(job, editor)
 
 
 TABS = ["Control periods", "Events", "Sources", "Places", "History", "Import"]
