@@ -79,7 +79,7 @@ EVENT_FIELDS = (
     "event_forces", "quote", "quote_start", "verification", "claimed_by", "verification_note",
 )
 #: Columns an export adds that import ignores (computed, or the CSV's geometry columns).
-OUTPUT_ONLY = ("verification_label", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
+OUTPUT_ONLY = ("verification_label", "as_of", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
 COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FIELDS
 #: The record field whose limits a column's text is held to (the others: MAX_TEXT_CHARS).
 COLUMN_FIELDS = {
@@ -1375,17 +1375,14 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
         linked: set[str] = set()
         place_rows: list[dict[str, Any]] = []
         for period in periods:
-            written = len(place_rows)
             for event_id in period.event_ids:
                 linked.add(event_id)
                 event = scenario.event_by_id[event_id]
-                if timeline is not None and day is not None and not timeline.event_is_evidence(event, day):
-                    continue  # as of the day, an event dated after it is not yet evidence (Timeline.evidence)
-                place_rows.append({**period_props(period), **event_props(event, place)})
+                # Every cited event stays (the file must import back), marked by the as-of rule (Timeline.as_of_note).
+                as_of = {"as_of": timeline.as_of_note(event, day)} if timeline is not None and day is not None else {}
+                place_rows.append({**period_props(period), **event_props(event, place), **as_of})
             for source_id in period.source_ids:
                 place_rows.append({**period_props(period), **source_props(scenario.source_by_id[source_id])})
-            if len(place_rows) == written:
-                place_rows.append(period_props(period))
         for event in scenario.events_at(place.id, until=day):
             if event.id not in linked:
                 place_rows.append(event_props(event, place))
@@ -1401,7 +1398,7 @@ def _finite(value: float | None) -> bool:
 def _column_order(day: dt.date | None) -> list[str]:
     columns = list(COLUMNS) + ["verification_label"]
     if day is not None:
-        columns += ["on_date", "status", "holder", "since"]
+        columns += ["as_of", "on_date", "status", "holder", "since"]
     return columns
 
 

@@ -149,3 +149,14 @@ class Timeline:
     def event_is_evidence(self, event: Event, day: dt.date) -> bool:
         """Whether ``event`` can be evidence on ``day`` at all (it is dated on or before it)."""
         return evidence_dates(event, self.scenario.source_by_id[event.source_id])[0] <= day
+
+    def as_of_note(self, event: Event, day: dt.date) -> str:
+        """How ``event`` stands as evidence on ``day``, in words: "" (known by then), "reported later (...)",
+        or "dated after <day>: not yet evidence" (what exports write beside each piece of evidence)."""
+        source = self.scenario.source_by_id[event.source_id]
+        dated, reported = evidence_dates(event, source)
+        if dated > day:
+            return f"dated after {day.isoformat()}: not yet evidence on that day"
+        if reported > day:
+            return f"reported later ({reported_label(event, source)})"
+        return ""

@@ -76,8 +76,11 @@ def test_snapshot_and_day_export_follow_the_rule() -> None:
     assert [s["event_id"] for s in sources] == ["ev_russia_deploys_qusayr"]
     assert sources[0]["reported_later"] is True and sources[0]["reported"] == "2018-06-08"
     rows = [props for props, _ in export_rows(SEED, day=day) if props["place_id"] == "qusayr_position_1"]
-    assert rows and all(r.get("event_id") != "ev_division11_takeover" for r in rows)
-    # every period covering the day is still listed (those whose events are all dated later, without one)
+    # every cited event stays (the file imports back whole), marked by the as-of rule
+    notes = {r.get("event_id"): r["as_of"] for r in rows if r.get("event_id")}
+    assert notes["ev_division11_takeover"] == "dated after 2018-06-04: not yet evidence on that day"
+    assert notes["ev_russia_deploys_qusayr"] == "reported later (on or after 2018-06-08)"
+    # every period covering the day is listed
     assert {r["period_id"] for r in rows} == {p.id for p in SEED.periods
                                               if p.place_id == "qusayr_position_1" and p.covers(day)}
     later = [props for props, _ in export_rows(SEED, day=dt.date(2018, 6, 10)) if props["place_id"] == "qusayr_position_1"]
