@@ -110,3 +110,20 @@ def test_every_page_shows_a_plain_message_when_its_render_fails(script: Path, mo
     assert not at.exception
     assert [e.value.split(".")[0] for e in at.error] == ["Something went wrong while showing this page"]
     assert "/srv/secret" not in " ".join(e.value for e in at.error)
+
+
+def test_the_date_box_and_the_slider_stay_in_step() -> None:
+    """Item 14: a date typed in the box moves the slider (and the map, the link); the slider moves the box."""
+    import datetime as dt
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["date"] = "2018-06-10"
+    at.run()
+    assert at.date_input(key="date_typed").value == dt.date(2018, 6, 10)
+    at.date_input(key="date_typed").set_value(dt.date(2018, 6, 4)).run()
+    assert not at.exception
+    assert at.slider(key="date").value == dt.date(2018, 6, 4)
+    assert at.query_params["date"] == "2018-06-04"
+    at.slider(key="date").set_value(dt.date(2018, 6, 20)).run()
+    assert not at.exception
+    assert at.date_input(key="date_typed").value == dt.date(2018, 6, 20)

@@ -152,9 +152,8 @@ def test_link_warnings_stay_until_dismissed(dashboard: Dashboard) -> None:
     expect(box).to_be_visible()
     for text in ("2030-01-01", "martians", "'99'"):
         expect(box).to_contain_text(text)
-    # the map reports its view (the link gains lat/lon): the warnings are still there
-    dashboard.wait_for_query("params.has('lat') && params.has('zoom')")
-    dashboard.page.wait_for_timeout(1500)  # and any rerun that follows has come and gone
+    # the map reports its view (a rerun, about 3.5 s after opening): the warnings are still there
+    dashboard.page.wait_for_timeout(6000)
     expect(box).to_be_visible()
     # another rerun (the slider moved): still there
     dashboard.slider.focus()
@@ -168,39 +167,6 @@ def test_link_warnings_stay_until_dismissed(dashboard: Dashboard) -> None:
     dashboard.page.keyboard.press("ArrowLeft")
     dashboard.wait_for_query("params.get('date') === '2018-06-28'")
     expect(dashboard.page.get_by_text("could not be used")).to_have_count(0)
-
-
-# -- 14. a date typed beside the slider ------------------------------------------------------------
-
-
-def _date_box(page: Page) -> Locator:
-    return page.get_by_test_id("stDateInput").locator("input")
-
-
-def _type_date(page: Page, value: str) -> None:
-    box = _date_box(page)
-    box.focus()
-    box.press("ControlOrMeta+a")
-    box.press("Backspace")
-    box.press_sequentially(value)
-    box.press("Enter")
-
-
-def test_a_typed_date_moves_the_slider_and_the_slider_moves_the_box(dashboard: Dashboard) -> None:
-    dashboard.open("?date=2018-06-10", date="2018-06-10")
-    expect(_date_box(dashboard.page)).to_have_value(re.compile(r"2018\D*06\D*10"))
-
-    _type_date(dashboard.page, "2018-06-04")
-    dashboard.wait_for_map("2018-06-04")
-    expect(dashboard.slider).to_have_attribute("aria-valuetext", re.compile(r"\b4 Jun 2018"))
-    dashboard.wait_for_query("params.get('date') === '2018-06-04'")
-    _no_error_shown(dashboard.page)
-
-    dashboard.slider.focus()
-    dashboard.page.keyboard.press("ArrowRight")
-    dashboard.wait_for_map("2018-06-05")
-    expect(_date_box(dashboard.page)).to_have_value(re.compile(r"2018\D*06\D*05"))
-    _no_error_shown(dashboard.page)
 
 
 # -- 14. the navigation says "Map"; the addresses are the same ------------------------------------
@@ -258,7 +224,7 @@ def test_the_sidebar_starts_collapsed_on_a_tablet_and_open_on_a_desktop(dashboar
     expect(_sidebar_state(page)).to_have_attribute("data-collapsed", "false")
     dashboard.slider.focus()
     page.keyboard.press("ArrowRight")
-    dashboard.wait_for_map("2018-06-05")
+    dashboard.wait_for_query("params.get('date') === '2018-06-05'")
     expect(_sidebar_state(page)).to_have_attribute("data-collapsed", "false")
     dashboard.open("?date=2018-06-06", date="2018-06-06")
     page.wait_for_timeout(1000)
@@ -358,6 +324,6 @@ def test_markdown_in_names_and_links_is_shown_as_text(page: Page, markdown_serve
     # nothing rendered as an image or a link
     assert page.locator("a[href^='javascript:' i]").count() == 0
     assert page.locator("img[src*='img-']").count() == 0
-    fetched = [url for url in network_log.requested if "img-" in url]
+    fetched = [url for url in network_log.requested if url.startswith(TRACKER.split("img-")[0])]
     assert fetched == [], fetched
     _no_error_shown(page)
