@@ -5,5 +5,6 @@ import streamlit as st
 st.set_page_config(page_title="mapdata — add a report", page_icon="🗺️", layout="wide")
 
 from mapdata.ui.report import render  # noqa: E402
+from mapdata.ui.guard import guarded  # noqa: E402
 
-render()
+guarded(render)

@@ -5,5 +5,6 @@ import streamlit as st
 st.set_page_config(page_title="mapdata — edit", page_icon="🗺️", layout="wide")
 
 from mapdata.ui.edit import render  # noqa: E402
+from mapdata.ui.guard import guarded  # noqa: E402
 
-render()
+guarded(render)

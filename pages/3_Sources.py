@@ -5,5 +5,6 @@ import streamlit as st
 st.set_page_config(page_title="mapdata — sources", page_icon="🗺️", layout="wide")
 
 from mapdata.ui.pages import render_sources  # noqa: E402
+from mapdata.ui.guard import guarded  # noqa: E402
 
-render_sources()
+guarded(render_sources)

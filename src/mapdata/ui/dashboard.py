@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 import streamlit as st
@@ -20,12 +20,35 @@ from mapdata.models import Scenario
 from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.exchange import export
 from mapdata.ui import map_builder, plain, reader, store_location
+from mapdata.ui.text import label
 
 MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
 DATE_KEY = "date"
+DATE_INPUT_KEY = "date_typed"  # the date box beside the slider; kept in step with DATE_KEY
+URL_WARNINGS_KEY = "_url_warnings"
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
+TABLET_MAX_WIDTH = 1200  # px: below this the map needs the sidebar's room; Streamlit's "auto" collapses only below 768
+
+# Streamlit's initial_sidebar_state "auto" keeps the sidebar open down to 768 px, which leaves a
+# 1024 px tablet's map 564 px wide. Once per page load, on a window narrower than
+# TABLET_MAX_WIDTH, this collapses it with Streamlit's own button (so Streamlit knows, and the
+# viewer reopens it the usual way), unless the viewer has already opened or closed the sidebar
+# on this app (Streamlit keeps that choice in localStorage under "stSidebarCollapsed-…").
+# Same-origin, inline: nothing is fetched.
+_TABLET_SIDEBAR_JS = """<script>
+(() => {
+  if (window.__mapdataSidebarChecked) return;
+  window.__mapdataSidebarChecked = true;
+  if (window.innerWidth >= %(max_width)d) return;
+  let chosen = false;
+  try { chosen = Object.keys(window.localStorage).some((key) => key.startsWith("stSidebarCollapsed-")); } catch (e) {}
+  if (chosen) return;
+  const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (button && button.getAttribute("aria-expanded") === "true") button.click();
+})();
+</script>""" % {"max_width": TABLET_MAX_WIDTH}
 
 
 def force_key(force_id: str) -> str:
@@ -39,6 +62,7 @@ def _init_from_url(scenario: Scenario) -> None:
     params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     view, warnings = parse_query(params, scenario)
     st.session_state[DATE_KEY] = view.day
+    st.session_state[DATE_INPUT_KEY] = view.day
     for force in scenario.forces:
         st.session_state[force_key(force.id)] = force.id in view.forces
     st.session_state["_initial_center"] = view.center
@@ -47,7 +71,7 @@ def _init_from_url(scenario: Scenario) -> None:
     st.session_state["_zoom"] = view.zoom
     st.session_state[EVENT_KEY] = view.event_id
     st.session_state["_panels"] = st.session_state["_initial_panels"] = {k: getattr(view, k) for k in PANEL_FIELDS}
-    st.session_state["_url_warnings"] = warnings
+    st.session_state[URL_WARNINGS_KEY] = warnings  # shown until dismissed
     st.session_state["_view_initialised"] = True
 
 
@@ -70,22 +94,24 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
+def _set_forces(force_ids: tuple[str, ...], shown: bool) -> None:
+    """Tick or untick every force (a callback: runs before the checkboxes are drawn again)."""
+    for force_id in force_ids:
+        st.session_state[force_key(force_id)] = shown
+
+
 def _sidebar(builder: MapBuilder, view: ViewState) -> None:
     scenario = builder.scenario
+    force_ids = tuple(force.id for force in scenario.forces)
     with st.sidebar:
         st.subheader("Forces")
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
         for force in scenario.forces:
-            st.checkbox(force.name, key=force_key(force.id))
+            st.checkbox(label(force.name), key=force_key(force.id))  # a label renders Markdown: the name is text
         all_on, all_off = st.columns(2)
-        if all_on.button("Show all", width="stretch"):
-            for force in scenario.forces:
-                st.session_state[force_key(force.id)] = True
-            st.rerun()
-        if all_off.button("Hide all", width="stretch"):
-            for force in scenario.forces:
-                st.session_state[force_key(force.id)] = False
-            st.rerun()
+        all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_set_forces, args=(force_ids, True))
+        all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_set_forces, args=(force_ids, False))
+        st.html(_TABLET_SIDEBAR_JS, unsafe_allow_javascript=True, width="content")
 
 
 def _share_box(scenario: Scenario, view: ViewState) -> None:
@@ -142,6 +168,32 @@ def _states_table(builder: MapBuilder, day: dt.date, *, limit: int) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+# Column widths. Left to itself the grid squeezes its columns into the page's width, and cut
+# "Syrian regime forces (Assad)" to "Syrian regime forces (": the short columns (names, dates,
+# statuses) are made wide enough for their longest value, up to MAX_FITTED_COLUMN_PX; the free
+# text columns are wide; the first column stays in view when the table scrolls sideways.
+CHAR_PX = 6.6  # at the grid's 14 px font, a little wider than an average character (the estimate errs wide)
+CELL_PADDING_PX = 20
+MAX_FITTED_COLUMN_PX = 360
+
+
+def text_column_px(texts: Iterable[str], *, minimum: int = 70) -> int:
+    """A column width (px) in which each of ``texts`` fits on one line (up to MAX_FITTED_COLUMN_PX)."""
+    longest = max((len(text) for text in texts), default=0)
+    return min(max(minimum, round(longest * CHAR_PX) + CELL_PADDING_PX), MAX_FITTED_COLUMN_PX)
+
+
+def fitted_columns(frame: pd.DataFrame, fitted: Iterable[str], *, pinned: str | None = None,
+                   wide: Iterable[str] = ()) -> dict[str, Any]:
+    """Column settings: ``fitted`` columns as wide as their longest value (or header), ``wide`` ones large."""
+    text = st.column_config.TextColumn
+    config: dict[str, Any] = {name: text(width="large") for name in wide}
+    for name in fitted:
+        values = frame[name].astype(str).tolist() if name in frame else []
+        config[name] = text(width=text_column_px([name, *values]), pinned=name == pinned or None)
+    return config
+
+
 def _events_table(scenario: Scenario, day: dt.date, *, limit: int) -> tuple[pd.DataFrame, list[str]]:
     events = scenario.events_until(day)[-limit:]
     rows = [{
@@ -161,15 +213,23 @@ def render() -> None:
     builder = map_builder()
     scenario = builder.scenario
     _init_from_url(scenario)
-    for warning in st.session_state.pop("_url_warnings", []):
-        st.warning(f"Link: {warning}")
+    _link_warnings()
 
     first, last = scenario.date_range
-    st.markdown(f"### {scenario.title}")
-    day = st.slider(
-        "Date", min_value=first, max_value=last, step=dt.timedelta(days=1), key=DATE_KEY, format="ddd D MMM YYYY",
-        help="Daily steps across the scenario. The map shows who held what on this day.",
-    )
+    st.markdown("### " + plain(scenario.title))
+    slider_column, typed_column = st.columns([5, 1], vertical_alignment="bottom")
+    with slider_column:
+        day = st.slider(
+            "Date", min_value=first, max_value=last, step=dt.timedelta(days=1), key=DATE_KEY, format="ddd D MMM YYYY",
+            help="Daily steps across the scenario. The map shows who held what on this day.",
+        )
+    if st.session_state.get(DATE_INPUT_KEY) != day:  # the slider moved (or the link set it): the box follows
+        st.session_state[DATE_INPUT_KEY] = day  # allowed: the box is not drawn yet in this run
+    with typed_column:
+        st.date_input(
+            "Go to date", min_value=first, max_value=last, key=DATE_INPUT_KEY, format="YYYY-MM-DD",
+            on_change=_date_typed, help=f"Type a date from {first.isoformat()} to {last.isoformat()} (YYYY-MM-DD).",
+        )
     visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
@@ -211,7 +271,9 @@ def render() -> None:
     states = _states_table(builder, day, limit=TABLE_ROWS)
     if len(scenario.places) > TABLE_ROWS:
         st.caption(f"The first {TABLE_ROWS:,} of {len(scenario.places):,} places; download the view for all of them.")
-    st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch")
+    st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch",
+                 column_config=fitted_columns(states, ["Place", "Status", "Controlling force", "Since", "Forces present"],
+                                              pinned="Place"))
 
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
@@ -225,7 +287,8 @@ def render() -> None:
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
         selection_mode="single-row", selection_default=selection_default, width="stretch",
-        column_config={"Quote": st.column_config.TextColumn(width="large"), "Event": st.column_config.TextColumn(width="large")},
+        column_config=fitted_columns(events, ["Date", "Places", "Forces", "Verification", "Source"],
+                                     wide=["Event", "Quote"]),
     )
     if event_id:
         event = scenario.event_by_id[event_id]
@@ -237,6 +300,31 @@ def render() -> None:
             if event.date_note:
                 st.caption(plain(f"Date: {event.date_note}"))
             st.button("Clear selection", on_click=_clear_event)
+
+
+def _date_typed() -> None:
+    """A date was typed or picked in the box: move the slider there (a callback, before the slider is drawn)."""
+    typed = st.session_state.get(DATE_INPUT_KEY)
+    if isinstance(typed, dt.date):
+        st.session_state[DATE_KEY] = typed
+    else:  # emptied: show the slider's date again
+        st.session_state[DATE_INPUT_KEY] = st.session_state.get(DATE_KEY)
+
+
+def _link_warnings() -> None:
+    """What the opened link asked for and could not have: shown until the viewer dismisses it."""
+    warnings = st.session_state.get(URL_WARNINGS_KEY) or []
+    if not warnings:
+        return
+    with st.container(key="link_warnings"):
+        lines = "\n".join(f"- {label(warning)}" for warning in warnings)
+        st.warning(f"Parts of the link you opened could not be used, so the view and its link were corrected:\n\n{lines}",
+                   icon="⚠️")
+        st.button("Dismiss", key="dismiss_link_warnings", on_click=_dismiss_link_warnings)
+
+
+def _dismiss_link_warnings() -> None:
+    st.session_state[URL_WARNINGS_KEY] = []
 
 
 def _clear_event() -> None:
