@@ -169,3 +169,16 @@ def test_restore_keeps_the_history_tab_open(fresh_store: Path) -> None:
     assert container is not None and container.tab_container.id  # a keyed, stateful st.tabs ...
     assert at.session_state["edit_tab"] == "History"  # ... still on History after the rerun
     assert open_store(fresh_store, read_only=True).get("place", "homs").record.name_en == "Homs"
+
+
+@pytest.mark.parametrize("script", ["dashboard.py", "pages/3_Sources.py", "pages/4_Data_check.py"])
+def test_a_forged_widget_id_is_ignored_on_every_page(script: str) -> None:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    at.run()
+    states = at._tree.get_widget_states()
+    forged = states.widgets.add()
+    forged.id = auth.SESSION_KEY
+    forged.string_value = "Mallory"
+    at._run(states)
+    assert not at.exception, at.exception
+    assert not any("went wrong" in e.value for e in at.error)

@@ -259,7 +259,6 @@ def _sign_out() -> None:
 
 def sign_in_box() -> Editor | None:
     """Sidebar control to sign in or out; returns the editor, if any."""
-    guard_session()
     editor = current_editor()
     with st.sidebar:
         st.subheader("Editing")

@@ -28,7 +28,7 @@ from mapdata.models import ControlPeriod, DatePrecision, Event, Place, PlaceKind
 from mapdata.review import slug
 from mapdata.store import AuditEntry, ConflictError, RecordNotFoundError, Store, StoreError
 from mapdata.ui import map_builder, plain, reader, writer
-from mapdata.ui.auth import Editor, guard_session, how_to_edit, sign_in_box
+from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
 
 OPEN = "(open)"
 
@@ -424,7 +424,6 @@ TABS = ["Control periods", "Events", "Sources", "Places", "History", "Import"]
 
 def render() -> None:
     st.markdown("### Edit")
-    guard_session()
     editor = sign_in_box()
     if editor is None:
         st.info("Editing needs an editor session. " + how_to_edit() + " Viewers can read everything by link.")

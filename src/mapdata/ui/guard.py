@@ -23,8 +23,15 @@ MESSAGE = ("Something went wrong while showing this page. Reload the page to try
 
 
 def guarded(render: Callable[[], None]) -> None:
-    """Run a page's ``render``; an unexpected error becomes a short message here and a full log entry there."""
+    """Run a page's ``render``; an unexpected error becomes a short message here and a full log entry there.
+
+    Widget values a browser sent for widgets that do not exist (forged ids) are dropped first
+    (:func:`mapdata.ui.auth.guard_session`), on every page.
+    """
+    from mapdata.ui.auth import guard_session
+
     try:
+        guard_session()
         render()
     except Exception:  # noqa: BLE001 - the point: nothing unexpected reaches the viewer as a traceback
         reference = secrets.token_hex(4)

@@ -41,7 +41,7 @@ from mapdata.review import (
 )
 from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.ui import map_builder, plain, store_location, writer
-from mapdata.ui.auth import Editor, guard_session, how_to_edit, sign_in_box
+from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
 
 STATE = "report_review"
 PICK_KEY = "report_pick"
@@ -646,7 +646,6 @@ def _readable(message: str, extraction: Extraction) -> str:
 
 
 def render() -> None:
-    guard_session()
     scenario = map_builder().scenario
     st.markdown("### Add a report")
     st.caption("Paste a report: the places, dates and forces it names are found offline and proposed as events "
