@@ -127,3 +127,11 @@ def test_the_date_box_and_the_slider_stay_in_step() -> None:
     at.slider(key="date").set_value(dt.date(2018, 6, 20)).run()
     assert not at.exception
     assert at.date_input(key="date_typed").value == dt.date(2018, 6, 20)
+
+
+def test_uploads_are_capped_at_the_import_limit() -> None:
+    """Streamlit's own upload cap (200 MB by default) matches the largest file a page takes."""
+    from mapdata.ui.edit import IMPORT_LIMIT
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == IMPORT_LIMIT
