@@ -371,10 +371,11 @@ class MapBuilder:
             "popup": self.popup_html(state),
         }
 
-    def _client_step(self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str]) -> list[folium.FeatureGroup]:
+    def _client_step(self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str],
+                     layers_gen: int = 0) -> list[folium.FeatureGroup]:
         """One small group whose script sends the day: the browser restyles the places it already has."""
         group = folium.FeatureGroup(name="step", control=False)
-        payload = _client_step_payload(self, day, visible=visible, highlight=highlight)
+        payload = _client_step_payload(self, day, visible=visible, highlight=highlight, layers_gen=layers_gen)
         _Call("clientShow", payload, on_map=True, assets_url=self.assets_url).add_to(group)
         return [group]
 
@@ -404,16 +405,18 @@ class MapBuilder:
         return layers
 
     def force_layers(
-        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str] = ()
+        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str] = (), layers_gen: int = 0,
     ) -> list[folium.FeatureGroup]:
         """The feature groups for ``day``: one per force, the unknown layer, the highlight, and a sync step.
 
         Pass them to ``st_folium(feature_group_to_add=...)``. Forces not in ``visible``
         are still sent (so the map's layer control can show them) but start hidden.
+        ``layers_gen`` numbers the server's choice of layers: the map reports it back with the layers
+        it shows, so that a report sent before a later choice (Show all, say) can be told apart.
         """
         scenario = self.scenario
         if self.client:
-            return self._client_step(day, visible=visible, highlight=highlight)
+            return self._client_step(day, visible=visible, highlight=highlight, layers_gen=layers_gen)
         groups = []
         for layer_id, features in self.layer_features(day).items():
             if layer_id == UNKNOWN_LAYER:
@@ -451,7 +454,8 @@ class MapBuilder:
         sync = folium.FeatureGroup(name="sync", control=False)
         _Call(
             "sync",
-            {"hidden": hidden, "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}", "fit": fit},
+            {"hidden": hidden, "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}", "fit": fit,
+             "gen": layers_gen},
             on_map=True, assets_url=self.assets_url,
         ).add_to(sync)
         groups.append(sync)
@@ -487,8 +491,8 @@ def evidence_html(evidence: Iterable[Evidence], state: PlaceState) -> list[str]:
     return parts
 
 
-def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str]
-                         ) -> dict[str, Any]:
+def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str],
+                         layers_gen: int = 0) -> dict[str, Any]:
     scenario = builder.scenario
     highlight_ids = [p for p in highlight if p in scenario.place_by_id]
     fit = None
@@ -498,6 +502,7 @@ def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collecti
     return {
         "day": day.toordinal(), "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}",
         "hidden": [f.id for f in scenario.forces if f.id not in set(visible)], "highlight": highlight_ids, "fit": fit,
+        "gen": layers_gen,
     }
 
 

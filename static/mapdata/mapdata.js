@@ -451,7 +451,7 @@
         var id = g.options.mapdataForce;
         if (!hidden[id] && id !== "unknown") { global.selected_layers["mapdata:" + id] = { name: id, url: "mapdata" }; }
       });
-      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata" };
+      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata", gen: data.gen || 0 };
     }
     var asof = document.querySelector(".mapdata-asof-date");
     if (asof) { asof.textContent = data.asof; }
@@ -971,7 +971,7 @@
       Object.keys(client.toggles).forEach(function (id) {
         if (!client.hidden[id] && id !== "unknown") { global.selected_layers["mapdata:" + id] = { name: id, url: "mapdata" }; }
       });
-      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata" };
+      global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata", gen: data.gen || 0 };
     }
     if (!client.ready) { return; }
     client.shownDay = played ? client.play.state.day : data.day;

@@ -29,6 +29,7 @@ DATE_INPUT_KEY = "date_typed"  # the date box beside the slider; kept in step wi
 URL_WARNINGS_KEY = "_url_warnings"
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
+LAYERS_GEN_KEY = "_layers_gen"  # how many times the sidebar chose the layers (see _layers_from_map)
 TABLET_MAX_WIDTH = 1200  # px: below this the map needs the sidebar's room; Streamlit's "auto" collapses only below 768
 
 # Streamlit's initial_sidebar_state "auto" keeps the sidebar open down to 768 px, which leaves a
@@ -82,6 +83,9 @@ def _layers_from_map() -> None:
     names = {layer.get("name") for layer in layers if isinstance(layer, dict) and layer.get("url") == "mapdata"}
     if SENTINEL not in names:
         return  # sent before the force layers were drawn: says nothing about them
+    gens = [layer.get("gen") for layer in layers if isinstance(layer, dict) and layer.get("name") == SENTINEL]
+    if gens and gens[0] != st.session_state.get(LAYERS_GEN_KEY, 0):
+        return  # sent (debounced) before a later choice in the sidebar, e.g. Show all: that choice stands
     for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("force_")]:
         st.session_state[key] = key.removeprefix("force_") in names
 
@@ -94,10 +98,16 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
+def _new_layers_choice() -> None:
+    """The sidebar chose the layers: a map report made before this choice no longer counts (_layers_from_map)."""
+    st.session_state[LAYERS_GEN_KEY] = st.session_state.get(LAYERS_GEN_KEY, 0) + 1
+
+
 def _set_forces(force_ids: tuple[str, ...], shown: bool) -> None:
     """Tick or untick every force (a callback: runs before the checkboxes are drawn again)."""
     for force_id in force_ids:
         st.session_state[force_key(force_id)] = shown
+    _new_layers_choice()
 
 
 def _sidebar(builder: MapBuilder, view: ViewState) -> None:
@@ -107,7 +117,7 @@ def _sidebar(builder: MapBuilder, view: ViewState) -> None:
         st.subheader("Forces")
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
         for force in scenario.forces:
-            st.checkbox(label(force.name), key=force_key(force.id))  # a label renders Markdown: the name is text
+            st.checkbox(label(force.name), key=force_key(force.id), on_change=_new_layers_choice)  # a label renders Markdown: the name is text
         all_on, all_off = st.columns(2)
         all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_set_forces, args=(force_ids, True))
         all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_set_forces, args=(force_ids, False))
@@ -247,7 +257,8 @@ def render() -> None:
     result = st_folium(
         builder.base_map(panels=st.session_state.get("_initial_panels")),
         key=MAP_KEY,
-        feature_group_to_add=builder.force_layers(day, visible=visible, highlight=highlight),
+        feature_group_to_add=builder.force_layers(day, visible=visible, highlight=highlight,
+                                                  layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0)),
         center=list(initial_center) if initial_center else None,
         zoom=st.session_state.get("_initial_zoom"),
         returned_objects=["center", "zoom", "selected_layers"],
