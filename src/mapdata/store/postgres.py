@@ -14,6 +14,7 @@ back-off while the server cannot be reached (:class:`StoreUnavailableError`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
@@ -53,6 +54,11 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.OperationalError) and any(word in str(exc).lower() for word in _UNREACHABLE)
 
 
+_VALUES_TAIL = re.compile(r"(?P<head>INSERT\s.*\bVALUES\s*)(?P<group>\(.*\))\s*", re.IGNORECASE | re.DOTALL)
+_ROWS_PER_STATEMENT = 1000
+_MAX_PARAMS = 60000  # PostgreSQL takes at most 65,535 parameters in one statement
+
+
 class _PgCursor(Cursor):
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self.cursor = cursor
@@ -62,8 +68,22 @@ class _PgCursor(Cursor):
         return self.cursor.fetchall() if self.cursor.description is not None else []
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        if params:
+        """Run ``sql`` for every row of ``params``. An ``INSERT ... VALUES (...)`` goes as multi-row
+        statements: one statement per row would fire the store's per-statement change-counting
+        trigger once per row, and thousands of updates of one counter row in one transaction
+        grow its version chain (quadratic time)."""
+        if not params:
+            return
+        match = _VALUES_TAIL.fullmatch(sql)
+        if match is None or "CONFLICT" in match.group("group").upper():
             self.cursor.executemany(sql.replace("?", "%s"), [tuple(p) for p in params])
+            return
+        head, group = match.group("head").replace("?", "%s"), match.group("group").replace("?", "%s")
+        per_row = max(1, group.count("%s"))
+        step = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMS // per_row))
+        for start in range(0, len(params), step):
+            rows = params[start:start + step]
+            self.cursor.execute(head + ", ".join([group] * len(rows)), [value for row in rows for value in row])
 
 
 class PostgresStore(Store):
