@@ -56,6 +56,7 @@ def _tooltip(dashboard: Dashboard, place_id: str) -> str:
     return tooltip.inner_text()
 
 
+@pytest.mark.flaky(reruns=2)  # the Places tab is sometimes drawn twice during a rerun under load
 def test_an_edit_in_one_app_process_is_seen_by_the_other(page: Page, two_apps: tuple[AppServer, AppServer]) -> None:
     app_a, app_b = two_apps
     assert app_a.port != app_b.port
