@@ -64,7 +64,7 @@ from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCES = REPO_ROOT.parent / "shared" / "geodata-sources"
+DEFAULT_SOURCES = REPO_ROOT / "geodata" / "raw" / "geodata-sources"  # vendored copy of ../shared/geodata-sources
 DEFAULT_OUT = REPO_ROOT / "geodata"
 OUT_FILE = "gazetteer/gazetteer.json"
 

@@ -1,4 +1,4 @@
-"""Build the bundled geodata (`geodata/`) from the raw inputs in `../shared/geodata-sources`.
+"""Build the bundled geodata (`geodata/`) from the raw inputs in `geodata/raw/` (a copy of `../shared/geodata-sources`).
 
 Usage::
 
@@ -63,7 +63,7 @@ from shapely.geometry import LineString, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCES = REPO_ROOT.parent / "shared" / "geodata-sources"
+DEFAULT_SOURCES = REPO_ROOT / "geodata" / "raw" / "geodata-sources"  # vendored copy of ../shared/geodata-sources
 DEFAULT_OUT = REPO_ROOT / "geodata"
 
 # Raw inputs, relative to --sources.
@@ -712,8 +712,9 @@ def sources_markdown(
         [
             "# Geodata sources",
             "",
-            "Written by `scripts/build_geodata.py` from the raw inputs in `../shared/geodata-sources` "
-            "(their own `SOURCES.md` gives each file's origin in full). Edit the script, not this file.",
+            "Written by `scripts/build_geodata.py` from the raw inputs in `geodata/raw/geodata-sources` "
+            "(vendored as they were supplied; their own `SOURCES.md` gives each file's origin and licence in full; "
+            "the seed article is `geodata/raw/seed/article.txt`). Edit the script, not this file.",
             "All files are GeoJSON, WGS84, lon/lat, coordinates rounded to 6 decimals.",
             "",
             "Seed article: Enab Baladi (English edition), June 2018, carried in geodata/sources/ with attribution for analysis.",

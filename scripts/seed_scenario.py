@@ -153,7 +153,7 @@ def main() -> None:
     root = HERE.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=root / "geodata")
-    parser.add_argument("--article", type=Path, default=root.parent / "shared" / "seed" / "article.txt")
+    parser.add_argument("--article", type=Path, default=root / "geodata" / "raw" / "seed" / "article.txt")
     parser.add_argument("--report", action="store_true", help="say where each event field came from")
     args = parser.parse_args()
     write_scenario(args.out, article_path=args.article, report=args.report)

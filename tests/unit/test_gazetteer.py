@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from shapely.geometry import shape
 from mapdata.gazetteer import DEFAULT_GAZETTEER, KINDS, Entry, Gazetteer, load_gazetteer, read_gazetteer
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ROOT.parent / "shared" / "geodata-sources"
+SOURCES = ROOT / "geodata" / "raw" / "geodata-sources"  # vendored raw inputs
 GEOD = Geod(ellps="WGS84")
 
 
@@ -136,7 +135,6 @@ def test_military_sites_and_borders(gaz: Gazetteer) -> None:
     assert {"SY-LB", "SY-TR", "SY-IQ", "SY-JO"} <= borders
 
 
-@pytest.mark.skipif(not SOURCES.is_dir() and not os.environ.get("CI"), reason="raw inputs (../shared/geodata-sources) are not beside this checkout")
 def test_build_is_deterministic_and_matches_the_committed_file(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
     assert spec is not None and spec.loader is not None
