@@ -237,15 +237,17 @@ def test_relative_phrase_without_publication_date_is_unresolved() -> None:
 # -- scale and robustness ------------------------------------------------------------------------------
 
 def test_bounded_time_on_five_megabytes() -> None:
+    """Bounded CPU time (this process's own, so other work on the machine does not count): no
+    catastrophic backtracking on large or hostile text."""
     text = (ARTICLE * (5_000_000 // len(ARTICLE) + 1))[:5_000_000]
-    started = time.perf_counter()
+    started = time.process_time()
     mentions, _ = find_dates(text, published=PUBLISHED)
-    assert time.perf_counter() - started < 8
+    assert time.process_time() - started < 8
     assert len(mentions) > 3000
     hostile = "in the past a few " * 50_000 + "refuse " * 50_000 + " " * 1_000_000 + "1/" * 200_000
-    started = time.perf_counter()
+    started = time.process_time()
     find_dates(hostile)
-    assert time.perf_counter() - started < 8
+    assert time.process_time() - started < 8
 
 
 VOCAB = ["Monday", "Friday", "June", "May", "Jun.", "4", "31", "2018", "1999", "4th", "of", "the", "in", "last",

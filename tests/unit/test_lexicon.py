@@ -181,10 +181,11 @@ def test_a_bad_role_in_the_action_lexicon_is_named(tmp_path: Path) -> None:
 
 
 def test_bounded_time_on_two_megabytes() -> None:
+    """Bounded CPU time (this process's own, so other work on the machine does not count)."""
     text = (ARTICLE * (2_000_000 // len(ARTICLE) + 1))[:2_000_000]
-    started = time.perf_counter()
+    started = time.process_time()
     forces, actions = LEXICON.find_forces(text), LEXICON.find_actions(text)
-    assert time.perf_counter() - started < 6
+    assert time.process_time() - started < 6
     assert len(forces) > 20_000 and len(actions) > 5_000
 
 
