@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -88,11 +89,14 @@ class Pipeline:
             )
         started = time.perf_counter()
         places: list = []
-        dates: list = []
         forces: list = []
         actions: list = []
         events: list[ProposedEvent] = []
-        year_basis = ""
+        # Dates are read over the whole text at once (a fast scan): a year written in one piece carries to the
+        # dates of the next, as it would in one reading. Each piece's events get that piece's dates.
+        all_dates, year_basis = find_dates(text, published=published, today=today)
+        all_dates = sorted(all_dates, key=lambda m: m.start)
+        date_starts = [m.start for m in all_dates]
         sentences_before = 0
         for start, end in chunks(text):
             if time_limit is not None and time.perf_counter() - started > time_limit:
@@ -102,34 +106,32 @@ class Pipeline:
                 )
             piece = text[start:end]
             found_places = self.geoparser.find_places(piece)
-            found_dates, basis = find_dates(piece, published=published, today=today)
+            found_dates = [_shifted(m, -start) for m in all_dates[bisect_left(date_starts, start):bisect_left(date_starts, end)]
+                           if m.end <= end]
             found_forces = self.lexicon.find_forces(piece)
             found_actions = self.lexicon.find_actions(piece)
             found_events = propose_events(
                 piece, places=found_places, dates=found_dates, forces=found_forces, actions=found_actions,
                 published=published, action_specs=self.lexicon.actions, first_sentence=sentences_before,
             )
-            year_basis = year_basis or basis
             if end < len(text):
                 sentences_before += len(split_sentences(piece))
             if start:
                 found_places = [_shifted(m, start) for m in found_places]
-                found_dates = [_shifted(m, start) for m in found_dates]
                 found_forces = [_shifted(m, start) for m in found_forces]
                 found_actions = [_shifted(m, start) for m in found_actions]
                 found_events = [dataclasses.replace(_shifted(e, start), place_mentions=tuple(
                     _shifted(m, start) for m in e.place_mentions)) for e in found_events]
             places += found_places
-            dates += found_dates
             forces += found_forces
             actions += found_actions
             events += found_events
         elapsed = time.perf_counter() - started
-        warnings = [f"“{m.text}”: {m.warning}" for m in dates if m.warning]
+        warnings = [f"“{m.text}”: {m.warning}" for m in all_dates if m.warning]
         if not places:
             warnings.append("No places were found in the text: nothing can be put on the map.")
         return Extraction(
-            text=text, published=published, places=tuple(places), dates=tuple(dates), forces=tuple(forces),
+            text=text, published=published, places=tuple(places), dates=tuple(all_dates), forces=tuple(forces),
             actions=tuple(actions), events=tuple(events), warnings=tuple(warnings), year_basis=year_basis,
             stats={"characters": len(text), "words": len(text.split()), "seconds": round(elapsed, 4)},
         )

@@ -3,6 +3,7 @@ memory one analysis costs (measured in a fresh process)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,14 @@ def test_the_page_refuses_2m_characters_under_a_fixed_memory_ceiling() -> None:
     result = measure("page", 2_000_000)
     assert result["refused"] and not result["exception"]
     assert result["peak_mb"] - result["peak_before_mb"] < PAGE_REFUSAL_CEILING_MB, result
+
+
+def test_a_year_written_early_carries_to_dates_in_later_pieces() -> None:
+    """The text is analysed in pieces; the year is still inferred from the whole text, as one reading would."""
+    filler = ("Nothing happened here worth a date. " * 40 + "\n\n") * (CHUNK_CHARS // 1400 + 2)
+    text = "In March 2016 the front was quiet.\n\n" + filler + "On 4 June, regime forces entered al-Qusayr."
+    assert len(text) > CHUNK_CHARS
+    result = default_pipeline().extract(text)
+    june = [m for m in result.dates if "4 June" in m.text]
+    assert june and june[0].date == dt.date(2016, 6, 4), june
+    assert not any("no year" in w for w in result.warnings)
