@@ -23,6 +23,8 @@ import io
 import json
 import math
 import re
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -1221,6 +1223,7 @@ class ImportJob:
     def __init__(self, path: Path, *, existing: Scenario) -> None:
         self.path = path
         self.existing = existing
+        self._owned: Path | None = None  # a folder this job made for an upload, removed once the file is read
         self.state = "new"
         self.fraction = 0.0
         self.text = ""
@@ -1229,6 +1232,17 @@ class ImportJob:
         self.error = ""
         self.revision = 0
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def of_upload(cls, name: str, data: bytes, *, existing: Scenario) -> ImportJob:
+        """A job for uploaded bytes: written to a private temporary folder that the check removes when it
+        has read the file (whatever the outcome), so nothing is left behind by a finished or abandoned job."""
+        folder = Path(tempfile.mkdtemp(prefix="mapdata_import_"))
+        path = folder / (Path(name).name or "import")
+        path.write_bytes(data)
+        job = cls(path, existing=existing)
+        job._owned = folder
+        return job
 
     @property
     def running(self) -> bool:
@@ -1259,13 +1273,16 @@ class ImportJob:
             else:
                 self.fraction, self.text = 1.0, f"{self.path.name}: {self.additions.summary()} to add"
                 self.state = "checked"  # last: a reader seeing the state sees the rest
+            finally:
+                if self._owned is not None:
+                    shutil.rmtree(self._owned, ignore_errors=True)  # read in full: the file is not needed again
 
         self._start("checking", work)
 
     def write(self, open_writer: Callable[[], Any], *, user: str) -> None:
         additions = self.additions
-        if additions is None:
-            raise ValueError("check the file first")
+        if additions is None or self.state != "checked":
+            return  # not checked yet, refused, or already written (a second click): nothing to do
 
         def work() -> None:
             from mapdata.store import StoreError

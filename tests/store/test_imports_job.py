@@ -50,3 +50,33 @@ def test_an_import_job_that_is_refused_lists_the_problems(store: Store, tmp_path
     job.join()
     assert job.state == "refused"
     assert [str(p) for p in job.problems] == ["bad.csv, row 2, field 'uncertainty_m': inf is not a finite number"]
+
+
+def test_an_uploaded_file_leaves_nothing_behind_and_is_written_once(
+        store: Store, store_url: str, opener: Callable[..., Store], tmp_path: Path) -> None:
+    data = _rows(tmp_path / "rows.csv", 20).read_bytes()
+    job = ImportJob.of_upload("rows.csv", data, existing=store.scenario())
+    folder = job.path.parent
+    assert folder.is_dir()
+    job.check()
+    job.join()
+    assert job.state == "checked"
+    assert not folder.exists()  # the temporary copy is gone once read, whatever happens next
+    refused = ImportJob.of_upload("bad.csv", b"name,lat,lon,uncertainty_m\nX,34.5,36.5,inf\n", existing=store.scenario())
+    refused.check()
+    refused.join()
+    assert refused.state == "refused" and not refused.path.parent.exists()
+
+    @contextlib.contextmanager
+    def writer() -> Iterator[Store]:
+        yield opener(store_url)
+
+    before = store.revision()
+    job.write(writer, user="rana")
+    job.write(writer, user="rana")  # a second click while it writes
+    job.join()
+    job.write(writer, user="rana")  # and after it is done
+    job.join()
+    assert job.state == "done"
+    assert store.revision() == job.revision > before
+    assert len(store.scenario().places) == 11 + 20

@@ -10,9 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -349,6 +346,7 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
 
 IMPORT_LIMIT = 64 * 1024 * 1024
 IMPORT_POLL_S = 0.5  # how often the import tab shows a running import's progress
+UPLOADER_GEN = "_import_uploader_gen"  # a new key empties the file uploader after an import
 
 
 def _import_job(name: str, file_id: str, data: bytes, scenario: Scenario) -> ImportJob:
@@ -356,14 +354,9 @@ def _import_job(name: str, file_id: str, data: bytes, scenario: Scenario) -> Imp
     held = st.session_state.get("_import_job")
     if held is not None and held[0] == file_id:
         return held[1]  # type: ignore[no-any-return]
-    if held is not None and not held[1].running:
-        shutil.rmtree(held[2], ignore_errors=True)
-    folder = tempfile.mkdtemp(prefix="mapdata_import_")
-    path = Path(folder) / (Path(name).name or "import")
-    path.write_bytes(data)
-    job = ImportJob(path, existing=scenario)
+    job = ImportJob.of_upload(name, data, existing=scenario)  # its temporary copy goes once it is read
     job.check()
-    st.session_state["_import_job"] = (file_id, job, folder)
+    st.session_state["_import_job"] = (file_id, job)
     return job
 
 
@@ -376,6 +369,7 @@ def _import_show(job: ImportJob, editor: Editor) -> None:
     if job.state == "done":
         st.session_state["_edit_notice"] = job.text
         st.session_state.pop("_import_job", None)
+        st.session_state[UPLOADER_GEN] = st.session_state.get(UPLOADER_GEN, 0) + 1  # an empty uploader: not checked again
         for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("_edit_opened_")]:
             del st.session_state[key]
         st.rerun()  # the whole page: it shows the new revision
@@ -407,7 +401,8 @@ def _import_tab(scenario: Scenario, editor: Editor) -> None:
     st.caption("GeoJSON (features with at least a `name`), CSV with lat/lon or WKT columns, or GeoPackage — "
                "see docs/import-format.md. The file is checked in full first; it is added all or nothing. "
                "Large files are checked and written in the background, with a progress bar.")
-    upload = st.file_uploader("File to import", type=["geojson", "json", "csv", "gpkg"], key="import_file")
+    upload = st.file_uploader("File to import", type=["geojson", "json", "csv", "gpkg"],
+                              key=f"import_file_{st.session_state.get(UPLOADER_GEN, 0)}")
     if upload is None:
         return
     data = upload.getvalue()
