@@ -311,6 +311,9 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
         raise ImportRefused([Problem(name, "line 1", "", "has no header row")]) from None
     except csv.Error as exc:
         raise ImportRefused([Problem(name, "line 1", "", f"is not valid CSV: {exc}")]) from None
+    # Only mapdata's own CSV exports (they always carry `verification_label`) had formula-like cells
+    # neutralised with a quote (snapshot.csv_text): undo it there, and keep every other file's text as written.
+    exported = "verification_label" in header
     problems: list[Problem] = []
     rows: list[_InRow] = []
     line = reader.line_num
@@ -330,7 +333,7 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
         if len(values) > len(header):
             problems.append(Problem(name, label, "", "has more values than the header has columns"))
             continue
-        data = dict(zip(header, (csv_text_read(v) for v in values)))
+        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values))
         row = _InRow(label, data)
         wkt = (data.pop("wkt", "") or "").strip()
         lat, lon = (data.pop("lat", "") or "").strip(), (data.pop("lon", "") or "").strip()

@@ -181,3 +181,11 @@ def test_new_ids_are_found_without_rebuilding_the_taken_sets(monkeypatch: pytest
     assert sorted(p.id for p in additions.places)[:3] == ["same_name", "same_name_10", "same_name_100"]
     assert len({p.id for p in additions.places}) == 200
     assert checks < 3 * 200  # not the 200 * 200 / 2 of trying every suffix again for each new place
+
+
+def test_a_hand_written_csv_keeps_a_leading_quote(tmp_path: Path) -> None:
+    """Only mapdata's own exports had a quote put in front of formula-like text; other files keep theirs."""
+    path = tmp_path / "notes.csv"
+    path.write_text("name,lat,lon,location_note\nTalbiseh,34.84,36.73,'-- we hold the town\n", encoding="utf-8")
+    additions = read_import(path, existing=None)
+    assert [p.location_note for p in additions.places] == ["'-- we hold the town"]
