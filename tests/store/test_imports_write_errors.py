@@ -110,3 +110,17 @@ def test_a_store_that_refuses_writes_raises_the_store_error_pages_show(tmp_path:
     with pytest.raises(StoreNotWritableError, match="read-only for this user.*nothing was changed"):
         import_file(store, _rows(tmp_path / "rows.csv", 2), user="tester")
     store.close()
+
+
+def test_a_failed_read_is_not_reported_as_a_refused_change(tmp_path: Path) -> None:
+    """Only a write is told "nothing was changed" and what to do about the disk or the file's rights."""
+    from mapdata.store import StoreError
+    from mapdata.store.errors import StoreWriteError
+
+    store = open_store(tmp_path / "store.gpkg", seed_from=DEFAULT_DATA_DIR)
+    with pytest.raises(StoreError) as caught:
+        with store._transaction(write=False) as cur:
+            cur.execute("SELECT * FROM no_such_table")
+    assert not isinstance(caught.value, StoreWriteError)
+    assert "cannot be read" in str(caught.value) and "no_such_table" in str(caught.value)
+    assert store.revision() > 0  # the connection is still usable

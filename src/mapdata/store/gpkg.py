@@ -222,15 +222,14 @@ class GeoPackageStore(Store):
             try:
                 self._conn.execute("PRAGMA schema_version").fetchone()
             except sqlite3.OperationalError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 if not (self.read_only and _needs_recovery(exc)):
                     raise
                 self._recover()
                 self._conn.execute("BEGIN")
                 self._conn.execute("PRAGMA schema_version").fetchone()
         except sqlite3.OperationalError as exc:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+            self._rollback()
             if _error_code(exc) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY) and not self.read_only:
                 raise _write_error(self.path, exc) from None
             raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from None
@@ -249,7 +248,9 @@ class GeoPackageStore(Store):
             except BaseException as exc:
                 self._rollback()
                 if isinstance(exc, sqlite3.Error):
-                    raise _write_error(self.path, exc) from None
+                    if write:
+                        raise _write_error(self.path, exc) from None
+                    raise StoreError(f"{self.path} cannot be read: {exc}") from None
                 raise
 
     def _rollback(self) -> None:
