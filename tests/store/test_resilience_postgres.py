@@ -103,3 +103,18 @@ def test_a_read_cut_off_midway_says_so_and_the_next_read_reconnects_at_once(
             cur.execute("SELECT COUNT(*) FROM places")
     assert lost.value.retry_in == 0  # no back-off: nothing says the server is down
     assert viewer.revision() == revision
+
+
+def test_a_transaction_that_cannot_start_leaves_the_connection_usable(pg_url: str) -> None:
+    """A write that times out waiting for the store's lock fails with a message; the next read works."""
+    from mapdata.store import StoreError
+
+    open_store(pg_url, seed_from=DEFAULT_DATA_DIR).close()
+    impatient = open_store(pg_url + "?options=-c%20lock_timeout%3D200")
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext('mapdata:' || current_schema()))")
+        with pytest.raises(StoreError, match="cannot start a transaction"):
+            with impatient._transaction(write=True):
+                pass
+    assert impatient.revision() > 0  # no failed transaction left open on its connection
+    impatient.close()

@@ -180,6 +180,11 @@ class PostgresStore(Store):
                 return raw
             except psycopg.OperationalError as exc:
                 if not (conn.closed or conn.broken):
+                    try:  # e.g. a lock or statement timeout: leave no failed transaction behind for the next one
+                        raw.execute("ROLLBACK")
+                    except psycopg.Error:
+                        self._discard()
+                    raw.close()
                     raise StoreError(f"{self.describe()}: cannot start a transaction: {self._words(exc)}") from None
                 self._discard()
                 if attempt == 2:
