@@ -442,7 +442,13 @@ class _Fields:
         self.row = row
 
     def problem(self, name: str, message: str) -> None:
+        self.importer.refused.add((self.row.label, name))
         self.importer.problem(self.row.label, name, message)
+
+    def missing(self, name: str, message: str) -> None:
+        """Note that ``name`` is missing, unless its value was given and refused (that problem says it already)."""
+        if (self.row.label, name) not in self.importer.refused:
+            self.problem(name, message)
 
     def raw(self, name: str) -> Any:
         value = self.row.data.get(name)
@@ -460,7 +466,6 @@ class _Fields:
         message = text_problem(value, max_chars=field_.max_chars if field_ else MAX_TEXT_CHARS)
         if message:
             if (self.row.label, name) not in self.importer.refused:
-                self.importer.refused.add((self.row.label, name))
                 self.problem(name, message)
             return ""
         return value
@@ -589,7 +594,7 @@ class _Importer:
         self.period_keys: dict[tuple[Any, ...], str] = {}
         self.where: dict[tuple[str, str], str] = {}
         self.used_colours = {f.colour.upper() for f in existing.forces}
-        self.refused: set[tuple[str, str]] = set()  # (row, column) whose text was refused: reported once
+        self.refused: set[tuple[str, str]] = set()  # (row, column) with a problem: reported once, never "missing" too
         # Indexes, so that each row costs the same however many rows and stored records there are
         # (import time grows linearly): ids in the store and in the file, and the keys rows are matched by.
         self.stored: dict[str, Mapping[str, Any]] = {
@@ -662,7 +667,7 @@ class _Importer:
             f = _Fields(self, row)
             ident = f.ident("force")
             if not ident:
-                f.problem("id", "is missing")
+                f.missing("id", "is missing")
                 continue
             self.force(f)
 
@@ -771,11 +776,11 @@ class _Importer:
                 draft.fields.setdefault(key, item)
             return pid
         if not name:
-            f.problem("name", "is missing (a new place needs a name)")
+            f.missing("name", "is missing (a new place needs a name)")
             return None
         if row.geometry is None:
             if not row.geometry_problem:
-                f.problem("geometry", "is missing: a new place needs a geometry (GeoJSON geometry, CSV lat/lon or wkt)")
+                f.missing("geometry", "is missing: a new place needs a geometry (GeoJSON geometry, CSV lat/lon or wkt)")
             return None
         self._check_swapped(row)
         pid = pid or self._new_id("place", name)
@@ -839,7 +844,7 @@ class _Importer:
             given["text"] = f.long_text("source_text")
         if not value and not given.get("publisher"):
             if quote:
-                f.problem("source", "is missing: a quote needs its source (the publisher, or a source id)")
+                f.missing("source", "is missing: a quote needs its source (the publisher, or a source id)")
             return None
         if value in self.existing.source_by_id:
             stored = dataclasses.asdict(self.existing.source_by_id[value])
@@ -930,7 +935,7 @@ class _Importer:
             if eid in self.events:
                 self._event_links(self.events[eid], place_id, force_id)
                 return eid
-            f.problem("quote", f"is missing: event '{eid}' is neither in the store nor earlier in the file")
+            f.missing("quote", f"is missing: event '{eid}' is neither in the store nor earlier in the file")
             return None
         given: dict[str, Any] = {"quote": quote}
         if source_id:
@@ -974,7 +979,7 @@ class _Importer:
         if source_id is None:
             return None  # reported by source()
         if when is None:
-            f.problem("date", "is missing: an event (a quote) needs its date")
+            f.missing("date", "is missing: an event (a quote) needs its date")
             return None
         given["date"] = when
         eid = eid or self._new_id("event", f"{place_id or source_id}_{given['date'].isoformat()}_"
@@ -1064,7 +1069,7 @@ class _Importer:
                 draft.fields.setdefault(name, item)
         else:
             if support is None:
-                f.problem("source", "is missing: a control period needs evidence (a source, and a quote)")
+                f.missing("source", "is missing: a control period needs evidence (a source, and a quote)")
                 return
             pid = pid or self._new_id("period", f"{place_id}_{force_id}_{given['role'].value}_"
                                                 f"{start.isoformat() if start else 'open'}")
@@ -1101,7 +1106,7 @@ class _Importer:
             if source_id is not None or not quote:  # (a quote without a source is reported already)
                 self.period(f, place_id, force_id, event_id, source_id)
         elif any(f.has(k) for k in PERIOD_FIELDS):
-            f.problem("force", "is missing: role, start, end and period_id describe a force's control period")
+            f.missing("force", "is missing: role, start, end and period_id describe a force's control period")
 
     def finish(self) -> Additions:
         forces = tuple(self._finish_force(i, d) for i, d in self.forces.items())

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point
 
 from mapdata.errors import ScenarioError
-from mapdata.exchange import ImportRefused, export, import_file
+from mapdata.exchange import ImportRefused, export, import_file, read_import
 from mapdata.models import Place, PlaceKind
 from mapdata.store import Store
 from mapdata.store.records import MAX_TEXT_CHARS
@@ -149,3 +149,16 @@ def test_export_is_valid_json_and_the_map_never_gets_an_infinite_radius(
             conn.execute("UPDATE places SET uncertainty_m = 9e999 WHERE id = 'al_qusayr'")
         with pytest.raises(ScenarioError, match="al_qusayr.*uncertainty_m.*finite"):
             store.scenario()  # so no page (nor the server-side map) draws it
+
+
+@pytest.mark.parametrize("csv_text,field", [
+    ("name,lat,lon\n" + "N" * 2_500 + ",34.5,36.5\n", "name"),
+    ("name,lat,lon,source,quote,date\nTalbiseh,34.84,36.73,Agency,They hold it.,0001-01-01\n", "date"),
+])
+def test_a_refused_value_is_not_also_called_missing(tmp_path: Path, csv_text: str, field: str) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    with pytest.raises(ImportRefused) as caught:
+        read_import(path, existing=None)
+    about = [p for p in caught.value.problems if p.field == field]
+    assert len(about) == 1 and "is missing" not in about[0].message, [str(p) for p in caught.value.problems]
