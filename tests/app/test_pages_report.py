@@ -60,6 +60,11 @@ def table(at: AppTest, column: str) -> Any:
     return next(d for d in at.dataframe if column in d.value.columns)
 
 
+def pager(at: AppTest, name: str) -> Any:
+    """The page number box of the review table ``name`` (its key ends with the analysis it belongs to)."""
+    return next(n for n in at.number_input if n.key.startswith(f"report_{name}_page@"))
+
+
 def test_publisher_and_title_are_marked_required_and_checked_before_saving(fresh_store: Path) -> None:
     at = analyse(publisher="", title="", editor="Rana")
     labels = [t.label for t in at.main.text_input]
@@ -103,9 +108,9 @@ def test_warnings_are_grouped_and_proposals_paged() -> None:
     assert any(e.label == "All 120 warnings" for e in at.expander)  # ... and every one of them on demand
     events = table(at, "summary")
     assert len(events.value) == report.PAGE_ROWS
-    pager = at.number_input(key="report_events_page")
-    assert pager.label.startswith("Page (of 3;")
-    pager.set_value(3).run()
+    events_pager = pager(at, "events")
+    assert events_pager.label.startswith("Page (of 3;")
+    events_pager.set_value(3).run()
     assert not at.exception, at.exception
     assert len(table(at, "summary").value) == 120 - 2 * report.PAGE_ROWS
 
@@ -115,9 +120,9 @@ def test_edits_on_one_page_survive_paging_and_reach_the_save(fresh_store: Path) 
     at = analyse(" ".join([sentence] * 60), editor="Rana")
     first_page = {str(i): {"accept": i < 3} for i in range(report.PAGE_ROWS)}
     _edit(at, table(at, "summary"), first_page)
-    at.number_input(key="report_events_page").set_value(2).run()
+    pager(at, "events").set_value(2).run()
     _edit(at, table(at, "summary"), {str(i): {"accept": False} for i in range(10)})
-    at.number_input(key="report_events_page").set_value(1).run()
+    pager(at, "events").set_value(1).run()
     assert list(table(at, "summary").value["accept"]) == [True] * 3 + [False] * (report.PAGE_ROWS - 3)
     click(at, "Save")
     assert any("Saved: source" in s.value and " 3 events" in s.value for s in at.success), [e.value for e in at.error]
@@ -196,3 +201,15 @@ def test_publisher_and_editor_names_are_text(fresh_store: Path) -> None:
     assert not [b for b in bodies if "![" in b.replace("\\!\\[", "") or "](javascript" in b]
     scenario = open_store(fresh_store, read_only=True).scenario()
     assert scenario.sources[-1].publisher == HOSTILE  # stored as given, shown as text
+
+
+def test_a_new_analysis_starts_with_fresh_tables(fresh_store: Path) -> None:
+    """Unticking an event of one analysis does not untick the same row of the next (nor keep its page)."""
+    sentence = "On Friday June 8, 2018, Russian officials spoke in al-Qusayr."
+    at = analyse(" ".join([sentence] * 60), editor="Rana")
+    _edit(at, table(at, "summary"), {"0": {"accept": False}})
+    pager(at, "events").set_value(2).run()
+    at.text_area[0].set_value(" ".join(["On Monday June 4, 2018, Russian forces took over a position in al-Qusayr."] * 60))
+    click(at, "Analyse")
+    assert pager(at, "events").value == 1
+    assert table(at, "summary").value["accept"].all()

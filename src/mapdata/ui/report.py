@@ -366,14 +366,18 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _paged_editor(name: str, frame: pd.DataFrame, *, dynamic: bool = False, **options: Any) -> pd.DataFrame:
+def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool = False, **options: Any) -> pd.DataFrame:
     """A data editor showing :data:`PAGE_ROWS` rows at a time; edits on every page are kept (in the session, as
-    the changed cells only) and the whole table with them is returned."""
+    the changed cells only) and the whole table with them is returned.
+
+    ``scope`` names the analysis: its widgets' keys end with it, so a new analysis gets new widgets and never
+    the browser's edits or page number from the previous one (Streamlit keeps a keyed widget's value across
+    reruns whatever the table holds)."""
     columns = list(frame.columns)
     base = frame.to_dict("records")
     pages = max(1, math.ceil(len(base) / PAGE_ROWS))
     if dynamic and pages == 1:  # small enough to add and delete rows in place
-        return st.data_editor(frame, key=f"report_{name}", num_rows="dynamic", **options)
+        return st.data_editor(frame, key=f"report_{name}@{scope}", num_rows="dynamic", **options)
     edits = st.session_state.setdefault(f"_report_edits_{name}", {})
     if not isinstance(edits, dict):
         edits = st.session_state[f"_report_edits_{name}"] = {}
@@ -381,9 +385,9 @@ def _paged_editor(name: str, frame: pd.DataFrame, *, dynamic: bool = False, **op
     page = 0
     if pages > 1:
         page = int(st.number_input(f"Page (of {pages:,}; {PAGE_ROWS} rows each, {len(base):,} in all)", min_value=1,
-                                   max_value=pages, value=1, step=1, key=f"report_{name}_page")) - 1
+                                   max_value=pages, value=1, step=1, key=f"report_{name}_page@{scope}")) - 1
     low, high = page * PAGE_ROWS, min(len(base), (page + 1) * PAGE_ROWS)
-    edited = st.data_editor(pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}", **options)
+    edited = st.data_editor(pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}@{scope}", **options)
     for offset, record in enumerate(edited.to_dict("records")):
         index = low + offset
         changes = {c: v for c, v in record.items() if not _same(v, base[index][c])}
@@ -420,6 +424,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
                 "report again.")
         return
     meta = review.get("meta") if isinstance(review.get("meta"), dict) else {}
+    scope = str(review.get("token"))[:12]  # this analysis's widgets (see _paged_editor)
     pipeline = _current_pipeline()
     st.divider()
     stats = extraction.stats
@@ -442,7 +447,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     st.caption("Untick what is not a place, pick another reading, or move a point by editing its coordinates "
                "or by choosing it below and clicking the map.")
     places = _paged_editor(
-        "places", _places_frame(extraction, labels), hide_index=True, width="stretch",
+        "places", _places_frame(extraction, labels), scope=scope, hide_index=True, width="stretch",
         disabled=["mention", "at", "kind", "confidence", "other readings", "key", "index"],
         column_config={"resolved as": st.column_config.SelectboxColumn(options=options), "key": None, "index": None},
     )
@@ -454,7 +459,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
                "as proposed is written afresh from the force, places, date and kind you correct.")
     original_events = _events_frame(extraction, scenario, labels)
     events = _paged_editor(
-        "events", original_events, hide_index=True, width="stretch",
+        "events", original_events, scope=scope, hide_index=True, width="stretch",
         disabled=["event", "quote", "confidence", "warnings", "id"],
         column_config={
             "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -467,7 +472,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     )
     st.markdown("#### Proposed control periods")
     periods = _paged_editor(
-        "periods", _periods_frame(extraction, scenario, labels), dynamic=True, hide_index=True, width="stretch",
+        "periods", _periods_frame(extraction, scenario, labels), scope=scope, dynamic=True, hide_index=True, width="stretch",
         column_config={
             "event": st.column_config.SelectboxColumn(options=list(_event_labels(extraction).values())),
             "place": st.column_config.SelectboxColumn(options=options),
