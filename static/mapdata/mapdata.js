@@ -10,7 +10,10 @@
 
   var SENTINEL = "__mapdata__";
   /* Both maps' place cards (see cardPopup): sized to the map and panned clear of its controls. */
-  var POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 300, autoPanPadding: [8, 8], pane: "mapdata-cards" };
+  /* A card is as tall as its content up to this (a seed card with a quote, its source and a "reported later"
+     mark is about 310 px); taller ones scroll, with a shadow at the foot saying so (mapdata.css). */
+  var CARD_MAX_HEIGHT = 420;
+  var POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: CARD_MAX_HEIGHT, autoPanPadding: [8, 8], pane: "mapdata-cards" };
   var CARD_GAP = 8;  /* px between a card and the map's edge or a control */
   var CARD_CHROME = { x: 46, y: 48 };  /* Leaflet's popup around its content: padding, border, the tip */
   /* Panels whose open/closed state the map reports to the server (and the link keeps). */
@@ -137,7 +140,7 @@
     var minW = Math.min(240, W - 2 * g - cx), best = null, bestScore = 0;
     xs.forEach(function (x0) { xe.forEach(function (x1) { ys.forEach(function (y0) { ye.forEach(function (y1) {
       if (x1 - x0 - cx < minW || y1 - y0 - cy < 120) { return; }
-      var score = Math.min(x1 - x0 - cx, 340) * Math.min(y1 - y0 - cy, 300);
+      var score = Math.min(x1 - x0 - cx, 340) * Math.min(y1 - y0 - cy, CARD_MAX_HEIGHT);
       if (score <= bestScore) { return; }
       for (var i = 0; i < boxes.length; i += 1) {
         var b = boxes[i];
@@ -150,7 +153,7 @@
     var o = popup.options;
     o.maxWidth = Math.max(120, Math.min(340, r.x1 - r.x0 - cx));
     o.minWidth = Math.min(240, o.maxWidth);
-    o.maxHeight = Math.max(80, Math.min(300, r.y1 - r.y0 - cy));
+    o.maxHeight = Math.max(80, Math.min(CARD_MAX_HEIGHT, r.y1 - r.y0 - cy));
     o.autoPanPaddingTopLeft = [r.x0, r.y0];
     o.autoPanPaddingBottomRight = [W - r.x1, H - r.y1];
     popup.mapdataRegion = r;

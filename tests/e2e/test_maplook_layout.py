@@ -252,3 +252,22 @@ def test_the_base_layer_is_in_the_link(page: Page, client_server: AppServer) -> 
 
     frame = _open(page, client_server, "?date=2018-06-04", "2018-06-04")  # without it: the offline basemap
     expect(frame.get_by_role("radio", name="Offline basemap (boundaries)")).to_be_checked()
+
+
+def test_a_seed_card_shows_all_its_evidence_at_desktop_and_says_when_it_scrolls(page: Page, any_server: AppServer) -> None:
+    """On a desktop the 4 June card (quote, source, "reported later" mark) is not cut off; on a phone, where it has
+    less room, it scrolls and its foot carries a shadow saying there is more."""
+    for size, scrolls in (("desktop", False), ("phone", True)):
+        _sized(page, size)
+        frame = _open(page, any_server, "?date=2018-06-04", "2018-06-04")
+        body = frame.locator("body")
+        body.evaluate("(b, id) => (" + OPEN_CARD + ")(id)", CARD_PLACE)
+        expect(frame.locator(f'.leaflet-popup .mapdata-popup[data-place="{CARD_PLACE}"]')).to_be_visible()
+        box = frame.locator(".leaflet-popup-content")
+        overflow = box.evaluate("e => e.scrollHeight - e.clientHeight")
+        shadow = box.evaluate("e => getComputedStyle(e).boxShadow")
+        if scrolls:
+            assert overflow > 0 and shadow != "none", (size, overflow, shadow)
+        else:
+            assert overflow <= 1, (size, overflow)
+            expect(frame.locator(".leaflet-popup .mapdata-later").first).to_be_in_viewport()
