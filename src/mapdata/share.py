@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from mapdata.models import Scenario
 
@@ -168,4 +168,6 @@ def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
 def share_url(base_url: str, view: ViewState, scenario: Scenario) -> str:
     """The full link for ``view`` on the app at ``base_url``."""
     base = base_url.split("#", 1)[0].split("?", 1)[0]  # a fragment would swallow the query
+    if base and not urlsplit(base).path:
+        base += "/"  # the app's root: http://host:8501/?date=…, not http://host:8501?date=…
     return f"{base}?{urlencode(to_query(view, scenario), safe=',')}"

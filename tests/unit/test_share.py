@@ -236,3 +236,10 @@ def test_share_url_replaces_an_existing_query() -> None:
 def test_share_url_drops_a_fragment() -> None:
     view = default_view(SCENARIO)
     assert share_url("http://host/app#top", view, SCENARIO) == "http://host/app?date=2018-06-08"
+
+
+def test_share_url_of_the_root_has_its_slash() -> None:
+    """st.context.url gives the root without its slash ("http://host:8501"): the link still reads host/?date=…"""
+    view = default_view(SCENARIO)
+    assert share_url("http://127.0.0.1:8611", view, SCENARIO) == "http://127.0.0.1:8611/?date=2018-06-08"
+    assert share_url("http://127.0.0.1:8611?date=2000-01-01", view, SCENARIO) == "http://127.0.0.1:8611/?date=2018-06-08"
