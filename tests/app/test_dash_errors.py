@@ -129,6 +129,22 @@ def test_the_date_box_and_the_slider_stay_in_step() -> None:
     assert at.date_input(key="date_typed").value == dt.date(2018, 6, 20)
 
 
+def test_a_typed_date_outside_the_scenario_goes_to_its_nearest_day_and_says_so() -> None:
+    import datetime as dt
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["date"] = "2018-06-10"
+    at.run()
+    at.date_input(key="date_typed").set_value(dt.date(1999, 1, 1)).run()
+    assert not at.exception
+    first = dt.date(2018, 5, 14)  # the seed scenario's first day
+    assert at.slider(key="date").value == first and at.date_input(key="date_typed").value == first
+    assert any(c.value.startswith("1999-01-01 is before the scenario begins: showing") for c in at.caption)
+    at.date_input(key="date_typed").set_value(dt.date(2018, 6, 4)).run()
+    assert at.slider(key="date").value == dt.date(2018, 6, 4)
+    assert not any("is before the scenario" in c.value for c in at.caption)
+
+
 def test_uploads_are_capped_at_the_import_limit() -> None:
     """Streamlit's own upload cap (200 MB by default) matches the largest file a page takes."""
     from mapdata.ui.edit import IMPORT_LIMIT

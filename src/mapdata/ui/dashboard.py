@@ -17,6 +17,7 @@ from streamlit_folium import st_folium
 
 from mapdata.mapview import MapBuilder, STATUS_LABELS
 from mapdata.models import Scenario
+from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.exchange import export
 from mapdata.ui import map_builder, plain, reader, store_location
@@ -27,6 +28,8 @@ TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
 DATE_KEY = "date"
 DATE_INPUT_KEY = "date_typed"  # the date box beside the slider; kept in step with DATE_KEY
 URL_WARNINGS_KEY = "_url_warnings"
+DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's range
+TYPED_DATE_RANGE = (DATE_MIN, DATE_MAX)  # what the box accepts: any date a record may hold
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
 LAYERS_GEN_KEY = "_layers_gen"  # how many times the sidebar chose the layers (see _layers_from_map)
@@ -236,10 +239,17 @@ def render() -> None:
     if st.session_state.get(DATE_INPUT_KEY) != day:  # the slider moved (or the link set it): the box follows
         st.session_state[DATE_INPUT_KEY] = day  # allowed: the box is not drawn yet in this run
     with typed_column:
+        # Any plausible date is let through (the box's own range check is a tooltip few see): _date_typed
+        # moves to the nearest day of the scenario and says so under the slider.
         st.date_input(
-            "Go to date", min_value=first, max_value=last, key=DATE_INPUT_KEY, format="YYYY-MM-DD",
-            on_change=_date_typed, help=f"Type a date from {first.isoformat()} to {last.isoformat()} (YYYY-MM-DD).",
+            "Go to date", min_value=TYPED_DATE_RANGE[0], max_value=TYPED_DATE_RANGE[1], key=DATE_INPUT_KEY,
+            format="YYYY-MM-DD", on_change=_date_typed, args=(first, last),
+            help=f"Type a date (YYYY-MM-DD) or pick one; the scenario runs from {first.isoformat()} to "
+                 f"{last.isoformat()}. A typed date applies when the calendar closes (Esc, or click elsewhere).",
         )
+    date_note = st.session_state.get(DATE_NOTE_KEY)
+    if date_note:
+        st.caption(label(date_note))
     visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
@@ -313,13 +323,19 @@ def render() -> None:
             st.button("Clear selection", on_click=_clear_event)
 
 
-def _date_typed() -> None:
-    """A date was typed or picked in the box: move the slider there (a callback, before the slider is drawn)."""
+def _date_typed(first: dt.date, last: dt.date) -> None:
+    """A date was typed or picked in the box: move the slider there (a callback, before the slider is drawn);
+    a date outside the scenario moves to its nearest day, and a note under the slider says so."""
     typed = st.session_state.get(DATE_INPUT_KEY)
-    if isinstance(typed, dt.date):
-        st.session_state[DATE_KEY] = typed
-    else:  # emptied: show the slider's date again
+    st.session_state[DATE_NOTE_KEY] = None
+    if not isinstance(typed, dt.date):  # emptied: show the slider's date again
         st.session_state[DATE_INPUT_KEY] = st.session_state.get(DATE_KEY)
+        return
+    day = min(max(typed, first), last)
+    if day != typed:
+        where = "before the scenario begins" if typed < first else "after the scenario ends"
+        st.session_state[DATE_NOTE_KEY] = f"{typed.isoformat()} is {where}: showing {day:%A} {day.day} {day:%B %Y}."
+    st.session_state[DATE_KEY] = day
 
 
 def _link_warnings() -> None:
