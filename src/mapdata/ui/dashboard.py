@@ -249,7 +249,7 @@ def render() -> None:
         )
     date_note = st.session_state.get(DATE_NOTE_KEY)
     if date_note:
-        st.caption(label(date_note))
+        st.caption(date_note)  # our own words and ISO dates: no Markdown in it
     visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
