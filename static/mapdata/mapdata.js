@@ -222,6 +222,19 @@
     if (value !== undefined) { map.fire("overlayadd", { layer: null, mapdataUi: key }); }
   }
 
+  /* On a narrow map (a phone) the panels take turns: opening one (Layers, Legend, credits) folds the others,
+     which would otherwise cover one another. ``closers`` holds each panel's fold function. */
+  var NARROW_MAP = 700;
+  function panelOpened(map, key) {
+    var closers = map.mapdataPanels || {};
+    if (map.getSize().x >= NARROW_MAP) { return; }
+    Object.keys(closers).forEach(function (k) { if (k !== key) { closers[k](); } });
+  }
+  function panelCloser(map, key, close) {
+    map.mapdataPanels = map.mapdataPanels || {};
+    map.mapdataPanels[key] = close;
+  }
+
   /* A button that folds a control's body away (the state is a class on ``box``). */
   function foldButton(map, box, key, label, open) {
     var button = el("button", "mapdata-fold", label);
@@ -234,8 +247,11 @@
     }
     L.DomEvent.on(button, "click", function (e) {
       L.DomEvent.preventDefault(e);
-      set(box.classList.contains("mapdata-folded"), true);
+      var opening = box.classList.contains("mapdata-folded");
+      set(opening, true);
+      if (opening) { panelOpened(map, key); }
     });
+    panelCloser(map, key, function () { if (!box.classList.contains("mapdata-folded")) { set(false, true); } });
     set(open, false);
     return button;
   }
@@ -317,8 +333,13 @@
         outer.appendChild(el("summary", "", "Legend"));
         var shown = outer.open;  /* "toggle" also fires for the opening state set here: report changes only */
         outer.addEventListener("toggle", function () {
-          if (outer.open !== shown) { shown = outer.open; reportUi(map, "legend", shown ? 1 : 0); }
+          if (outer.open !== shown) {
+            shown = outer.open;
+            reportUi(map, "legend", shown ? 1 : 0);
+            if (shown) { panelOpened(map, "legend"); }
+          }
         });
+        panelCloser(map, "legend", function () { outer.open = false; });
         var box = el("div", "mapdata-legend-body");
         outer.appendChild(box);
         box.appendChild(el("div", "mapdata-legend-heading", "Forces"));
@@ -361,7 +382,8 @@
   function credits(map) {
     var control = map.attributionControl;
     if (!control || control.mapdataCredits) { return; }
-    var state = control.mapdataCredits = { open: map.getSize().x >= 700 };
+    var state = control.mapdataCredits = { open: map.getSize().x >= NARROW_MAP };
+    panelCloser(map, "credits", function () { if (state.open) { state.open = false; decorate(); } });
     var update = control._update;
     function decorate() {
       var box = control.getContainer();
@@ -383,6 +405,7 @@
         state.open = !state.open;
         decorate();
         box.querySelector(".mapdata-credits-toggle").focus();
+        if (state.open) { panelOpened(map, "credits"); }
       });
       box.classList.add("mapdata-credits");
       box.classList.toggle("mapdata-folded", !state.open);

@@ -10,6 +10,7 @@ text from the data is text in the legend, the layer control and the map's boxes.
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -271,3 +272,18 @@ def test_a_seed_card_shows_all_its_evidence_at_desktop_and_says_when_it_scrolls(
         else:
             assert overflow <= 1, (size, overflow)
             expect(frame.locator(".leaflet-popup .mapdata-later").first).to_be_in_viewport()
+
+
+def test_on_a_phone_the_panels_take_turns(page: Page, any_server: AppServer) -> None:
+    """Layers, Legend and the credits would cover one another on a phone: opening one folds the others."""
+    _sized(page, "phone")
+    frame = _open(page, any_server, "?date=2018-06-04", "2018-06-04")
+    assert _panels(frame) == {"legend": False, "layers": False, "layersListShown": False}
+    frame.get_by_role("button", name="Layers").click()
+    assert _panels(frame) == {"legend": False, "layers": True, "layersListShown": True}
+    frame.locator(".mapdata-legend summary").click()
+    expect(frame.locator(".leaflet-control-layers")).to_have_class(re.compile("mapdata-folded"))
+    assert _panels(frame)["legend"] is True
+    frame.get_by_role("button", name="Map data credits").click()
+    expect(frame.locator(".mapdata-credits-text")).to_be_visible()
+    assert _panels(frame) == {"legend": False, "layers": False, "layersListShown": False}
