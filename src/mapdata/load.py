@@ -32,13 +32,14 @@ from mapdata.models import (
     Source,
     Verification,
 )
+from mapdata.resources import DATA_DIR
 from mapdata.store.records import (
     COLOUR_PATTERN, GEOMETRY_TYPES, ID_PATTERN, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
     MAX_TEXT_CHARS, date_problem, field_of, number_problem, text_problem,
 )
 from mapdata.validate import Locator, check_consistency
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+DEFAULT_DATA_DIR = DATA_DIR  # the bundled scenario (mapdata.resources)
 
 SCENARIO_FILE = "scenario.json"
 FORCES_FILE = "forces.json"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mapdata.resources import default_store_path
 from mapdata.store.base import (
     Add, AuditEntry, Change, Current, Delete, Store, Update, Versioned, changes_between, meta_of,
 )
@@ -26,8 +27,9 @@ from mapdata.store.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.store.schema import LATEST as SCHEMA_VERSION
 from mapdata.store.schema import MIGRATIONS
 
-#: The embedded store used when neither --store nor MAPDATA_STORE names one.
-DEFAULT_STORE_PATH = Path(__file__).resolve().parents[3] / "data" / "mapdata.gpkg"
+#: The embedded store used when neither --store nor MAPDATA_STORE names one: ``data/mapdata.gpkg`` in a
+#: checkout, else in the user's data folder (:func:`mapdata.resources.home`).
+DEFAULT_STORE_PATH = default_store_path()
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
