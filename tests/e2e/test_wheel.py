@@ -136,6 +136,10 @@ def test_the_installed_command_tells_its_version_and_runs_the_wheel_s_code(insta
     done = installed.run(str(installed.mapdata), "validate")  # the bundled scenario, as installed
     assert done.returncode == 0, done.stderr
     assert str(installed.site_packages / "mapdata" / "geodata") in done.stdout
+    article = installed.site_packages / "mapdata" / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt"
+    done = installed.run(str(installed.mapdata), "extract", str(article), "--published", "2018-06-08")
+    assert done.returncode == 0, done.stderr  # the text pipeline finds its gazetteer and lexicon in the package
+    assert "al_qusayr" in done.stdout
 
 
 def _serve(installed: Installed, **env: str) -> AppServer:
