@@ -75,7 +75,6 @@ def _sidebar_button(dashboard: Dashboard, name: str) -> Locator:
 # -- 1. Show all / Hide all -------------------------------------------------------------------
 
 
-@pytest.mark.flaky(reruns=2)  # known race under load (see the closing note of the stop that added it); a crash fails every run
 def test_hide_all_and_show_all_on_the_server_map(dashboard: Dashboard) -> None:
     dashboard.open("?date=2018-06-10", date="2018-06-10")
     assert dashboard.places(".mapdata-force-syrian_regime").count() > 0
@@ -120,7 +119,6 @@ def _wait_hidden_forces(page: Page, count: int) -> None:
         " return c && Object.keys(c.hidden).filter(k => c.hidden[k]).length === n; }", arg=count)
 
 
-@pytest.mark.flaky(reruns=2)  # known race under load (see the closing note of the stop that added it); a crash fails every run
 def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboard) -> None:
     dashboard = client_dashboard
     dashboard.page.goto(f"{dashboard.server.url}/?date=2018-06-10")

@@ -418,13 +418,20 @@ class Cursor(ABC):
         for one in params:
             self.execute(sql, one)
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """New rows of ``table`` (values already encoded by the store's ``_encode``), in bulk: a backend
+        may use its own bulk path (PostgreSQL: ``COPY``)."""
+        if rows:
+            self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             rows)
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
 
 
-_AUDIT_INSERT = ('INSERT INTO audit (at, who, kind, record_id, action, version, "before", "after") '
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_AUDIT_COLUMNS = ("at", "who", "kind", "record_id", "action", "version", '"before"', '"after"')
+_AUDIT_INSERT = f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' * len(_AUDIT_COLUMNS))})"
 
 
 def _q(name: str) -> str:
@@ -473,9 +480,6 @@ class Store(ABC):
 
     def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
         """Backend bookkeeping after rows changed (the GeoPackage updates gpkg_contents)."""
-
-    def _geometry_in(self) -> str:
-        return "?"
 
     def _geometry_out(self, column: str) -> str:
         return column
@@ -835,7 +839,7 @@ class Store(ABC):
             audit.append(self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before, op.after))
         if adds:
             self._insert_rows(cur, adds, stamp, user)
-        cur.executemany(_AUDIT_INSERT, audit)
+        cur.insert_rows("audit", _AUDIT_COLUMNS, audit)
         tables.add("audit")
         self._after_write(cur, batch.state, tables, now)
         if batch.known_valid and self.schema_version >= 3:
@@ -855,14 +859,13 @@ class Store(ABC):
         kind_fields = FIELDS[op.kind]
         params = [self._encode(f.type, plain[f.name]) for f in kind_fields]
         params += [op.version, self._encode("timestamp", now), user]
-        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
         columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
         if op.existed:
-            assignments = ", ".join(f"{c} = {h}" for c, h in zip(columns, holders))
+            assignments = ", ".join(f"{c} = ?" for c in columns)
             done = cur.execute(f"UPDATE {table} SET {assignments} WHERE id = ? RETURNING fid", params + [op.ident])
         else:
             done = cur.execute(
-                f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)}) RETURNING fid",
+                f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))}) RETURNING fid",
                 [op.ident] + params,
             )
         if len(done) != 1:
@@ -872,8 +875,7 @@ class Store(ABC):
         """New rows of one kind (what :meth:`_write_row` does for one added record), in one statement."""
         kind = ops[0].kind
         kind_fields = FIELDS[kind]
-        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
-        columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        columns = ["id"] + [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
         encode = self._encode
         params = []
         for op in ops:
@@ -883,8 +885,7 @@ class Store(ABC):
             params.append([op.ident] + [
                 encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
                 for f in kind_fields] + [op.version, stamp, user])
-        cur.executemany(
-            f"INSERT INTO {TABLES[kind]} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)})", params)
+        cur.insert_rows(TABLES[kind], columns, params)
 
     def _write_layer(self, cur: Cursor, op: _Op, layers: Mapping[str, Any]) -> None:
         if op.action == "delete":

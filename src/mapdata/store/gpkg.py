@@ -28,7 +28,7 @@ from mapdata.store.errors import StoreError, StoreFullError, StoreNotWritableErr
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
 GPKG_USER_VERSION = 10300  # GeoPackage 1.3.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
-SRS_ID = 4326
+SRS_ID = schema.SRID
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'

@@ -32,7 +32,8 @@ DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's r
 TYPED_DATE_RANGE = (DATE_MIN, DATE_MAX)  # what the box accepts: any date a record may hold
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
-LAYERS_GEN_KEY = "_layers_gen"  # how many times the sidebar chose the layers (see _layers_from_map)
+LAYERS_GEN_KEY = "_layers_gen"  # how many times the layers were chosen (see _choose_layers, _layers_from_map)
+VISIBLE_KEY = "_visible"  # the forces shown (see _visible)
 TABLET_MAX_WIDTH = 1200  # px: below this the map needs the sidebar's room; Streamlit's "auto" collapses only below 768
 
 # Streamlit's initial_sidebar_state "auto" keeps the sidebar open down to 768 px, which leaves a
@@ -55,8 +56,24 @@ _TABLET_SIDEBAR_JS = """<script>
 </script>""" % {"max_width": TABLET_MAX_WIDTH}
 
 
-def force_key(force_id: str) -> str:
-    return f"force_{force_id}"
+def force_key(force_id: str, gen: int | None = None) -> str:
+    """The sidebar checkbox of a force, for the layer choice numbered ``gen`` (now, by default; see :func:`_visible`)."""
+    return f"force_{force_id}@{st.session_state.get(LAYERS_GEN_KEY, 0) if gen is None else gen}"
+
+
+def _visible(scenario: Scenario) -> tuple[str, ...]:
+    """The forces shown, in the scenario's order. They live in VISIBLE_KEY, not in the checkboxes: a checkbox
+    keeps the value its browser last drew, so a choice made elsewhere (Show all, the map's layer control)
+    would be undone by a browser that had not redrawn it yet. Every new choice numbers the checkboxes anew."""
+    chosen = st.session_state.get(VISIBLE_KEY)
+    shown = set(chosen) if isinstance(chosen, (set, frozenset, tuple, list)) else {f.id for f in scenario.forces}
+    return tuple(f.id for f in scenario.forces if f.id in shown)
+
+
+def _choose_layers(force_ids: Iterable[str]) -> None:
+    """A new choice of layers (sidebar or map): new checkboxes, and older map reports no longer count."""
+    st.session_state[VISIBLE_KEY] = frozenset(force_ids)
+    st.session_state[LAYERS_GEN_KEY] = st.session_state.get(LAYERS_GEN_KEY, 0) + 1
 
 
 def _init_from_url(scenario: Scenario) -> None:
@@ -67,8 +84,7 @@ def _init_from_url(scenario: Scenario) -> None:
     view, warnings = parse_query(params, scenario)
     st.session_state[DATE_KEY] = view.day
     st.session_state[DATE_INPUT_KEY] = view.day
-    for force in scenario.forces:
-        st.session_state[force_key(force.id)] = force.id in view.forces
+    st.session_state[VISIBLE_KEY] = frozenset(view.forces)
     st.session_state["_initial_center"] = view.center
     st.session_state["_initial_zoom"] = view.zoom
     st.session_state["_center"] = view.center
@@ -89,8 +105,9 @@ def _layers_from_map() -> None:
     gens = [layer.get("gen") for layer in layers if isinstance(layer, dict) and layer.get("name") == SENTINEL]
     if gens and gens[0] != st.session_state.get(LAYERS_GEN_KEY, 0):
         return  # sent (debounced) before a later choice in the sidebar, e.g. Show all: that choice stands
-    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("force_")]:
-        st.session_state[key] = key.removeprefix("force_") in names
+    shown = names - {SENTINEL}
+    if shown != set(st.session_state.get(VISIBLE_KEY) or ()):
+        _choose_layers(shown)
 
 
 def _select_event(table_key: str, event_ids: list[str]) -> None:
@@ -101,16 +118,17 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
-def _new_layers_choice() -> None:
-    """The sidebar chose the layers: a map report made before this choice no longer counts (_layers_from_map)."""
-    st.session_state[LAYERS_GEN_KEY] = st.session_state.get(LAYERS_GEN_KEY, 0) + 1
-
-
-def _set_forces(force_ids: tuple[str, ...], shown: bool) -> None:
-    """Tick or untick every force (a callback: runs before the checkboxes are drawn again)."""
-    for force_id in force_ids:
-        st.session_state[force_key(force_id)] = shown
-    _new_layers_choice()
+def _checkbox_changed(force_id: str, gen: int) -> None:
+    """A force's sidebar checkbox was ticked or unticked. A checkbox drawn for an older choice (its browser
+    had not redrawn it yet) does not count: the later choice stands."""
+    if gen != st.session_state.get(LAYERS_GEN_KEY, 0):
+        return
+    shown = set(st.session_state.get(VISIBLE_KEY) or ())
+    if st.session_state.get(force_key(force_id, gen)):
+        shown.add(force_id)
+    else:
+        shown.discard(force_id)
+    _choose_layers(shown)
 
 
 def _sidebar(builder: MapBuilder, view: ViewState) -> None:
@@ -119,11 +137,13 @@ def _sidebar(builder: MapBuilder, view: ViewState) -> None:
     with st.sidebar:
         st.subheader("Forces")
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
+        gen = st.session_state.get(LAYERS_GEN_KEY, 0)
         for force in scenario.forces:
-            st.checkbox(label(force.name), key=force_key(force.id), on_change=_new_layers_choice)  # a label renders Markdown: the name is text
+            st.checkbox(label(force.name), value=force.id in view.forces, key=force_key(force.id, gen),  # a label
+                        on_change=_checkbox_changed, args=(force.id, gen))  # renders Markdown: the name is text
         all_on, all_off = st.columns(2)
-        all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_set_forces, args=(force_ids, True))
-        all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_set_forces, args=(force_ids, False))
+        all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_choose_layers, args=(force_ids,))
+        all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_choose_layers, args=((),))
         st.html(_TABLET_SIDEBAR_JS, unsafe_allow_javascript=True, width="content")
 
 
@@ -250,7 +270,7 @@ def render() -> None:
     date_note = st.session_state.get(DATE_NOTE_KEY)
     if date_note:
         st.caption(date_note)  # our own words and ISO dates: no Markdown in it
-    visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
+    visible = _visible(scenario)
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
