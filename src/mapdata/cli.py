@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 from shapely.geometry import mapping
 
 from mapdata.config import settings
-from mapdata.errors import ScenarioError
+from mapdata.errors import MapdataError, ScenarioError
 from mapdata.load import check_folder, load_scenario
 from mapdata.models import Scenario
 from mapdata.snapshot import snapshot_csv, snapshot_geojson
@@ -137,11 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _synth(args)
 
     if args.command in ("import", "export", "store"):
-        from mapdata.store import StoreError
-
         try:
             return {"import": _import, "export": _export, "store": _store}[args.command](args)
-        except (StoreError, ScenarioError) as exc:
+        except MapdataError as exc:
             print(f"mapdata {args.command}: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:  # e.g. an export into a folder this user may not write
@@ -272,8 +270,7 @@ def _store(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     import time
 
-    from mapdata.store import StoreError
-    from mapdata.synth import SYNTH_USER, SynthError, synth_scenario, write_store
+    from mapdata.synth import SYNTH_USER, synth_scenario, write_store
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":
@@ -288,7 +285,7 @@ def _synth(args: argparse.Namespace) -> int:
         generated = time.perf_counter()
         revision = write_store(scenario, out, force=args.force, user=SYNTH_USER)
         written = time.perf_counter()
-    except (SynthError, FileExistsError, StoreError, ScenarioError) as exc:
+    except (MapdataError, FileExistsError) as exc:
         print(f"mapdata synth: {exc}", file=sys.stderr)
         return 2
     print(f"{out}: {len(scenario.places):,} places, {len(scenario.periods):,} control periods, "

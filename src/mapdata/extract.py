@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence, TypeVar
 
 from mapdata.dates import find_dates
+from mapdata.errors import MapdataError
 from mapdata.events import propose_events, split_sentences
 from mapdata.gazetteer import load_gazetteer
 from mapdata.geoparse import Geoparser
@@ -42,7 +43,7 @@ so what the matchers build for one piece is freed before the next and a time lim
 _T = TypeVar("_T")
 
 
-class ExtractError(ValueError):
+class ExtractError(MapdataError, ValueError):
     """The input cannot be analysed; the message says why and what to do."""
 
 

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import Problem, ScenarioError
+from mapdata.errors import MapdataError, Problem, ScenarioError
 from mapdata.models import (
     ControlPeriod,
     DatePrecision,
@@ -203,7 +203,7 @@ def _read_json(path: Path, problems: list[Problem], name: str) -> Any:
     return None
 
 
-class JsonTooDeep(ValueError):
+class JsonTooDeep(MapdataError, ValueError):
     """JSON nested so deeply that the parser gives up (it would recurse until RecursionError)."""
 
     def __init__(self) -> None:

@@ -19,13 +19,14 @@ from typing import Iterable
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.errors import MapdataError
 from mapdata.events import describe_event
 from mapdata.models import (
     ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification,
 )
 
 
-class ReviewError(ValueError):
+class ReviewError(MapdataError, ValueError):
     """A decision that cannot become a record; the message names the record and field."""
 
 

@@ -50,6 +50,7 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.errors import MapdataError
 from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import (
     ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
@@ -140,7 +141,7 @@ _VERIFICATIONS = (
 )
 
 
-class SynthError(ValueError):
+class SynthError(MapdataError, ValueError):
     """The requested scenario cannot be made (bad counts or dates)."""
 
 

@@ -7,8 +7,10 @@ import re
 import urllib.parse
 from typing import Sequence
 
+from mapdata.errors import MapdataError
 
-class StoreError(Exception):
+
+class StoreError(MapdataError):
     """The store cannot be opened or used as asked."""
 
 
