@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import _host  # noqa: E402
 from _host import machine, pin_one_core  # noqa: E402
-from mapdata.controlindex import STATUSES, ControlIndex  # noqa: E402
+from mapdata.timeline import STATUSES, ControlIndex  # noqa: E402
 from mapdata.models import Scenario  # noqa: E402
 from mapdata.store import open_store  # noqa: E402
 from mapdata.store.base import scenario_problems  # noqa: E402

@@ -90,7 +90,7 @@ import _host  # noqa: E402
 from _host import machine  # noqa: E402
 from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from mapdata.clientmap import STATIC_DIR, read_published  # noqa: E402
-from mapdata.controlindex import ControlIndex  # noqa: E402
+from mapdata.timeline import ControlIndex  # noqa: E402
 from mapdata.mapview import MapBuilder  # noqa: E402
 from mapdata.models import Scenario  # noqa: E402
 from mapdata.store import open_store  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapdata.controlindex import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex
+from mapdata.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex
 from mapdata.load import load_scenario
 from mapdata.models import ControlPeriod, Role, Scenario, Status
 from mapdata.synth import synth_scenario
@@ -260,3 +260,25 @@ def test_more_than_64_forces_use_several_words() -> None:
     assert status.tolist() == [PRESENCE, CONTROL] and holder.tolist() == [-1, 64]
     assert index.changed_between(day(2), day(3)).tolist() == [0]
     assert_same_as_timeline(scenario, [day(n) for n in range(0, 5)])
+
+
+def test_timeline_states_equal_state_for_every_place() -> None:
+    """Timeline.states, the index and Timeline.state agree on a synthetic scenario."""
+    scenario = synth_scenario(400, 3000, 7)
+    timeline = Timeline(scenario)
+    first, last = scenario.date_range
+    for when in (first - dt.timedelta(days=1), first, first + (last - first) / 2, last, last + dt.timedelta(days=400)):
+        states = timeline.states(when)
+        assert list(states) == [p.id for p in scenario.places]
+        assert states == {p.id: timeline.state(p.id, when) for p in scenario.places}
+
+
+def test_changed_between_names_the_places_whose_state_differs() -> None:
+    scenario = load_scenario()
+    timeline = Timeline(scenario)
+    before, after = dt.date(2018, 6, 3), dt.date(2018, 6, 4)
+    expected = tuple(p.id for p in scenario.places
+                     if (lambda a, b: (a.status, a.force, a.forces_present) != (b.status, b.force, b.forces_present))(
+                         timeline.state(p.id, before), timeline.state(p.id, after)))
+    assert "qusayr_position_1" in expected
+    assert timeline.changed_between(before, after) == expected
