@@ -37,17 +37,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import _host  # noqa: E402
-from _host import machine, pin_one_core  # noqa: E402
-from mapdata.controlindex import STATUSES, ControlIndex  # noqa: E402
-from mapdata.models import Scenario  # noqa: E402
-from mapdata.store import open_store  # noqa: E402
-from mapdata.store.base import scenario_problems  # noqa: E402
-from mapdata.synth import synth_scenario, write_store  # noqa: E402
-from mapdata.timeline import Timeline  # noqa: E402
+import _host
+from _host import machine, pin_one_core
+from mapdata.controlindex import STATUSES, ControlIndex
+from mapdata.models import Scenario
+from mapdata.store import open_store
+from mapdata.store.base import scenario_problems
+from mapdata.synth import synth_scenario, write_store
+from mapdata.timeline import Timeline
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Control-state query"

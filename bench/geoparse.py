@@ -40,15 +40,16 @@ from typing import Any
 
 from shapely.geometry import Point
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import _host  # noqa: E402
-from _host import machine, pin_one_core  # noqa: E402
-from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer  # noqa: E402
-from mapdata.geoparse import Geoparser, haversine_km  # noqa: E402
-from mapdata.load import load_scenario  # noqa: E402
-from mapdata.mentions import PlaceMention  # noqa: E402
+import _host
+from _host import machine, pin_one_core
+from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer
+from mapdata.geoparse import Geoparser, haversine_km
+from mapdata.load import load_scenario
+from mapdata.mentions import PlaceMention
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Geoparser"

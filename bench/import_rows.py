@@ -38,14 +38,15 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import _host  # noqa: E402
-from _host import machine  # noqa: E402
-from mapdata.exchange import import_file, read_import  # noqa: E402  (import_file: the base of --into-big)
-from mapdata.load import DEFAULT_DATA_DIR  # noqa: E402
-from mapdata.store import Store, open_store  # noqa: E402
+import _host
+from _host import machine
+from mapdata.exchange import import_file, read_import  # import_file: the base of --into-big
+from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Import rows"

@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from _host import machine, save
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-from _host import machine, save  # noqa: E402
 
 HEADING = "## Sources and Data check at scale"
 PAGES = {"Sources": "pages/3_Sources.py", "Data check": "pages/4_Data_check.py"}

@@ -82,19 +82,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-import _host  # noqa: E402
-from _host import machine  # noqa: E402
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
-from mapdata.clientmap import STATIC_DIR, read_published  # noqa: E402
-from mapdata.controlindex import ControlIndex  # noqa: E402
-from mapdata.mapview import MapBuilder  # noqa: E402
-from mapdata.models import Scenario  # noqa: E402
-from mapdata.store import open_store  # noqa: E402
-from mapdata.synth import synth_scenario, write_store  # noqa: E402
+import _host
+from _host import machine
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer
+from mapdata.clientmap import STATIC_DIR, read_published
+from mapdata.controlindex import ControlIndex
+from mapdata.mapview import MapBuilder
+from mapdata.models import Scenario
+from mapdata.store import open_store
+from mapdata.synth import synth_scenario, write_store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Slider at scale"
@@ -375,7 +376,7 @@ class PageRun:
                 self.static_bytes[name] = request.sizes()["responseBodySize"]
                 timing = request.timing  # ms relative to startTime (s since the epoch)
                 self.static_done[name] = timing["startTime"] + timing["responseEnd"]  # ms since the epoch
-            except Exception:  # noqa: BLE001 - sizes are best effort
+            except Exception:  # sizes are best effort
                 pass
 
     def frame(self) -> Any:
@@ -390,7 +391,7 @@ class PageRun:
     def frame_errors(self) -> list[str]:
         try:
             return self.frame().evaluate("() => window.__errors || []")
-        except Exception:  # noqa: BLE001
+        except Exception:
             return []
 
     def wait_painted(self, date: str, ordinal: int | None, timeout_ms: float, *, since: float = 0.0) -> dict[str, Any]:
@@ -417,7 +418,7 @@ class PageRun:
                 " return r.length && s && s.getAttribute('data-test-script-state') === 'notRunning' ? r[0][0] : null; }",
                 arg=since, timeout=timeout_s * 1000, polling=100).json_value()
             rerun = (end - since) / 1000
-        except Exception:  # noqa: BLE001 - still running
+        except Exception:  # still running
             rerun = None
         idle = False
         while rerun is not None and time.monotonic() < deadline:
@@ -536,7 +537,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
                     timeout=10_000).json_value()
                 flip = run.wait_painted(day.isoformat(), day.toordinal() if client else None, step_timeout_s * 1000,
                                         since=key_at)
-            except Exception as exc:  # noqa: BLE001 - a step that never finished is a result
+            except Exception as exc:  # a step that never finished is a result
                 out["problems"].append(f"step {i + 1} to {day.isoformat()} did not finish within "
                                        f"{step_timeout_s:.0f} s: {str(exc).splitlines()[0]}")
                 break
@@ -574,7 +575,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
                 out["problems"].append(f"stopped after step {i + 1}: the app server holds {step['server_rss_mb']:,.0f} MB "
                                        f"(limit {args.max_server_mb:,} MB)")
                 break
-    except Exception as exc:  # noqa: BLE001 - report what broke, keep the rest of the run
+    except Exception as exc:  # report what broke, keep the rest of the run
         out["problems"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         traceback.print_exc()
     finally:

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, AppServer  # noqa: E402
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, AppServer
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 

@@ -1276,7 +1276,7 @@ class ImportJob:
                 self.additions = read_import(self.path, existing=self.existing, progress=progress)
             except ScenarioError as exc:
                 self.problems, self.state = list(exc.problems), "refused"
-            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+            except Exception as exc:  # shown to the editor, never a traceback
                 self.error, self.state = f"the file could not be read: {exc}", "refused"
             else:
                 self.fraction, self.text = 1.0, f"{self.path.name}: {self.additions.summary()} to add"
@@ -1304,7 +1304,7 @@ class ImportJob:
                 self.problems, self.state = list(exc.problems), "failed"
             except StoreError as exc:
                 self.error, self.state = str(exc), "failed"
-            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+            except Exception as exc:  # shown to the editor, never a traceback
                 self.error, self.state = f"the store could not be written: {exc}", "failed"
             else:
                 self.fraction, self.text = 1.0, f"Imported {self.path.name}: {len(additions.records()):,} records added."

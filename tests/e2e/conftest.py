@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer, ServerError  # noqa: E402
-from e2e_support import TIMEOUT_MS, Dashboard, NetworkLog, is_local, make_evil_scenario  # noqa: E402
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer, ServerError
+from e2e_support import TIMEOUT_MS, Dashboard, NetworkLog, is_local, make_evil_scenario
 
 expect.set_options(timeout=TIMEOUT_MS)
 

@@ -87,7 +87,7 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
         try:
             popup.wait_for(state="attached", timeout=3000)
             break
-        except Exception:  # noqa: BLE001 - the map was still settling: look again and click again
+        except Exception:  # the map was still settling: look again and click again
             continue
     expect(popup).to_have_attribute("data-place", "qusayr_position_1", timeout=10_000)
     expect(popup).to_contain_text("Russia")

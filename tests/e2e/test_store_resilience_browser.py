@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from e2e_server import AppServer  # noqa: E402
-from store_pages_support import PASSWORD, allow_connections, pg_database, terminate_backends  # noqa: E402
+from e2e_server import AppServer
+from store_pages_support import PASSWORD, allow_connections, pg_database, terminate_backends
 
 pytestmark = pytest.mark.e2e
 

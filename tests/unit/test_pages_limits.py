@@ -13,11 +13,11 @@ import pytest
 from mapdata.config import settings
 from mapdata.extract import CHUNK_CHARS, MAX_CHARS, PAGE_MAX_CHARS, ExtractError, chunks, default_pipeline
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from report_memory import measure
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = (ROOT / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt").read_text(encoding="utf-8")
-sys.path.insert(0, str(ROOT / "bench"))
-
-from report_memory import measure  # noqa: E402
 
 PAGE_REFUSAL_CEILING_MB = 100
 """What refusing a 2,000,000-character text may add to the page process's peak RSS (it was gigabytes)."""

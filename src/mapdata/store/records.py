@@ -224,7 +224,7 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
     namespace["model"], namespace["new"] = model, object.__new__
     source = (f"def read(ident, c):\n    record = new(model)\n"
               f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n")
-    exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # noqa: S102 - our own field list
+    exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # our own field list
     return namespace["read"]  # type: ignore[no-any-return]
 
 

@@ -42,7 +42,7 @@ def warm_up() -> None:
             raise _NotLoaded(f"{count} problem{'s' if count != 1 else ''} in the data, the first: {exc.problems[0]}") from None
         except StoreError as exc:
             raise _NotLoaded(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - whatever it is, the page shows it with its file, record and field
+    except Exception as exc:  # whatever it is, the page shows it with its file, record and field
         reason = str(exc) if isinstance(exc, _NotLoaded) else f"{type(exc).__name__}: {exc}"
         from mapdata.store.errors import redact
 
