@@ -39,14 +39,35 @@ from shapely.geometry.base import BaseGeometry
 from mapdata.errors import Problem, ScenarioError
 from mapdata.load import JsonTooDeep, parse_json
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 from mapdata.review import slug
 from mapdata.snapshot import csv_text, csv_text_read
 from mapdata.store.records import (
-    COLOUR_PATTERN, ID_PATTERN, MAX_GPKG_BYTES, MAX_IMPORT_ROWS, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
-    MAX_TEXT_BYTES, MAX_TEXT_CHARS, MAX_UNCERTAINTY_M, _geometry_problem, date_problem, field_of, number_problem,
-    record_problems, text_problem,
+    COLOUR_PATTERN,
+    ID_PATTERN,
+    MAX_GPKG_BYTES,
+    MAX_IMPORT_ROWS,
+    MAX_LIST_ITEMS,
+    MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_BYTES,
+    MAX_TEXT_CHARS,
+    MAX_UNCERTAINTY_M,
+    _geometry_problem,
+    date_problem,
+    field_of,
+    number_problem,
+    record_problems,
+    text_problem,
 )
 from mapdata.timeline import Timeline
 from mapdata.validate import check_consistency

@@ -33,8 +33,16 @@ from mapdata.models import (
     Verification,
 )
 from mapdata.store.records import (
-    COLOUR_PATTERN, GEOMETRY_TYPES, ID_PATTERN, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
-    MAX_TEXT_CHARS, date_problem, field_of, number_problem, text_problem,
+    COLOUR_PATTERN,
+    GEOMETRY_TYPES,
+    ID_PATTERN,
+    MAX_LIST_ITEMS,
+    MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_CHARS,
+    date_problem,
+    field_of,
+    number_problem,
+    text_problem,
 )
 from mapdata.validate import Locator, check_consistency
 

@@ -21,7 +21,15 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.events import describe_event
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 
 

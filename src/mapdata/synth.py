@@ -52,7 +52,16 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 
 DEFAULT_START = dt.date(2014, 1, 1)

@@ -13,8 +13,7 @@ import psycopg
 import pytest
 
 from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.store import Store, StoreUnavailableError, open_store
-from mapdata.store import postgres as pg_backend
+from mapdata.store import Store, StoreUnavailableError, open_store, postgres as pg_backend
 
 
 def terminate_backends(admin: psycopg.Connection[Any], url: str) -> int:

@@ -24,8 +24,18 @@ from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import Role, Scenario
 from mapdata.snapshot import snapshot_geojson
 from mapdata.store import (
-    SCHEMA_VERSION, Add, ConflictError, Delete, ReadOnlyStoreError, RecordNotFoundError, Store, StoreError,
-    StoreVersionError, Update, changes_between, open_store,
+    SCHEMA_VERSION,
+    Add,
+    ConflictError,
+    Delete,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    Store,
+    StoreError,
+    StoreVersionError,
+    Update,
+    changes_between,
+    open_store,
 )
 from mapdata.store.base import SEED_USER
 from mapdata.testing import make_force, make_period, make_place

@@ -7,8 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from mapdata.controlindex import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex
 from mapdata.load import load_scenario

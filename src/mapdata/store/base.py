@@ -34,11 +34,26 @@ from mapdata.heap import collector_paused
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 from mapdata.store import schema
 from mapdata.store.errors import (
-    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
+    ConflictError,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    StoreError,
+    StoreVersionError,
 )
 from mapdata.store.records import (
-    FIELDS, KINDS, TABLES, Record, changed_fields, check_kind, from_json, from_values, kind_of,
-    record_problems, record_reader, to_json, values,
+    FIELDS,
+    KINDS,
+    TABLES,
+    Record,
+    changed_fields,
+    check_kind,
+    from_json,
+    from_values,
+    kind_of,
+    record_problems,
+    record_reader,
+    to_json,
+    values,
 )
 from mapdata.validate import check_consistency
 

@@ -25,8 +25,7 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError
-from mapdata.store.errors import redact as _redact
+from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError, redact as _redact
 
 POSTGIS_MISSING = (
     "PostGIS is not installed on the PostgreSQL server {where}: the store needs it for place geometries. "

@@ -22,7 +22,15 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.errors import Problem
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Source,
+    Verification,
 )
 
 Kind: TypeAlias = Literal["force", "place", "source", "event", "period"]

@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapdata.mapview import MapBuilder, STATUS_LABELS
-from mapdata.models import Scenario
-from mapdata.store.records import DATE_MAX, DATE_MIN
-from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.exchange import export
+from mapdata.mapview import STATUS_LABELS, MapBuilder
+from mapdata.models import Scenario
+from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
+from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
 

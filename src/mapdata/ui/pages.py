@@ -22,8 +22,17 @@ from mapdata.errors import Problem, ScenarioError
 from mapdata.load import check_folder
 from mapdata.models import Event, Scenario
 from mapdata.store import Store, StoreError, StoreUnavailableError
-from mapdata.ui import _builder_for, _show_and_stop, _show_unavailable, plain, read_location, reader, shown, store_location
-from mapdata.ui import scenario as current_scenario
+from mapdata.ui import (
+    _builder_for,
+    _show_and_stop,
+    _show_unavailable,
+    plain,
+    read_location,
+    reader,
+    scenario as current_scenario,
+    shown,
+    store_location,
+)
 
 T = TypeVar("T")
 

@@ -37,7 +37,13 @@ from mapdata.mapview import preview_layers
 from mapdata.mentions import Extraction, PlaceMention, ProposedEvent
 from mapdata.models import DatePrecision, PlaceKind, Role, Scenario, Verification
 from mapdata.review import (
-    EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report, reviewed_summary,
+    EventDecision,
+    NewPlace,
+    PeriodDecision,
+    ReportMeta,
+    ReviewError,
+    apply_report,
+    reviewed_summary,
 )
 from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.ui import map_builder, plain, store_location, writer

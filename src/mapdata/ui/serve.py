@@ -31,6 +31,7 @@ def warm_up() -> None:
         # Not the pages' modules: a component (streamlit_folium's map) registers with Streamlit only when
         # its module is first imported inside a page run; imported here, the page could not load the map.
         import pandas  # noqa: F401 - the heavy imports of the first view, now
+
         from mapdata import ui
         from mapdata.errors import ScenarioError
         from mapdata.store import StoreError
