@@ -77,8 +77,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -567,7 +568,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             out["steps"].append(step)
             log(f"  step {i + 1}/{steps} {day}{' (server busy)' if step['after_busy'] else ''}: {step['ms']:.0f} ms (map frame in {step['map_recv_ms'] or 0:.0f} ms, "
                 f"flip {step['flip_ms']:.0f} ms), {step['bytes_to_map']:,} B to the map ({window:,} B until it "
-                f"showed, {rerun:,} B rerun), rerun {'%.1f s' % rerun_s if rerun_s is not None else 'still running'}"
+                f"showed, {rerun:,} B rerun), rerun {f'{rerun_s:.1f} s' if rerun_s is not None else 'still running'}"
                 + (f", clientShow {step['show_ms']:.1f} ms, {step['changed']} restyled"
                    if client and step["show_ms"] is not None else "")
                 + f", server RSS {step['server_rss_mb']:,.0f} MB")

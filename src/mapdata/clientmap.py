@@ -42,9 +42,10 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from mapdata.geometry import geometry_json
 from mapdata.models import Role, Scenario, Status

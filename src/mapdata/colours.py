@@ -13,9 +13,9 @@ closer than ``SMALL_MARK_DELTA_E`` in any vision never share one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable
 
 MIN_DELTA_E = 15.0
 SMALL_MARK_DELTA_E = 45.0  # below this (in any vision), two forces' small markers need different shapes

@@ -33,7 +33,7 @@ holding period Timeline does not pick then counts as present, as in Timeline's
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -14,10 +14,11 @@ import datetime as dt
 import re
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, TypeVar
+from typing import TypeVar
 
 from mapdata.dates import find_dates
 from mapdata.events import propose_events, split_sentences

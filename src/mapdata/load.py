@@ -10,10 +10,10 @@ import csv
 import datetime as dt
 import io
 import json
-import re
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import shapely
 from shapely.geometry import shape

@@ -18,9 +18,10 @@ import datetime as dt
 import html
 import json
 import threading
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import folium
 from branca.element import MacroElement

@@ -13,8 +13,8 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry

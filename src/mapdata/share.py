@@ -16,8 +16,8 @@ Anything unreadable falls back to the default and is reported as a warning, neve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 from urllib.parse import urlencode, urlsplit
 
 from mapdata.models import Scenario

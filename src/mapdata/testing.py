@@ -19,8 +19,9 @@ import datetime as dt
 import io
 import json
 import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry

@@ -4,8 +4,8 @@ and it comes back by itself (no reload by the viewer) once the store answers aga
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect

@@ -7,7 +7,8 @@ restart or a failover would drop them; the next read reconnects and succeeds.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest

@@ -24,10 +24,11 @@ import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from mapdata.errors import Problem, ScenarioError
 from mapdata.heap import collector_paused
@@ -123,7 +124,7 @@ class Delete:
     expected_version: int
 
 
-Change = Union[Add, Update, Delete]
+Change = Add | Update | Delete
 
 
 @dataclass(frozen=True)
@@ -514,7 +515,7 @@ class Store(ABC):
 
     @staticmethod
     def _now() -> dt.datetime:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # -- opening and migrations ----------------------------------------------------------

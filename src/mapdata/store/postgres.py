@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import psycopg
 import shapely
@@ -274,5 +275,5 @@ class PostgresStore(Store):
         if type_ == "list":
             return list(value)
         if type_ == "timestamp" and isinstance(value, dt.datetime):
-            return value.astimezone(dt.timezone.utc)
+            return value.astimezone(dt.UTC)
         return value

@@ -12,9 +12,10 @@ import datetime as dt
 import math
 import re
 import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Callable, Literal, Mapping, Sequence, TypeAlias, Union
+from typing import Any, Literal, TypeAlias
 
 import shapely
 from shapely.geometry import mapping, shape
@@ -34,7 +35,7 @@ from mapdata.models import (
 )
 
 Kind: TypeAlias = Literal["force", "place", "source", "event", "period"]
-Record: TypeAlias = Union[Force, Place, Source, Event, ControlPeriod]
+Record: TypeAlias = Force | Place | Source | Event | ControlPeriod
 
 KINDS: tuple[Kind, ...] = ("force", "place", "source", "event", "period")
 TABLES: dict[str, str] = {

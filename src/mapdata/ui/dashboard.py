@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -52,7 +53,7 @@ _TABLET_SIDEBAR_JS = """<script>
   const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
   if (button && button.getAttribute("aria-expanded") === "true") button.click();
 })();
-</script>""" % {"max_width": TABLET_MAX_WIDTH}
+</script>""" % {"max_width": TABLET_MAX_WIDTH}  # noqa: UP031 - JavaScript's braces would all need doubling
 
 
 def force_key(force_id: str) -> str:

@@ -16,8 +16,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARD = ROOT / "dashboard.py"
