@@ -107,7 +107,7 @@ def run(places: int, periods: int, seed: int, days: int, naive_days: int, store:
     sample = [first + dt.timedelta(days=rng.randrange(-30, span + 31)) for _ in range(days)]
     index.states_on(sample[0])  # warm-up
     out["query"] = spread([timed(lambda d=d: index.states_on(d))[1] for d in sample])
-    pairs = list(zip(sample, sample[1:] + sample[:1]))
+    pairs = list(zip(sample, sample[1:] + sample[:1], strict=True))
     out["changed"] = spread([timed(lambda a=a, b=b: index.changed_between(a, b))[1] for a, b in pairs])
     out["changed_places"] = statistics.median(len(index.changed_between(a, b)) for a, b in pairs[:50])
 

@@ -73,8 +73,8 @@ def main() -> int:
     rows = []
     for name, now in figures.items():
         old = before.get(name) if before else None
-        was = (lambda key: f"{old[key]:.2f} s" if old else "–")
-        rows.append(f"| {name} | {was('first')} | {now['first']:.2f} s | {was('later')} | {now['later']:.2f} s |")
+        was = {key: f"{old[key]:.2f} s" if old else "–" for key in ("first", "later")}
+        rows.append(f"| {name} | {was['first']} | {now['first']:.2f} s | {was['later']} | {now['later']:.2f} s |")
     section = "\n".join([
         HEADING, "",
         f"Measured {time.strftime('%Y-%m-%d')} by `bench/pages.py --store STORE --views {args.views}` on "

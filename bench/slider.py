@@ -78,6 +78,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +250,7 @@ def pick_start(scenario: Scenario, steps: int) -> tuple[dt.date, list[int]]:
     days = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
     states = [index.states_on(day) for day in days]
     changes = []
-    for (sa, ha, pa), (sb, hb, pb) in zip(states, states[1:]):
+    for (sa, ha, pa), (sb, hb, pb) in pairwise(states):
         differ = (sa != sb) | (ha != hb)
         differ |= (pa != pb).any(axis=1) if pa.ndim > 1 else (pa != pb)
         changes.append(int(differ.sum()))

@@ -191,7 +191,7 @@ def publish_evidence(scenario: Scenario, *, space: CacheSpace | None = None, chu
 
     def write() -> None:
         time.sleep(delay)  # after the first map has gone out: it needs the server more
-        for name, payload in zip(names, _iter_evidence(scenario, chunk=chunk)):
+        for name, payload in zip(names, _iter_evidence(scenario, chunk=chunk), strict=True):
             _write_once(static_dir / name, _json_bytes(payload))
             time.sleep(0.002)  # let the server's own threads (the first page view) run in between
 

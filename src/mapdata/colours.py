@@ -50,7 +50,7 @@ def _simulate(rgb: tuple[float, float, float], vision: str) -> tuple[float, floa
     if vision == "normal":
         return rgb
     matrix = _MACHADO[vision]
-    return tuple(min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in matrix)  # type: ignore[return-value]
+    return tuple(min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix)  # type: ignore[return-value]
 
 
 def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -69,7 +69,7 @@ def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
 def delta_e(first: str, second: str, *, vision: str = "normal") -> float:
     """CIE76 difference between two ``#rrggbb`` colours as seen with ``vision``."""
     a, b = (_lab(_simulate(_rgb(c), vision)) for c in (first, second))
-    return sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5
+    return sum((p - q) ** 2 for p, q in zip(a, b, strict=True)) ** 0.5
 
 
 def clashes(colours: Iterable[tuple[str, str]], *, minimum: float = MIN_DELTA_E) -> list[ColourClash]:

@@ -355,7 +355,7 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
         if len(values) > len(header):
             problems.append(Problem(name, label, "", "has more values than the header has columns"))
             continue
-        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values))
+        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values, strict=False))
         row = _InRow(label, data)
         wkt = (data.pop("wkt", "") or "").strip()
         lat, lon = (data.pop("lat", "") or "").strip(), (data.pop("lon", "") or "").strip()
@@ -440,8 +440,8 @@ def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
     _check_row_count(name, len(frame), f"features in layer '{layer}'")
     rows: list[_InRow] = []
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry), start=1):
-        data = {_key(c): _plain(v) for c, v in zip(columns, values)}
+    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry, strict=True), start=1):
+        data = {_key(c): _plain(v) for c, v in zip(columns, values, strict=True)}
         for dropped in ("wkt", "lat", "lon"):
             data.pop(dropped, None)
         row = _InRow(f"feature {index} of layer '{layer}'", data)

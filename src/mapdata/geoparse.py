@@ -883,7 +883,7 @@ class Geoparser:
 
     def _candidates(self, ranked: list[tuple[float, int]], probs: list[float], limit: int = 5) -> tuple[Candidate, ...]:
         out = []
-        for (_, x), p in list(zip(ranked, probs))[:limit]:
+        for (_, x), p in list(zip(ranked, probs, strict=True))[:limit]:
             e = self.entries[x]
             out.append(Candidate(entry_id=e.id, name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, country=e.country, score=p))
         return tuple(out)
@@ -900,7 +900,7 @@ class Geoparser:
 
     def _confidence(self, ranked: list[tuple[float, int]], probs: list[float]) -> float:
         best = self.entries[ranked[0][1]]
-        return min(1.0, sum(p for (_, x), p in zip(ranked, probs) if self._compatible(best, self.entries[x])))
+        return min(1.0, sum(p for (_, x), p in zip(ranked, probs, strict=True) if self._compatible(best, self.entries[x])))
 
     def _mention(
         self, text: str, start: int, end: int, entry: Entry, confidence: float, candidates: tuple[Candidate, ...],
@@ -988,7 +988,7 @@ class Geoparser:
             return []
         resolved = self._resolve(raws, text)
         mentions: list[PlaceMention] = []
-        for raw, ranking in zip(raws, resolved):
+        for raw, ranking in zip(raws, resolved, strict=True):
             entry = self.entries[ranking.ranked[0][1]]
             confidence = ranking.confidence
             if raw.sentence_initial and raw.last_token == raw.first_token:
@@ -1050,7 +1050,7 @@ class Geoparser:
         if not inner:
             return mentions
         extra = []
-        for raw, ranking in zip(inner, self._resolve(inner, text)):
+        for raw, ranking in zip(inner, self._resolve(inner, text), strict=True):
             entry = self.entries[ranking.ranked[0][1]]
             extra.append(self._mention(text, raw.start, raw.end, entry, ranking.confidence, ranking.candidates,
                                        phrase="inside a phrase"))

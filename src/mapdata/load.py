@@ -167,7 +167,7 @@ class _Record:
         if value is None:
             return ()
         if separator is not None and isinstance(value, str):
-            value = [part for part in value.split(separator)]
+            value = value.split(separator)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.problem(name, "must be a list of text values")
             return ()

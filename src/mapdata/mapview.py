@@ -183,10 +183,9 @@ class MapBuilder:
     def prepare(self) -> MapBuilder:
         """Do now the one-off work of the first map (the files the browser fetches, or the geometries)."""
         if self.client:
-            self._client_urls
+            _ = self._client_urls
         else:
-            self._geometries
-            self._basemap_payload
+            _ = self._geometries, self._basemap_payload
         return self
 
     @cached_property

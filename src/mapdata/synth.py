@@ -186,7 +186,7 @@ def _point_in(rng: random.Random, region: _Region) -> tuple[float, float]:
         xs = np.array([minx + rng.random() * (maxx - minx) for _ in range(256)])
         ys = np.array([miny + rng.random() * (maxy - miny) for _ in range(256)])
         inside = shapely.contains_xy(region.polygon, xs, ys)
-        region.buffer = [(float(x), float(y)) for x, y in zip(xs[inside], ys[inside])][::-1]
+        region.buffer = [(float(x), float(y)) for x, y in zip(xs[inside], ys[inside], strict=True)][::-1]
     return region.buffer.pop()
 
 
@@ -402,7 +402,7 @@ def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping
     present_in: list[set[str]] = []  # forces with a presence period per spell
     prev: _Draft | None = None  # the previous holding period, if it ended the day before this spell
     disputer: str | None = None
-    for kind, (start, end) in zip(kinds, spans):
+    for kind, (start, end) in zip(kinds, spans, strict=True):
         present: set[str] = set()
         if kind == "gap":
             holder_of.append(None)
@@ -630,7 +630,7 @@ def synth_scenario(
     budgets = _spread(rng, place_drafts, periods)
     drafts: list[_Draft] = []
     successor_of: dict[int, int] = {}
-    for index, (pd, budget) in enumerate(zip(place_drafts, budgets)):
+    for index, (pd, budget) in enumerate(zip(place_drafts, budgets, strict=True)):
         weights = _REGIONS.get(pd.region.name, _DEFAULT_REGION)
         weights = {f: w for f, w in weights.items() if f in forces.camp}
         mine = _place_periods(rng, index, budget, weights, forces, days)

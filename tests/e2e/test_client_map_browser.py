@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e_server import AppServer, ServerError
+from e2e_server import AppServer
 from e2e_support import MAP_IFRAME
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def client_server() -> Iterator[AppServer]:
-    server = AppServer(env={"MAPDATA_CLIENT_MAP": "on"})
-    try:
-        server.start()
-    except ServerError as exc:
-        server.close()
-        pytest.fail(f"the dashboard did not start:\n{exc}", pytrace=False)
-    yield server
-    server.close()
 
 
 def _style(page: Page, place_id: str) -> str:

@@ -11,7 +11,6 @@ from playwright.sync_api import Page, Route, expect
 
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME
-from test_client_map_browser import client_server  # noqa: F401 - the app with the browser-side map (a fixture)
 
 pytestmark = pytest.mark.e2e
 

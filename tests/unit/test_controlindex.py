@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -140,7 +141,7 @@ def test_bundled_scenario_every_day_of_its_range() -> None:
     assert len(days) > 40
     assert_same_as_timeline(scenario, days)
     index, timeline = ControlIndex(scenario), Timeline(scenario)
-    for before, after in zip(days, days[1:]):
+    for before, after in pairwise(days):
         expected = [
             i for i, place in enumerate(index.place_ids)
             if reference(timeline, place, before)[:3] != reference(timeline, place, after)[:3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -342,7 +343,7 @@ def test_find_places_never_crashes_and_offsets_hold(text: str) -> None:
         mentions = gp.find_places(text, nested=nested)
         offsets_ok(text, mentions)
         if not nested:
-            assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:]))
+            assert all(a.end <= b.start for a, b in pairwise(mentions))
 
 
 @settings(max_examples=100, deadline=None)

@@ -484,10 +484,10 @@ class Store(ABC):
     def _prepare_new(self, cur: Cursor) -> None:
         """Make an empty database ready for the first migration."""
 
-    def _after_migration(self, cur: Cursor) -> None:
+    def _after_migration(self, cur: Cursor) -> None:  # noqa: B027 - an optional hook: nothing by default
         """Backend bookkeeping after the schema changed (the GeoPackage registers its tables)."""
 
-    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
+    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:  # noqa: B027 - an optional hook
         """Backend bookkeeping after rows changed (the GeoPackage updates gpkg_contents)."""
 
     def _geometry_in(self) -> str:
@@ -621,7 +621,7 @@ class Store(ABC):
                 record = read(ident, raw[1:width + 1])
             except Exception:  # a value edited outside mapdata that does not decode: the slow path says why
                 try:
-                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
+                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:], strict=False)}
                     record = from_values(kind, ident, data)
                 except Exception as exc:
                     problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
@@ -874,7 +874,7 @@ class Store(ABC):
         holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
         columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
         if op.existed:
-            assignments = ", ".join(f"{c} = {h}" for c, h in zip(columns, holders))
+            assignments = ", ".join(f"{c} = {h}" for c, h in zip(columns, holders, strict=True))
             done = cur.execute(f"UPDATE {table} SET {assignments} WHERE id = ? RETURNING fid", params + [op.ident])
         else:
             done = cur.execute(

@@ -507,7 +507,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
     builder = map_builder()
-    mentions = [m for m, use in zip(extraction.places, places["use"] if len(places) else []) if use]
+    mentions = [m for m, use in zip(extraction.places, places["use"] if len(places) else [], strict=False) if use]
     options = ["(none)"] + [f"{row['index']}: {row['mention']}" for _, row in places.iterrows()]
     pick = st.selectbox("Move this place to where I click on the map", options, key=PICK_KEY)
     result = st_folium(
