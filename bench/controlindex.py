@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -106,16 +107,16 @@ def run(places: int, periods: int, seed: int, days: int, naive_days: int, store:
     span = (last - first).days
     sample = [first + dt.timedelta(days=rng.randrange(-30, span + 31)) for _ in range(days)]
     index.states_on(sample[0])  # warm-up
-    out["query"] = spread([timed(lambda d=d: index.states_on(d))[1] for d in sample])
+    out["query"] = spread([timed(partial(index.states_on, d))[1] for d in sample])
     pairs = list(zip(sample, sample[1:] + sample[:1], strict=True))
-    out["changed"] = spread([timed(lambda a=a, b=b: index.changed_between(a, b))[1] for a, b in pairs])
+    out["changed"] = spread([timed(partial(index.changed_between, a, b))[1] for a, b in pairs])
     out["changed_places"] = statistics.median(len(index.changed_between(a, b)) for a, b in pairs[:50])
 
     timeline, out["naive_build_s"] = timed(lambda: Timeline(scenario))
     naive_sample = sample[:naive_days]
     for day in naive_sample[:5]:
         same_answers(index, timeline, day)
-    out["naive"] = spread([timed(lambda d=d: timeline.states(d))[1] for d in naive_sample])
+    out["naive"] = spread([timed(partial(timeline.states, d))[1] for d in naive_sample])
     out["speedup"] = out["naive"]["median"] / out["query"]["median"]
     return out
 

@@ -78,6 +78,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -291,7 +292,7 @@ def server_steps(builder: MapBuilder, days: list[dt.date], forces: tuple[str, ..
 
 def timeline_states_ms(builder: MapBuilder, days: list[dt.date]) -> dict[str, float]:
     """The app's per-step control-state query on the server (the 'Control on this date' table)."""
-    return spread([timed(lambda d=d: builder.timeline.states(d))[1] * 1000 for d in days])
+    return spread([timed(partial(builder.timeline.states, d))[1] * 1000 for d in days])
 
 
 def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sample: list[str]) -> dict[str, float]:
@@ -303,7 +304,7 @@ def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sam
     the number of places.
     """
     timeline = builder.timeline
-    timeline.states = lambda d: {pid: timeline.state(pid, d) for pid in sample}  # type: ignore[method-assign]
+    timeline.states = lambda day: {pid: timeline.state(pid, day) for pid in sample}  # type: ignore[method-assign]
     try:
         step = server_steps(builder, [day], forces, warm=False)
     finally:
@@ -500,8 +501,8 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             out["problems"].append("the first map showed no places")
         run.sync_frames()
         recv = run.bench()["recv"]
-        map_at = [recv[i][0] for i in sorted(run.map_frames) if i < len(recv)]
-        out["cold_map_frame_s"] = (map_at[0] - origin) / 1000 if map_at else None
+        map_frames_at = [recv[i][0] for i in sorted(run.map_frames) if i < len(recv)]
+        out["cold_map_frame_s"] = (map_frames_at[0] - origin) / 1000 if map_frames_at else None
         out["cold_map_frame_bytes"] = max((run.frames[i] for i in run.map_frames), default=0)
         out["cold_first_frame_s"] = (recv[0][0] - origin) / 1000 if recv else None
         out["static_fetch"] = run.static_timing(origin)
@@ -600,6 +601,7 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     store, synth_s = ensure_store(places, args.seed, store_dir)
     scenario, read_s = timed(lambda: read_scenario(store))
     log(f"{places:,} places: store {store.stat().st_size / 1e6:.0f} MB read in {read_s:.1f} s")
+    changes: list[int]
     if args.start:
         start, changes = dt.date.fromisoformat(args.start), []
     else:
@@ -632,7 +634,9 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     result["timeline_states"] = timeline_states_ms(naive_builder, days[:5])
     del naive_builder
     app = MapBuilder(scenario, tiles=None, client=True)
-    urls, result["publish_s"] = timed(lambda b=app: b._client_urls)
+    started = time.perf_counter()
+    urls = app._client_urls
+    result["publish_s"] = time.perf_counter() - started
     core = STATIC_DIR / urls["scenario"].split("static/", 1)[1]
     evidence = [STATIC_DIR / u.split("static/", 1)[1] for u in read_published(core)["evidence"]["urls"]]
     if app.evidence_writer is not None:

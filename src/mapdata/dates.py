@@ -237,12 +237,12 @@ def _scan(text: str) -> list[_Raw]:
             out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=amount, note=word))
         elif g("ago") is not None:
             unit = g("agou").lower()
-            amount = _number(g("agon"))
-            if amount is None:  # a few / several days ago
+            number = _number(g("agon"))
+            if number is None:  # a few / several days ago
                 out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
             else:
                 factor = 7 if unit.startswith("week") else 1
-                out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=amount * factor,
+                out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=number * factor,
                                 note="week" if factor == 7 else ""))
         elif g("past") is not None or g("recent") is not None:
             out.append(_Raw("relative", m.start(), m.end(), relative="reported"))

@@ -25,7 +25,7 @@ from mapdata.events import propose_events, split_sentences
 from mapdata.gazetteer import load_gazetteer
 from mapdata.geoparse import Geoparser
 from mapdata.lexicon import Lexicon
-from mapdata.mentions import Extraction, ProposedEvent
+from mapdata.mentions import ActionMention, DateMention, Extraction, ForceMention, PlaceMention, ProposedEvent
 from mapdata.models import Scenario
 
 MAX_CHARS = 2_000_000
@@ -40,7 +40,7 @@ CHUNK_CHARS = 20_000
 so what the matchers build for one piece is freed before the next and a time limit can stop between them."""
 
 
-_T = TypeVar("_T")
+_T = TypeVar("_T", PlaceMention, DateMention, ForceMention, ActionMention, ProposedEvent)  # what _shifted moves
 
 
 class ExtractError(ValueError):
@@ -139,7 +139,7 @@ class Pipeline:
 
 
 def _shifted(mention: _T, offset: int) -> _T:
-    return dataclasses.replace(mention, start=mention.start + offset, end=mention.end + offset)  # type: ignore[type-var]
+    return dataclasses.replace(mention, start=mention.start + offset, end=mention.end + offset)
 
 
 def chunks(text: str, *, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:

@@ -30,7 +30,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -610,7 +610,7 @@ class Geoparser:
 
     # ------------------------------------------------------------------ scoring
 
-    def _base_score(self, idx: int, *, countries: set[str], demonyms: set[str], light: str) -> float:
+    def _base_score(self, idx: int, *, countries: AbstractSet[str], demonyms: AbstractSet[str], light: str) -> float:
         e = self.entries[idx]
         score = KIND_PRIOR.get(e.kind, 0.2) + e.prior
         if e.kind == "town":
@@ -748,7 +748,7 @@ class Geoparser:
             cls = _FEATURE_CLASS.get(feat, "countryside")
             direction = m.group("dir")
             s = lo + m.start("dir") if direction else lo + m.start("feat")
-            coord = ()
+            coord: tuple[tuple[float | None, int, int], ...] = ()
             if m.group("dir1"):
                 coord = ((_direction(m.group("dir1")), lo + m.start("dir1"), lo + m.end("dir1")),)
             phrase = " ".join(text[s:start].split())
@@ -1030,10 +1030,10 @@ class Geoparser:
             mentions.append(self._mention(text, raw.start, raw.end, entry, confidence, candidates))
         mentions.sort(key=lambda m: (m.start, m.end))
         out: list[PlaceMention] = []
-        for m in mentions:  # spatial phrases may reach over a neighbouring match: keep the first
-            if out and m.start < out[-1].end:
+        for mention in mentions:  # spatial phrases may reach over a neighbouring match: keep the first
+            if out and mention.start < out[-1].end:
                 continue
-            out.append(m)
+            out.append(mention)
         if nested:
             out = self._with_nested(text, out)
         return out

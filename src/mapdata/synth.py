@@ -464,10 +464,10 @@ def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping
         holder = holder_of[spell]
         taken = present_in[spell] | ({holder} if holder else set())
         ally = forces.ally(rng, weights, holder) if holder and rng.random() < 0.6 else None
-        force = ally if ally is not None and ally not in taken else None
-        if force is None:
-            free = [f for f in forces.ids if f not in taken]
-            force = forces.pick(rng, weights, free)
+        if ally is not None and ally not in taken:
+            force = ally
+        else:
+            force = forces.pick(rng, weights, [f for f in forces.ids if f not in taken])
         start, end = _sub_span(rng, *spans[spell], days)
         story = "alongside" if holder else "present"
         if start is None:

@@ -784,10 +784,10 @@ class Store(ABC):
         if self.schema_version == self.max_version:
             with self._transaction(write=False) as cur:
                 out["records"] = {
-                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])  # type: ignore[index]
+                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])
                     for k in KINDS
                 }
-                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])  # type: ignore[index]
+                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])
                 out["revision"] = self._revision(cur)
                 meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
                 out["title"] = meta.get("title") or ""

@@ -234,7 +234,7 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
     source = (f"def read(ident, c):\n    record = new(model)\n"
               f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n")
     exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # our own field list
-    return namespace["read"]  # type: ignore[no-any-return]
+    return namespace["read"]
 
 
 def _jsonable_geometry(geometry: BaseGeometry) -> dict[str, Any]:
@@ -279,7 +279,7 @@ def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | 
 
 
 def replace(record: Record, **changes: Any) -> Record:
-    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(record, **changes)
 
 
 # -- per-record checks (the cross-record rules are mapdata.validate.check_consistency) -----

@@ -10,7 +10,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,9 @@ from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query,
 from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
+
+if TYPE_CHECKING:
+    from streamlit.elements.arrow import DataframeStateInput
 
 MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
@@ -305,7 +308,9 @@ def render() -> None:
         st.caption(f"The latest {TABLE_ROWS:,} of {total:,} events up to this date.")
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
-    selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    selection_default: DataframeStateInput | None = (
+        {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    )
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
         selection_mode="single-row", selection_default=selection_default, width="stretch",

@@ -401,7 +401,7 @@ def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool =
             edits[index] = changes
         else:
             edits.pop(index, None)
-        rows[index] = dict(base[index], **changes)
+        rows[index] = base[index] | changes
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -429,7 +429,8 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
         st.info(f"This analysis is no longer held by the server (it keeps the last {RESULTS_KEPT}): analyse the "
                 "report again.")
         return
-    meta = review.get("meta") if isinstance(review.get("meta"), dict) else {}
+    stored_meta = review.get("meta")
+    meta: dict[str, Any] = stored_meta if isinstance(stored_meta, dict) else {}
     scope = str(review.get("token"))[:12]  # this analysis's widgets (see _paged_editor)
     pipeline = _current_pipeline()
     st.divider()
@@ -549,24 +550,24 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
     new_places: dict[str, NewPlace] = {}
     resolution: dict[str, str] = {}  # a mention's first reading -> the analyst's choice (events follow it)
     unused = {row["key"] for _, row in places.iterrows() if not row["use"]}
-    for _, row in places.iterrows():
-        if not row["use"]:
+    for _, mention in places.iterrows():
+        if not mention["use"]:
             continue
-        unused.discard(row["key"])
-        index = int(row["index"])
-        key = key_for_label.get(row["resolved as"], row["key"])
+        unused.discard(mention["key"])
+        index = int(mention["index"])
+        key = key_for_label.get(mention["resolved as"], mention["key"])
         reading = readings[key]
-        changed_reading = key != row["key"]
-        lat, lon = moves.get(index, (float(row["lat"]), float(row["lon"])))
+        changed_reading = key != mention["key"]
+        lat, lon = moves.get(index, (float(mention["lat"]), float(mention["lon"])))
         if changed_reading and index not in moves:
             lat, lon = reading.lat, reading.lon  # the chosen candidate's own position
         moved = (round(lat, 5), round(lon, 5)) != (round(reading.lat, 5), round(reading.lon, 5))
         if key in scenario.place_by_id and not moved:
-            resolution[row["key"]] = key
+            resolution[mention["key"]] = key
             continue
         if moved:
             key = f"manual:{index}"
-        resolution[row["key"]] = key
+        resolution[mention["key"]] = key
         if reading.geometry is not None and not moved:
             new_places[key] = NewPlace(key=key, name_en=reading.name, kind=KINDS.get(reading.kind, PlaceKind.AREA),
                                        geometry=reading.geometry, geometry_source=reading.source,
