@@ -169,12 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    big = tuple(int(v) for v in args.into_big.split(":")) if args.into_big else None
+    big: tuple[int, int] | None = None
+    if args.into_big:
+        places, records = (int(v) for v in args.into_big.split(":"))
+        big = (places, records)
     backends = [b for b in args.backends.split(",") if b]
     host = machine()
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        for backend, what, figures in runs(sizes, big, backends, Path(folder)):  # type: ignore[arg-type]
+        for backend, what, figures in runs(sizes, big, backends, Path(folder)):
             line = (f"| {args.label} | {backend} | {what} | {int(figures['records']):,} | {figures['read']:.1f} | "
                     f"{figures['write']:.1f} | {figures['total']:.1f} | {figures['cpu']:.1f} |")
             print(line, flush=True)

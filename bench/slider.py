@@ -315,8 +315,12 @@ def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sam
 
 def server_cpu_share(server: AppServer, seconds: float) -> float:
     """The app server's CPU use over ``seconds`` (1.0 = one CPU busy)."""
+    if server.process is None:
+        return 0.0
+    stat = Path(f"/proc/{server.process.pid}/stat")
+
     def ticks() -> int:
-        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
+        fields = stat.read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime + stime
 
     try:
@@ -328,8 +332,10 @@ def server_cpu_share(server: AppServer, seconds: float) -> float:
 
 
 def server_rss_mb(server: AppServer) -> float:
+    if server.process is None:
+        return float("nan")
     try:
-        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():  # type: ignore[union-attr]
+        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except (OSError, AttributeError):

@@ -43,14 +43,16 @@ def _linear(channel: float) -> float:
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
     value = hex_colour.lstrip("#")
-    return tuple(_linear(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (_linear(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))
+    return red, green, blue
 
 
 def _simulate(rgb: tuple[float, float, float], vision: str) -> tuple[float, float, float]:
     if vision == "normal":
         return rgb
     matrix = _MACHADO[vision]
-    return tuple(min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix)  # type: ignore[return-value]
+    red, green, blue = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix)
+    return red, green, blue
 
 
 def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:

@@ -322,7 +322,7 @@ def make_event(
     fields.update(extra)
     return Event(
         id=ident,
-        date=_day(day),  # type: ignore[arg-type]
+        date=dt.date.fromisoformat(day) if isinstance(day, str) else day,
         place_ids=tuple(place_ids),
         force_ids=tuple(force_ids),
         source_id=source.id,

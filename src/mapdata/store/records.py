@@ -42,7 +42,7 @@ TABLES: dict[str, str] = {
     "force": "forces", "place": "places", "source": "sources", "event": "events", "period": "control_periods",
 }
 MODELS: dict[str, type] = {"force": Force, "place": Place, "source": Source, "event": Event, "period": ControlPeriod}
-KIND_OF_MODEL: dict[type, Kind] = {model: kind for kind, model in MODELS.items()}  # type: ignore[misc]
+KIND_OF_MODEL: dict[type, Kind] = {MODELS[kind]: kind for kind in KINDS}
 GEOMETRY_COLUMN = "geom"
 
 ColumnType = Literal["text", "list", "date", "int", "real", "geometry"]
@@ -137,10 +137,14 @@ def kind_of(record: Any) -> Kind:
         raise TypeError(f"not a scenario record: {type(record).__name__}") from None
 
 
+_KIND_BY_NAME: dict[str, Kind] = {kind: kind for kind in KINDS}
+
+
 def check_kind(kind: str) -> Kind:
-    if kind not in TABLES:
+    known = _KIND_BY_NAME.get(kind)
+    if known is None:
         raise ValueError(f"unknown record kind {kind!r} (one of: {', '.join(KINDS)})")
-    return kind  # type: ignore[return-value]
+    return known
 
 
 def values(record: Record) -> dict[str, Any]:
@@ -421,12 +425,12 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
         message = field_problem(f, getattr(record, f.name), required=f.name in required)
         if message:
             report((f.name, message))
-    if kind == "force" and record.colour and not COLOUR_PATTERN.match(record.colour):  # type: ignore[union-attr]
-        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))  # type: ignore[union-attr]
-    elif kind == "source" and record.published_inferred and not record.published_basis.strip():  # type: ignore[union-attr]
+    if isinstance(record, Force) and record.colour and not COLOUR_PATTERN.match(record.colour):
+        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))
+    elif isinstance(record, Source) and record.published_inferred and not record.published_basis.strip():
         report(("published_basis", "is empty (needed with published_inferred)"))
-    elif kind == "event":
-        event: Event = record  # type: ignore[assignment]
+    elif isinstance(record, Event):
+        event = record
         if event.date is None:
             report(("date", "is missing"))
         if not event.place_ids:

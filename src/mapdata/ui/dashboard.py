@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapdata.exchange import export
+from mapdata.exchange import Format, export
 from mapdata.mapview import STATUS_LABELS, MapBuilder
 from mapdata.models import Scenario
 from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
@@ -140,16 +140,16 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
         st.code(link, language=None, wrap_lines=True)
 
 
-EXPORT_FORMATS = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
+EXPORT_FORMATS: dict[str, tuple[Format, str]] = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
                   "KML": ("kml", "application/vnd.google-earth.kml+xml"), "GeoPackage": ("gpkg", "application/geopackage+sqlite3")}
 
 
 @st.cache_data(show_spinner="Preparing the download…", max_entries=16)
-def _export_bytes(location: str, revision: int, fmt: str, day: dt.date, forces: tuple[str, ...]) -> bytes:
+def _export_bytes(location: str, revision: int, fmt: Format, day: dt.date, forces: tuple[str, ...]) -> bytes:
     del location, revision  # cache key: a new revision means new data
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"export.{fmt}"
-        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))  # type: ignore[arg-type]
+        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))
         return out.read_bytes()
 
 
