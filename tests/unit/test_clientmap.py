@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from mapdata.clientmap import cache_space, client_bundle, client_evidence, read_published
 from mapdata.synth import synth_scenario
@@ -30,7 +31,7 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
     assert "events" not in bundle  # the first paint does not carry the evidence
 
 
-def test_keyed_evidence_is_written_in_the_background_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_keyed_evidence_is_written_in_the_background_once(tmp_path: Path) -> None:
     from mapdata.clientmap import publish_evidence
 
     scenario = synth_scenario(23, 120, 5)
