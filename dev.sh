@@ -3,10 +3,12 @@
 #
 #   ./dev.sh dashboard [streamlit options]   start the dashboard on the bundled data
 #   ./dev.sh test [pytest options]           run the whole test suite
+#   ./dev.sh check                            lint (ruff) and types (mypy); fails on any finding
+#   ./dev.sh quick [pytest options]          the unit and app tiers only: no root, browser or database
 #   ./dev.sh shell                            a shell with the environment active
 #
 # Works on a fresh Debian machine with Python 3.11+. What it installs:
-# - .venv/ with the project and its test tools (again whenever pyproject.toml changes);
+# - .venv/ with the project, its test tools and its checkers (again whenever pyproject.toml changes);
 # - for `test`, Debian's chromium (the browser the end-to-end tests drive) and
 #   PostgreSQL 15 with PostGIS (the store tests use a local server; the cluster is
 #   started if it is down), via apt-get when run as root, or it tells you the one
@@ -51,7 +53,7 @@ ensure_venv() {
   want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! "$VENV/bin/python" -c "import mapdata" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[test,dev]"
     echo "$want" > "$stamp"
   fi
 }
@@ -87,12 +89,24 @@ case "$cmd" in
     ensure_postgres
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  check)
+    ensure_venv
+    status=0
+    "$VENV/bin/ruff" check . || status=1   # rules: [tool.ruff] in pyproject.toml
+    "$VENV/bin/mypy" || status=1           # files and settings: [tool.mypy] in pyproject.toml
+    exit "$status"
+    ;;
+  quick)
+    ensure_venv
+    # The tiers are markers (tests/conftest.py); the few app tests on a PostgreSQL store are also marked store.
+    exec "$VENV/bin/python" -m pytest -m "(unit or app) and not store" tests/unit tests/app "$@"
+    ;;
   shell)
     ensure_venv
     exec bash --rcfile <(echo "source $VENV/bin/activate")
     ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
     ;;
 esac

@@ -329,7 +329,7 @@ class ControlIndex:
         period = np.full(n, -1, dtype=np.int32)
         presence = np.zeros((n, self.words) if self.words > 1 else n, dtype=np.uint64)
 
-        for places, starts, ends, (word, bit) in zip(self._p_place, self._p_start, self._p_end, self._p_bit):
+        for places, starts, ends, (word, bit) in zip(self._p_place, self._p_start, self._p_end, self._p_bit, strict=True):
             at = places[(starts <= day) & (ends >= day)]
             if self.words > 1:
                 presence[at, word] |= bit

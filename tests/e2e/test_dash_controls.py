@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Browser, Error as PlaywrightError, Locator, Page, expect
 
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME, Dashboard, NetworkLog, _copy_scenario, is_local

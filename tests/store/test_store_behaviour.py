@@ -11,8 +11,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,8 +25,18 @@ from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import Role, Scenario
 from mapdata.snapshot import snapshot_geojson
 from mapdata.store import (
-    SCHEMA_VERSION, Add, ConflictError, Delete, ReadOnlyStoreError, RecordNotFoundError, Store, StoreError,
-    StoreVersionError, Update, changes_between, open_store,
+    SCHEMA_VERSION,
+    Add,
+    ConflictError,
+    Delete,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    Store,
+    StoreError,
+    StoreVersionError,
+    Update,
+    changes_between,
+    open_store,
 )
 from mapdata.store.base import SEED_USER
 from mapdata.testing import make_force, make_period, make_place
@@ -79,7 +90,7 @@ def test_add_update_delete_count_versions(store: Store, folder_scenario: Scenari
     assert store.add(place, user="alice") == 1
     item = store.get("place", "test_village")
     assert (item.record, item.version, item.updated_by) == (place, 1, "alice")
-    assert abs((dt.datetime.now(dt.timezone.utc) - item.updated_at).total_seconds()) < 60
+    assert abs((dt.datetime.now(dt.UTC) - item.updated_at).total_seconds()) < 60
 
     renamed = dataclasses.replace(place, name_ar="قرية")
     assert store.update(renamed, expected_version=1, user="bob") == 2

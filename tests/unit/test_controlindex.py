@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mapdata.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex
 from mapdata.load import load_scenario
 from mapdata.models import ControlPeriod, Role, Scenario, Status
 from mapdata.synth import synth_scenario
 from mapdata.testing import make_force, make_period, make_place, make_scenario
-from mapdata.timeline import Timeline
+from mapdata.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex, Timeline
 from mapdata.validate import check_consistency
 
 FORCES = ("alpha", "bravo", "charlie", "delta")
@@ -141,7 +140,7 @@ def test_bundled_scenario_every_day_of_its_range() -> None:
     assert len(days) > 40
     assert_same_as_timeline(scenario, days)
     index, timeline = ControlIndex(scenario), Timeline(scenario)
-    for before, after in zip(days, days[1:]):
+    for before, after in pairwise(days):
         expected = [
             i for i, place in enumerate(index.place_ids)
             if reference(timeline, place, before)[:3] != reference(timeline, place, after)[:3]

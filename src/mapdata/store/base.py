@@ -24,21 +24,37 @@ import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from mapdata.errors import Problem, ScenarioError
 from mapdata.heap import collector_paused
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 from mapdata.store import schema
 from mapdata.store.errors import (
-    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
+    ConflictError,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    StoreError,
+    StoreVersionError,
 )
 from mapdata.store.records import (
-    FIELDS, KINDS, TABLES, Record, changed_fields, check_kind, from_json, from_values, kind_of,
-    record_problems, record_reader, to_json, values,
+    FIELDS,
+    KINDS,
+    TABLES,
+    Record,
+    changed_fields,
+    check_kind,
+    from_json,
+    from_values,
+    kind_of,
+    record_problems,
+    record_reader,
+    to_json,
+    values,
 )
 from mapdata.validate import check_consistency
 
@@ -108,7 +124,7 @@ class Delete:
     expected_version: int
 
 
-Change = Union[Add, Update, Delete]
+Change = Add | Update | Delete
 
 
 @dataclass(frozen=True)
@@ -475,10 +491,10 @@ class Store(ABC):
     def _prepare_new(self, cur: Cursor) -> None:
         """Make an empty database ready for the first migration."""
 
-    def _after_migration(self, cur: Cursor) -> None:
+    def _after_migration(self, cur: Cursor) -> None:  # noqa: B027 - an optional hook: nothing by default
         """Backend bookkeeping after the schema changed (the GeoPackage registers its tables)."""
 
-    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
+    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:  # noqa: B027 - an optional hook
         """Backend bookkeeping after rows changed (the GeoPackage updates gpkg_contents)."""
 
     def _geometry_out(self, column: str) -> str:
@@ -503,7 +519,7 @@ class Store(ABC):
 
     @staticmethod
     def _now() -> dt.datetime:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # -- opening and migrations ----------------------------------------------------------
@@ -609,7 +625,7 @@ class Store(ABC):
                 record = read(ident, raw[1:width + 1])
             except Exception:  # a value edited outside mapdata that does not decode: the slow path says why
                 try:
-                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
+                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:], strict=False)}
                     record = from_values(kind, ident, data)
                 except Exception as exc:
                     problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
@@ -772,10 +788,10 @@ class Store(ABC):
         if self.schema_version == self.max_version:
             with self._transaction(write=False) as cur:
                 out["records"] = {
-                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])  # type: ignore[index]
+                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])
                     for k in KINDS
                 }
-                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])  # type: ignore[index]
+                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])
                 out["revision"] = self._revision(cur)
                 meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
                 out["title"] = meta.get("title") or ""

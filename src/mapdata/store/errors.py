@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from typing import Sequence
+from collections.abc import Sequence
 
 from mapdata.errors import MapdataError
 

@@ -14,9 +14,10 @@ import datetime as dt
 import json
 import sqlite3
 import struct
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -129,7 +130,7 @@ def _register_functions(conn: sqlite3.Connection) -> None:
 
 
 def _timestamp(value: dt.datetime) -> str:
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import psycopg
 import shapely
@@ -24,8 +25,7 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError
-from mapdata.store.errors import redact as _redact
+from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError, redact as _redact
 
 POSTGIS_MISSING = (
     "PostGIS is not installed on the PostgreSQL server {where}: the store needs it for place geometries. "
@@ -263,5 +263,5 @@ class PostgresStore(Store):
         if type_ == "list":
             return list(value)
         if type_ == "timestamp" and isinstance(value, dt.datetime):
-            return value.astimezone(dt.timezone.utc)
+            return value.astimezone(dt.UTC)
         return value

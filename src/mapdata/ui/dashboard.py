@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapdata.mapview import MapBuilder, STATUS_LABELS
+from mapdata.exchange import Format, export
+from mapdata.mapview import STATUS_LABELS, MapBuilder
 from mapdata.models import Scenario
-from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
-from mapdata.exchange import export
+from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
+
+if TYPE_CHECKING:
+    from streamlit.elements.arrow import DataframeStateInput
 
 MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
@@ -53,7 +57,7 @@ _TABLET_SIDEBAR_JS = """<script>
   const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
   if (button && button.getAttribute("aria-expanded") === "true") button.click();
 })();
-</script>""" % {"max_width": TABLET_MAX_WIDTH}
+</script>""" % {"max_width": TABLET_MAX_WIDTH}  # noqa: UP031 - JavaScript's braces would all need doubling
 
 
 def force_key(force_id: str, gen: int | None = None) -> str:
@@ -105,7 +109,7 @@ def _layers_from_map() -> None:
     gens = [layer.get("gen") for layer in layers if isinstance(layer, dict) and layer.get("name") == SENTINEL]
     if gens and gens[0] != st.session_state.get(LAYERS_GEN_KEY, 0):
         return  # sent (debounced) before a later choice in the sidebar, e.g. Show all: that choice stands
-    shown = names - {SENTINEL}
+    shown = {name for name in names if isinstance(name, str) and name != SENTINEL}
     if shown != set(st.session_state.get(VISIBLE_KEY) or ()):
         _choose_layers(shown)
 
@@ -156,16 +160,16 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
         st.code(link, language=None, wrap_lines=True)
 
 
-EXPORT_FORMATS = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
+EXPORT_FORMATS: dict[str, tuple[Format, str]] = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
                   "KML": ("kml", "application/vnd.google-earth.kml+xml"), "GeoPackage": ("gpkg", "application/geopackage+sqlite3")}
 
 
 @st.cache_data(show_spinner="Preparing the download…", max_entries=16)
-def _export_bytes(location: str, revision: int, fmt: str, day: dt.date, forces: tuple[str, ...]) -> bytes:
+def _export_bytes(location: str, revision: int, fmt: Format, day: dt.date, forces: tuple[str, ...]) -> bytes:
     del location, revision  # cache key: a new revision means new data
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"export.{fmt}"
-        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))  # type: ignore[arg-type]
+        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))
         return out.read_bytes()
 
 
@@ -324,7 +328,9 @@ def render() -> None:
         st.caption(f"The latest {TABLE_ROWS:,} of {total:,} events up to this date.")
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
-    selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    selection_default: DataframeStateInput | None = (
+        {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    )
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
         selection_mode="single-row", selection_default=selection_default, width="stretch",
