@@ -3,11 +3,13 @@
 #
 #   ./dev.sh dashboard [streamlit options]   start the dashboard on the bundled data
 #   ./dev.sh test [pytest options]           run the whole test suite
+#   ./dev.sh check                            lint (ruff) and types (mypy); fails on any finding
+#   ./dev.sh quick [pytest options]          the unit and app tiers only: no root, browser or database
 #   ./dev.sh shell                            a shell with the environment active
 #
 # Works on a fresh Debian machine with Python 3.11+. What it installs:
-# - .venv/ with the project and its test tools (again whenever pyproject.toml or setup.py changes);
-# - for `test`, Debian's chromium (the browser the end-to-end tests drive) and
+# - .venv/ with the project, its test tools and its checkers (again whenever pyproject.toml or setup.py changes);
+# - for `test`, Debian's chromium (the browser the end-to-end tests drive), nodejs and
 #   PostgreSQL 15 with PostGIS (the store tests use a local server; the cluster is
 #   started if it is down), via apt-get when run as root, or it tells you the one
 #   command to run.
@@ -51,15 +53,19 @@ ensure_venv() {
   want=$(cat pyproject.toml setup.py | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! "$VENV/bin/python" -c "import mapdata" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[test,dev]"
     echo "$want" > "$stamp"
   fi
 }
 
-ensure_chromium() {
+ensure_browser() {
   if [ ! -x /usr/bin/chromium ]; then
     echo "dev.sh: installing Debian's chromium for the end-to-end tests" >&2
     apt_install chromium
+  fi
+  if ! command -v node >/dev/null; then
+    echo "dev.sh: installing Debian's nodejs (the browser map's timeline runs in it against Python's)" >&2
+    apt_install nodejs
   fi
 }
 
@@ -83,16 +89,33 @@ case "$cmd" in
     ;;
   test)
     ensure_venv
-    ensure_chromium
+    ensure_browser
     ensure_postgres
     exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  check)
+    ensure_venv
+    status=0
+    "$VENV/bin/ruff" check . || status=1   # rules: [tool.ruff] in pyproject.toml
+    "$VENV/bin/mypy" || status=1           # files and settings: [tool.mypy] in pyproject.toml
+    exit "$status"
+    ;;
+  quick)
+    ensure_venv
+    # The tiers are markers (tests/conftest.py); the few app tests on a PostgreSQL store are also marked store.
+    extra=()
+    if ! command -v node >/dev/null; then  # quick installs nothing; ./dev.sh test installs node and runs these
+      echo "dev.sh quick: node is not installed: leaving out tests/unit/test_evidence_js_parity.py" >&2
+      extra=(--deselect tests/unit/test_evidence_js_parity.py)
+    fi
+    exec "$VENV/bin/python" -m pytest -m "(unit or app) and not store" "${extra[@]}" tests/unit tests/app "$@"
     ;;
   shell)
     ensure_venv
     exec bash --rcfile <(echo "source $VENV/bin/activate")
     ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
     ;;
 esac

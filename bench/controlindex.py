@@ -32,22 +32,24 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import _host  # noqa: E402
-from _host import machine, pin_one_core  # noqa: E402
-from mapdata.controlindex import STATUSES, ControlIndex  # noqa: E402
-from mapdata.models import Scenario  # noqa: E402
-from mapdata.store import open_store  # noqa: E402
-from mapdata.store.base import scenario_problems  # noqa: E402
-from mapdata.synth import synth_scenario, write_store  # noqa: E402
-from mapdata.timeline import Timeline  # noqa: E402
+import _host
+from _host import machine, pin_one_core
+from mapdata.models import Scenario
+from mapdata.store import open_store
+from mapdata.store.base import scenario_problems
+from mapdata.synth import synth_scenario, write_store
+from mapdata.timeline import STATUSES, ControlIndex, Timeline
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Control-state query"
@@ -104,16 +106,16 @@ def run(places: int, periods: int, seed: int, days: int, naive_days: int, store:
     span = (last - first).days
     sample = [first + dt.timedelta(days=rng.randrange(-30, span + 31)) for _ in range(days)]
     index.states_on(sample[0])  # warm-up
-    out["query"] = spread([timed(lambda d=d: index.states_on(d))[1] for d in sample])
-    pairs = list(zip(sample, sample[1:] + sample[:1]))
-    out["changed"] = spread([timed(lambda a=a, b=b: index.changed_between(a, b))[1] for a, b in pairs])
+    out["query"] = spread([timed(partial(index.states_on, d))[1] for d in sample])
+    pairs = list(zip(sample, sample[1:] + sample[:1], strict=True))
+    out["changed"] = spread([timed(partial(index.changed_between, a, b))[1] for a, b in pairs])
     out["changed_places"] = statistics.median(len(index.changed_between(a, b)) for a, b in pairs[:50])
 
     timeline, out["naive_build_s"] = timed(lambda: Timeline(scenario))
     naive_sample = sample[:naive_days]
     for day in naive_sample[:5]:
         same_answers(index, timeline, day)
-    out["naive"] = spread([timed(lambda d=d: timeline.states(d))[1] for d in naive_sample])
+    out["naive"] = spread([timed(partial(timeline.states, d))[1] for d in naive_sample])
     out["speedup"] = out["naive"]["median"] / out["query"]["median"]
     return out
 

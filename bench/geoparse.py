@@ -40,15 +40,16 @@ from typing import Any
 
 from shapely.geometry import Point
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import _host  # noqa: E402
-from _host import machine, pin_one_core  # noqa: E402
-from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer  # noqa: E402
-from mapdata.geoparse import Geoparser, haversine_km  # noqa: E402
-from mapdata.load import load_scenario  # noqa: E402
-from mapdata.mentions import PlaceMention  # noqa: E402
+import _host
+from _host import machine, pin_one_core
+from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer
+from mapdata.geoparse import Geoparser, haversine_km
+from mapdata.load import load_scenario
+from mapdata.mentions import PlaceMention
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Geoparser"
@@ -170,7 +171,7 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
         "median_found_km": statistics.median(finite) if finite else float("nan"),
         "methods": dict(methods),
     }
-    own = [e for e, r in zip(errors, rows) if cache[r["label"]][1] in ("whole label", "part of the label", "closest spelling")]
+    own = [e for e, r in zip(errors, rows, strict=True) if cache[r["label"]][1] in ("whole label", "part of the label", "closest spelling")]
     labels["own_n"] = len(own)
     labels["own_within_10km"] = sum(e <= 10 for e in own) / len(own) if own else 0.0
     labels["own_median_km"] = statistics.median(own) if own else float("nan")
@@ -186,7 +187,7 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
         dists = [distance_km(m, row["gold"]) for m in mentions]
         mentions_all += len(mentions)
         mentions_near += sum(d <= 10 for d in dists)
-        for m, d in zip(mentions, dists):
+        for m, d in zip(mentions, dists, strict=True):
             if m.kind != "country":
                 mentions_nc += 1
                 mentions_nc_near += d <= 10

@@ -35,17 +35,19 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import _host
+from _host import machine
+from mapdata.exchange import import_file, read_import  # import_file: the base of --into-big
+from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-import _host  # noqa: E402
-from _host import machine  # noqa: E402
-from mapdata.exchange import import_file, read_import  # noqa: E402  (import_file: the base of --into-big)
-from mapdata.load import DEFAULT_DATA_DIR  # noqa: E402
-from mapdata.store import Store, open_store  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Import rows"
@@ -167,12 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    big = tuple(int(v) for v in args.into_big.split(":")) if args.into_big else None
+    big: tuple[int, int] | None = None
+    if args.into_big:
+        places, records = (int(v) for v in args.into_big.split(":"))
+        big = (places, records)
     backends = [b for b in args.backends.split(",") if b]
     host = machine()
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        for backend, what, figures in runs(sizes, big, backends, Path(folder)):  # type: ignore[arg-type]
+        for backend, what, figures in runs(sizes, big, backends, Path(folder)):
             line = (f"| {args.label} | {backend} | {what} | {int(figures['records']):,} | {figures['read']:.1f} | "
                     f"{figures['write']:.1f} | {figures['total']:.1f} | {figures['cpu']:.1f} |")
             print(line, flush=True)

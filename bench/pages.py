@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from _host import machine, save
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-from _host import machine, save  # noqa: E402
 
 HEADING = "## Sources and Data check at scale"
 PAGES = {"Sources": "pages/3_Sources.py", "Data check": "pages/4_Data_check.py"}
@@ -78,8 +79,8 @@ def main() -> int:
     rows = []
     for name, now in figures.items():
         old = before.get(name) if before else None
-        was = (lambda key: f"{old[key]:.2f} s" if old else "–")
-        rows.append(f"| {name} | {was('first')} | {now['first']:.2f} s | {was('later')} | {now['later']:.2f} s |")
+        was = {key: f"{old[key]:.2f} s" if old else "–" for key in ("first", "later")}
+        rows.append(f"| {name} | {was['first']} | {now['first']:.2f} s | {was['later']} | {now['later']:.2f} s |")
     section = "\n".join([
         HEADING, "",
         f"Measured {time.strftime('%Y-%m-%d')} by `bench/pages.py --store STORE --views {args.views}` on "

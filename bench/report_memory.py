@@ -17,10 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from _host import machine, save  # noqa: E402
+from _host import machine, save
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ARTICLE = ROOT / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt"
 

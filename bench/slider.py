@@ -77,24 +77,28 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-import _host  # noqa: E402
-from _host import machine  # noqa: E402
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
-from mapdata.clientmap import STATIC_DIR, read_published  # noqa: E402
-from mapdata.controlindex import ControlIndex  # noqa: E402
-from mapdata.mapview import MapBuilder  # noqa: E402
-from mapdata.models import Scenario  # noqa: E402
-from mapdata.store import open_store  # noqa: E402
-from mapdata.synth import synth_scenario, write_store  # noqa: E402
+import _host
+from _host import machine
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer
+from mapdata.clientmap import STATIC_DIR, read_published
+from mapdata.mapview import MapBuilder
+from mapdata.models import Scenario
+from mapdata.store import open_store
+from mapdata.synth import synth_scenario, write_store
+from mapdata.timeline import ControlIndex
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Slider at scale"
@@ -247,7 +251,7 @@ def pick_start(scenario: Scenario, steps: int) -> tuple[dt.date, list[int]]:
     days = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
     states = [index.states_on(day) for day in days]
     changes = []
-    for (sa, ha, pa), (sb, hb, pb) in zip(states, states[1:]):
+    for (sa, ha, pa), (sb, hb, pb) in pairwise(states):
         differ = (sa != sb) | (ha != hb)
         differ |= (pa != pb).any(axis=1) if pa.ndim > 1 else (pa != pb)
         changes.append(int(differ.sum()))
@@ -288,7 +292,7 @@ def server_steps(builder: MapBuilder, days: list[dt.date], forces: tuple[str, ..
 
 def timeline_states_ms(builder: MapBuilder, days: list[dt.date]) -> dict[str, float]:
     """The app's per-step control-state query on the server (the 'Control on this date' table)."""
-    return spread([timed(lambda d=d: builder.timeline.states(d))[1] * 1000 for d in days])
+    return spread([timed(partial(builder.timeline.states, d))[1] * 1000 for d in days])
 
 
 def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sample: list[str]) -> dict[str, float]:
@@ -300,7 +304,7 @@ def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sam
     the number of places.
     """
     timeline = builder.timeline
-    timeline.states = lambda d: {pid: timeline.state(pid, d) for pid in sample}  # type: ignore[method-assign]
+    timeline.states = lambda day: {pid: timeline.state(pid, day) for pid in sample}  # type: ignore[method-assign]
     try:
         step = server_steps(builder, [day], forces, warm=False)
     finally:
@@ -311,8 +315,12 @@ def sampled_step(builder: MapBuilder, day: dt.date, forces: tuple[str, ...], sam
 
 def server_cpu_share(server: AppServer, seconds: float) -> float:
     """The app server's CPU use over ``seconds`` (1.0 = one CPU busy)."""
+    if server.process is None:
+        return 0.0
+    stat = Path(f"/proc/{server.process.pid}/stat")
+
     def ticks() -> int:
-        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
+        fields = stat.read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime + stime
 
     try:
@@ -324,8 +332,10 @@ def server_cpu_share(server: AppServer, seconds: float) -> float:
 
 
 def server_rss_mb(server: AppServer) -> float:
+    if server.process is None:
+        return float("nan")
     try:
-        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():  # type: ignore[union-attr]
+        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except (OSError, AttributeError):
@@ -375,7 +385,7 @@ class PageRun:
                 self.static_bytes[name] = request.sizes()["responseBodySize"]
                 timing = request.timing  # ms relative to startTime (s since the epoch)
                 self.static_done[name] = timing["startTime"] + timing["responseEnd"]  # ms since the epoch
-            except Exception:  # noqa: BLE001 - sizes are best effort
+            except Exception:  # sizes are best effort
                 pass
 
     def frame(self) -> Any:
@@ -390,7 +400,7 @@ class PageRun:
     def frame_errors(self) -> list[str]:
         try:
             return self.frame().evaluate("() => window.__errors || []")
-        except Exception:  # noqa: BLE001
+        except Exception:
             return []
 
     def wait_painted(self, date: str, ordinal: int | None, timeout_ms: float, *, since: float = 0.0) -> dict[str, Any]:
@@ -417,7 +427,7 @@ class PageRun:
                 " return r.length && s && s.getAttribute('data-test-script-state') === 'notRunning' ? r[0][0] : null; }",
                 arg=since, timeout=timeout_s * 1000, polling=100).json_value()
             rerun = (end - since) / 1000
-        except Exception:  # noqa: BLE001 - still running
+        except Exception:  # still running
             rerun = None
         idle = False
         while rerun is not None and time.monotonic() < deadline:
@@ -497,8 +507,8 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             out["problems"].append("the first map showed no places")
         run.sync_frames()
         recv = run.bench()["recv"]
-        map_at = [recv[i][0] for i in sorted(run.map_frames) if i < len(recv)]
-        out["cold_map_frame_s"] = (map_at[0] - origin) / 1000 if map_at else None
+        map_frames_at = [recv[i][0] for i in sorted(run.map_frames) if i < len(recv)]
+        out["cold_map_frame_s"] = (map_frames_at[0] - origin) / 1000 if map_frames_at else None
         out["cold_map_frame_bytes"] = max((run.frames[i] for i in run.map_frames), default=0)
         out["cold_first_frame_s"] = (recv[0][0] - origin) / 1000 if recv else None
         out["static_fetch"] = run.static_timing(origin)
@@ -536,7 +546,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
                     timeout=10_000).json_value()
                 flip = run.wait_painted(day.isoformat(), day.toordinal() if client else None, step_timeout_s * 1000,
                                         since=key_at)
-            except Exception as exc:  # noqa: BLE001 - a step that never finished is a result
+            except Exception as exc:  # a step that never finished is a result
                 out["problems"].append(f"step {i + 1} to {day.isoformat()} did not finish within "
                                        f"{step_timeout_s:.0f} s: {str(exc).splitlines()[0]}")
                 break
@@ -566,7 +576,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             out["steps"].append(step)
             log(f"  step {i + 1}/{steps} {day}{' (server busy)' if step['after_busy'] else ''}: {step['ms']:.0f} ms (map frame in {step['map_recv_ms'] or 0:.0f} ms, "
                 f"flip {step['flip_ms']:.0f} ms), {step['bytes_to_map']:,} B to the map ({window:,} B until it "
-                f"showed, {rerun:,} B rerun), rerun {'%.1f s' % rerun_s if rerun_s is not None else 'still running'}"
+                f"showed, {rerun:,} B rerun), rerun {f'{rerun_s:.1f} s' if rerun_s is not None else 'still running'}"
                 + (f", clientShow {step['show_ms']:.1f} ms, {step['changed']} restyled"
                    if client and step["show_ms"] is not None else "")
                 + f", server RSS {step['server_rss_mb']:,.0f} MB")
@@ -574,7 +584,7 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
                 out["problems"].append(f"stopped after step {i + 1}: the app server holds {step['server_rss_mb']:,.0f} MB "
                                        f"(limit {args.max_server_mb:,} MB)")
                 break
-    except Exception as exc:  # noqa: BLE001 - report what broke, keep the rest of the run
+    except Exception as exc:  # report what broke, keep the rest of the run
         out["problems"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         traceback.print_exc()
     finally:
@@ -597,6 +607,7 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     store, synth_s = ensure_store(places, args.seed, store_dir)
     scenario, read_s = timed(lambda: read_scenario(store))
     log(f"{places:,} places: store {store.stat().st_size / 1e6:.0f} MB read in {read_s:.1f} s")
+    changes: list[int]
     if args.start:
         start, changes = dt.date.fromisoformat(args.start), []
     else:
@@ -629,7 +640,9 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     result["timeline_states"] = timeline_states_ms(naive_builder, days[:5])
     del naive_builder
     app = MapBuilder(scenario, tiles=None, client=True)
-    urls, result["publish_s"] = timed(lambda b=app: b._client_urls)
+    started = time.perf_counter()
+    urls = app._client_urls
+    result["publish_s"] = time.perf_counter() - started
     core = STATIC_DIR / urls["scenario"].split("static/", 1)[1]
     evidence = [STATIC_DIR / u.split("static/", 1)[1] for u in read_published(core)["evidence"]["urls"]]
     if app.evidence_writer is not None:

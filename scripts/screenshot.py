@@ -15,12 +15,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, AppServer  # noqa: E402
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, AppServer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Route
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": args.width, "height": args.height})
 
-        def guard(route) -> None:  # type: ignore[no-untyped-def]
+        def guard(route: Route) -> None:
             if (urlsplit(route.request.url).hostname or "") in LOCAL_HOSTS or route.request.url.startswith("data:"):
                 route.continue_()
             else:

@@ -23,14 +23,15 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from shapely.geometry import mapping
 
 from mapdata import __version__
 from mapdata.config import settings
-from mapdata.errors import ScenarioError
+from mapdata.errors import MapdataError, ScenarioError
 from mapdata.load import check_folder, load_scenario
 from mapdata.models import Scenario
 from mapdata.snapshot import snapshot_csv, snapshot_geojson
@@ -140,11 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _synth(args)
 
     if args.command in ("import", "export", "store"):
-        from mapdata.store import StoreError
-
         try:
             return {"import": _import, "export": _export, "store": _store}[args.command](args)
-        except (StoreError, ScenarioError) as exc:
+        except MapdataError as exc:
             print(f"mapdata {args.command}: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:  # e.g. an export into a folder this user may not write
@@ -275,8 +274,7 @@ def _store(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     import time
 
-    from mapdata.store import StoreError
-    from mapdata.synth import SYNTH_USER, SynthError, synth_scenario, write_store
+    from mapdata.synth import SYNTH_USER, synth_scenario, write_store
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":
@@ -291,7 +289,7 @@ def _synth(args: argparse.Namespace) -> int:
         generated = time.perf_counter()
         revision = write_store(scenario, out, force=args.force, user=SYNTH_USER)
         written = time.perf_counter()
-    except (SynthError, FileExistsError, StoreError, ScenarioError) as exc:
+    except (MapdataError, FileExistsError) as exc:
         print(f"mapdata synth: {exc}", file=sys.stderr)
         return 2
     print(f"{out}: {len(scenario.places):,} places, {len(scenario.periods):,} control periods, "

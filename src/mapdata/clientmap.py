@@ -42,9 +42,10 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from mapdata.geometry import geometry_json
 from mapdata.models import Role, Scenario, Status
@@ -193,7 +194,7 @@ def publish_evidence(scenario: Scenario, *, space: CacheSpace | None = None, chu
 
     def write() -> None:
         time.sleep(delay)  # after the first map has gone out: it needs the server more
-        for name, payload in zip(names, _iter_evidence(scenario, chunk=chunk)):
+        for name, payload in zip(names, _iter_evidence(scenario, chunk=chunk), strict=True):
             _write_once(static_dir / name, _json_bytes(payload))
             time.sleep(0.002)  # let the server's own threads (the first page view) run in between
 

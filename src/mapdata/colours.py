@@ -13,9 +13,9 @@ closer than ``SMALL_MARK_DELTA_E`` in any vision never share one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable
 
 MIN_DELTA_E = 15.0
 SMALL_MARK_DELTA_E = 45.0  # below this (in any vision), two forces' small markers need different shapes
@@ -43,14 +43,16 @@ def _linear(channel: float) -> float:
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
     value = hex_colour.lstrip("#")
-    return tuple(_linear(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (_linear(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))
+    return red, green, blue
 
 
 def _simulate(rgb: tuple[float, float, float], vision: str) -> tuple[float, float, float]:
     if vision == "normal":
         return rgb
     matrix = _MACHADO[vision]
-    return tuple(min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in matrix)  # type: ignore[return-value]
+    red, green, blue = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix)
+    return red, green, blue
 
 
 def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -69,7 +71,7 @@ def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
 def delta_e(first: str, second: str, *, vision: str = "normal") -> float:
     """CIE76 difference between two ``#rrggbb`` colours as seen with ``vision``."""
     a, b = (_lab(_simulate(_rgb(c), vision)) for c in (first, second))
-    return sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5
+    return sum((p - q) ** 2 for p, q in zip(a, b, strict=True)) ** 0.5
 
 
 def clashes(colours: Iterable[tuple[str, str]], *, minimum: float = MIN_DELTA_E) -> list[ColourClash]:

@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.mapview import TileConfig

@@ -201,7 +201,7 @@ def _scan(text: str) -> list[_Raw]:
             pre = "md" if g("mdm") is not None else "dm"
             wd = g(f"{pre}w")
             month = _MONTH_BY_NAME[g(f"{pre}m").rstrip(".").lower()]
-            day = int(re.match(r"\d+", g(f"{pre}d")).group())  # type: ignore[union-attr]
+            day = int(re.sub(r"\D", "", g(f"{pre}d")))  # "4th" -> 4
             year = int(g(f"{pre}y")) if g(f"{pre}y") else None
             start = m.start(f"{pre}w") if wd else min(m.start(f"{pre}m"), m.start(f"{pre}d"))
             out.append(_Raw("day", start, m.end(), day=day, month=month, year=year,
@@ -237,12 +237,12 @@ def _scan(text: str) -> list[_Raw]:
             out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=amount, note=word))
         elif g("ago") is not None:
             unit = g("agou").lower()
-            amount = _number(g("agon"))
-            if amount is None:  # a few / several days ago
+            number = _number(g("agon"))
+            if number is None:  # a few / several days ago
                 out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
             else:
                 factor = 7 if unit.startswith("week") else 1
-                out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=amount * factor,
+                out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=number * factor,
                                 note="week" if factor == 7 else ""))
         elif g("past") is not None or g("recent") is not None:
             out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
@@ -400,10 +400,11 @@ class _Resolver:
     def _day(self, as_written: str, raw: _Raw) -> DateMention:
         assert raw.month is not None and raw.day is not None
         warning = ""
+        year: int | None
         if raw.year is not None:
             year, basis = raw.year, "year as written"
         else:
-            year, basis, warning = self.year_for(raw)  # type: ignore[assignment]
+            year, basis, warning = self.year_for(raw)
         date = _safe_date(year, raw.month, raw.day) if year is not None else None
         if date is None:
             return DateMention(as_written, raw.start, raw.end, None, DatePrecision.DAY,
@@ -419,10 +420,11 @@ class _Resolver:
     def _month(self, as_written: str, raw: _Raw) -> DateMention:
         assert raw.month is not None
         warning = ""
+        year: int | None
         if raw.year is not None:
             year, basis = raw.year, "month and year as written"
         else:
-            year, basis, warning = self.year_for(raw)  # type: ignore[assignment]
+            year, basis, warning = self.year_for(raw)
         date = _safe_date(year, raw.month, 1) if year is not None else None
         if raw.qualifier in {"early", "mid", "late"} or "of" in raw.qualifier:
             basis = f"{basis}; {raw.qualifier} in the month"

@@ -18,7 +18,14 @@ from typing import Any
 
 from mapdata.geometry import geometry_json
 from mapdata.load import (
-    BASEMAP_DIR, EVENTS_FILE, FORCES_FILE, PERIOD_COLUMNS, PERIODS_FILE, PLACES_FILE, SCENARIO_FILE, SOURCES_FILE,
+    BASEMAP_DIR,
+    EVENTS_FILE,
+    FORCES_FILE,
+    PERIOD_COLUMNS,
+    PERIODS_FILE,
+    PLACES_FILE,
+    SCENARIO_FILE,
+    SOURCES_FILE,
     load_scenario,
 )
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source

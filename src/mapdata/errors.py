@@ -1,4 +1,11 @@
-"""Problems found in scenario data, reported with file, record and field."""
+"""The root of mapdata's exceptions, and problems found in scenario data (file, record and field).
+
+Every error mapdata raises on purpose is a :class:`MapdataError`: the store's (:mod:`mapdata.store.errors`),
+the scenario's (:class:`ScenarioError`, and an import's :class:`mapdata.exchange.ImportRefused`), a report's
+(:class:`mapdata.extract.ExtractError`, :class:`mapdata.review.ReviewError`), a synthetic scenario's
+(:class:`mapdata.synth.SynthError`) and a JSON file's (:class:`mapdata.load.JsonTooDeep`). A caller that shows
+errors to people catches this one class; anything else is a bug.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +30,11 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ScenarioError(Exception):
+class MapdataError(Exception):
+    """Something mapdata refuses or cannot do, said in words meant for the person who asked."""
+
+
+class ScenarioError(MapdataError):
     """The scenario cannot be used; ``problems`` says every reason found."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:

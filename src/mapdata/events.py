@@ -43,8 +43,9 @@ import bisect
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mapdata.lexicon import ActionSpec, load_actions
 from mapdata.mentions import (
@@ -175,7 +176,7 @@ KNOWN_CLAIMANTS = {
     "ap": "Associated Press (AP)",
 }
 
-_STRENGTH = {Role.CONTROL: 3, Role.CONTESTED: 2, Role.PRESENCE: 1}
+_STRENGTH: dict[Role | None, int] = {Role.CONTROL: 3, Role.CONTESTED: 2, Role.PRESENCE: 1}
 
 
 @functools.lru_cache(maxsize=1)
@@ -210,11 +211,16 @@ class _Reading:
     counterparts: list[str] = field(default_factory=list)  # "clashes with <force>"
 
 
-def _bucket(sentences: list[_Sentence], mentions: Sequence[object], attr: str) -> None:
+class _Mention(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+def _bucket(sentences: list[_Sentence], mentions: Sequence[_Mention], attr: str) -> None:
     starts = [s.start for s in sentences]
-    for mention in sorted(mentions, key=lambda m: m.start):  # type: ignore[attr-defined]
-        index = bisect.bisect_right(starts, mention.start) - 1  # type: ignore[attr-defined]
-        if index >= 0 and mention.start < sentences[index].end:  # type: ignore[attr-defined]
+    for mention in sorted(mentions, key=lambda m: m.start):
+        index = bisect.bisect_right(starts, mention.start) - 1
+        if index >= 0 and mention.start < sentences[index].end:
             getattr(sentences[index], attr).append(mention)
 
 
@@ -273,9 +279,9 @@ def _agents(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
     return []
 
 
-def _unique(items: object) -> list[str]:
+def _unique(items: Iterable[str]) -> list[str]:
     out: list[str] = []
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         if item not in out:
             out.append(item)
     return out
@@ -376,6 +382,7 @@ def _periods(
         action = reading.action
         if reading.hypothetical or not (reading.agents or reading.counterparts):
             continue
+        entries: list[tuple[str, Role, dt.date | None, dt.date | None, int]]  # (force, role, start, end, strength)
         if action.negated:
             if action.role is None:
                 continue

@@ -26,10 +26,11 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from xml.sax.saxutils import escape
 
 import shapely
@@ -39,14 +40,35 @@ from shapely.geometry.base import BaseGeometry
 from mapdata.errors import Problem, ScenarioError
 from mapdata.load import JsonTooDeep, parse_json
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 from mapdata.review import slug
 from mapdata.snapshot import csv_text, csv_text_read
 from mapdata.store.records import (
-    COLOUR_PATTERN, ID_PATTERN, MAX_GPKG_BYTES, MAX_IMPORT_ROWS, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
-    MAX_TEXT_BYTES, MAX_TEXT_CHARS, MAX_UNCERTAINTY_M, _geometry_problem, date_problem, field_of, number_problem,
-    record_problems, text_problem,
+    COLOUR_PATTERN,
+    ID_PATTERN,
+    MAX_GPKG_BYTES,
+    MAX_IMPORT_ROWS,
+    MAX_LIST_ITEMS,
+    MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_BYTES,
+    MAX_TEXT_CHARS,
+    MAX_UNCERTAINTY_M,
+    _geometry_problem,
+    date_problem,
+    field_of,
+    number_problem,
+    record_problems,
+    text_problem,
 )
 from mapdata.timeline import Timeline
 from mapdata.validate import check_consistency
@@ -333,7 +355,7 @@ def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
         if len(values) > len(header):
             problems.append(Problem(name, label, "", "has more values than the header has columns"))
             continue
-        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values))
+        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values, strict=False))
         row = _InRow(label, data)
         wkt = (data.pop("wkt", "") or "").strip()
         lat, lon = (data.pop("lat", "") or "").strip(), (data.pop("lon", "") or "").strip()
@@ -418,8 +440,8 @@ def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
     _check_row_count(name, len(frame), f"features in layer '{layer}'")
     rows: list[_InRow] = []
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry), start=1):
-        data = {_key(c): _plain(v) for c, v in zip(columns, values)}
+    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry, strict=True), start=1):
+        data = {_key(c): _plain(v) for c, v in zip(columns, values, strict=True)}
         for dropped in ("wkt", "lat", "lon"):
             data.pop(dropped, None)
         row = _InRow(f"feature {index} of layer '{layer}'", data)
@@ -1276,7 +1298,7 @@ class ImportJob:
                 self.additions = read_import(self.path, existing=self.existing, progress=progress)
             except ScenarioError as exc:
                 self.problems, self.state = list(exc.problems), "refused"
-            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+            except Exception as exc:  # shown to the editor, never a traceback
                 self.error, self.state = f"the file could not be read: {exc}", "refused"
             else:
                 self.fraction, self.text = 1.0, f"{self.path.name}: {self.additions.summary()} to add"
@@ -1304,7 +1326,7 @@ class ImportJob:
                 self.problems, self.state = list(exc.problems), "failed"
             except StoreError as exc:
                 self.error, self.state = str(exc), "failed"
-            except Exception as exc:  # noqa: BLE001 - shown to the editor, never a traceback
+            except Exception as exc:  # shown to the editor, never a traceback
                 self.error, self.state = f"the store could not be written: {exc}", "failed"
             else:
                 self.fraction, self.text = 1.0, f"Imported {self.path.name}: {len(additions.records()):,} records added."

@@ -14,17 +14,19 @@ import datetime as dt
 import re
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, TypeVar
+from typing import TypeVar
 
 from mapdata.dates import find_dates
+from mapdata.errors import MapdataError
 from mapdata.events import propose_events, split_sentences
 from mapdata.gazetteer import load_gazetteer
 from mapdata.geoparse import Geoparser
 from mapdata.lexicon import Lexicon
-from mapdata.mentions import Extraction, ProposedEvent
+from mapdata.mentions import ActionMention, DateMention, Extraction, ForceMention, PlaceMention, ProposedEvent
 from mapdata.models import Scenario
 
 MAX_CHARS = 2_000_000
@@ -39,10 +41,10 @@ CHUNK_CHARS = 20_000
 so what the matchers build for one piece is freed before the next and a time limit can stop between them."""
 
 
-_T = TypeVar("_T")
+_T = TypeVar("_T", PlaceMention, DateMention, ForceMention, ActionMention, ProposedEvent)  # what _shifted moves
 
 
-class ExtractError(ValueError):
+class ExtractError(MapdataError, ValueError):
     """The input cannot be analysed; the message says why and what to do."""
 
 
@@ -138,7 +140,7 @@ class Pipeline:
 
 
 def _shifted(mention: _T, offset: int) -> _T:
-    return dataclasses.replace(mention, start=mention.start + offset, end=mention.end + offset)  # type: ignore[type-var]
+    return dataclasses.replace(mention, start=mention.start + offset, end=mention.end + offset)
 
 
 def chunks(text: str, *, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:

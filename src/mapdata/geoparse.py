@@ -30,7 +30,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -610,7 +610,7 @@ class Geoparser:
 
     # ------------------------------------------------------------------ scoring
 
-    def _base_score(self, idx: int, *, countries: set[str], demonyms: set[str], light: str) -> float:
+    def _base_score(self, idx: int, *, countries: AbstractSet[str], demonyms: AbstractSet[str], light: str) -> float:
         e = self.entries[idx]
         score = KIND_PRIOR.get(e.kind, 0.2) + e.prior
         if e.kind == "town":
@@ -748,7 +748,7 @@ class Geoparser:
             cls = _FEATURE_CLASS.get(feat, "countryside")
             direction = m.group("dir")
             s = lo + m.start("dir") if direction else lo + m.start("feat")
-            coord = ()
+            coord: tuple[tuple[float | None, int, int], ...] = ()
             if m.group("dir1"):
                 coord = ((_direction(m.group("dir1")), lo + m.start("dir1"), lo + m.end("dir1")),)
             phrase = " ".join(text[s:start].split())
@@ -883,7 +883,7 @@ class Geoparser:
 
     def _candidates(self, ranked: list[tuple[float, int]], probs: list[float], limit: int = 5) -> tuple[Candidate, ...]:
         out = []
-        for (_, x), p in list(zip(ranked, probs))[:limit]:
+        for (_, x), p in list(zip(ranked, probs, strict=True))[:limit]:
             e = self.entries[x]
             out.append(Candidate(entry_id=e.id, name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, country=e.country, score=p))
         return tuple(out)
@@ -900,7 +900,7 @@ class Geoparser:
 
     def _confidence(self, ranked: list[tuple[float, int]], probs: list[float]) -> float:
         best = self.entries[ranked[0][1]]
-        return min(1.0, sum(p for (_, x), p in zip(ranked, probs) if self._compatible(best, self.entries[x])))
+        return min(1.0, sum(p for (_, x), p in zip(ranked, probs, strict=True) if self._compatible(best, self.entries[x])))
 
     def _mention(
         self, text: str, start: int, end: int, entry: Entry, confidence: float, candidates: tuple[Candidate, ...],
@@ -988,7 +988,7 @@ class Geoparser:
             return []
         resolved = self._resolve(raws, text)
         mentions: list[PlaceMention] = []
-        for raw, ranking in zip(raws, resolved):
+        for raw, ranking in zip(raws, resolved, strict=True):
             entry = self.entries[ranking.ranked[0][1]]
             confidence = ranking.confidence
             if raw.sentence_initial and raw.last_token == raw.first_token:
@@ -1030,10 +1030,10 @@ class Geoparser:
             mentions.append(self._mention(text, raw.start, raw.end, entry, confidence, candidates))
         mentions.sort(key=lambda m: (m.start, m.end))
         out: list[PlaceMention] = []
-        for m in mentions:  # spatial phrases may reach over a neighbouring match: keep the first
-            if out and m.start < out[-1].end:
+        for mention in mentions:  # spatial phrases may reach over a neighbouring match: keep the first
+            if out and mention.start < out[-1].end:
                 continue
-            out.append(m)
+            out.append(mention)
         if nested:
             out = self._with_nested(text, out)
         return out
@@ -1050,7 +1050,7 @@ class Geoparser:
         if not inner:
             return mentions
         extra = []
-        for raw, ranking in zip(inner, self._resolve(inner, text)):
+        for raw, ranking in zip(inner, self._resolve(inner, text), strict=True):
             entry = self.entries[ranking.ranked[0][1]]
             extra.append(self._mention(text, raw.start, raw.end, entry, ranking.confidence, ranking.candidates,
                                        phrase="inside a phrase"))

@@ -8,8 +8,8 @@ every later full collection walks them again. Reference counting frees them eith
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Iterable
+from collections.abc import Iterable
 
 from mapdata.mentions import Extraction
 

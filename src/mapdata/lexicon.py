@@ -59,7 +59,7 @@ def _fold_char(char: str) -> str:
 
 def _normalise(text: str, *, fold: bool) -> str:
     """Apostrophes to ', runs of white space and hyphens to one space; case-folded when ``fold``."""
-    out = []
+    out: list[str] = []
     space = False
     for char in text:
         if char.isspace() or char in _HYPHENS:

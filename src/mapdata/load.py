@@ -10,16 +10,16 @@ import csv
 import datetime as dt
 import io
 import json
-import re
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import Problem, ScenarioError
+from mapdata.errors import MapdataError, Problem, ScenarioError
 from mapdata.models import (
     ControlPeriod,
     DatePrecision,
@@ -34,8 +34,16 @@ from mapdata.models import (
 )
 from mapdata.resources import DATA_DIR
 from mapdata.store.records import (
-    COLOUR_PATTERN, GEOMETRY_TYPES, ID_PATTERN, MAX_LIST_ITEMS, MAX_SOURCE_TEXT_CHARS,
-    MAX_TEXT_CHARS, date_problem, field_of, number_problem, text_problem,
+    COLOUR_PATTERN,
+    GEOMETRY_TYPES,
+    ID_PATTERN,
+    MAX_LIST_ITEMS,
+    MAX_SOURCE_TEXT_CHARS,
+    MAX_TEXT_CHARS,
+    date_problem,
+    field_of,
+    number_problem,
+    text_problem,
 )
 from mapdata.validate import Locator, check_consistency
 
@@ -160,7 +168,7 @@ class _Record:
         if value is None:
             return ()
         if separator is not None and isinstance(value, str):
-            value = [part for part in value.split(separator)]
+            value = value.split(separator)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.problem(name, "must be a list of text values")
             return ()
@@ -204,7 +212,7 @@ def _read_json(path: Path, problems: list[Problem], name: str) -> Any:
     return None
 
 
-class JsonTooDeep(ValueError):
+class JsonTooDeep(MapdataError, ValueError):
     """JSON nested so deeply that the parser gives up (it would recurse until RecursionError)."""
 
     def __init__(self) -> None:
@@ -362,16 +370,15 @@ class _Loader:
             kind = rec.choice("kind", PlaceKind)
             geometry_source = rec.text("geometry_source")
             geometry = self._geometry(rec, feature.get("geometry"))
-            place_kwargs = dict(
-                name_ar=rec.text("name_ar", required=False),
-                aliases=rec.strings("aliases"),
-                uncertainty_m=rec.number("uncertainty_m"),
-                location_note=rec.text("location_note", required=False),
-            )
+            name_ar = rec.text("name_ar", required=False)
+            aliases = rec.strings("aliases")
+            uncertainty_m = rec.number("uncertainty_m")
+            location_note = rec.text("location_note", required=False)
             if rec.ok and self._register("place", ident, PLACES_FILE, rec.record, seen):
                 assert kind is not None and geometry is not None
                 out.append(
-                    Place(id=ident, name_en=name_en, kind=kind, geometry=geometry, geometry_source=geometry_source, **place_kwargs)
+                    Place(id=ident, name_en=name_en, kind=kind, geometry=geometry, geometry_source=geometry_source,
+                          name_ar=name_ar, aliases=aliases, uncertainty_m=uncertainty_m, location_note=location_note)
                 )
         return out
 
@@ -432,18 +439,18 @@ class _Loader:
             force_ids = rec.strings("force_ids", required=True)
             verification = rec.choice("verification", Verification)
             claimed_by = rec.text("claimed_by", required=verification is Verification.CLAIMED)
-            fields = dict(
-                kind=rec.text("kind"), summary=rec.text("summary"), source_id=rec.text("source_id"),
-                quote=rec.text("quote"), quote_start=rec.integer("quote_start"), quote_end=rec.integer("quote_end"),
-                verification_note=rec.text("verification_note", required=False),
-                date_as_written=rec.text("date_as_written", required=False), date_note=rec.text("date_note", required=False),
-            )
+            kind, summary, source_id = rec.text("kind"), rec.text("summary"), rec.text("source_id")
+            quote, quote_start, quote_end = rec.text("quote"), rec.integer("quote_start"), rec.integer("quote_end")
+            verification_note = rec.text("verification_note", required=False)
+            date_as_written, date_note = rec.text("date_as_written", required=False), rec.text("date_note", required=False)
             if rec.ok and self._register("event", ident, EVENTS_FILE, rec.record, seen):
                 assert day is not None and precision is not None and verification is not None
                 out.append(
                     Event(
                         id=ident, date=day, date_precision=precision, place_ids=place_ids, force_ids=force_ids,
-                        verification=verification, claimed_by=claimed_by, **fields,
+                        verification=verification, claimed_by=claimed_by, kind=kind, summary=summary,
+                        source_id=source_id, quote=quote, quote_start=quote_start, quote_end=quote_end,
+                        verification_note=verification_note, date_as_written=date_as_written, date_note=date_note,
                     )
                 )
         return out

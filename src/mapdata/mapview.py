@@ -18,9 +18,10 @@ import datetime as dt
 import html
 import json
 import threading
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import folium
 from branca.element import MacroElement
@@ -182,10 +183,9 @@ class MapBuilder:
     def prepare(self) -> MapBuilder:
         """Do now the one-off work of the first map (the files the browser fetches, or the geometries)."""
         if self.client:
-            self._client_urls
+            _ = self._client_urls
         else:
-            self._geometries
-            self._basemap_payload
+            _ = self._geometries, self._basemap_payload
         return self
 
     @cached_property

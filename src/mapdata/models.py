@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 

@@ -13,19 +13,28 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.errors import MapdataError
 from mapdata.events import describe_event
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 
 
-class ReviewError(ValueError):
+class ReviewError(MapdataError, ValueError):
     """A decision that cannot become a record; the message names the record and field."""
 
 
@@ -217,31 +226,31 @@ def apply_report(
 
     period_ids = {p.id for p in scenario.periods}
     added_periods: list[ControlPeriod] = []
-    for decision in periods:
-        where = f"period for event {decision.event_key}"
-        if decision.event_key not in event_for_key:
+    for period in periods:
+        where = f"period for event {period.event_key}"
+        if period.event_key not in event_for_key:
             raise ReviewError(f"{where}: field 'event': that event is not accepted")
-        if decision.start and decision.end and decision.end < decision.start:
-            raise ReviewError(f"{where}: field 'end': {decision.end} is before start {decision.start}")
-        pid = place(decision.place_key, where)
-        period_id = decision.period_id or _unique(
-            f"{event_for_key[decision.event_key]}_{slug(decision.force_id, limit=20)}_{decision.role.value}", period_ids
+        if period.start and period.end and period.end < period.start:
+            raise ReviewError(f"{where}: field 'end': {period.end} is before start {period.start}")
+        pid = place(period.place_key, where)
+        period_id = period.period_id or _unique(
+            f"{event_for_key[period.event_key]}_{slug(period.force_id, limit=20)}_{period.role.value}", period_ids
         )
         added_periods.append(ControlPeriod(
-            id=period_id, place_id=pid, force_id=decision.force_id, role=decision.role, start=decision.start,
-            end=decision.end, event_ids=(event_for_key[decision.event_key],), note=decision.note,
+            id=period_id, place_id=pid, force_id=period.force_id, role=period.role, start=period.start,
+            end=period.end, event_ids=(event_for_key[period.event_key],), note=period.note,
         ))
 
     existing = list(scenario.periods)
     closed: list[str] = []
     if close_open_periods:
-        for new in added_periods:
-            if not new.role.holds or new.start is None:
+        for added in added_periods:
+            if not added.role.holds or added.start is None:
                 continue
             for index, old in enumerate(existing):
-                if (old.place_id == new.place_id and old.role.holds and old.end is None
-                        and (old.start is None or old.start < new.start)):
-                    existing[index] = dataclasses.replace(old, end=new.start - dt.timedelta(days=1))
+                if (old.place_id == added.place_id and old.role.holds and old.end is None
+                        and (old.start is None or old.start < added.start)):
+                    existing[index] = dataclasses.replace(old, end=added.start - dt.timedelta(days=1))
                     closed.append(old.id)
 
     updated = dataclasses.replace(

@@ -16,8 +16,9 @@ Anything unreadable falls back to the default and is reported as a warning, neve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from mapdata.models import Scenario
@@ -114,7 +115,8 @@ def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tu
         raw = _first(params.get(name))
         if raw is not None:
             if raw in ("0", "1"):
-                view = replace(view, **{name: raw == "1"})
+                shown: dict[str, Any] = {name: raw == "1"}  # a ViewState field of PANELS
+                view = replace(view, **shown)
             else:
                 warnings.append(f"{name} {raw!r} is not 0 or 1; using the map's default")
     raw_basemap = _first(params.get("basemap"))

@@ -7,7 +7,8 @@ import datetime as dt
 import io
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from shapely.geometry import mapping
 

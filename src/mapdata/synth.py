@@ -41,18 +41,29 @@ import os
 import random
 import tempfile
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.errors import MapdataError
 from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Scenario, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
 )
 
 DEFAULT_START = dt.date(2014, 1, 1)
@@ -140,7 +151,7 @@ _VERIFICATIONS = (
 )
 
 
-class SynthError(ValueError):
+class SynthError(MapdataError, ValueError):
     """The requested scenario cannot be made (bad counts or dates)."""
 
 
@@ -176,7 +187,7 @@ def _point_in(rng: random.Random, region: _Region) -> tuple[float, float]:
         xs = np.array([minx + rng.random() * (maxx - minx) for _ in range(256)])
         ys = np.array([miny + rng.random() * (maxy - miny) for _ in range(256)])
         inside = shapely.contains_xy(region.polygon, xs, ys)
-        region.buffer = [(float(x), float(y)) for x, y in zip(xs[inside], ys[inside])][::-1]
+        region.buffer = [(float(x), float(y)) for x, y in zip(xs[inside], ys[inside], strict=True)][::-1]
     return region.buffer.pop()
 
 
@@ -392,7 +403,7 @@ def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping
     present_in: list[set[str]] = []  # forces with a presence period per spell
     prev: _Draft | None = None  # the previous holding period, if it ended the day before this spell
     disputer: str | None = None
-    for kind, (start, end) in zip(kinds, spans):
+    for kind, (start, end) in zip(kinds, spans, strict=True):
         present: set[str] = set()
         if kind == "gap":
             holder_of.append(None)
@@ -454,10 +465,10 @@ def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping
         holder = holder_of[spell]
         taken = present_in[spell] | ({holder} if holder else set())
         ally = forces.ally(rng, weights, holder) if holder and rng.random() < 0.6 else None
-        force = ally if ally is not None and ally not in taken else None
-        if force is None:
-            free = [f for f in forces.ids if f not in taken]
-            force = forces.pick(rng, weights, free)
+        if ally is not None and ally not in taken:
+            force = ally
+        else:
+            force = forces.pick(rng, weights, [f for f in forces.ids if f not in taken])
         start, end = _sub_span(rng, *spans[spell], days)
         story = "alongside" if holder else "present"
         if start is None:
@@ -620,7 +631,7 @@ def synth_scenario(
     budgets = _spread(rng, place_drafts, periods)
     drafts: list[_Draft] = []
     successor_of: dict[int, int] = {}
-    for index, (pd, budget) in enumerate(zip(place_drafts, budgets)):
+    for index, (pd, budget) in enumerate(zip(place_drafts, budgets, strict=True)):
         weights = _REGIONS.get(pd.region.name, _DEFAULT_REGION)
         weights = {f: w for f, w in weights.items() if f in forces.camp}
         mine = _place_periods(rng, index, budget, weights, forces, days)

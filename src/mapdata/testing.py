@@ -19,8 +19,9 @@ import datetime as dt
 import io
 import json
 import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -321,7 +322,7 @@ def make_event(
     fields.update(extra)
     return Event(
         id=ident,
-        date=_day(day),  # type: ignore[arg-type]
+        date=dt.date.fromisoformat(day) if isinstance(day, str) else day,
         place_ids=tuple(place_ids),
         force_ids=tuple(force_ids),
         source_id=source.id,

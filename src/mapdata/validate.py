@@ -8,8 +8,8 @@ problems are reported against.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from itertools import combinations
-from typing import Callable
 
 from mapdata.errors import Problem
 from mapdata.models import ControlPeriod, Scenario

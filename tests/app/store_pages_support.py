@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 from streamlit.testing.v1 import AppTest

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from mapdata.resources import APP_DIR

@@ -31,7 +31,7 @@ def analyse(text: str, publisher: str = "Test Wire", title: str = "Russians at a
     at.secrets["mapdata"] = {"editor_password": "team-secret"}
     at.run()
     if editor:
-        form = [t for t in at.sidebar.text_input]
+        form = list(at.sidebar.text_input)
         form[0].set_value("Rana")
         form[1].set_value("team-secret")
         next(b for b in at.sidebar.button if b.label == "Sign in to edit").click().run()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -35,6 +35,7 @@ def pg_store_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.store  # a PostgreSQL store: runs with the store tier, not in ./dev.sh quick
 def test_pages_come_back_after_the_connections_are_dropped(pg_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pg_backend, "RECONNECT_FIRST", 0.0)  # no waiting between attempts in this test
     for page in PAGES:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,6 +27,7 @@ def pg_store_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.store  # a PostgreSQL store: runs with the store tier, not in ./dev.sh quick
 def test_data_check_shows_the_store_without_its_password(pg_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAPDATA_STORE", pg_store_url)
     at = AppTest.from_file(DATA_CHECK, default_timeout=120).run()

@@ -2,6 +2,7 @@
 
 - ``app_server`` / ``evil_server``: one app process per session (bundled data, and a copy
   of it with HTML in a place name and in an event), on a free port, health-checked.
+- ``client_server``: the app with the browser-side map (MAPDATA_CLIENT_MAP=on), one per test module.
 - ``browser``: Debian's Chromium (never a downloaded one).
 - ``page``: a fresh context per test in which every request to a host other than
   localhost is aborted and recorded, and every uncaught JS error (page or map frame)
@@ -13,15 +14,16 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer, ServerError  # noqa: E402
-from e2e_support import TIMEOUT_MS, Dashboard, NetworkLog, is_local, make_evil_scenario  # noqa: E402
+from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer, ServerError
+from e2e_support import TIMEOUT_MS, Dashboard, NetworkLog, is_local, make_evil_scenario
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -54,6 +56,19 @@ def evil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]
 
 
 # -- browser and page ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client_server() -> Iterator[AppServer]:
+    """The dashboard on the bundled scenario with the browser-side map."""
+    server = AppServer(env={"MAPDATA_CLIENT_MAP": "on"})
+    try:
+        server.start()
+    except ServerError as exc:
+        server.close()
+        pytest.fail(f"the dashboard did not start:\n{exc}", pytrace=False)
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

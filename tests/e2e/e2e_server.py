@@ -16,8 +16,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MAPDATA_CHROMIUM", "/usr/bin/chromium")
@@ -85,7 +85,7 @@ class AppServer:
             parts.append(f"--- server {name} ---\n{text.strip() or '(empty)'}")
         return "\n".join(parts)
 
-    def start(self) -> "AppServer":
+    def start(self) -> AppServer:
         last_error = ""
         for _attempt in range(3):  # a port can be taken between free_port() and the bind
             self.port = free_port()
@@ -153,7 +153,7 @@ class AppServer:
         self.stop()
         self._logdir.cleanup()
 
-    def __enter__(self) -> "AppServer":
+    def __enter__(self) -> AppServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -105,7 +105,7 @@ class Dashboard:
         self.server = server
 
     # navigation
-    def open(self, query: str = "", *, date: str | None = None) -> "Dashboard":
+    def open(self, query: str = "", *, date: str | None = None) -> Dashboard:
         """Open the page with ``query`` ("?date=..."), and wait until the map has drawn its features."""
         self.page.goto(f"{self.server.url}/{query}")
         self.wait_for_map(date)

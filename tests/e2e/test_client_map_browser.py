@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e_server import AppServer, ServerError
+from e2e_server import AppServer
 from e2e_support import MAP_IFRAME
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def client_server() -> Iterator[AppServer]:
-    server = AppServer(env={"MAPDATA_CLIENT_MAP": "on"})
-    try:
-        server.start()
-    except ServerError as exc:
-        server.close()
-        pytest.fail(f"the dashboard did not start:\n{exc}", pytrace=False)
-    yield server
-    server.close()
 
 
 def _style(page: Page, place_id: str) -> str:
@@ -87,7 +74,7 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
         try:
             popup.wait_for(state="attached", timeout=3000)
             break
-        except Exception:  # noqa: BLE001 - the map was still settling: look again and click again
+        except Exception:  # the map was still settling: look again and click again
             continue
     expect(popup).to_have_attribute("data-place", "qusayr_position_1", timeout=10_000)
     expect(popup).to_contain_text("Russia")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Browser, Error as PlaywrightError, Locator, Page, expect
 
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME, Dashboard, NetworkLog, _copy_scenario, is_local
@@ -75,7 +74,6 @@ def _sidebar_button(dashboard: Dashboard, name: str) -> Locator:
 # -- 1. Show all / Hide all -------------------------------------------------------------------
 
 
-@pytest.mark.flaky(reruns=2)  # known race under load (see the closing note of the stop that added it); a crash fails every run
 def test_hide_all_and_show_all_on_the_server_map(dashboard: Dashboard) -> None:
     dashboard.open("?date=2018-06-10", date="2018-06-10")
     assert dashboard.places(".mapdata-force-syrian_regime").count() > 0
@@ -120,7 +118,6 @@ def _wait_hidden_forces(page: Page, count: int) -> None:
         " return c && Object.keys(c.hidden).filter(k => c.hidden[k]).length === n; }", arg=count)
 
 
-@pytest.mark.flaky(reruns=2)  # known race under load (see the closing note of the stop that added it); a crash fails every run
 def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboard) -> None:
     dashboard = client_dashboard
     dashboard.page.goto(f"{dashboard.server.url}/?date=2018-06-10")

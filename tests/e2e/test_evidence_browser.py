@@ -7,16 +7,15 @@ import json
 import math
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME
-from test_client_map_browser import client_server  # noqa: F401 - the app with the browser-side map (a fixture)
 
 pytestmark = pytest.mark.e2e
 
 
-def _open_card(page: Page, place_id: str):  # type: ignore[no-untyped-def]
+def _open_card(page: Page, place_id: str) -> Locator:
     """Open the place's card as a click does (Leaflet's own openPopup on its layer) and wait for its reports."""
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator("body").evaluate(

@@ -4,15 +4,15 @@ and it comes back by itself (no reload by the viewer) once the store answers aga
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from e2e_server import AppServer  # noqa: E402
-from store_pages_support import PASSWORD, allow_connections, pg_database, terminate_backends  # noqa: E402
+from e2e_server import AppServer
+from store_pages_support import PASSWORD, allow_connections, pg_database, terminate_backends
 
 pytestmark = pytest.mark.e2e
 

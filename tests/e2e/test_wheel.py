@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e_server import ROOT, AppServer, ServerError
-from e2e_support import MAP_IFRAME, Dashboard, NetworkLog
 from playwright.sync_api import Page, expect
 
+from e2e_server import ROOT, AppServer, ServerError
+from e2e_support import MAP_IFRAME, Dashboard, NetworkLog
 from mapdata import resources
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]

@@ -10,8 +10,9 @@ import dataclasses
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from shapely.geometry import Point

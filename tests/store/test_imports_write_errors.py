@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -74,7 +74,7 @@ def _as_nobody(argv: list[str]) -> tuple[int, str]:
             sys.stderr = sys.stdout = os.fdopen(write, "w")
             code = main(argv)
             sys.stderr.flush()
-        except BaseException as exc:  # noqa: BLE001 - report anything to the parent
+        except BaseException as exc:  # report anything to the parent
             print(f"child failed: {exc!r}", file=sys.stderr)
             sys.stderr.flush()
             code = 99

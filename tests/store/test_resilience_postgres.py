@@ -7,14 +7,14 @@ restart or a failover would drop them; the next read reconnects and succeeds.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
 
 from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.store import Store, StoreUnavailableError, open_store
-from mapdata.store import postgres as pg_backend
+from mapdata.store import Store, StoreUnavailableError, open_store, postgres as pg_backend
 
 
 def terminate_backends(admin: psycopg.Connection[Any], url: str) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 import pyogrio
@@ -45,7 +45,7 @@ def test_the_embedded_store_is_a_geopackage_gdal_reads(tmp_path: Path, folder_sc
     places = pyogrio.read_dataframe(path, layer="places")
     assert places.crs.to_epsg() == 4326
     assert list(places["id"]) == [p.id for p in folder_scenario.places]
-    for place_id, geometry in zip(places["id"], places.geometry):
+    for place_id, geometry in zip(places["id"], places.geometry, strict=True):
         assert shapely.equals_exact(geometry, folder_scenario.place_by_id[place_id].geometry, 0)
     periods = pyogrio.read_dataframe(path, layer="control_periods")
     assert len(periods) == len(folder_scenario.periods) and set(periods["version"]) == {1}

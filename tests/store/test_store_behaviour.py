@@ -11,8 +11,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,8 +25,18 @@ from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import Role, Scenario
 from mapdata.snapshot import snapshot_geojson
 from mapdata.store import (
-    SCHEMA_VERSION, Add, ConflictError, Delete, ReadOnlyStoreError, RecordNotFoundError, Store, StoreError,
-    StoreVersionError, Update, changes_between, open_store,
+    SCHEMA_VERSION,
+    Add,
+    ConflictError,
+    Delete,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    Store,
+    StoreError,
+    StoreVersionError,
+    Update,
+    changes_between,
+    open_store,
 )
 from mapdata.store.base import SEED_USER
 from mapdata.testing import make_force, make_period, make_place
@@ -79,7 +90,7 @@ def test_add_update_delete_count_versions(store: Store, folder_scenario: Scenari
     assert store.add(place, user="alice") == 1
     item = store.get("place", "test_village")
     assert (item.record, item.version, item.updated_by) == (place, 1, "alice")
-    assert abs((dt.datetime.now(dt.timezone.utc) - item.updated_at).total_seconds()) < 60
+    assert abs((dt.datetime.now(dt.UTC) - item.updated_at).total_seconds()) < 60
 
     renamed = dataclasses.replace(place, name_ar="قرية")
     assert store.update(renamed, expected_version=1, user="bob") == 2
@@ -502,3 +513,26 @@ def test_an_edit_on_an_unchecked_store_does_not_vouch_for_the_rest(
     assert not store.known_valid()  # only the edited record was checked
     with pytest.raises(ScenarioError, match="al_qusayr.*uncertainty_m.*non-negative"):
         opener(store_url, read_only=True).scenario()
+
+
+def test_a_bulk_add_keeps_awkward_text_and_shapes_exactly(store: Store) -> None:
+    """Imports add rows in bulk (PostgreSQL: COPY): tabs, newlines, backslashes, COPY's own null marker,
+    quotes and commas in list items, Arabic, and polygons come back exactly, in the records and the audit."""
+    awkward = ["tab\there", "line\nbreak\r\nand CR", "back\\slash \\N \\.", 'quote " and \' , comma', "حمص {x}", "\\"]
+    places = [
+        make_place(f"awkward_{n}", name_en=text, name_ar=text[::-1], aliases=(text, "a,b", '"c"', "{d}", "NULL"),
+                   location_note=text, uncertainty_m=1234.5,
+                   geometry=Polygon([(36.5, 34.5), (36.6 + n / 100, 34.5), (36.6, 34.6)]) if n % 2 else Point(36.5, 34.5 + n / 10))
+        for n, text in enumerate(awkward)
+    ]
+    extra = [make_place(f"bulk_{n}", geometry=Point(36 + n / 1000, 34.5)) for n in range(120)]  # over the bulk threshold
+    store.apply([Add(place) for place in places + extra], user="importer\tname")
+    back = {p.id: p for p in store.scenario().places}
+    for place in places:
+        got = back[place.id]
+        assert dataclasses.replace(got, geometry=place.geometry) == place
+        assert got.geometry.equals_exact(place.geometry, 1e-12)
+    audit = {(entry.kind, entry.record_id): entry for entry in store.audit() if entry.record_id.startswith("awkward_")}
+    assert len(audit) == len(places)
+    entry = audit[("place", "awkward_2")]
+    assert entry.who == "importer\tname" and entry.after["name_en"] == "back\\slash \\N \\."

@@ -13,7 +13,13 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from mapdata.exchange import (
-    COLUMNS, ImportRefused, MAX_TEXT_BYTES, PALETTE, export, export_rows, read_import,
+    COLUMNS,
+    MAX_TEXT_BYTES,
+    PALETTE,
+    ImportRefused,
+    export,
+    export_rows,
+    read_import,
 )
 from mapdata.load import DEFAULT_DATA_DIR
 from mapdata.models import Role, Scenario, Verification

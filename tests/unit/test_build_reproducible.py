@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "geodata" / "raw"  # the vendored raw inputs (a copy of ../shared/geodata-sources and the seed article)
 HAND_AUTHORED = ("lexicon/", "raw/")  # edited in place (lexicon) or the build's inputs (raw): read, not written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from mapdata.clientmap import cache_space, client_bundle, client_evidence, read_published
 from mapdata.synth import synth_scenario
@@ -17,7 +18,7 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
     index = {e.id: i for i, e in enumerate(scenario.events)}
     ordered = sorted(scenario.periods, key=lambda p: ([q.id for q in scenario.places].index(p.place_id), p.start or dt.date.min, p.id))
     wanted: list[set[str]] = [set() for _ in chunks]
-    for place, period in zip(periods["place"], ordered):
+    for place, period in zip(periods["place"], ordered, strict=True):
         wanted[place // 5] |= {str(index[e]) for e in period.event_ids}
     for i, place in enumerate(scenario.places):
         wanted[i // 5] |= {str(index[e.id]) for e in scenario.events_at(place.id)}
@@ -30,7 +31,7 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
     assert "events" not in bundle  # the first paint does not carry the evidence
 
 
-def test_keyed_evidence_is_written_in_the_background_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_keyed_evidence_is_written_in_the_background_once(tmp_path: Path) -> None:
     from mapdata.clientmap import publish_evidence
 
     scenario = synth_scenario(23, 120, 5)

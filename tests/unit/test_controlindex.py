@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mapdata.controlindex import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex
 from mapdata.load import load_scenario
 from mapdata.models import ControlPeriod, Role, Scenario, Status
 from mapdata.synth import synth_scenario
 from mapdata.testing import make_force, make_period, make_place, make_scenario
-from mapdata.timeline import Timeline
+from mapdata.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex, Timeline
 from mapdata.validate import check_consistency
 
 FORCES = ("alpha", "bravo", "charlie", "delta")
@@ -141,7 +140,7 @@ def test_bundled_scenario_every_day_of_its_range() -> None:
     assert len(days) > 40
     assert_same_as_timeline(scenario, days)
     index, timeline = ControlIndex(scenario), Timeline(scenario)
-    for before, after in zip(days, days[1:]):
+    for before, after in pairwise(days):
         expected = [
             i for i, place in enumerate(index.place_ids)
             if reference(timeline, place, before)[:3] != reference(timeline, place, after)[:3]
@@ -260,3 +259,25 @@ def test_more_than_64_forces_use_several_words() -> None:
     assert status.tolist() == [PRESENCE, CONTROL] and holder.tolist() == [-1, 64]
     assert index.changed_between(day(2), day(3)).tolist() == [0]
     assert_same_as_timeline(scenario, [day(n) for n in range(0, 5)])
+
+
+def test_timeline_states_equal_state_for_every_place() -> None:
+    """Timeline.states, the index and Timeline.state agree on a synthetic scenario."""
+    scenario = synth_scenario(400, 3000, 7)
+    timeline = Timeline(scenario)
+    first, last = scenario.date_range
+    for when in (first - dt.timedelta(days=1), first, first + (last - first) / 2, last, last + dt.timedelta(days=400)):
+        states = timeline.states(when)
+        assert list(states) == [p.id for p in scenario.places]
+        assert states == {p.id: timeline.state(p.id, when) for p in scenario.places}
+
+
+def test_changed_between_names_the_places_whose_state_differs() -> None:
+    scenario = load_scenario()
+    timeline = Timeline(scenario)
+    before, after = dt.date(2018, 6, 3), dt.date(2018, 6, 4)
+    expected = tuple(p.id for p in scenario.places
+                     if (lambda a, b: (a.status, a.force, a.forces_present) != (b.status, b.force, b.forces_present))(
+                         timeline.state(p.id, before), timeline.state(p.id, after)))
+    assert "qusayr_position_1" in expected
+    assert timeline.changed_between(before, after) == expected

@@ -8,8 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from mapdata.dates import find_dates
 from mapdata.events import propose_events, split_sentences

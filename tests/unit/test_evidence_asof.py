@@ -11,7 +11,6 @@ import datetime as dt
 import re
 
 from evidence_vectors import vectors_scenario
-
 from mapdata.exchange import export_rows
 from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder

@@ -14,7 +14,12 @@ import stat
 from pathlib import Path
 
 from mapdata.clientmap import (
-    CACHE_GRACE_S, SECRET_ENV, CacheSpace, cache_space, deployment_secret, prune_cache,
+    CACHE_GRACE_S,
+    SECRET_ENV,
+    CacheSpace,
+    cache_space,
+    deployment_secret,
+    prune_cache,
 )
 from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from evidence_vectors import DAYS, vectors_scenario
 
+from evidence_vectors import DAYS, vectors_scenario
 from mapdata.clientmap import EVIDENCE_CHUNK, cache_space, read_published
 from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pyproj import Geod
 from shapely.geometry import Point, shape
 
@@ -343,7 +343,7 @@ def test_find_places_never_crashes_and_offsets_hold(text: str) -> None:
         mentions = gp.find_places(text, nested=nested)
         offsets_ok(text, mentions)
         if not nested:
-            assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:]))
+            assert all(a.end <= b.start for a, b in pairwise(mentions))
 
 
 @settings(max_examples=100, deadline=None)

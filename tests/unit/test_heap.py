@@ -38,7 +38,7 @@ def test_collect_first_frees_cycles() -> None:
     gc.collect()
     gc.disable()  # keep the automatic collector from freeing them first
     try:
-        a = b = None  # noqa: F841 - a cycle with no references left
+        a = b = None  # a cycle with no references left
         gc.enable()
         with collector_paused(collect_first=True):
             assert not gc.isenabled()

@@ -11,8 +11,9 @@ import datetime as dt
 import io
 import sqlite3
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from mapdata.lexicon import DEFAULT_ACTIONS_PATH, Lexicon, load_actions
 from mapdata.load import load_scenario

@@ -667,7 +667,7 @@ def test_json_files_round_trip_through_helpers(folder: Path) -> None:
     edit_json_record(folder, "events.json", "ev_sochi_meeting", kind="summit")
     after = read_json(folder, "events.json")
     assert after[0]["kind"] == "summit"
-    assert [e for e in after[1:]] == before[1:]
+    assert after[1:] == before[1:]
     assert json.dumps(after[0] | {"kind": before[0]["kind"]}, sort_keys=True) == json.dumps(before[0], sort_keys=True)
 
 

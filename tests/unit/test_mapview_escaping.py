@@ -225,7 +225,7 @@ def test_contested_style_differs_from_control_and_presence(bundled: MapBuilder) 
 def test_presence_without_holder(bundled: MapBuilder) -> None:
     drawn = layer_of(bundled.layer_features(dt.date(2018, 6, 4)), "al_qusayr")
     assert set(drawn) == {"russia", "hezbollah"}
-    for force, feature in drawn.items():
+    for feature in drawn.values():
         assert feature["style"]["dashArray"] == "0 12"
         assert "mapdata-status-presence" in feature["className"]
     # polygons: presence is dotted with (almost) no fill, line features never fill

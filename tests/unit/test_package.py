@@ -78,4 +78,4 @@ def test_installed_the_app_runs_from_a_writable_copy(tmp_path: Path, monkeypatch
     assert (served / "pages" / "3_Sources.py").read_bytes() == (resources.APP_DIR / "pages" / "3_Sources.py").read_bytes()
     assert not (served / "pages" / "9_Gone.py").exists()
     assert (served / ".streamlit" / "secrets.toml").is_file() and (served / "static" / "cache" / "kept.json.gz").is_file()
-    assert not [p for p in served.rglob("*.part")]
+    assert not list(served.rglob("*.part"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ import pytest
 from mapdata.config import settings
 from mapdata.extract import CHUNK_CHARS, MAX_CHARS, PAGE_MAX_CHARS, ExtractError, chunks, default_pipeline
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from report_memory import measure
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = (ROOT / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt").read_text(encoding="utf-8")
-sys.path.insert(0, str(ROOT / "bench"))
-
-from report_memory import measure  # noqa: E402
 
 PAGE_REFUSAL_CEILING_MB = 100
 """What refusing a 2,000,000-character text may add to the page process's peak RSS (it was gigabytes)."""
@@ -44,7 +45,7 @@ def test_a_long_text_is_analysed_in_pieces_with_one_numbering() -> None:
     text = (ARTICLE + "\n\n") * (2 * CHUNK_CHARS // len(ARTICLE) + 2)
     pieces = chunks(text)
     assert len(pieces) >= 3 and pieces[0][0] == 0 and pieces[-1][1] == len(text)
-    assert all(a[1] == b[0] and a[1] - a[0] <= CHUNK_CHARS for a, b in zip(pieces, pieces[1:]))
+    assert all(a[1] == b[0] and a[1] - a[0] <= CHUNK_CHARS for a, b in pairwise(pieces))
     result = default_pipeline().extract(text)
     for item in (*result.places, *result.dates, *result.forces):
         assert text[item.start:item.end] == item.text

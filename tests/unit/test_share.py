@@ -7,8 +7,7 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from mapdata.load import load_scenario
 from mapdata.models import Scenario
@@ -205,7 +204,7 @@ def test_round_trip(view: ViewState) -> None:
 def test_round_trip_through_a_url(view: ViewState) -> None:
     url = share_url("https://maps.example.org/app/?stale=1#x", view, SCENARIO)
     parts = urlsplit(url)
-    params = {k: v for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    params = parse_qs(parts.query, keep_blank_values=True)
     parsed, warnings = parse_query(params, SCENARIO)
     assert warnings == [] and parsed == view
     assert "stale" not in params

@@ -39,7 +39,7 @@ def test_reader_matches_from_values_and_shares_nothing_mutable() -> None:
     assert [f.name for f in FIELDS["period"]] == ["place_id", "force_id", "role", "start", "end", "event_ids",
                                                     "source_ids", "note"]
     record = read("x1", columns)
-    plain = {f.name: _decode(f.type, v) if v is not None else None for f, v in zip(FIELDS["period"], columns)}
+    plain = {f.name: _decode(f.type, v) if v is not None else None for f, v in zip(FIELDS["period"], columns, strict=True)}
     assert record == from_values("period", "x1", plain)
     assert record.role is Role.CONTROL and record.event_ids == ("e1",) and record.note == ""
     again = read("x2", columns)
@@ -48,5 +48,5 @@ def test_reader_matches_from_values_and_shares_nothing_mutable() -> None:
 
 def test_reader_refuses_an_unknown_role() -> None:
     read = record_reader("period", _decode)
-    with pytest.raises(Exception):
+    with pytest.raises((KeyError, ValueError)):
         read("x1", ["p1", "russia", "ruling", "2018-06-04", None, "[]", "[]", None])

@@ -17,15 +17,28 @@ from pathlib import Path
 
 from mapdata.resources import default_store_path
 from mapdata.store.base import (
-    Add, AuditEntry, Change, Current, Delete, Store, Update, Versioned, changes_between, meta_of,
+    Add,
+    AuditEntry,
+    Change,
+    Current,
+    Delete,
+    Store,
+    Update,
+    Versioned,
+    changes_between,
+    meta_of,
 )
 from mapdata.store.errors import (
-    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreUnavailableError, StoreVersionError,
+    ConflictError,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    StoreError,
+    StoreUnavailableError,
+    StoreVersionError,
     redact,
 )
 from mapdata.store.records import KINDS, TABLES, Kind, Record, kind_of
-from mapdata.store.schema import LATEST as SCHEMA_VERSION
-from mapdata.store.schema import MIGRATIONS
+from mapdata.store.schema import LATEST as SCHEMA_VERSION, MIGRATIONS
 
 #: The embedded store used when neither --store nor MAPDATA_STORE names one: ``data/mapdata.gpkg`` in a
 #: checkout, else in the user's data folder (:func:`mapdata.resources.home`).

@@ -24,21 +24,37 @@ import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Generic, Iterator, Literal, Mapping, Sequence, TypeVar, Union, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from mapdata.errors import Problem, ScenarioError
 from mapdata.heap import collector_paused
 from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
 from mapdata.store import schema
 from mapdata.store.errors import (
-    ConflictError, ReadOnlyStoreError, RecordNotFoundError, StoreError, StoreVersionError,
+    ConflictError,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    StoreError,
+    StoreVersionError,
 )
 from mapdata.store.records import (
-    FIELDS, KINDS, TABLES, Record, changed_fields, check_kind, from_json, from_values, kind_of,
-    record_problems, record_reader, to_json, values,
+    FIELDS,
+    KINDS,
+    TABLES,
+    Record,
+    changed_fields,
+    check_kind,
+    from_json,
+    from_values,
+    kind_of,
+    record_problems,
+    record_reader,
+    to_json,
+    values,
 )
 from mapdata.validate import check_consistency
 
@@ -108,7 +124,7 @@ class Delete:
     expected_version: int
 
 
-Change = Union[Add, Update, Delete]
+Change = Add | Update | Delete
 
 
 @dataclass(frozen=True)
@@ -418,13 +434,20 @@ class Cursor(ABC):
         for one in params:
             self.execute(sql, one)
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """New rows of ``table`` (values already encoded by the store's ``_encode``), in bulk: a backend
+        may use its own bulk path (PostgreSQL: ``COPY``)."""
+        if rows:
+            self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             rows)
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
         return rows[0] if rows else None
 
 
-_AUDIT_INSERT = ('INSERT INTO audit (at, who, kind, record_id, action, version, "before", "after") '
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_AUDIT_COLUMNS = ("at", "who", "kind", "record_id", "action", "version", '"before"', '"after"')
+_AUDIT_INSERT = f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' * len(_AUDIT_COLUMNS))})"
 
 
 def _q(name: str) -> str:
@@ -468,14 +491,11 @@ class Store(ABC):
     def _prepare_new(self, cur: Cursor) -> None:
         """Make an empty database ready for the first migration."""
 
-    def _after_migration(self, cur: Cursor) -> None:
+    def _after_migration(self, cur: Cursor) -> None:  # noqa: B027 - an optional hook: nothing by default
         """Backend bookkeeping after the schema changed (the GeoPackage registers its tables)."""
 
-    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:
+    def _after_write(self, cur: Cursor, state: _State, tables: set[str], now: dt.datetime) -> None:  # noqa: B027 - an optional hook
         """Backend bookkeeping after rows changed (the GeoPackage updates gpkg_contents)."""
-
-    def _geometry_in(self) -> str:
-        return "?"
 
     def _geometry_out(self, column: str) -> str:
         return column
@@ -499,7 +519,7 @@ class Store(ABC):
 
     @staticmethod
     def _now() -> dt.datetime:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # -- opening and migrations ----------------------------------------------------------
@@ -605,7 +625,7 @@ class Store(ABC):
                 record = read(ident, raw[1:width + 1])
             except Exception:  # a value edited outside mapdata that does not decode: the slow path says why
                 try:
-                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:])}
+                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:], strict=False)}
                     record = from_values(kind, ident, data)
                 except Exception as exc:
                     problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
@@ -768,10 +788,10 @@ class Store(ABC):
         if self.schema_version == self.max_version:
             with self._transaction(write=False) as cur:
                 out["records"] = {
-                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])  # type: ignore[index]
+                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])
                     for k in KINDS
                 }
-                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])  # type: ignore[index]
+                out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])
                 out["revision"] = self._revision(cur)
                 meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
                 out["title"] = meta.get("title") or ""
@@ -835,7 +855,7 @@ class Store(ABC):
             audit.append(self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before, op.after))
         if adds:
             self._insert_rows(cur, adds, stamp, user)
-        cur.executemany(_AUDIT_INSERT, audit)
+        cur.insert_rows("audit", _AUDIT_COLUMNS, audit)
         tables.add("audit")
         self._after_write(cur, batch.state, tables, now)
         if batch.known_valid and self.schema_version >= 3:
@@ -855,14 +875,13 @@ class Store(ABC):
         kind_fields = FIELDS[op.kind]
         params = [self._encode(f.type, plain[f.name]) for f in kind_fields]
         params += [op.version, self._encode("timestamp", now), user]
-        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
         columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
         if op.existed:
-            assignments = ", ".join(f"{c} = {h}" for c, h in zip(columns, holders))
+            assignments = ", ".join(f"{c} = ?" for c in columns)
             done = cur.execute(f"UPDATE {table} SET {assignments} WHERE id = ? RETURNING fid", params + [op.ident])
         else:
             done = cur.execute(
-                f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)}) RETURNING fid",
+                f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES (?, {', '.join('?' * len(columns))}) RETURNING fid",
                 [op.ident] + params,
             )
         if len(done) != 1:
@@ -872,8 +891,7 @@ class Store(ABC):
         """New rows of one kind (what :meth:`_write_row` does for one added record), in one statement."""
         kind = ops[0].kind
         kind_fields = FIELDS[kind]
-        holders = [self._geometry_in() if f.type == "geometry" else "?" for f in kind_fields] + ["?", "?", "?"]
-        columns = [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        columns = ["id"] + [_q(f.column) for f in kind_fields] + [_q("version"), _q("updated_at"), _q("updated_by")]
         encode = self._encode
         params = []
         for op in ops:
@@ -883,8 +901,7 @@ class Store(ABC):
             params.append([op.ident] + [
                 encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
                 for f in kind_fields] + [op.version, stamp, user])
-        cur.executemany(
-            f"INSERT INTO {TABLES[kind]} (id, {', '.join(columns)}) VALUES (?, {', '.join(holders)})", params)
+        cur.insert_rows(TABLES[kind], columns, params)
 
     def _write_layer(self, cur: Cursor, op: _Op, layers: Mapping[str, Any]) -> None:
         if op.action == "delete":

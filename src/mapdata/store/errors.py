@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from typing import Sequence
+from collections.abc import Sequence
+
+from mapdata.errors import MapdataError
 
 
-class StoreError(Exception):
+class StoreError(MapdataError):
     """The store cannot be opened or used as asked."""
 
 

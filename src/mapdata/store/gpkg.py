@@ -14,9 +14,10 @@ import datetime as dt
 import json
 import sqlite3
 import struct
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -28,7 +29,7 @@ from mapdata.store.errors import StoreError, StoreFullError, StoreNotWritableErr
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
 GPKG_USER_VERSION = 10300  # GeoPackage 1.3.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
-SRS_ID = 4326
+SRS_ID = schema.SRID
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
@@ -129,7 +130,7 @@ def _register_functions(conn: sqlite3.Connection) -> None:
 
 
 def _timestamp(value: dt.datetime) -> str:
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 

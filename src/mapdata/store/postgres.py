@@ -14,10 +14,10 @@ back-off while the server cannot be reached (:class:`StoreUnavailableError`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import psycopg
 import shapely
@@ -25,8 +25,7 @@ from psycopg.types.json import Jsonb
 
 from mapdata.store import schema
 from mapdata.store.base import Cursor, Store
-from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError
-from mapdata.store.errors import redact as _redact
+from mapdata.store.errors import StoreError, StoreFullError, StoreUnavailableError, StoreWriteError, redact as _redact
 
 POSTGIS_MISSING = (
     "PostGIS is not installed on the PostgreSQL server {where}: the store needs it for place geometries. "
@@ -54,11 +53,6 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.OperationalError) and any(word in str(exc).lower() for word in _UNREACHABLE)
 
 
-_VALUES_TAIL = re.compile(r"(?P<head>INSERT\s.*\bVALUES\s*)(?P<group>\(.*\))\s*", re.IGNORECASE | re.DOTALL)
-_ROWS_PER_STATEMENT = 1000
-_MAX_PARAMS = 60000  # PostgreSQL takes at most 65,535 parameters in one statement
-
-
 class _PgCursor(Cursor):
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self.cursor = cursor
@@ -68,22 +62,18 @@ class _PgCursor(Cursor):
         return self.cursor.fetchall() if self.cursor.description is not None else []
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        """Run ``sql`` for every row of ``params``. An ``INSERT ... VALUES (...)`` goes as multi-row
-        statements: one statement per row would fire the store's per-statement change-counting
-        trigger once per row, and thousands of updates of one counter row in one transaction
-        grow its version chain (quadratic time)."""
-        if not params:
-            return
-        match = _VALUES_TAIL.fullmatch(sql)
-        if match is None or "CONFLICT" in match.group("group").upper():
+        if params:
             self.cursor.executemany(sql.replace("?", "%s"), [tuple(p) for p in params])
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """``COPY``: one statement for any number of rows (one statement per row would fire the store's
+        per-statement change-counting trigger once per row, and thousands of updates of one counter row
+        in one transaction grow its version chain: quadratic time), and no SQL text to build or parse."""
+        if not rows:
             return
-        head, group = match.group("head").replace("?", "%s"), match.group("group").replace("?", "%s")
-        per_row = max(1, group.count("%s"))
-        step = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMS // per_row))
-        for start in range(0, len(params), step):
-            rows = params[start:start + step]
-            self.cursor.execute(head + ", ".join([group] * len(rows)), [value for row in rows for value in row])
+        with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 class PostgresStore(Store):
@@ -250,9 +240,6 @@ class PostgresStore(Store):
             raise StoreError(POSTGIS_MISSING.format(where=self.describe()))
         cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
-    def _geometry_in(self) -> str:
-        return "ST_GeomFromWKB(?, 4326)"
-
     def _geometry_out(self, column: str) -> str:
         return f"ST_AsBinary({column})"
 
@@ -261,8 +248,9 @@ class PostgresStore(Store):
             return None
         if type_ == "list":
             return [str(v) for v in value]
-        if type_ == "geometry":
-            return shapely.to_wkb(value, byte_order=1, flavor="iso", output_dimension=2)
+        if type_ == "geometry":  # hex EWKB text: the geometry type's own input form (parameters and COPY)
+            return shapely.to_wkb(shapely.set_srid(value, schema.SRID), hex=True, include_srid=True, flavor="extended",
+                                  output_dimension=2)
         if type_ == "json":
             return Jsonb(value)
         return value
@@ -275,5 +263,5 @@ class PostgresStore(Store):
         if type_ == "list":
             return list(value)
         if type_ == "timestamp" and isinstance(value, dt.datetime):
-            return value.astimezone(dt.timezone.utc)
+            return value.astimezone(dt.UTC)
         return value

@@ -12,9 +12,10 @@ import datetime as dt
 import math
 import re
 import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Callable, Literal, Mapping, Sequence, TypeAlias, Union
+from typing import Any, Literal, TypeAlias
 
 import shapely
 from shapely.geometry import mapping, shape
@@ -22,18 +23,26 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.errors import Problem
 from mapdata.models import (
-    ControlPeriod, DatePrecision, Event, Force, Place, PlaceKind, Role, Source, Verification,
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Force,
+    Place,
+    PlaceKind,
+    Role,
+    Source,
+    Verification,
 )
 
 Kind: TypeAlias = Literal["force", "place", "source", "event", "period"]
-Record: TypeAlias = Union[Force, Place, Source, Event, ControlPeriod]
+Record: TypeAlias = Force | Place | Source | Event | ControlPeriod
 
 KINDS: tuple[Kind, ...] = ("force", "place", "source", "event", "period")
 TABLES: dict[str, str] = {
     "force": "forces", "place": "places", "source": "sources", "event": "events", "period": "control_periods",
 }
 MODELS: dict[str, type] = {"force": Force, "place": Place, "source": Source, "event": Event, "period": ControlPeriod}
-KIND_OF_MODEL: dict[type, Kind] = {model: kind for kind, model in MODELS.items()}  # type: ignore[misc]
+KIND_OF_MODEL: dict[type, Kind] = {MODELS[kind]: kind for kind in KINDS}
 GEOMETRY_COLUMN = "geom"
 
 ColumnType = Literal["text", "list", "date", "int", "real", "geometry"]
@@ -128,10 +137,14 @@ def kind_of(record: Any) -> Kind:
         raise TypeError(f"not a scenario record: {type(record).__name__}") from None
 
 
+_KIND_BY_NAME: dict[str, Kind] = {kind: kind for kind in KINDS}
+
+
 def check_kind(kind: str) -> Kind:
-    if kind not in TABLES:
+    known = _KIND_BY_NAME.get(kind)
+    if known is None:
         raise ValueError(f"unknown record kind {kind!r} (one of: {', '.join(KINDS)})")
-    return kind  # type: ignore[return-value]
+    return known
 
 
 def values(record: Record) -> dict[str, Any]:
@@ -224,8 +237,8 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
     namespace["model"], namespace["new"] = model, object.__new__
     source = (f"def read(ident, c):\n    record = new(model)\n"
               f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n")
-    exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # noqa: S102 - our own field list
-    return namespace["read"]  # type: ignore[no-any-return]
+    exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # our own field list
+    return namespace["read"]
 
 
 def _jsonable_geometry(geometry: BaseGeometry) -> dict[str, Any]:
@@ -270,7 +283,7 @@ def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | 
 
 
 def replace(record: Record, **changes: Any) -> Record:
-    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(record, **changes)
 
 
 # -- per-record checks (the cross-record rules are mapdata.validate.check_consistency) -----
@@ -412,12 +425,12 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
         message = field_problem(f, getattr(record, f.name), required=f.name in required)
         if message:
             report((f.name, message))
-    if kind == "force" and record.colour and not COLOUR_PATTERN.match(record.colour):  # type: ignore[union-attr]
-        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))  # type: ignore[union-attr]
-    elif kind == "source" and record.published_inferred and not record.published_basis.strip():  # type: ignore[union-attr]
+    if isinstance(record, Force) and record.colour and not COLOUR_PATTERN.match(record.colour):
+        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))
+    elif isinstance(record, Source) and record.published_inferred and not record.published_basis.strip():
         report(("published_basis", "is empty (needed with published_inferred)"))
-    elif kind == "event":
-        event: Event = record  # type: ignore[assignment]
+    elif isinstance(record, Event):
+        event = record
         if event.date is None:
             report(("date", "is missing"))
         if not event.place_ids:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
+SRID = 4326  # WGS 84: every geometry in a store
+
 DIALECT_TYPES: dict[str, dict[str, str]] = {
     "gpkg": {
         "PK": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -35,7 +37,7 @@ DIALECT_TYPES: dict[str, dict[str, str]] = {
         "INT": "integer",
         "REAL": "double precision",
         "JSON": "jsonb",
-        "GEOM": "geometry(Geometry, 4326) NOT NULL",
+        "GEOM": f"geometry(Geometry, {SRID}) NOT NULL",
     },
 }
 

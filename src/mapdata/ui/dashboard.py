@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapdata.mapview import MapBuilder, STATUS_LABELS
+from mapdata.exchange import Format, export
+from mapdata.mapview import STATUS_LABELS, MapBuilder
 from mapdata.models import Scenario
-from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
-from mapdata.exchange import export
+from mapdata.store.records import DATE_MAX, DATE_MIN
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
+
+if TYPE_CHECKING:
+    from streamlit.elements.arrow import DataframeStateInput
 
 MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
@@ -32,7 +36,8 @@ DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's r
 TYPED_DATE_RANGE = (DATE_MIN, DATE_MAX)  # what the box accepts: any date a record may hold
 EVENT_KEY = "selected_event"
 SENTINEL = "__mapdata__"
-LAYERS_GEN_KEY = "_layers_gen"  # how many times the sidebar chose the layers (see _layers_from_map)
+LAYERS_GEN_KEY = "_layers_gen"  # how many times the layers were chosen (see _choose_layers, _layers_from_map)
+VISIBLE_KEY = "_visible"  # the forces shown (see _visible)
 TABLET_MAX_WIDTH = 1200  # px: below this the map needs the sidebar's room; Streamlit's "auto" collapses only below 768
 
 # Streamlit's initial_sidebar_state "auto" keeps the sidebar open down to 768 px, which leaves a
@@ -52,11 +57,27 @@ _TABLET_SIDEBAR_JS = """<script>
   const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
   if (button && button.getAttribute("aria-expanded") === "true") button.click();
 })();
-</script>""" % {"max_width": TABLET_MAX_WIDTH}
+</script>""" % {"max_width": TABLET_MAX_WIDTH}  # noqa: UP031 - JavaScript's braces would all need doubling
 
 
-def force_key(force_id: str) -> str:
-    return f"force_{force_id}"
+def force_key(force_id: str, gen: int | None = None) -> str:
+    """The sidebar checkbox of a force, for the layer choice numbered ``gen`` (now, by default; see :func:`_visible`)."""
+    return f"force_{force_id}@{st.session_state.get(LAYERS_GEN_KEY, 0) if gen is None else gen}"
+
+
+def _visible(scenario: Scenario) -> tuple[str, ...]:
+    """The forces shown, in the scenario's order. They live in VISIBLE_KEY, not in the checkboxes: a checkbox
+    keeps the value its browser last drew, so a choice made elsewhere (Show all, the map's layer control)
+    would be undone by a browser that had not redrawn it yet. Every new choice numbers the checkboxes anew."""
+    chosen = st.session_state.get(VISIBLE_KEY)
+    shown = set(chosen) if isinstance(chosen, (set, frozenset, tuple, list)) else {f.id for f in scenario.forces}
+    return tuple(f.id for f in scenario.forces if f.id in shown)
+
+
+def _choose_layers(force_ids: Iterable[str]) -> None:
+    """A new choice of layers (sidebar or map): new checkboxes, and older map reports no longer count."""
+    st.session_state[VISIBLE_KEY] = frozenset(force_ids)
+    st.session_state[LAYERS_GEN_KEY] = st.session_state.get(LAYERS_GEN_KEY, 0) + 1
 
 
 def _init_from_url(scenario: Scenario) -> None:
@@ -67,8 +88,7 @@ def _init_from_url(scenario: Scenario) -> None:
     view, warnings = parse_query(params, scenario)
     st.session_state[DATE_KEY] = view.day
     st.session_state[DATE_INPUT_KEY] = view.day
-    for force in scenario.forces:
-        st.session_state[force_key(force.id)] = force.id in view.forces
+    st.session_state[VISIBLE_KEY] = frozenset(view.forces)
     st.session_state["_initial_center"] = view.center
     st.session_state["_initial_zoom"] = view.zoom
     st.session_state["_center"] = view.center
@@ -89,8 +109,9 @@ def _layers_from_map() -> None:
     gens = [layer.get("gen") for layer in layers if isinstance(layer, dict) and layer.get("name") == SENTINEL]
     if gens and gens[0] != st.session_state.get(LAYERS_GEN_KEY, 0):
         return  # sent (debounced) before a later choice in the sidebar, e.g. Show all: that choice stands
-    for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("force_")]:
-        st.session_state[key] = key.removeprefix("force_") in names
+    shown = {name for name in names if isinstance(name, str) and name != SENTINEL}
+    if shown != set(st.session_state.get(VISIBLE_KEY) or ()):
+        _choose_layers(shown)
 
 
 def _select_event(table_key: str, event_ids: list[str]) -> None:
@@ -101,16 +122,17 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
-def _new_layers_choice() -> None:
-    """The sidebar chose the layers: a map report made before this choice no longer counts (_layers_from_map)."""
-    st.session_state[LAYERS_GEN_KEY] = st.session_state.get(LAYERS_GEN_KEY, 0) + 1
-
-
-def _set_forces(force_ids: tuple[str, ...], shown: bool) -> None:
-    """Tick or untick every force (a callback: runs before the checkboxes are drawn again)."""
-    for force_id in force_ids:
-        st.session_state[force_key(force_id)] = shown
-    _new_layers_choice()
+def _checkbox_changed(force_id: str, gen: int) -> None:
+    """A force's sidebar checkbox was ticked or unticked. A checkbox drawn for an older choice (its browser
+    had not redrawn it yet) does not count: the later choice stands."""
+    if gen != st.session_state.get(LAYERS_GEN_KEY, 0):
+        return
+    shown = set(st.session_state.get(VISIBLE_KEY) or ())
+    if st.session_state.get(force_key(force_id, gen)):
+        shown.add(force_id)
+    else:
+        shown.discard(force_id)
+    _choose_layers(shown)
 
 
 def _sidebar(builder: MapBuilder, view: ViewState) -> None:
@@ -119,11 +141,13 @@ def _sidebar(builder: MapBuilder, view: ViewState) -> None:
     with st.sidebar:
         st.subheader("Forces")
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
+        gen = st.session_state.get(LAYERS_GEN_KEY, 0)
         for force in scenario.forces:
-            st.checkbox(label(force.name), key=force_key(force.id), on_change=_new_layers_choice)  # a label renders Markdown: the name is text
+            st.checkbox(label(force.name), value=force.id in view.forces, key=force_key(force.id, gen),  # a label
+                        on_change=_checkbox_changed, args=(force.id, gen))  # renders Markdown: the name is text
         all_on, all_off = st.columns(2)
-        all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_set_forces, args=(force_ids, True))
-        all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_set_forces, args=(force_ids, False))
+        all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_choose_layers, args=(force_ids,))
+        all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_choose_layers, args=((),))
         st.html(_TABLET_SIDEBAR_JS, unsafe_allow_javascript=True, width="content")
 
 
@@ -136,16 +160,16 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
         st.code(link, language=None, wrap_lines=True)
 
 
-EXPORT_FORMATS = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
+EXPORT_FORMATS: dict[str, tuple[Format, str]] = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
                   "KML": ("kml", "application/vnd.google-earth.kml+xml"), "GeoPackage": ("gpkg", "application/geopackage+sqlite3")}
 
 
 @st.cache_data(show_spinner="Preparing the download…", max_entries=16)
-def _export_bytes(location: str, revision: int, fmt: str, day: dt.date, forces: tuple[str, ...]) -> bytes:
+def _export_bytes(location: str, revision: int, fmt: Format, day: dt.date, forces: tuple[str, ...]) -> bytes:
     del location, revision  # cache key: a new revision means new data
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"export.{fmt}"
-        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))  # type: ignore[arg-type]
+        export(map_builder().scenario, fmt=fmt, out=out, day=day, forces=list(forces))
         return out.read_bytes()
 
 
@@ -250,7 +274,7 @@ def render() -> None:
     date_note = st.session_state.get(DATE_NOTE_KEY)
     if date_note:
         st.caption(date_note)  # our own words and ISO dates: no Markdown in it
-    visible = tuple(f.id for f in scenario.forces if st.session_state.get(force_key(f.id), True))
+    visible = _visible(scenario)
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
@@ -304,7 +328,9 @@ def render() -> None:
         st.caption(f"The latest {TABLE_ROWS:,} of {total:,} events up to this date.")
     table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
     st.session_state["_events_table_key"] = table_key
-    selection_default = {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    selection_default: DataframeStateInput | None = (
+        {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
+    )
     st.dataframe(
         events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
         selection_mode="single-row", selection_default=selection_default, width="stretch",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -78,9 +79,9 @@ def _new_id(prefix: str, taken: set[str]) -> str:
 def _periods_tab(scenario: Scenario, editor: Editor) -> None:
     places = {p.id: p.label for p in scenario.places}
     forces = {f.id: f.name for f in scenario.forces}
-    place_id = st.selectbox("Place", list(places), format_func=places.get, key="edit_period_place")
+    place_id = st.selectbox("Place", list(places), format_func=places.__getitem__, key="edit_period_place")
     store = reader()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for period in scenario.periods:
         if period.place_id != place_id:
             continue
@@ -89,7 +90,7 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
                      "start": period.start, "end": period.end, "events": ", ".join(period.event_ids),
                      "version": item.version, "last edit": f"{item.updated_by}, {item.updated_at:%Y-%m-%d %H:%M}"})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    choices = ["(add a new period)"] + [r["id"] for r in rows]
+    choices: list[str] = ["(add a new period)"] + [r["id"] for r in rows]
     chosen = st.selectbox("Edit", choices, key="edit_period_id")
     events = [e.id for e in scenario.events]
     if chosen == choices[0]:
@@ -99,7 +100,7 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
         current, version = item.record, _opened_version("period", chosen, item.version)
     with st.form(f"period_form_{chosen}"):
         c1, c2 = st.columns(2)
-        force = c1.selectbox("Force", list(forces), format_func=forces.get,
+        force = c1.selectbox("Force", list(forces), format_func=forces.__getitem__,
                              index=list(forces).index(current.force_id) if current else 0)
         role = c2.selectbox("Role", [r.value for r in Role], index=[r.value for r in Role].index(current.role.value) if current else 0)
         c3, c4 = st.columns(2)
@@ -141,16 +142,16 @@ def _events_tab(scenario: Scenario, editor: Editor) -> None:
         item = store.get("event", chosen)
         current, version = item.record, _opened_version("event", chosen, item.version)
     with st.form(f"event_form_{chosen}"):
-        source_id = st.selectbox("Source", list(sources), format_func=sources.get,
+        source_id = st.selectbox("Source", list(sources), format_func=sources.__getitem__,
                                  index=list(sources).index(current.source_id) if current else 0, disabled=bool(current))
         quote = st.text_area("Quote (exactly as in the source)", value=current.quote if current else "", disabled=bool(current))
         c1, c2 = st.columns(2)
         day = c1.date_input("Date", value=current.date if current else None)
         precision = c2.selectbox("Date precision", [p.value for p in DatePrecision],
                                  index=[p.value for p in DatePrecision].index(current.date_precision.value) if current else 0)
-        chosen_places = st.multiselect("Places", list(places), format_func=places.get,
+        chosen_places = st.multiselect("Places", list(places), format_func=places.__getitem__,
                                        default=list(current.place_ids) if current else [])
-        chosen_forces = st.multiselect("Forces", list(forces), format_func=forces.get,
+        chosen_forces = st.multiselect("Forces", list(forces), format_func=forces.__getitem__,
                                        default=list(current.force_ids) if current else [])
         c3, c4 = st.columns(2)
         kind = c3.text_input("Kind (e.g. deployment, takeover)", value=current.kind if current else "")
@@ -259,7 +260,7 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
     if not name_en.strip():
         st.error("Field 'name (English)' is empty.")
         return
-    geometry = Point(lon, lat) if is_point else current.geometry  # type: ignore[union-attr]
+    geometry = Point(lon, lat) if is_point or current is None else current.geometry
     fields = dict(name_en=name_en.strip(), name_ar=name_ar.strip(), kind=PlaceKind(kind), geometry=geometry,
                   uncertainty_m=uncertainty or None, location_note=note.strip())
     if current:
@@ -336,11 +337,12 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
         current_version = store.get(kind, ident).version
     except RecordNotFoundError:
         current_version = 0
-    state = st.radio("Restore", ["after", "before"], horizontal=True, key="history_state",
+    states: list[Literal["after", "before"]] = ["after", "before"]
+    state = st.radio("Restore", states, horizontal=True, key="history_state",
                      format_func=lambda s: f"the state {s} this change")
     if st.button(f"Restore {kind} {plain(ident)} to the state {state} change {entry.id}", type="primary"):
         _save(lambda s: s.restore(kind, ident, entry.id, expected_version=current_version, user=editor.name,
-                                  state=state),  # type: ignore[arg-type]
+                                  state=state),
               f"Restored {kind} {ident} (as a new version).")
 
 
@@ -353,7 +355,7 @@ def _import_job(name: str, file_id: str, data: bytes, scenario: Scenario) -> Imp
     """The session's import of this upload: checked in the background as soon as it is uploaded."""
     held = st.session_state.get("_import_job")
     if held is not None and held[0] == file_id:
-        return held[1]  # type: ignore[no-any-return]
+        return held[1]
     job = ImportJob.of_upload(name, data, existing=scenario)  # its temporary copy goes once it is read
     job.check()
     st.session_state["_import_job"] = (file_id, job)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -33,7 +33,7 @@ def guarded(render: Callable[[], None]) -> None:
     try:
         guard_session()
         render()
-    except Exception:  # noqa: BLE001 - the point: nothing unexpected reaches the viewer as a traceback
+    except Exception:  # the point: nothing unexpected reaches the viewer as a traceback
         reference = secrets.token_hex(4)
         LOG.exception("page %s failed (reference %s)", getattr(render, "__qualname__", render), reference)
         st.error(MESSAGE.format(reference=reference), icon="⚠️")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -22,8 +23,17 @@ from mapdata.errors import Problem, ScenarioError
 from mapdata.load import check_folder
 from mapdata.models import Event, Scenario
 from mapdata.store import Store, StoreError, StoreUnavailableError
-from mapdata.ui import _builder_for, _show_and_stop, _show_unavailable, plain, read_location, reader, shown, store_location
-from mapdata.ui import scenario as current_scenario
+from mapdata.ui import (
+    _builder_for,
+    _show_and_stop,
+    _show_unavailable,
+    plain,
+    read_location,
+    reader,
+    scenario as current_scenario,
+    shown,
+    store_location,
+)
 
 T = TypeVar("T")
 

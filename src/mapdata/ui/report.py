@@ -37,7 +37,13 @@ from mapdata.mapview import preview_layers
 from mapdata.mentions import Extraction, PlaceMention, ProposedEvent
 from mapdata.models import DatePrecision, PlaceKind, Role, Scenario, Verification
 from mapdata.review import (
-    EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report, reviewed_summary,
+    EventDecision,
+    NewPlace,
+    PeriodDecision,
+    ReportMeta,
+    ReviewError,
+    apply_report,
+    reviewed_summary,
 )
 from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.ui import map_builder, plain, store_location, writer
@@ -395,7 +401,7 @@ def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool =
             edits[index] = changes
         else:
             edits.pop(index, None)
-        rows[index] = dict(base[index], **changes)
+        rows[index] = base[index] | changes
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -423,7 +429,8 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
         st.info(f"This analysis is no longer held by the server (it keeps the last {RESULTS_KEPT}): analyse the "
                 "report again.")
         return
-    meta = review.get("meta") if isinstance(review.get("meta"), dict) else {}
+    stored_meta = review.get("meta")
+    meta: dict[str, Any] = stored_meta if isinstance(stored_meta, dict) else {}
     scope = str(review.get("token"))[:12]  # this analysis's widgets (see _paged_editor)
     pipeline = _current_pipeline()
     st.divider()
@@ -501,7 +508,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
     builder = map_builder()
-    mentions = [m for m, use in zip(extraction.places, places["use"] if len(places) else []) if use]
+    mentions = [m for m, use in zip(extraction.places, places["use"] if len(places) else [], strict=False) if use]
     options = ["(none)"] + [f"{row['index']}: {row['mention']}" for _, row in places.iterrows()]
     pick = st.selectbox("Move this place to where I click on the map", options, key=PICK_KEY)
     result = st_folium(
@@ -543,24 +550,24 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
     new_places: dict[str, NewPlace] = {}
     resolution: dict[str, str] = {}  # a mention's first reading -> the analyst's choice (events follow it)
     unused = {row["key"] for _, row in places.iterrows() if not row["use"]}
-    for _, row in places.iterrows():
-        if not row["use"]:
+    for _, mention in places.iterrows():
+        if not mention["use"]:
             continue
-        unused.discard(row["key"])
-        index = int(row["index"])
-        key = key_for_label.get(row["resolved as"], row["key"])
+        unused.discard(mention["key"])
+        index = int(mention["index"])
+        key = key_for_label.get(mention["resolved as"], mention["key"])
         reading = readings[key]
-        changed_reading = key != row["key"]
-        lat, lon = moves.get(index, (float(row["lat"]), float(row["lon"])))
+        changed_reading = key != mention["key"]
+        lat, lon = moves.get(index, (float(mention["lat"]), float(mention["lon"])))
         if changed_reading and index not in moves:
             lat, lon = reading.lat, reading.lon  # the chosen candidate's own position
         moved = (round(lat, 5), round(lon, 5)) != (round(reading.lat, 5), round(reading.lon, 5))
         if key in scenario.place_by_id and not moved:
-            resolution[row["key"]] = key
+            resolution[mention["key"]] = key
             continue
         if moved:
             key = f"manual:{index}"
-        resolution[row["key"]] = key
+        resolution[mention["key"]] = key
         if reading.geometry is not None and not moved:
             new_places[key] = NewPlace(key=key, name_en=reading.name, kind=KINDS.get(reading.kind, PlaceKind.AREA),
                                        geometry=reading.geometry, geometry_source=reading.source,

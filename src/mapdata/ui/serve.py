@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from mapdata.resources import ENTRY_SCRIPT, prepare_served_app
 
@@ -34,6 +34,7 @@ def warm_up() -> None:
         # Not the pages' modules: a component (streamlit_folium's map) registers with Streamlit only when
         # its module is first imported inside a page run; imported here, the page could not load the map.
         import pandas  # noqa: F401 - the heavy imports of the first view, now
+
         from mapdata import ui
         from mapdata.errors import ScenarioError
         from mapdata.store import StoreError
@@ -45,7 +46,7 @@ def warm_up() -> None:
             raise _NotLoaded(f"{count} problem{'s' if count != 1 else ''} in the data, the first: {exc.problems[0]}") from None
         except StoreError as exc:
             raise _NotLoaded(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - whatever it is, the page shows it with its file, record and field
+    except Exception as exc:  # whatever it is, the page shows it with its file, record and field
         reason = str(exc) if isinstance(exc, _NotLoaded) else f"{type(exc).__name__}: {exc}"
         from mapdata.store.errors import redact
 
