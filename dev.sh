@@ -8,7 +8,7 @@
 #   ./dev.sh shell                            a shell with the environment active
 #
 # Works on a fresh Debian machine with Python 3.11+. What it installs:
-# - .venv/ with the project, its test tools and its checkers (again whenever pyproject.toml changes);
+# - .venv/ with the project, its test tools and its checkers (again whenever pyproject.toml or setup.py changes);
 # - for `test`, Debian's chromium (the browser the end-to-end tests drive), nodejs and
 #   PostgreSQL 15 with PostGIS (the store tests use a local server; the cluster is
 #   started if it is down), via apt-get when run as root, or it tells you the one
@@ -50,7 +50,7 @@ ensure_venv() {
     "$PYTHON" -m venv "$VENV"
   fi
   local stamp="$VENV/.mapdata-installed" want
-  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$(cat pyproject.toml setup.py | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! "$VENV/bin/python" -c "import mapdata" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e ".[test,dev]"

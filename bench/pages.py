@@ -32,6 +32,12 @@ HEADING = "## Sources and Data check at scale"
 PAGES = {"Sources": "pages/3_Sources.py", "Data check": "pages/4_Data_check.py"}
 
 
+def app_folder(root: Path) -> Path:
+    """Where ``root``'s pages/ is: src/mapdata/app/ (mapdata.resources.APP_DIR), or the root of an older checkout."""
+    app = root / "src" / "mapdata" / "app"
+    return app if app.is_dir() else root
+
+
 def measure(root: Path, store: Path, views: int) -> dict[str, dict[str, float]]:
     os.environ["MAPDATA_STORE"] = str(store)
     from streamlit.testing.v1 import AppTest
@@ -40,7 +46,7 @@ def measure(root: Path, store: Path, views: int) -> dict[str, dict[str, float]]:
     for name, page in PAGES.items():
         times, cpu = [], []
         for _ in range(views + 1):
-            at = AppTest.from_file(str(root / page), default_timeout=900)
+            at = AppTest.from_file(str(app_folder(root) / page), default_timeout=900)
             began, began_cpu = time.perf_counter(), time.process_time()
             at.run()
             times.append(time.perf_counter() - began)

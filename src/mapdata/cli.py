@@ -7,6 +7,7 @@
     mapdata export --format geojson|csv|kml|gpkg --out FILE [--date D] [--forces a,b] [--store URL]
     mapdata store init|migrate|info [--store URL]
     mapdata synth --places N --periods M [--seed S] --out FILE.gpkg [--force]
+    mapdata --version
 
 ``--data`` (or ``MAPDATA_DATA``) picks the scenario folder; the default is the bundled one.
 ``--store`` (or ``MAPDATA_STORE``) picks the store: a ``.gpkg`` file or a ``postgresql://`` URL;
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from shapely.geometry import mapping
 
+from mapdata import __version__
 from mapdata.config import settings
 from mapdata.errors import MapdataError, ScenarioError
 from mapdata.load import check_folder, load_scenario
@@ -50,6 +52,7 @@ STORE_HELP = "store: a .gpkg file or postgresql://user@host/db (default: MAPDATA
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mapdata", description="Who controls what, where and since when.")
+    parser.add_argument("--version", action="version", version=f"mapdata {__version__}")
     parser.add_argument("--store", default=None, help=STORE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 

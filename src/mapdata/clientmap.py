@@ -49,9 +49,10 @@ from typing import Any
 
 from mapdata.geometry import geometry_json
 from mapdata.models import Role, Scenario, Status
+from mapdata.resources import home, served_static_dir
 from mapdata.timeline import evidence_dates, reported_label
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = served_static_dir()  # the static/ Streamlit serves beside the entry script (mapdata.resources)
 CACHE_DIR = "cache"
 ROLE_CODES = {Role.CONTROL: 1, Role.CONTESTED: 2, Role.PRESENCE: 3}
 NO_DAY_BEFORE = -1  # open start
@@ -61,6 +62,7 @@ EVIDENCE_DELAY_S = 2.0  # keyed evidence files are written this long after the m
 CACHE_GRACE_S = 600.0  # a superseded version's files stay this long (for the sessions still showing it)
 SECRET_ENV = "MAPDATA_CACHE_SECRET"
 SECRET_FILE = Path("data") / "cache.secret"  # beside static/, never under it (static/ is served)
+SECRET_NAME = SECRET_FILE.name  # the app's own static/: in the mapdata home (data/ in a checkout)
 SUPERSEDED = ".superseded"
 LEGACY_EVIDENCE = re.compile(r"evidence-[0-9a-f]{16}-[0-9]+\.json\.gz")  # marker in a version's folder: its mtime is when a newer version replaced it
 
@@ -85,11 +87,12 @@ class CacheSpace:
 
 def deployment_secret(static_dir: Path = STATIC_DIR, environ: Mapping[str, str] | None = None) -> bytes:
     """The deployment's cache secret: ``MAPDATA_CACHE_SECRET``, else ``data/cache.secret`` beside static/
-    (made once, 32 random bytes, readable by its owner only)."""
+    (for the app's own static/, ``cache.secret`` in :func:`mapdata.resources.home`: ``data/`` in a checkout;
+    made once, 32 random bytes, readable by its owner only)."""
     env = os.environ if environ is None else environ
     if env.get(SECRET_ENV):
         return env[SECRET_ENV].encode("utf-8")
-    path = static_dir.parent / SECRET_FILE
+    path = home() / SECRET_NAME if static_dir == STATIC_DIR else static_dir.parent / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (FileNotFoundError, ValueError):

@@ -32,6 +32,7 @@ from mapdata.models import (
     Source,
     Verification,
 )
+from mapdata.resources import DATA_DIR
 from mapdata.store.records import (
     COLOUR_PATTERN,
     GEOMETRY_TYPES,
@@ -46,7 +47,7 @@ from mapdata.store.records import (
 )
 from mapdata.validate import Locator, check_consistency
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+DEFAULT_DATA_DIR = DATA_DIR  # the bundled scenario (mapdata.resources)
 
 SCENARIO_FILE = "scenario.json"
 FORCES_FILE = "forces.json"

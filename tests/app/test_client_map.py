@@ -6,14 +6,12 @@ import datetime as dt
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.clientmap import read_published
-
-ROOT = Path(__file__).resolve().parents[2]
+from mapdata.resources import APP_DIR
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +24,7 @@ def _args(at: AppTest) -> dict:
 
 
 def test_a_step_after_the_first_sends_no_geometry() -> None:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-03"
     at.run()
     assert not at.exception, at.exception
@@ -35,13 +33,13 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
     urls = [u for u in re.findall(r'"url":"([^"]+)"', first["script"]) if "cache/" in u]
     assert any("/scenario-" in u for u in urls) and any("/basemap-" in u for u in urls)
     for url in urls:
-        published = ROOT / "static" / url.removeprefix("../../app/static/")
+        published = APP_DIR / "static" / url.removeprefix("../../app/static/")
         assert published.is_file()
-    bundle = read_published(next(ROOT / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u))
+    bundle = read_published(next(APP_DIR / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u))
     assert len(bundle["places"]) == 11 and "coordinates" in bundle["places"][0]["g"]
     # the popups' evidence is in separate files, one per chunk of places, fetched on demand (written in the
     # background: the first map does not wait for them)
-    paths = [ROOT / "static" / u.removeprefix("../../app/static/") for u in bundle["evidence"]["urls"]]
+    paths = [APP_DIR / "static" / u.removeprefix("../../app/static/") for u in bundle["evidence"]["urls"]]
     deadline = time.monotonic() + 20
     while not all(p.exists() for p in paths) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -62,7 +60,7 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
 
 
 def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-10"
     at.query_params["layers"] = "russia"
     at.query_params["event"] = "ev_refuse_dabaa"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENTRY_SCRIPTS = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py"))]
+from mapdata.resources import APP_DIR
+
+ENTRY_SCRIPTS = [APP_DIR / "dashboard.py", *sorted((APP_DIR / "pages").glob("*.py"))]
 
 
 def _failing_page() -> None:
@@ -82,7 +83,7 @@ def test_st_stop_and_st_rerun_pass_through_the_guard() -> None:
 
 
 def test_streamlit_shows_no_error_details_to_viewers() -> None:
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((APP_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"  # no type, message or traceback in the browser
 
 
@@ -116,7 +117,7 @@ def test_the_date_box_and_the_slider_stay_in_step() -> None:
     """Item 14: a date typed in the box moves the slider (and the map, the link); the slider moves the box."""
     import datetime as dt
 
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-10"
     at.run()
     assert at.date_input(key="date_typed").value == dt.date(2018, 6, 10)
@@ -132,7 +133,7 @@ def test_the_date_box_and_the_slider_stay_in_step() -> None:
 def test_a_typed_date_outside_the_scenario_goes_to_its_nearest_day_and_says_so() -> None:
     import datetime as dt
 
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-10"
     at.run()
     at.date_input(key="date_typed").set_value(dt.date(1999, 1, 1)).run()
@@ -149,5 +150,5 @@ def test_uploads_are_capped_at_the_import_limit() -> None:
     """Streamlit's own upload cap (200 MB by default) matches the largest file a page takes."""
     from mapdata.ui.edit import IMPORT_LIMIT
 
-    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    config = tomllib.loads((APP_DIR / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == IMPORT_LIMIT

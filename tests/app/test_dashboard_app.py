@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapdata.resources import APP_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
-PAGES = sorted(str(p) for p in (ROOT / "pages").glob("*.py"))
+DASHBOARD = str(APP_DIR / "dashboard.py")
+PAGES = sorted(str(p) for p in (APP_DIR / "pages").glob("*.py"))
 
 
 def run_app(path: str = DASHBOARD, **query: str) -> AppTest:
@@ -110,7 +112,7 @@ def test_map_assets_are_served_by_the_app_not_a_cdn() -> None:
     args = map_args(run_app())
     for link in args["js_links"] + args["css_links"]:
         assert link.startswith("../../app/static/"), link
-        assert (ROOT / "static" / link.removeprefix("../../app/static/")).is_file(), link
+        assert (APP_DIR / "static" / link.removeprefix("../../app/static/")).is_file(), link
     assert "http://" not in args["script"] and "cdn" not in args["script"].lower()
 
 

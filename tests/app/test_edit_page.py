@@ -8,10 +8,11 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "2_Edit.py")
+PAGE = str(APP_DIR / "pages" / "2_Edit.py")
 PASSWORD = "team-secret"
 
 

@@ -14,10 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.clientmap import CACHE_GRACE_S, SUPERSEDED, CacheSpace, prune_cache, read_published
+from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "static"
+STATIC = APP_DIR / "static"
 NOTE = "Placed from an informant's message: do not share"
 
 
@@ -46,7 +47,7 @@ def test_a_cleared_note_leaves_the_cache_after_the_revision_changes(fresh_store:
     writer = open_store(fresh_store, seed_from=ROOT / "geodata")
     item = writer.get("place", "homs")
     writer.update(dataclasses.replace(item.record, location_note=NOTE), expected_version=item.version, user="Omar")
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
     before = _published(at)

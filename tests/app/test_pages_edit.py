@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 from mapdata.ui import auth
 
 ROOT = Path(__file__).resolve().parents[2]
-EDIT = str(ROOT / "pages" / "2_Edit.py")
-REPORT = str(ROOT / "pages" / "1_Add_a_report.py")
+EDIT = str(APP_DIR / "pages" / "2_Edit.py")
+REPORT = str(APP_DIR / "pages" / "1_Add_a_report.py")
 PASSWORD = "team-secret"
 HOSTILE = "![x](http://127.0.0.1:9/img-editorname.png) [click](javascript:alert(1))"
 
@@ -177,7 +178,7 @@ def test_restore_keeps_the_history_tab_open(fresh_store: Path) -> None:
 
 @pytest.mark.parametrize("script", ["dashboard.py", "pages/3_Sources.py", "pages/4_Data_check.py"])
 def test_a_forged_widget_id_is_ignored_on_every_page(script: str) -> None:
-    at = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    at = AppTest.from_file(str(APP_DIR / script), default_timeout=120)
     at.run()
     send_forged_widget(at)
     assert not any("went wrong" in e.value for e in at.error)

@@ -11,11 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.extract import PAGE_MAX_CHARS
+from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 from mapdata.ui import auth, report
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "1_Add_a_report.py")
+PAGE = str(APP_DIR / "pages" / "1_Add_a_report.py")
 PASSWORD = "team-secret"
 TEXT = ("On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr, in the eastern countryside "
         "of Hama. Hezbollah objected to the step.")

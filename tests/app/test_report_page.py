@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapdata.resources import APP_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "1_Add_a_report.py")
+PAGE = str(APP_DIR / "pages" / "1_Add_a_report.py")
 REPORT = (
     "On Monday, June 4, Russian forces took over three positions in al-Qusayr, in the western countryside of Homs. "
     "<script>alert('x')</script> Hezbollah objected to the step. Nasrallah spoke on Friday June 5."

@@ -8,10 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.mapview import MapBuilder
+from mapdata.resources import APP_DIR
 from mapdata.store.base import Store
 from mapdata.ui import serve
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_first_page_view_uses_the_preloaded_data(monkeypatch: pytest.MonkeyPatch,
@@ -31,7 +30,7 @@ def test_the_first_page_view_uses_the_preloaded_data(monkeypatch: pytest.MonkeyP
     assert "11 places preloaded" in capsys.readouterr().err
     assert len(reads) == 1 and len(built) == 1
 
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-04"
     at.run()
     assert not at.exception, at.exception
@@ -47,7 +46,7 @@ def test_a_store_that_cannot_be_opened_is_left_to_the_page(monkeypatch: pytest.M
     err = capsys.readouterr().err
     assert "the data was not preloaded" in err
     assert "is not a GeoPackage" in err and "unreachable" not in err  # the store's own words, for the operator
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.run()
     assert not at.exception
     assert any("cannot be opened" in e.value for e in at.error), [e.value for e in at.error]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapdata.resources import APP_DIR
 from mapdata.store import postgres as pg_backend
 from store_pages_support import PASSWORD, allow_connections, everything_shown, pg_database, terminate_backends
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGES = [str(ROOT / "dashboard.py"), str(ROOT / "pages" / "3_Sources.py"), str(ROOT / "pages" / "4_Data_check.py")]
+PAGES = [str(APP_DIR / "dashboard.py"), str(APP_DIR / "pages" / "3_Sources.py"), str(APP_DIR / "pages" / "4_Data_check.py")]
 
 
 def assert_unavailable(at: AppTest) -> None:

@@ -11,13 +11,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 from store_pages_support import PASSWORD, everything_shown, pg_database, unescaped_markup
 
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
-SOURCES = str(ROOT / "pages" / "3_Sources.py")
-DATA_CHECK = str(ROOT / "pages" / "4_Data_check.py")
+DASHBOARD = str(APP_DIR / "dashboard.py")
+SOURCES = str(APP_DIR / "pages" / "3_Sources.py")
+DATA_CHECK = str(APP_DIR / "pages" / "4_Data_check.py")
 HOSTILE = "![seen](http://127.0.0.1:9/img-publisher.png) [click](javascript:alert(1)) <img src=x>"
 
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,13 +43,20 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``mapdata serve`` (``streamlit run dashboard.py``) on a free port; ``data_dir`` sets MAPDATA_DATA (None: the bundled geodata/)."""
+    """``mapdata serve`` (``streamlit run dashboard.py``) on a free port; ``data_dir`` sets MAPDATA_DATA (None: the bundled geodata/).
+
+    ``mapdata`` is the command to run (default: this checkout's, with this Python), from ``cwd`` (default: the
+    repository root).
+    """
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
-                 startup_timeout: float = 60.0) -> None:
+                 startup_timeout: float = 60.0, mapdata: Sequence[str] = (sys.executable, "-m", "mapdata.cli"),
+                 cwd: str | os.PathLike[str] = ROOT) -> None:
         self.data_dir = data_dir
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
+        self.mapdata = list(mapdata)
+        self.cwd = cwd
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._logdir = tempfile.TemporaryDirectory(prefix="mapdata-e2e-server-")
@@ -83,7 +90,7 @@ class AppServer:
         for _attempt in range(3):  # a port can be taken between free_port() and the bind
             self.port = free_port()
             command = [
-                sys.executable, "-m", "mapdata.cli", "serve",  # = streamlit run dashboard.py, data loaded at start
+                *self.mapdata, "serve",  # = streamlit run dashboard.py, data loaded at start
                 "--server.port", str(self.port),
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",
@@ -94,7 +101,7 @@ class AppServer:
             logdir = Path(self._logdir.name)
             with open(logdir / "stdout.log", "wb") as out, open(logdir / "stderr.log", "wb") as err:
                 self.process = subprocess.Popen(
-                    command, cwd=ROOT, env=self._env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                    command, cwd=self.cwd, env=self._env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             try:

@@ -25,9 +25,10 @@ from mapdata.clientmap import EVIDENCE_CHUNK, cache_space, read_published
 from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder
 from mapdata.models import Scenario
+from mapdata.resources import APP_DIR
 from mapdata.synth import synth_scenario
 
-MAPDATA_JS = Path(__file__).resolve().parents[2] / "static" / "mapdata" / "mapdata.js"
+MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
 HARNESS = """
 global.window = global;
 require(process.argv[1]);

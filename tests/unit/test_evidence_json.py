@@ -16,8 +16,9 @@ from shapely.geometry import Point
 from mapdata.clientmap import cache_space, read_published
 from mapdata.load import load_scenario
 from mapdata.mapview import MapBuilder
+from mapdata.resources import APP_DIR
 
-MAPDATA_JS = Path(__file__).resolve().parents[2] / "static" / "mapdata" / "mapdata.js"
+MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
 
 
 def _strict(text: str) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mapdata.resources import default_store_path
 from mapdata.store.base import (
     Add,
     AuditEntry,
@@ -39,8 +40,9 @@ from mapdata.store.errors import (
 from mapdata.store.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.store.schema import LATEST as SCHEMA_VERSION, MIGRATIONS
 
-#: The embedded store used when neither --store nor MAPDATA_STORE names one.
-DEFAULT_STORE_PATH = Path(__file__).resolve().parents[3] / "data" / "mapdata.gpkg"
+#: The embedded store used when neither --store nor MAPDATA_STORE names one: ``data/mapdata.gpkg`` in a
+#: checkout, else in the user's data folder (:func:`mapdata.resources.home`).
+DEFAULT_STORE_PATH = default_store_path()
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

@@ -1,5 +1,9 @@
 """``mapdata serve``: ``streamlit run dashboard.py``, with the data loaded while the server starts.
 
+The entry script is the app's own (``mapdata/app/dashboard.py``), run from the folder
+:func:`mapdata.resources.prepare_served_app` gives: the package's in a checkout, a copy in the
+user's data folder when installed (its ``static/cache/`` must be writable).
+
 Streamlit runs nothing of the app until the first page view, so that first visitor
 would wait for the map's modules to import and for the whole store to be read and
 prepared (seconds, at tens of thousands of places). Here a background thread does that
@@ -17,10 +21,9 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-DASHBOARD = ROOT / "dashboard.py"
+from mapdata.resources import ENTRY_SCRIPT, prepare_served_app
+
 WARM_UP_THREAD = "mapdata-warm-up"
 
 
@@ -70,10 +73,11 @@ def main(streamlit_args: Sequence[str] = ()) -> int:
     """Start the warm-up, then the Streamlit server on dashboard.py (returns when the server stops)."""
     from streamlit.web import cli
 
+    entry = prepare_served_app() / ENTRY_SCRIPT
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NotFromWarmUp())
     threading.Thread(target=warm_up, name=WARM_UP_THREAD, daemon=True).start()
     try:
-        cli.main.main(args=["run", str(DASHBOARD), *streamlit_args], prog_name="streamlit")
+        cli.main.main(args=["run", str(entry), *streamlit_args], prog_name="streamlit")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
