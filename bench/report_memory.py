@@ -43,7 +43,7 @@ text = ((article + "\n") * (chars // len(article) + 1))[:chars]
 out = {"mode": mode, "chars": chars}
 if mode == "page":
     from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(root / "src" / "mapdata" / "app" / "pages" / "1_Add_a_report.py"), default_timeout=900)
+    at = AppTest.from_file(str(root / "pages" / "1_Add_a_report.py"), default_timeout=900)
     at.run()
     at.text_area[0].set_value("al-Qusayr")
     next(b for b in at.button if b.label == "Analyse").click().run()  # builds the pipeline once

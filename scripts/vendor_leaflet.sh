@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Vendor Leaflet from the npm registry into src/mapdata/app/static/vendor/leaflet/ so the map
+# Vendor Leaflet from the npm registry into static/vendor/leaflet/ so the map
 # works offline (served by Streamlit static serving at <base>/app/static/...).
 # Usage: scripts/vendor_leaflet.sh [VERSION]   (default 1.9.4)
 set -euo pipefail
 
 VERSION="${1:-1.9.4}"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEST="$REPO/src/mapdata/app/static/vendor/leaflet"
+DEST="$REPO/static/vendor/leaflet"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 

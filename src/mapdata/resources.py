@@ -2,11 +2,12 @@
 
 What ships with the code (read-only):
 
-- :data:`APP_DIR`, the Streamlit app: ``dashboard.py`` (the entry script), ``pages/`` (the other
-  pages), ``static/`` (``mapdata/``: the map's own JS and CSS; ``vendor/``: Leaflet, so that the
-  map works offline) and ``.streamlit/config.toml``. Streamlit reads that config beside the entry
-  script and serves the ``static/`` beside it at ``<base>/app/static/``
-  (``server.enableStaticServing``).
+- :data:`APP_DIR`, the Streamlit app (:data:`APP_PARTS`): ``dashboard.py`` (the entry script),
+  ``pages/`` (the other pages), ``static/`` (``mapdata/``: the map's own JS and CSS; ``vendor/``:
+  Leaflet, so that the map works offline) and ``.streamlit/config.toml``. Streamlit reads that
+  config beside the entry script and serves the ``static/`` beside it at ``<base>/app/static/``
+  (``server.enableStaticServing``). In a checkout they are at the top of the repository; a wheel
+  carries them as ``mapdata/app/`` (``setup.py`` copies them there when it builds).
 - :data:`DATA_DIR`, the bundled scenario: ``geodata/`` in a checkout; in a wheel, the same files
   (less ``geodata/raw/``, the inputs of its build) as ``mapdata/geodata/`` (``setup.py`` maps the
   folder into the package).
@@ -39,8 +40,10 @@ CHECKOUT: Path | None = (
     else None
 )
 
-APP_DIR = PACKAGE_DIR / "app"
+APP_DIR = CHECKOUT if CHECKOUT is not None else PACKAGE_DIR / "app"
 ENTRY_SCRIPT = "dashboard.py"
+#: What makes up the app, relative to APP_DIR (folders whole, less ``static/cache/`` and bytecode).
+APP_PARTS = (ENTRY_SCRIPT, "pages", "static", ".streamlit/config.toml")
 STATIC = "static"
 CACHE = "cache"  # under static/: written while the app runs, never shipped
 DATA_DIR = CHECKOUT / "geodata" if CHECKOUT is not None else PACKAGE_DIR / "geodata"
@@ -75,11 +78,18 @@ def served_static_dir() -> Path:
 
 def app_files() -> list[str]:
     """The files of the app as shipped (paths relative to APP_DIR, with /): not the cache, not bytecode."""
+    return app_files_in(APP_DIR)
+
+
+def app_files_in(folder: Path) -> list[str]:
+    """The app's files under ``folder`` (a checkout's root, or an installed ``mapdata/app``), as :func:`app_files`."""
     files = []
-    for path in APP_DIR.rglob("*"):
-        rel = path.relative_to(APP_DIR)
-        if path.is_file() and "__pycache__" not in rel.parts and rel.parts[:2] != (STATIC, CACHE):
-            files.append(rel.as_posix())
+    for part in APP_PARTS:
+        top = folder / part
+        for path in [top] if top.is_file() else sorted(top.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and "__pycache__" not in rel.parts and rel.parts[:2] != (STATIC, CACHE):
+                files.append(rel.as_posix())
     return sorted(files)
 
 
@@ -119,6 +129,6 @@ def _write(path: Path, data: bytes) -> None:
 
 
 __all__ = [
-    "APP_DIR", "CHECKOUT", "DATA_DIR", "ENTRY_SCRIPT", "PACKAGE_DIR", "app_files", "default_store_path", "home",
+    "APP_DIR", "APP_PARTS", "CHECKOUT", "DATA_DIR", "ENTRY_SCRIPT", "PACKAGE_DIR", "app_files", "app_files_in", "default_store_path", "home",
     "prepare_served_app", "served_app_dir", "served_static_dir",
 ]

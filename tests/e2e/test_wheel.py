@@ -80,7 +80,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=_ignore)
-    cache = source / "src" / "mapdata" / "app" / "static" / "cache" / "0123abcd"
+    cache = source / "static" / "cache" / "0123abcd"
     cache.mkdir(parents=True)
     (cache / "scenario-0123.json.gz").write_bytes(b"published while an app ran: never shipped")
     _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--disable-pip-version-check",

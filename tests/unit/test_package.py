@@ -34,7 +34,7 @@ def test_the_checkout_s_files_are_found_where_they_are() -> None:
     assert resources.CHECKOUT == ROOT
     assert resources.DATA_DIR == ROOT / "geodata" == DEFAULT_DATA_DIR
     assert resources.home() == ROOT / "data" and DEFAULT_STORE_PATH == ROOT / "data" / "mapdata.gpkg"
-    app = ROOT / "src" / "mapdata" / "app"
+    app = ROOT
     assert resources.APP_DIR == app == resources.served_app_dir() == resources.prepare_served_app()
     assert STATIC_DIR == app / "static"  # Streamlit serves the static/ beside the entry script
     shipped = resources.app_files()

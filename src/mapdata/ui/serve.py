@@ -1,8 +1,8 @@
 """``mapdata serve``: ``streamlit run dashboard.py``, with the data loaded while the server starts.
 
-The entry script is the app's own (``mapdata/app/dashboard.py``), run from the folder
-:func:`mapdata.resources.prepare_served_app` gives: the package's in a checkout, a copy in the
-user's data folder when installed (its ``static/cache/`` must be writable).
+The entry script is the app's own (``dashboard.py``: at the top of a checkout, ``mapdata/app/`` in a
+wheel), run from the folder :func:`mapdata.resources.prepare_served_app` gives: the checkout's, or a
+copy in the user's data folder when installed (its ``static/cache/`` must be writable).
 
 Streamlit runs nothing of the app until the first page view, so that first visitor
 would wait for the map's modules to import and for the whole store to be read and
