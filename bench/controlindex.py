@@ -5,17 +5,17 @@ Usage::
     .venv/bin/python bench/controlindex.py [--places 10000] [--periods 100000] [--seed 1]
                                            [--days 200] [--naive-days 20] [--no-store] [--no-write]
 
-Builds a synthetic scenario in memory (:func:`mapdata.synth.synth_scenario`) and measures,
+Builds a synthetic scenario in memory (:func:`mapdata.model.synth.synth_scenario`) and measures,
 on one core:
 
 * generation of the scenario, and (unless ``--no-store``) writing it to a new GeoPackage
-  store (:func:`mapdata.synth.write_store`: ``open_store`` + ``replace_scenario``), with the
+  store (:func:`mapdata.model.synth.write_store`: ``open_store`` + ``replace_scenario``), with the
   store's whole-scenario validation (record checks + consistency rules) timed apart, and
   reading it back (``store.scenario()``, which validates again);
 * :class:`mapdata.controlindex.ControlIndex`: the one-time build, then ``states_on`` for
   ``--days`` random days (median, 95th percentile, maximum), and ``changed_between`` for
   as many random pairs of days;
-* the naive reference, :meth:`mapdata.timeline.Timeline.states` (one Python call per
+* the naive reference, :meth:`mapdata.model.timeline.Timeline.states` (one Python call per
   place), for ``--naive-days`` of the same days, after checking on them that both answer
   the same.
 
@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import _host
 from _host import machine, pin_one_core
-from mapdata.models import Scenario
+from mapdata.model.models import Scenario
+from mapdata.model.synth import synth_scenario, write_store
+from mapdata.model.timeline import STATUSES, ControlIndex, Timeline
 from mapdata.store import open_store
 from mapdata.store.base import scenario_problems
-from mapdata.synth import synth_scenario, write_store
-from mapdata.timeline import STATUSES, ControlIndex, Timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 

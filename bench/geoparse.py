@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import _host
 from _host import machine, pin_one_core
-from mapdata.gazetteer import DEFAULT_GAZETTEER, read_gazetteer
-from mapdata.geoparse import Geoparser, haversine_km
-from mapdata.load import load_scenario
-from mapdata.mentions import PlaceMention
+from mapdata.model.load import load_scenario
+from mapdata.text.gazetteer import DEFAULT_GAZETTEER, read_gazetteer
+from mapdata.text.geoparse import Geoparser, haversine_km
+from mapdata.text.mentions import PlaceMention
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import _host
 from _host import machine
 from mapdata.exchange import import_file, read_import  # import_file: the base of --into-big
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -58,7 +58,7 @@ if mode == "page":
     out["events"] = int(found.split(" proposed events")[0].rsplit(" ", 1)[-1].replace(",", "")) if found else 0
     out["exception"] = bool(at.exception)
 else:
-    from mapdata.extract import MAX_CHARS, ExtractError, default_pipeline
+    from mapdata.text.extract import MAX_CHARS, ExtractError, default_pipeline
     pipeline = default_pipeline()
     pipeline.extract("al-Qusayr")
     gc.collect()

@@ -8,7 +8,7 @@ path's 20 steps at 50,000 places, and the first time about 2 more to synthesize 
                                      [--store-dir DIR] [--no-write] [--keep-cache] [--json FILE]
     .venv/bin/python bench/slider.py --quick      # smoke run: 1,000 places, 5 steps, docs untouched
 
-For each size N (N places, 10 control periods per place, ``mapdata.synth`` with the
+For each size N (N places, 10 control periods per place, ``mapdata.model.synth`` with the
 seed; each store is synthesized once into ``--store-dir``, by default
 ``$TMPDIR/mapdata-bench-slider/``, and reused when present) it measures two paths:
 
@@ -91,12 +91,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 import _host
 from _host import machine
 from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer
-from mapdata.clientmap import STATIC_DIR, read_published
-from mapdata.mapview import MapBuilder
-from mapdata.models import Scenario
+from mapdata.map.clientmap import STATIC_DIR, read_published
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.models import Scenario
+from mapdata.model.synth import synth_scenario, write_store
+from mapdata.model.timeline import ControlIndex
 from mapdata.store import open_store
-from mapdata.synth import synth_scenario, write_store
-from mapdata.timeline import ControlIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -917,7 +917,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_cache:
             for path in set((STATIC_DIR / "cache").glob("*")) - cache_before:  # this run's files (and its servers')
-                if path.is_dir():  # a store's folder (mapdata.clientmap.CacheSpace)
+                if path.is_dir():  # a store's folder (mapdata.map.clientmap.CacheSpace)
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     path.unlink(missing_ok=True)

@@ -2,7 +2,7 @@
 
 ``scripts/seed_decisions.json`` is the small, reviewed file of decisions. For every
 event it names the supporting quote; the script runs the offline pipeline
-(:mod:`mapdata.extract`) on the article and takes each field of the event from the
+(:mod:`mapdata.text.extract`) on the article and takes each field of the event from the
 pipeline's proposal for the sentence that contains the quote (date, precision,
 places, forces, kind, verification), except where the decisions give the field —
 those are the analyst's corrections. Guards keep the two honest:
@@ -44,11 +44,11 @@ def load_decisions(path: Path = DECISIONS) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def run_pipeline(out_dir: Path, text: str, decisions: dict[str, Any]):  # -> mapdata.mentions.Extraction
+def run_pipeline(out_dir: Path, text: str, decisions: dict[str, Any]):  # -> mapdata.text.mentions.Extraction
     """The pipeline's reading of the article, with the places and forces of this scenario."""
-    from mapdata.extract import Pipeline
-    from mapdata.load import read_places
-    from mapdata.models import Force, Scenario
+    from mapdata.model.load import read_places
+    from mapdata.model.models import Force, Scenario
+    from mapdata.text.extract import Pipeline
 
     forces = tuple(Force(id=f["id"], name=f["name"], colour=f["colour"], aliases=tuple(f["aliases"]))
                    for f in decisions["forces"])

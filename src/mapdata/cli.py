@@ -31,10 +31,10 @@ from shapely.geometry import mapping
 
 from mapdata import __version__
 from mapdata.config import settings
-from mapdata.errors import MapdataError, ScenarioError
-from mapdata.load import check_folder, load_scenario
-from mapdata.models import Scenario
-from mapdata.snapshot import snapshot_csv, snapshot_geojson
+from mapdata.exchange.snapshot import snapshot_csv, snapshot_geojson
+from mapdata.model.errors import MapdataError, ScenarioError
+from mapdata.model.load import check_folder, load_scenario
+from mapdata.model.models import Scenario
 
 if TYPE_CHECKING:
     from mapdata.store import Store
@@ -274,7 +274,7 @@ def _store(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     import time
 
-    from mapdata.synth import SYNTH_USER, synth_scenario, write_store
+    from mapdata.model.synth import SYNTH_USER, synth_scenario, write_store
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":
@@ -301,7 +301,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace, folder: Path) -> int:
-    from mapdata.extract import ExtractError, default_pipeline, read_report
+    from mapdata.text.extract import ExtractError, default_pipeline, read_report
 
     name = "standard input" if args.file == "-" else args.file
     try:

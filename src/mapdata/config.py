@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.mapview import TileConfig
+from mapdata.map.mapview import TileConfig
+from mapdata.model.load import DEFAULT_DATA_DIR
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"

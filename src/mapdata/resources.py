@@ -18,7 +18,7 @@ What the app writes, never into the installed package:
   (``cache.secret``): ``data/`` in a checkout; installed, ``$XDG_DATA_HOME/mapdata``
   (``~/.local/share/mapdata`` by default).
 - :func:`served_app_dir`: the folder Streamlit runs the app from. The browser-side map publishes
-  files under its ``static/cache/`` while the app runs (:mod:`mapdata.clientmap`), so it must be
+  files under its ``static/cache/`` while the app runs (:mod:`mapdata.map.clientmap`), so it must be
   writable: in a checkout it is :data:`APP_DIR` itself (``static/cache/`` is git-ignored);
   installed, ``<home>/app``, a copy of :data:`APP_DIR` that :func:`prepare_served_app` (run by
   ``mapdata serve``) brings up to date with the installed version.

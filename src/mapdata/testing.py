@@ -6,10 +6,10 @@ Two kinds of helpers:
   ``geodata/``) into a temporary folder, and the ``*_json_*`` and ``*_csv_*`` helpers
   edit one record of it, so a test can break exactly one thing and check the report;
 - in-memory *scenarios*: :func:`make_scenario` and the ``make_*`` record factories
-  build a :class:`~mapdata.models.Scenario` without any files.
+  build a :class:`~mapdata.model.models.Scenario` without any files.
 
 :func:`find_problems` and :func:`assert_problem` pick the problems a test expects out
-of a list of :class:`~mapdata.errors.Problem`.
+of a list of :class:`~mapdata.model.errors.Problem`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import Problem
-from mapdata.load import DEFAULT_DATA_DIR, PERIOD_COLUMNS, PERIODS_FILE, PLACES_FILE
-from mapdata.models import (
+from mapdata.model.errors import Problem
+from mapdata.model.load import DEFAULT_DATA_DIR, PERIOD_COLUMNS, PERIODS_FILE, PLACES_FILE
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,

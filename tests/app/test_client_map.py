@@ -10,7 +10,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapdata.clientmap import read_published
+from mapdata.map.clientmap import read_published
 from mapdata.resources import APP_DIR
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapdata.clientmap import CACHE_GRACE_S, SUPERSEDED, CacheSpace, prune_cache, read_published
+from mapdata.map.clientmap import CACHE_GRACE_S, SUPERSEDED, CacheSpace, prune_cache, read_published
 from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 

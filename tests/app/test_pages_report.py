@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapdata.extract import PAGE_MAX_CHARS
 from mapdata.resources import APP_DIR
 from mapdata.store import open_store
+from mapdata.text.extract import PAGE_MAX_CHARS
 from mapdata.ui import auth, report
 
 PAGE = str(APP_DIR / "pages" / "1_Add_a_report.py")

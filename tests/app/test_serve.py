@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapdata.mapview import MapBuilder
+from mapdata.map.mapview import MapBuilder
 from mapdata.resources import APP_DIR
 from mapdata.store.base import Store
 from mapdata.ui import serve

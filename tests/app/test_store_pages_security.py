@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.resources import APP_DIR
 from mapdata.store import open_store
 from store_pages_support import PASSWORD, everything_shown, pg_database, unescaped_markup
@@ -70,7 +70,7 @@ def test_user_text_on_sources_and_data_check_is_text(fresh_store: Path) -> None:
 
 
 def test_sources_are_paged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mapdata.synth import synth_scenario, write_store
+    from mapdata.model.synth import synth_scenario, write_store
     from mapdata.ui import pages
 
     scenario = synth_scenario(200, 2000, 1)

@@ -160,6 +160,6 @@ def evil_dashboard(page: Page, evil_server: AppServer) -> Dashboard:
 @pytest.fixture(scope="session")
 def seed():
     """The bundled scenario, as the app loads it (for expected names, quotes and labels)."""
-    from mapdata.load import load_scenario
+    from mapdata.model.load import load_scenario
 
     return load_scenario()

@@ -33,7 +33,7 @@ def _copy_scenario(target_parent: Path) -> Path:
     except ImportError:  # pragma: no cover - mapdata.testing is optional
         import shutil
 
-        from mapdata.load import DEFAULT_DATA_DIR
+        from mapdata.model.load import DEFAULT_DATA_DIR
 
         def copy_scenario(tmp_path: Path) -> Path:
             target = Path(tmp_path) / "scenario"
@@ -75,7 +75,7 @@ def make_evil_scenario(parent: Path) -> Path:
         raise AssertionError(f"{EVIL_EVENT} not in the bundled events")
     events_path.write_text(json.dumps(events, ensure_ascii=False, indent=2), encoding="utf-8")
 
-    from mapdata.load import load_scenario
+    from mapdata.model.load import load_scenario
 
     scenario = load_scenario(folder)  # raises if the copy does not validate
     assert scenario.place_by_id[EVIL_PLACE].name_en == EVIL_NAME

@@ -290,7 +290,7 @@ def make_markdown_scenario(parent: Path) -> Path:
     meta["title"] = f"![t]({TRACKER.format('title')}) [home](javascript:alert(2)) Homs"
     scenario_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
-    from mapdata.load import load_scenario
+    from mapdata.model.load import load_scenario
 
     scenario = load_scenario(folder)  # raises if the copy does not validate
     assert scenario.forces[0].name.startswith("![x]")

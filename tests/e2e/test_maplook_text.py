@@ -30,7 +30,7 @@ PUBLISHER = f"{_img('publisher')}Enab **Baladi**"
 
 
 def _scenario(parent: Path) -> Path:
-    from mapdata.load import load_scenario
+    from mapdata.model.load import load_scenario
     from mapdata.testing import copy_scenario, edit_json_record, read_json, write_json
 
     folder = copy_scenario(parent)

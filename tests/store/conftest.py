@@ -23,8 +23,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from mapdata.load import DEFAULT_DATA_DIR, load_scenario
-from mapdata.models import Scenario
+from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
+from mapdata.model.models import Scenario
 from mapdata.store import Store, open_store
 
 ADMIN_URL = os.environ.get("MAPDATA_TEST_POSTGRES", "postgresql://postgres@localhost:5432/postgres")

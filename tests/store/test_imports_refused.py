@@ -1,7 +1,7 @@
 """Bad input is refused with a message naming file, record and field, and nothing is stored (both backends).
 
 Issue 8 items 17 and 18, issue 9 item 5: numbers, dates, text and files from outside are held to the
-limits of the record rules (``mapdata.store.records``); an import that breaks one never crashes.
+limits of the record rules (``mapdata.model.records``); an import that breaks one never crashes.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from shapely.geometry import Point
 
-from mapdata.errors import ScenarioError
 from mapdata.exchange import ImportRefused, export, import_file, read_import
-from mapdata.models import Place, PlaceKind
+from mapdata.model.errors import ScenarioError
+from mapdata.model.models import Place, PlaceKind
+from mapdata.model.records import MAX_TEXT_CHARS
 from mapdata.store import Store
-from mapdata.store.records import MAX_TEXT_CHARS
 
 TAL_KALAKH = [36.2597, 34.6687]  # [lon, lat]
 

@@ -18,7 +18,7 @@ import pytest
 
 from mapdata.cli import main
 from mapdata.exchange import import_file
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import open_store
 from mapdata.store.errors import StoreFullError, StoreNotWritableError
 from mapdata.store.gpkg import GeoPackageStore

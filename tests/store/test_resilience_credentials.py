@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mapdata.cli import main as cli
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import StoreError, open_store, redact
 
 PASSWORD = "s3cret-Hunter2"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mapdata.cli import main as cli
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import open_store
 
 # A writer in the middle of a large change: its cache is small, so SQLite has already synced the

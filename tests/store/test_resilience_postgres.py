@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import Store, StoreUnavailableError, open_store, postgres as pg_backend
 
 

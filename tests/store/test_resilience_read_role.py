@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from mapdata.config import settings
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import Store, StoreError, open_store
 
 

@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 from mapdata.config import settings
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.models import Scenario
+from mapdata.model.load import DEFAULT_DATA_DIR
+from mapdata.model.models import Scenario
 from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, open_store
 from mapdata.store.gpkg import GPKG_APPLICATION_ID, gpkg_geometry, read_gpkg_geometry
 

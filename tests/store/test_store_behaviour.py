@@ -19,11 +19,11 @@ import psycopg
 import pytest
 from shapely.geometry import Point, Polygon
 
-from mapdata.errors import ScenarioError
 from mapdata.exchange import ImportRefused, export, import_file
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.models import Role, Scenario
-from mapdata.snapshot import snapshot_geojson
+from mapdata.exchange.snapshot import snapshot_geojson
+from mapdata.model.errors import ScenarioError
+from mapdata.model.load import DEFAULT_DATA_DIR
+from mapdata.model.models import Role, Scenario
 from mapdata.store import (
     SCHEMA_VERSION,
     Add,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mapdata.cli import main
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import Store
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "import-example.geojson"

@@ -13,17 +13,16 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from mapdata.exchange import (
-    COLUMNS,
     MAX_TEXT_BYTES,
-    PALETTE,
     ImportRefused,
     export,
     export_rows,
     read_import,
 )
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.models import Role, Scenario, Verification
-from mapdata.snapshot import snapshot_geojson
+from mapdata.exchange.columns import COLUMNS, PALETTE
+from mapdata.exchange.snapshot import snapshot_geojson
+from mapdata.model.load import DEFAULT_DATA_DIR
+from mapdata.model.models import Role, Scenario, Verification
 from mapdata.store import open_store
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

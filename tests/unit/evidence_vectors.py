@@ -1,12 +1,12 @@
 """Shared test vectors for the as-of evidence rule: a small scenario covering every case of
-:func:`mapdata.timeline.evidence_dates` (printed, inferred and no publication date; an event
+:func:`mapdata.model.timeline.evidence_dates` (printed, inferred and no publication date; an event
 dated after the day; month precision; a date note; a place with no periods; an open start)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from mapdata.models import DatePrecision, Role, Scenario
+from mapdata.model.models import DatePrecision, Role, Scenario
 from mapdata.testing import make_event, make_period, make_place, make_scenario, make_source
 
 TEXT = "Red took the town. Blue arrived. Red left. A raid nearby. Smoke in June. Later news."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from mapdata.clientmap import cache_space, client_bundle, client_evidence, read_published
-from mapdata.synth import synth_scenario
+from mapdata.map.clientmap import cache_space, client_bundle, client_evidence, read_published
+from mapdata.model.synth import synth_scenario
 
 
 def test_each_chunk_holds_the_events_its_places_cite() -> None:
@@ -32,7 +32,7 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
 
 
 def test_keyed_evidence_is_written_in_the_background_once(tmp_path: Path) -> None:
-    from mapdata.clientmap import publish_evidence
+    from mapdata.map.clientmap import publish_evidence
 
     scenario = synth_scenario(23, 120, 5)
     space = cache_space("store", "1", static_dir=tmp_path, secret=b"s")

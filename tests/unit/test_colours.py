@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mapdata.colours import VISIONS, clashes, delta_e
-from mapdata.load import load_scenario
-from mapdata.mapview import UNKNOWN_COLOUR
+from mapdata.map.colours import VISIONS, clashes, delta_e
+from mapdata.map.mapview import UNKNOWN_COLOUR
+from mapdata.model.load import load_scenario
 
 
 def test_bundled_palette_has_no_clash_in_any_vision() -> None:

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mapdata.load import load_scenario
-from mapdata.models import ControlPeriod, Role, Scenario, Status
-from mapdata.synth import synth_scenario
+from mapdata.model.load import load_scenario
+from mapdata.model.models import ControlPeriod, Role, Scenario, Status
+from mapdata.model.synth import synth_scenario
+from mapdata.model.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex, Timeline
+from mapdata.model.validate import check_consistency
 from mapdata.testing import make_force, make_period, make_place, make_scenario
-from mapdata.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex, Timeline
-from mapdata.validate import check_consistency
 
 FORCES = ("alpha", "bravo", "charlie", "delta")
 PLACES = ("p1", "p2", "p3")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mapdata.dates import find_dates
-from mapdata.mentions import DateMention
-from mapdata.models import DatePrecision
+from mapdata.model.models import DatePrecision
+from mapdata.text.dates import find_dates
+from mapdata.text.mentions import DateMention
 
 SOURCES = Path(__file__).resolve().parents[2] / "geodata" / "sources"
 ARTICLE = (SOURCES / "enab_baladi_2018_06_russia_iran.txt").read_text(encoding="utf-8")

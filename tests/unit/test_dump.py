@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mapdata.dump import save_scenario, write_scenario
-from mapdata.errors import ScenarioError
-from mapdata.load import DEFAULT_DATA_DIR, load_scenario
-from mapdata.models import ControlPeriod, Role
+from mapdata.exchange.folder import save_scenario, write_scenario
+from mapdata.model.errors import ScenarioError
+from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
+from mapdata.model.models import ControlPeriod, Role
 
 
 def _digest(folder: Path) -> dict[str, str]:

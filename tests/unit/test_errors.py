@@ -7,7 +7,7 @@ import inspect
 import pkgutil
 
 import mapdata
-from mapdata.errors import MapdataError
+from mapdata.model.errors import MapdataError
 
 
 def _error_classes() -> dict[str, type[BaseException]]:
@@ -25,15 +25,15 @@ def _error_classes() -> dict[str, type[BaseException]]:
 
 def test_every_public_error_of_mapdata_is_a_mapdata_error() -> None:
     classes = _error_classes()
-    assert {"mapdata.store.errors.StoreError", "mapdata.errors.ScenarioError", "mapdata.extract.ExtractError",
-            "mapdata.review.ReviewError"} <= set(classes)
+    assert {"mapdata.store.errors.StoreError", "mapdata.model.errors.ScenarioError", "mapdata.text.extract.ExtractError",
+            "mapdata.text.review.ReviewError"} <= set(classes)
     strays = sorted(name for name, cls in classes.items() if not issubclass(cls, MapdataError))
     assert strays == []
 
 
 def test_old_catches_still_work() -> None:
     """ExtractError and ReviewError were ValueErrors: code that caught them so still does."""
-    from mapdata.extract import ExtractError
-    from mapdata.review import ReviewError
+    from mapdata.text.extract import ExtractError
+    from mapdata.text.review import ReviewError
 
     assert issubclass(ExtractError, ValueError) and issubclass(ReviewError, ValueError)

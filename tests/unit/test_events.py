@@ -10,12 +10,12 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mapdata.dates import find_dates
-from mapdata.events import propose_events, split_sentences
-from mapdata.lexicon import Lexicon
-from mapdata.load import load_scenario
-from mapdata.mentions import PlaceMention, ProposedEvent
-from mapdata.models import DatePrecision, Role, Verification
+from mapdata.model.load import load_scenario
+from mapdata.model.models import DatePrecision, Role, Verification
+from mapdata.text.dates import find_dates
+from mapdata.text.events import propose_events, split_sentences
+from mapdata.text.lexicon import Lexicon
+from mapdata.text.mentions import PlaceMention, ProposedEvent
 
 SCENARIO = load_scenario()
 LEXICON = Lexicon.from_forces(SCENARIO.forces)

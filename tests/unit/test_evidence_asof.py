@@ -1,6 +1,6 @@
 """As of a day, a card shows what was reported by then (issue 8 item 2, issue 13 item 7).
 
-The rule lives in :meth:`mapdata.timeline.Timeline.evidence`: an event dated after the day
+The rule lives in :meth:`mapdata.model.timeline.Timeline.evidence`: an event dated after the day
 is not yet evidence; one whose source was published after the day is kept, marked
 "reported later (date)". Cards (both maps), snapshots and day exports follow it.
 """
@@ -12,10 +12,10 @@ import re
 
 from evidence_vectors import vectors_scenario
 from mapdata.exchange import export_rows
-from mapdata.load import load_scenario
-from mapdata.mapview import MapBuilder
-from mapdata.snapshot import snapshot_geojson
-from mapdata.timeline import Timeline, evidence_dates
+from mapdata.exchange.snapshot import snapshot_geojson
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.load import load_scenario
+from mapdata.model.timeline import Timeline, evidence_dates
 
 SEED = load_scenario()
 JUNE = dt.date(2018, 6, 1)

@@ -13,7 +13,7 @@ import hashlib
 import stat
 from pathlib import Path
 
-from mapdata.clientmap import (
+from mapdata.map.clientmap import (
     CACHE_GRACE_S,
     SECRET_ENV,
     CacheSpace,
@@ -21,9 +21,9 @@ from mapdata.clientmap import (
     deployment_secret,
     prune_cache,
 )
-from mapdata.load import load_scenario
-from mapdata.mapview import MapBuilder
-from mapdata.models import Scenario
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Scenario
 
 NOTE = "Placed from an informant's message: do not share"
 
@@ -35,7 +35,7 @@ def _publish(scenario: Scenario, space: CacheSpace) -> list[str]:
     if builder.evidence_writer is not None:
         builder.evidence_writer.join(60)
     urls = builder._client_urls
-    from mapdata.clientmap import read_published
+    from mapdata.map.clientmap import read_published
 
     bundle = read_published(space.static_dir / urls["scenario"])
     return [urls["basemap"], urls["scenario"], *bundle["evidence"]["urls"]]

@@ -2,7 +2,7 @@
 
 The files the browser-side map fetches are published as the app does (``MapBuilder`` with a
 cache folder), then ``static/mapdata/mapdata.js`` runs in node on them: for the same scenario
-and days it must give the same states as :class:`mapdata.timeline.Timeline`, the same evidence
+and days it must give the same states as :class:`mapdata.model.timeline.Timeline`, the same evidence
 as ``Timeline.evidence`` (ids, order and "reported later" marks) and a card with the same text
 as the server's ``MapBuilder.popup_html``.
 """
@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 from evidence_vectors import DAYS, vectors_scenario
-from mapdata.clientmap import EVIDENCE_CHUNK, cache_space, read_published
-from mapdata.load import load_scenario
-from mapdata.mapview import MapBuilder
-from mapdata.models import Scenario
+from mapdata.map.clientmap import EVIDENCE_CHUNK, cache_space, read_published
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Scenario
+from mapdata.model.synth import synth_scenario
 from mapdata.resources import APP_DIR
-from mapdata.synth import synth_scenario
 
 MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
 HARNESS = """

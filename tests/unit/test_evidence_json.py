@@ -13,9 +13,9 @@ from typing import Any
 
 from shapely.geometry import Point
 
-from mapdata.clientmap import cache_space, read_published
-from mapdata.load import load_scenario
-from mapdata.mapview import MapBuilder
+from mapdata.map.clientmap import cache_space, read_published
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.load import load_scenario
 from mapdata.resources import APP_DIR
 
 MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"

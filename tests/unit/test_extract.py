@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mapdata.extract import MAX_CHARS, ExtractError, default_pipeline, extract, read_report
+from mapdata.text.extract import MAX_CHARS, ExtractError, default_pipeline, extract, read_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = (ROOT / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt").read_text(encoding="utf-8")

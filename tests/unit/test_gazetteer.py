@@ -12,7 +12,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import shape
 
-from mapdata.gazetteer import DEFAULT_GAZETTEER, KINDS, Entry, Gazetteer, load_gazetteer, read_gazetteer
+from mapdata.text.gazetteer import DEFAULT_GAZETTEER, KINDS, Entry, Gazetteer, load_gazetteer, read_gazetteer
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "geodata" / "raw" / "geodata-sources"  # vendored raw inputs

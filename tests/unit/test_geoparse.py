@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyproj import Geod
 from shapely.geometry import Point, shape
 
-from mapdata.gazetteer import load_gazetteer
-from mapdata.geoparse import Geoparser, default_geoparser, normalise
-from mapdata.load import load_scenario
-from mapdata.mentions import PlaceMention
+from mapdata.model.load import load_scenario
+from mapdata.text.gazetteer import load_gazetteer
+from mapdata.text.geoparse import Geoparser, default_geoparser, normalise
+from mapdata.text.mentions import PlaceMention
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "geodata" / "sources" / "enab_baladi_2018_06_russia_iran.txt"

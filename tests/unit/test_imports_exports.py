@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 
-from mapdata import exchange
-from mapdata.exchange import ImportRefused, export, read_import
-from mapdata.load import DEFAULT_DATA_DIR, load_scenario
-from mapdata.models import Scenario
-from mapdata.snapshot import csv_text, csv_text_read, snapshot_csv
+from mapdata.exchange import ImportRefused, export, importer, read_import
+from mapdata.exchange.snapshot import csv_text, csv_text_read, snapshot_csv
+from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
+from mapdata.model.models import Scenario
 from mapdata.store import open_store
 
 FORMULAS = ("=HYPERLINK(\"http://evil.example/\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "'=quoted")
@@ -170,14 +169,14 @@ def test_new_ids_are_found_without_rebuilding_the_taken_sets(monkeypatch: pytest
     path = tmp_path / "same.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     checks = 0
-    original = exchange._Importer._taken
+    original = importer._Importer._taken
 
     def counting(self: Any, kind: str, ident: str) -> bool:
         nonlocal checks
         checks += 1
         return bool(original(self, kind, ident))
 
-    monkeypatch.setattr(exchange._Importer, "_taken", counting)
+    monkeypatch.setattr(importer._Importer, "_taken", counting)
     additions = read_import(path)
     assert sorted(p.id for p in additions.places)[:3] == ["same_name", "same_name_10", "same_name_100"]
     assert len({p.id for p in additions.places}) == 200

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mapdata.lexicon import DEFAULT_ACTIONS_PATH, Lexicon, load_actions
-from mapdata.load import load_scenario
-from mapdata.models import Role
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Role
 from mapdata.testing import make_force
+from mapdata.text.lexicon import DEFAULT_ACTIONS_PATH, Lexicon, load_actions
 
 SCENARIO = load_scenario()
 LEXICON = Lexicon.from_forces(SCENARIO.forces)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mapdata.errors import Problem, ScenarioError
-from mapdata.load import DEFAULT_DATA_DIR, check_folder, load_scenario
-from mapdata.models import Role, Scenario, Status, Verification
+from mapdata.model.errors import Problem, ScenarioError
+from mapdata.model.load import DEFAULT_DATA_DIR, check_folder, load_scenario
+from mapdata.model.models import Role, Scenario, Status, Verification
+from mapdata.model.timeline import Timeline
+from mapdata.model.validate import check_consistency
 from mapdata.testing import (
     DELETE,
     append_csv_row,
@@ -31,8 +33,6 @@ from mapdata.testing import (
     write_csv_rows,
     write_json,
 )
-from mapdata.timeline import Timeline
-from mapdata.validate import check_consistency
 
 D = dt.date
 CSV = "control_periods.csv"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from mapdata.colours import MARKER_SHAPES, SMALL_MARK_DELTA_E, clashes, marker_shapes, min_delta_e
-from mapdata.load import load_scenario
-from mapdata.mapview import MapBuilder, style_for
-from mapdata.models import Status
+from mapdata.map.colours import MARKER_SHAPES, SMALL_MARK_DELTA_E, clashes, marker_shapes, min_delta_e
+from mapdata.map.mapview import MapBuilder, style_for
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Status
 
 AMBER, VERMILION = "#E69F00", "#D55E00"
 

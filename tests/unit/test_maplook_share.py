@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from mapdata.load import load_scenario
-from mapdata.share import UI_URL, ViewState, default_view, panels_from_map, parse_query, to_query
+from mapdata.map.share import UI_URL, ViewState, default_view, panels_from_map, parse_query, to_query
+from mapdata.model.load import load_scenario
 
 
 @pytest.fixture(scope="module")

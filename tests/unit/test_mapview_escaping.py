@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import folium
 import pytest
 
-from mapdata.load import load_scenario
-from mapdata.mapview import UNKNOWN_COLOUR, UNKNOWN_LAYER, MapBuilder
-from mapdata.models import Scenario, Status
+from mapdata.map.mapview import UNKNOWN_COLOUR, UNKNOWN_LAYER, MapBuilder
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Scenario, Status
 from mapdata.testing import append_json_record, copy_scenario, edit_csv_row, edit_json_record, read_csv_rows
 
 SCRIPT = "<script>alert(1)</script>"

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mapdata.load import load_scenario
-from mapdata.models import ControlPeriod, Role, Status
+from mapdata.model.load import load_scenario
+from mapdata.model.models import ControlPeriod, Role, Status
+from mapdata.model.timeline import Timeline
+from mapdata.model.validate import check_consistency
 from mapdata.testing import make_event, make_period, make_scenario, make_source
-from mapdata.timeline import Timeline
-from mapdata.validate import check_consistency
 
 D = dt.date
 
@@ -446,7 +446,7 @@ def test_overlapping_holding_period_is_always_reported(periods: list[ControlPeri
 
 
 def test_events_at_a_place_match_a_scan_of_every_event() -> None:
-    from mapdata.synth import synth_scenario
+    from mapdata.model.synth import synth_scenario
 
     for scenario in (load_scenario(), synth_scenario(40, 200, 3)):
         days = sorted({e.date for e in scenario.events})

@@ -11,8 +11,8 @@ import pytest
 import mapdata
 from mapdata import resources
 from mapdata.cli import main
-from mapdata.clientmap import STATIC_DIR
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.map.clientmap import STATIC_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.store import DEFAULT_STORE_PATH
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mapdata.config import settings
-from mapdata.extract import CHUNK_CHARS, MAX_CHARS, PAGE_MAX_CHARS, ExtractError, chunks, default_pipeline
+from mapdata.text.extract import CHUNK_CHARS, MAX_CHARS, PAGE_MAX_CHARS, ExtractError, chunks, default_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from report_memory import measure

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mapdata.events import describe_event
-from mapdata.extract import extract
-from mapdata.load import load_scenario
-from mapdata.models import DatePrecision, Verification
-from mapdata.review import EventDecision, ReportMeta, apply_report, reviewed_summary
+from mapdata.model.load import load_scenario
+from mapdata.model.models import DatePrecision, Verification
+from mapdata.text.events import describe_event
+from mapdata.text.extract import extract
+from mapdata.text.review import EventDecision, ReportMeta, apply_report, reviewed_summary
 
 TEXT = "On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr."
 META = ReportMeta(publisher="Test Wire", title="Russians at al-Qusayr", published=dt.date(2018, 6, 8))

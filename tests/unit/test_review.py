@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mapdata.dump import save_scenario
-from mapdata.load import DEFAULT_DATA_DIR, load_scenario
-from mapdata.models import DatePrecision, Role, Verification
-from mapdata.review import EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report
-from mapdata.timeline import Timeline
+from mapdata.exchange.folder import save_scenario
+from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
+from mapdata.model.models import DatePrecision, Role, Verification
+from mapdata.model.timeline import Timeline
+from mapdata.text.review import EventDecision, NewPlace, PeriodDecision, ReportMeta, ReviewError, apply_report
 
 TEXT = "Regime forces took over al-Qusayr on 20 June 2018, and <b>entered</b> Talbiseh."
 META = ReportMeta(publisher="Test Wire", title="Regime retakes al-Qusayr", published=dt.date(2018, 6, 21))

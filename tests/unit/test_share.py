@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mapdata.load import load_scenario
-from mapdata.models import Scenario
-from mapdata.share import ViewState, default_day, default_view, parse_query, share_url, to_query
+from mapdata.map.share import ViewState, default_day, default_view, parse_query, share_url, to_query
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Scenario
 
 SCENARIO: Scenario = load_scenario()
 FORCES = tuple(f.id for f in SCENARIO.forces)

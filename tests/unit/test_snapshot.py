@@ -11,11 +11,11 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from mapdata.load import load_scenario
-from mapdata.models import Role, Scenario
-from mapdata.snapshot import CSV_COLUMNS, snapshot_csv, snapshot_geojson
+from mapdata.exchange.snapshot import CSV_COLUMNS, snapshot_csv, snapshot_geojson
+from mapdata.model.load import load_scenario
+from mapdata.model.models import Role, Scenario
+from mapdata.model.timeline import Timeline
 from mapdata.testing import make_event, make_period, make_place, make_scenario, make_source
-from mapdata.timeline import Timeline
 
 SCENARIO: Scenario = load_scenario()
 PLACE_IDS = [p.id for p in SCENARIO.places]

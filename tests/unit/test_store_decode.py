@@ -7,9 +7,9 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from mapdata.models import Role
+from mapdata.model.models import Role
+from mapdata.model.records import FIELDS, from_values, record_reader
 from mapdata.store.gpkg import _json_list
-from mapdata.store.records import FIELDS, from_values, record_reader
 
 
 @given(st.lists(st.text(max_size=12), max_size=6))

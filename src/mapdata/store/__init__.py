@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mapdata.model.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.resources import default_store_path
 from mapdata.store.base import (
     Add,
@@ -37,7 +38,6 @@ from mapdata.store.errors import (
     StoreVersionError,
     redact,
 )
-from mapdata.store.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.store.schema import LATEST as SCHEMA_VERSION, MIGRATIONS
 
 #: The embedded store used when neither --store nor MAPDATA_STORE names one: ``data/mapdata.gpkg`` in a

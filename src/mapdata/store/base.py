@@ -12,7 +12,7 @@ Every write is one transaction that:
 2. reads the current scenario, applies the change in memory and checks versions
    (a stale ``expected_version`` raises :class:`ConflictError`),
 3. validates the whole resulting scenario (record checks, geometry validity and
-   :func:`mapdata.validate.check_consistency`) and raises ``ScenarioError`` —
+   :func:`mapdata.model.validate.check_consistency`) and raises ``ScenarioError`` —
    rolling back — if any rule would break,
 4. writes the rows and one audit entry per change.
 """
@@ -30,18 +30,10 @@ from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from mapdata.errors import Problem, ScenarioError
 from mapdata.heap import collector_paused
-from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
-from mapdata.store import schema
-from mapdata.store.errors import (
-    ConflictError,
-    ReadOnlyStoreError,
-    RecordNotFoundError,
-    StoreError,
-    StoreVersionError,
-)
-from mapdata.store.records import (
+from mapdata.model.errors import Problem, ScenarioError
+from mapdata.model.models import ControlPeriod, Event, Force, Place, Scenario, Source
+from mapdata.model.records import (
     FIELDS,
     KINDS,
     TABLES,
@@ -56,7 +48,15 @@ from mapdata.store.records import (
     to_json,
     values,
 )
-from mapdata.validate import check_consistency
+from mapdata.model.validate import check_consistency
+from mapdata.store import schema
+from mapdata.store.errors import (
+    ConflictError,
+    ReadOnlyStoreError,
+    RecordNotFoundError,
+    StoreError,
+    StoreVersionError,
+)
 
 T = TypeVar("T")
 
@@ -538,7 +538,7 @@ class Store(ABC):
                     f"SELECT COUNT(*) FROM audit WHERE kind IN ({', '.join('?' for _ in KINDS)})", list(KINDS)
                 )
             if row and row[0] == 0:
-                from mapdata.load import load_scenario
+                from mapdata.model.load import load_scenario
 
                 self.replace_scenario(load_scenario(seed_from), user=SEED_USER)
 

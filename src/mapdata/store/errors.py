@@ -1,4 +1,4 @@
-"""Errors raised by a store (validation failures raise :class:`mapdata.errors.ScenarioError`)."""
+"""Errors raised by a store (validation failures raise :class:`mapdata.model.errors.ScenarioError`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 
-from mapdata.errors import MapdataError
+from mapdata.model.errors import MapdataError
 
 
 class StoreError(MapdataError):

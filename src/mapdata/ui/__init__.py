@@ -21,12 +21,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapdata.clientmap import CacheSpace, cache_space, prune_cache
 from mapdata.config import settings
-from mapdata.errors import ScenarioError
 from mapdata.heap import collector_paused, settle_long_lived
-from mapdata.mapview import MapBuilder
-from mapdata.models import Scenario
+from mapdata.map.clientmap import CacheSpace, cache_space, prune_cache
+from mapdata.map.mapview import MapBuilder
+from mapdata.model.errors import ScenarioError
+from mapdata.model.models import Scenario
 from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, StoreUnavailableError, open_store, redact
 
 
@@ -73,7 +73,7 @@ def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_ma
 
 def _data_version_key(location: str, revision: int) -> str:
     """This version of the store's data: its revision and (for a file) size and time (keyed by
-    :func:`mapdata.clientmap.cache_space` with the store's location and the deployment's secret)."""
+    :func:`mapdata.map.clientmap.cache_space` with the store's location and the deployment's secret)."""
     stamp = ""
     path = Path(location)
     if "://" not in location and path.exists():
@@ -94,7 +94,7 @@ PRUNE_EVERY_S = 60.0
 
 def _prune(space: CacheSpace, *, force: bool = False) -> None:
     """Mark ``space`` as the version in use and remove superseded ones past their grace period
-    (:func:`mapdata.clientmap.prune_cache`): on publishing, then at most once a minute per process."""
+    (:func:`mapdata.map.clientmap.prune_cache`): on publishing, then at most once a minute per process."""
     now = time.monotonic()
     with _prune_lock:
         if not force and now - _pruned.get(space, -PRUNE_EVERY_S) < PRUNE_EVERY_S:

@@ -1,7 +1,7 @@
 """The map page: date slider, force toggles, the map, and the tables under it.
 
 State lives in ``st.session_state`` and is mirrored to the URL on every run
-(:mod:`mapdata.share`), so the address bar is always a link to the current view.
+(:mod:`mapdata.map.share`), so the address bar is always a link to the current view.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.exchange import Format, export
-from mapdata.mapview import STATUS_LABELS, MapBuilder
-from mapdata.models import Scenario
-from mapdata.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
-from mapdata.store.records import DATE_MAX, DATE_MIN
+from mapdata.map.mapview import STATUS_LABELS, MapBuilder
+from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
+from mapdata.model.models import Scenario
+from mapdata.model.records import DATE_MAX, DATE_MIN
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
 

@@ -18,13 +18,23 @@ import streamlit as st
 from shapely.geometry import Point
 from streamlit_folium import st_folium
 
-from mapdata.errors import ScenarioError
 from mapdata.exchange import ImportJob
-from mapdata.mapview import preview_layers
-from mapdata.mentions import PlaceMention
-from mapdata.models import ControlPeriod, DatePrecision, Event, Place, PlaceKind, Role, Scenario, Source, Verification
-from mapdata.review import slug
+from mapdata.map.mapview import preview_layers
+from mapdata.model.errors import ScenarioError
+from mapdata.model.models import (
+    ControlPeriod,
+    DatePrecision,
+    Event,
+    Place,
+    PlaceKind,
+    Role,
+    Scenario,
+    Source,
+    Verification,
+)
 from mapdata.store import AuditEntry, ConflictError, RecordNotFoundError, Store, StoreError
+from mapdata.text.mentions import PlaceMention
+from mapdata.text.review import slug
 from mapdata.ui import map_builder, plain, reader, writer
 from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
 

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from mapdata.colours import ColourClash, clashes
 from mapdata.config import settings
-from mapdata.errors import Problem, ScenarioError
-from mapdata.load import check_folder
-from mapdata.models import Event, Scenario
+from mapdata.map.colours import ColourClash, clashes
+from mapdata.model.errors import Problem, ScenarioError
+from mapdata.model.load import check_folder
+from mapdata.model.models import Event, Scenario
 from mapdata.store import Store, StoreError, StoreUnavailableError
 from mapdata.ui import (
     _builder_for,

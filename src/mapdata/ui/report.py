@@ -5,7 +5,7 @@ validates (the store applies the changes in one validated transaction, or none).
 
 Limits that keep one visitor from exhausting the server (see docs/deployment.md):
 
-- a text of at most :data:`~mapdata.extract.PAGE_MAX_CHARS` characters, analysed in pieces
+- a text of at most :data:`~mapdata.text.extract.PAGE_MAX_CHARS` characters, analysed in pieces
   and stopped after :data:`ANALYSIS_SECONDS`;
 - at most :data:`ANALYSIS_SLOTS` analyses at a time per server process (another one gets
   "busy, try again", it does not queue);
@@ -30,13 +30,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.config import settings
-from mapdata.errors import ScenarioError
-from mapdata.extract import PAGE_MAX_CHARS, ExtractError, Pipeline, group_warnings, read_report
-from mapdata.highlight import highlight_html, legend_html
-from mapdata.mapview import preview_layers
-from mapdata.mentions import Extraction, PlaceMention, ProposedEvent
-from mapdata.models import DatePrecision, PlaceKind, Role, Scenario, Verification
-from mapdata.review import (
+from mapdata.map.mapview import preview_layers
+from mapdata.model.errors import ScenarioError
+from mapdata.model.models import DatePrecision, PlaceKind, Role, Scenario, Verification
+from mapdata.store import ConflictError, StoreError, changes_between
+from mapdata.text.extract import PAGE_MAX_CHARS, ExtractError, Pipeline, group_warnings, read_report
+from mapdata.text.highlight import highlight_html, legend_html
+from mapdata.text.mentions import Extraction, PlaceMention, ProposedEvent
+from mapdata.text.review import (
     EventDecision,
     NewPlace,
     PeriodDecision,
@@ -45,7 +46,6 @@ from mapdata.review import (
     apply_report,
     reviewed_summary,
 )
-from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.ui import map_builder, plain, store_location, writer
 from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
 

@@ -36,7 +36,7 @@ def warm_up() -> None:
         import pandas  # noqa: F401 - the heavy imports of the first view, now
 
         from mapdata import ui
-        from mapdata.errors import ScenarioError
+        from mapdata.model.errors import ScenarioError
         from mapdata.store import StoreError
 
         try:

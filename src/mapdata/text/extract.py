@@ -1,9 +1,9 @@
 """From a report's text to places, dates, forces and proposed events (all offline).
 
-``extract(text, published=...)`` runs the whole pipeline: :mod:`mapdata.geoparse`
-(places, spatial phrases), :mod:`mapdata.dates`, :mod:`mapdata.lexicon` (forces and
-actions) and :mod:`mapdata.events` (proposed events with their quotes). Nothing is
-stored: the analyst reviews the result and :mod:`mapdata.review` turns the accepted
+``extract(text, published=...)`` runs the whole pipeline: :mod:`mapdata.text.geoparse`
+(places, spatial phrases), :mod:`mapdata.text.dates`, :mod:`mapdata.text.lexicon` (forces and
+actions) and :mod:`mapdata.text.events` (proposed events with their quotes). Nothing is
+stored: the analyst reviews the result and :mod:`mapdata.text.review` turns the accepted
 parts into records.
 """
 
@@ -20,14 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from mapdata.dates import find_dates
-from mapdata.errors import MapdataError
-from mapdata.events import propose_events, split_sentences
-from mapdata.gazetteer import load_gazetteer
-from mapdata.geoparse import Geoparser
-from mapdata.lexicon import Lexicon
-from mapdata.mentions import ActionMention, DateMention, Extraction, ForceMention, PlaceMention, ProposedEvent
-from mapdata.models import Scenario
+from mapdata.model.errors import MapdataError
+from mapdata.model.models import Scenario
+from mapdata.text.dates import find_dates
+from mapdata.text.events import propose_events, split_sentences
+from mapdata.text.gazetteer import load_gazetteer
+from mapdata.text.geoparse import Geoparser
+from mapdata.text.lexicon import Lexicon
+from mapdata.text.mentions import ActionMention, DateMention, Extraction, ForceMention, PlaceMention, ProposedEvent
 
 MAX_CHARS = 2_000_000
 """Longest text :meth:`Pipeline.extract` accepts by default (the command line's limit: about 2 MB of English).
@@ -182,7 +182,7 @@ def group_warnings(warnings: Sequence[str]) -> list[tuple[str, list[str]]]:
 
 @lru_cache(maxsize=4)
 def _default(folder: str) -> Pipeline:
-    from mapdata.load import load_scenario
+    from mapdata.model.load import load_scenario
 
     return Pipeline.build(load_scenario(folder))
 

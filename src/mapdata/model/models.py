@@ -2,7 +2,7 @@
 
 Everything here is immutable. A :class:`Scenario` bundles one consistent set of
 records (see ``docs/data-format.md`` for the file format and the consistency
-rules, and :mod:`mapdata.validate` for the checks).
+rules, and :mod:`mapdata.model.validate` for the checks).
 """
 
 from __future__ import annotations

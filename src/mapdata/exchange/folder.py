@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mapdata.geometry import geometry_json
-from mapdata.load import (
+from mapdata.model.geometry import geometry_json
+from mapdata.model.load import (
     BASEMAP_DIR,
     EVENTS_FILE,
     FORCES_FILE,
@@ -28,7 +28,7 @@ from mapdata.load import (
     SOURCES_FILE,
     load_scenario,
 )
-from mapdata.models import ControlPeriod, Event, Force, Place, Scenario, Source
+from mapdata.model.models import ControlPeriod, Event, Force, Place, Scenario, Source
 
 
 def force_record(force: Force) -> dict[str, Any]:
@@ -123,7 +123,7 @@ def save_scenario(scenario: Scenario, folder: Path) -> Scenario:
     """Replace the scenario in ``folder`` with ``scenario``, all or nothing.
 
     Files in the folder that the format does not cover (a gazetteer, lexicons, notes)
-    are kept. Raises :class:`mapdata.errors.ScenarioError` if the result would not
+    are kept. Raises :class:`mapdata.model.errors.ScenarioError` if the result would not
     validate; the folder is then unchanged.
     """
     folder = Path(folder).resolve()

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from itertools import combinations
 
-from mapdata.errors import Problem
-from mapdata.models import ControlPeriod, Scenario
+from mapdata.model.errors import Problem
+from mapdata.model.models import ControlPeriod, Scenario
 
 Locator = Callable[[str, str], tuple[str, str]]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from mapdata.models import Scenario
+from mapdata.model.models import Scenario
 
 NO_LAYERS = "none"
 BASEMAPS = ("offline", "tiles")

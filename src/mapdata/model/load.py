@@ -19,8 +19,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import MapdataError, Problem, ScenarioError
-from mapdata.models import (
+from mapdata.model.errors import MapdataError, Problem, ScenarioError
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,
@@ -32,8 +32,7 @@ from mapdata.models import (
     Source,
     Verification,
 )
-from mapdata.resources import DATA_DIR
-from mapdata.store.records import (
+from mapdata.model.records import (
     COLOUR_PATTERN,
     GEOMETRY_TYPES,
     ID_PATTERN,
@@ -45,7 +44,8 @@ from mapdata.store.records import (
     number_problem,
     text_problem,
 )
-from mapdata.validate import Locator, check_consistency
+from mapdata.model.validate import Locator, check_consistency
+from mapdata.resources import DATA_DIR
 
 DEFAULT_DATA_DIR = DATA_DIR  # the bundled scenario (mapdata.resources)
 
@@ -64,7 +64,7 @@ E = TypeVar("E", bound=StrEnum)
 class _Record:
     """Typed access to one record's fields; every problem is noted, never raised.
 
-    Values are held to the limits of ``mapdata.store.records`` (the record rules every
+    Values are held to the limits of ``mapdata.model.records`` (the record rules every
     store write obeys), looked up by the record ``kind`` and field name.
     """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from mapdata.mentions import Extraction
+from mapdata.text.mentions import Extraction
 
 KIND_CLASSES = {"place": "md-place", "date": "md-date", "force": "md-force", "warning": "md-warn"}
 

@@ -2,8 +2,8 @@
 
 Every mention carries ``text``, ``start`` and ``end`` with ``source[start:end] == text``,
 so each can be highlighted and quoted exactly. The finders live in
-:mod:`mapdata.geoparse` (places), :mod:`mapdata.dates` (dates), :mod:`mapdata.lexicon`
-(forces and actions) and :mod:`mapdata.events` (proposed events); :mod:`mapdata.extract`
+:mod:`mapdata.text.geoparse` (places), :mod:`mapdata.text.dates` (dates), :mod:`mapdata.text.lexicon`
+(forces and actions) and :mod:`mapdata.text.events` (proposed events); :mod:`mapdata.text.extract`
 runs them all.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.models import DatePrecision, PlaceKind, Role, Verification
+from mapdata.model.models import DatePrecision, PlaceKind, Role, Verification
 
 
 @dataclass(frozen=True)

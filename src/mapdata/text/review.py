@@ -3,7 +3,7 @@
 The "Add a report" page (and ``scripts/seed_scenario.py``) collect decisions — which
 proposed events to accept, with which corrections, which control periods follow,
 which new places to add — and :func:`apply_report` returns the new scenario. Nothing
-is written here: :func:`mapdata.dump.save_scenario` validates and saves it, all or
+is written here: :func:`mapdata.exchange.folder.save_scenario` validates and saves it, all or
 nothing.
 """
 
@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import MapdataError
-from mapdata.events import describe_event
-from mapdata.models import (
+from mapdata.model.errors import MapdataError
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,
@@ -32,6 +31,7 @@ from mapdata.models import (
     Source,
     Verification,
 )
+from mapdata.text.events import describe_event
 
 
 class ReviewError(MapdataError, ValueError):

@@ -21,8 +21,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import Problem
-from mapdata.models import (
+from mapdata.model.errors import Problem
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,
@@ -286,10 +286,10 @@ def replace(record: Record, **changes: Any) -> Record:
     return dataclasses.replace(record, **changes)
 
 
-# -- per-record checks (the cross-record rules are mapdata.validate.check_consistency) -----
+# -- per-record checks (the cross-record rules are mapdata.model.validate.check_consistency) -----
 
 
-def _geometry_problem(value: Any) -> str | None:
+def geometry_problem(value: Any) -> str | None:
     if not isinstance(value, BaseGeometry):
         return "is missing" if value is None else f"must be a geometry, not {type(value).__name__}"
     if value.geom_type not in GEOMETRY_TYPES:
@@ -388,7 +388,7 @@ def field_problem(f: Field, value: Any, *, required: bool = False) -> str | None
     if type_ == "real":
         return None if value is None else number_problem(value, high=f.high)
     if type_ == "geometry":
-        return _geometry_problem(value)
+        return geometry_problem(value)
     return None
 
 

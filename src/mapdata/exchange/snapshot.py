@@ -12,8 +12,8 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from mapdata.models import Scenario
-from mapdata.timeline import PlaceState, Timeline
+from mapdata.model.models import Scenario
+from mapdata.model.timeline import PlaceState, Timeline
 
 #: Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return (after
 #: any quotes that neutralised it before, so that neutralising can be undone exactly).

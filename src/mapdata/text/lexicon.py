@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.mentions import ActionMention, ForceMention
-from mapdata.models import Force, Role
+from mapdata.model.load import DEFAULT_DATA_DIR
+from mapdata.model.models import Force, Role
+from mapdata.text.mentions import ActionMention, ForceMention
 
 DEFAULT_ACTIONS_PATH = DEFAULT_DATA_DIR / "lexicon" / "actions.json"
 

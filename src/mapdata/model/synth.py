@@ -51,9 +51,9 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import MapdataError
-from mapdata.load import DEFAULT_DATA_DIR
-from mapdata.models import (
+from mapdata.model.errors import MapdataError
+from mapdata.model.load import DEFAULT_DATA_DIR
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,

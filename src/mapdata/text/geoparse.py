@@ -40,9 +40,9 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.gazetteer import NE_ISO2, Entry, Gazetteer, load_gazetteer
-from mapdata.mentions import Candidate, PlaceMention
-from mapdata.models import Place, Scenario
+from mapdata.model.models import Place, Scenario
+from mapdata.text.gazetteer import NE_ISO2, Entry, Gazetteer, load_gazetteer
+from mapdata.text.mentions import Candidate, PlaceMention
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -1167,7 +1167,7 @@ def default_geoparser() -> Geoparser:
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            from mapdata.load import load_scenario
+            from mapdata.model.load import load_scenario
 
             _DEFAULT = Geoparser(load_gazetteer(), scenario=load_scenario())
         return _DEFAULT

@@ -1,11 +1,11 @@
 """The map for large scenarios: geometry and timeline go to the browser once, each step sends a date.
 
 With thousands of places, re-sending every feature on every slider step (the
-server-rendered path of :class:`mapdata.mapview.MapBuilder`) costs megabytes and
+server-rendered path of :class:`mapdata.map.mapview.MapBuilder`) costs megabytes and
 seconds. Here the scenario is published once as a static JSON file served by the app
 (under ``static/cache/``, gzipped, so browsers cache it), the browser builds one
 canvas layer per place, applies the timeline itself (same rules as
-:mod:`mapdata.timeline`) and restyles in place; a step sends only the day, the hidden
+:mod:`mapdata.model.timeline`) and restyles in place; a step sends only the day, the hidden
 forces and the highlighted places.
 
 The map's file holds what the first paint needs (places, forces, periods). The evidence
@@ -13,7 +13,7 @@ The map's file holds what the first paint needs (places, forces, periods). The e
 place into chunks of ``EVIDENCE_CHUNK`` places; the browser fetches a chunk when a popup
 in it first opens, so no step or first paint ever waits for it, and an edit rewrites
 only the chunks it touches. A chunk holds, for its places, the events each period cites
-and the events at each place, with the two dates of :func:`mapdata.timeline.evidence_dates`,
+and the events at each place, with the two dates of :func:`mapdata.model.timeline.evidence_dates`,
 so the browser's cards show what the server's show as of the day (``evidenceOf`` in
 mapdata.js; tests/unit/test_evidence_js_parity.py checks both on the same days).
 
@@ -47,10 +47,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mapdata.geometry import geometry_json
-from mapdata.models import Role, Scenario, Status
+from mapdata.model.geometry import geometry_json
+from mapdata.model.models import Role, Scenario, Status
+from mapdata.model.timeline import evidence_dates, reported_label
 from mapdata.resources import home, served_static_dir
-from mapdata.timeline import evidence_dates, reported_label
 
 STATIC_DIR = served_static_dir()  # the static/ Streamlit serves beside the entry script (mapdata.resources)
 CACHE_DIR = "cache"
@@ -236,7 +236,7 @@ def _write_once(target: Path, data: bytes) -> None:
 
 def client_bundle(scenario: Scenario, styles: dict[str, Any]) -> dict[str, Any]:
     """What the browser needs to draw and restyle: places, forces and periods (sorted by place, then as
-    :class:`mapdata.timeline.Timeline` orders them: by start, then id).
+    :class:`mapdata.model.timeline.Timeline` orders them: by start, then id).
 
     :func:`client_evidence` refers to periods by their index here.
     """
@@ -274,7 +274,7 @@ def client_evidence(scenario: Scenario, *, chunk: int = EVIDENCE_CHUNK) -> list[
     where no period applies); ``notes`` a place's index to its location note; and
     ``events`` each event's index (scenario order) to what a card shows of it, its
     ``rank`` in the cards' order, and ``from``/``known`` (ordinals of
-    :func:`mapdata.timeline.evidence_dates`): on day D it is evidence if ``from <= D``,
+    :func:`mapdata.model.timeline.evidence_dates`): on day D it is evidence if ``from <= D``,
     reported later if ``known > D``.
     """
     return list(_iter_evidence(scenario, chunk=chunk))
@@ -328,18 +328,18 @@ def _iter_evidence(scenario: Scenario, *, chunk: int) -> Iterator[dict[str, Any]
 
 
 def _status_labels() -> dict[Status, str]:
-    from mapdata.mapview import STATUS_LABELS
+    from mapdata.map.mapview import STATUS_LABELS
 
     return STATUS_LABELS
 
 
 def _kind_labels() -> dict[Any, str]:
-    from mapdata.mapview import KIND_LABELS
+    from mapdata.map.mapview import KIND_LABELS
 
     return KIND_LABELS
 
 
 def _card_text() -> dict[str, str]:
-    from mapdata.mapview import NO_EVIDENCE_YET, REPORTED_LATER
+    from mapdata.map.mapview import NO_EVIDENCE_YET, REPORTED_LATER
 
     return {"no_evidence_yet": NO_EVIDENCE_YET, "reported_later": REPORTED_LATER}

@@ -1,45 +1,31 @@
-"""Import and export scenario data as files other tools open (``docs/import-format.md``).
+"""Import: rows of a GeoJSON, CSV or GeoPackage file (``docs/import-format.md``) into records.
 
-Import reads GeoJSON, CSV and GeoPackage files of *rows*: each row (feature) names
-a place and may add a control period of a force there and an event backed by a
-quote from a source. :func:`read_import` turns a file into :class:`Additions`,
-having validated everything (problems name the row or feature and the field);
-:func:`import_file` adds them to a store in one transaction, so the store is
-unchanged on any error.
-
-Export writes the same rows (GeoJSON, CSV, GeoPackage) — so an export imports back
-into an empty store with the same state on every date — or KML for viewing, one
-placemark per place. Exports can be limited to one date and to some forces.
+Each row (feature) names a place and may add a control period of a force there and an event
+backed by a quote from a source. :func:`read_import` turns a file into :class:`Additions`, having
+validated everything (problems name the row or feature and the field); :func:`import_file` adds
+them to a store in one transaction, so the store is unchanged on any error; :class:`ImportJob`
+runs a long one in the background for the Edit page, with progress.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import dataclasses
 import datetime as dt
-import html
-import io
-import json
 import math
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING, Any
 
 import shapely
-from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.errors import Problem, ScenarioError
-from mapdata.load import JsonTooDeep, parse_json
-from mapdata.models import (
+from mapdata.model.errors import Problem, ScenarioError
+from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,
@@ -51,76 +37,37 @@ from mapdata.models import (
     Source,
     Verification,
 )
-from mapdata.review import slug
-from mapdata.snapshot import csv_text, csv_text_read
-from mapdata.store.records import (
+from mapdata.model.records import (
     COLOUR_PATTERN,
     ID_PATTERN,
-    MAX_GPKG_BYTES,
-    MAX_IMPORT_ROWS,
     MAX_LIST_ITEMS,
     MAX_SOURCE_TEXT_CHARS,
-    MAX_TEXT_BYTES,
     MAX_TEXT_CHARS,
     MAX_UNCERTAINTY_M,
-    _geometry_problem,
     date_problem,
     field_of,
     number_problem,
     record_problems,
     text_problem,
 )
-from mapdata.timeline import Timeline
-from mapdata.validate import check_consistency
+from mapdata.model.validate import check_consistency
+from mapdata.text.review import slug
 
 if TYPE_CHECKING:
     from mapdata.store import Store
-
-E = TypeVar("E", bound=StrEnum)
-
-Format = Literal["geojson", "csv", "kml", "gpkg"]
-EXPORT_FORMATS: tuple[str, ...] = ("geojson", "csv", "kml", "gpkg")
-IMPORT_FORMAT_VERSION = 1
-SNIFF_BYTES = 64 * 1024
-SQLITE_MAGIC = b"SQLite format 3\x00"
-EXPORT_LAYER = "mapdata"
-DEFAULT_GEOMETRY_SOURCE = "import"
-DEFAULT_EVENT_KIND = "report"
-#: How far (degrees) around the stored places a new point still counts as inside the scenario's region.
-REGION_MARGIN_DEG = 0.5
-#: Okabe–Ito colours given to new forces in turn (those already used are skipped).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
-
-PLACE_FIELDS = ("place_id", "name", "name_ar", "aliases", "kind", "uncertainty_m", "location_note", "geometry_source")
-FORCE_FIELDS = ("force", "force_name", "force_colour", "force_aliases")
-PERIOD_FIELDS = ("role", "start", "end", "period_id", "period_note")
-SOURCE_FIELDS = (
-    "source", "publisher", "title", "published", "published_inferred", "published_basis", "url", "language",
-    "licence", "text_file", "source_text",
+from mapdata.exchange.columns import (
+    COLUMN_FIELDS,
+    COLUMNS,
+    DEFAULT_EVENT_KIND,
+    DEFAULT_GEOMETRY_SOURCE,
+    OUTPUT_ONLY,
+    PALETTE,
+    PERIOD_FIELDS,
+    REGION_MARGIN_DEG,
+    E,
+    ImportRefused,
 )
-EVENT_FIELDS = (
-    "event_id", "date", "date_precision", "date_as_written", "date_note", "event_kind", "summary", "event_places",
-    "event_forces", "quote", "quote_start", "verification", "claimed_by", "verification_note",
-)
-#: Columns an export adds that import ignores (computed, or the CSV's geometry columns).
-OUTPUT_ONLY = ("verification_label", "as_of", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
-COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FIELDS
-#: The record field whose limits a column's text is held to (the others: MAX_TEXT_CHARS).
-COLUMN_FIELDS = {
-    "name": ("place", "name_en"), "name_ar": ("place", "name_ar"), "location_note": ("place", "location_note"),
-    "geometry_source": ("place", "geometry_source"), "force_name": ("force", "name"),
-    "period_note": ("period", "note"), "published_basis": ("source", "published_basis"),
-    "source_text": ("source", "text"), "date_note": ("event", "date_note"), "summary": ("event", "summary"),
-    "quote": ("event", "quote"), "verification_note": ("event", "verification_note"),
-}
-#: Other spellings accepted on import.
-ALIASES = {"id": "place_id", "name_en": "name", "latitude": "lat", "longitude": "lon", "lng": "lon",
-           "note": "period_note", "colour": "force_colour", "color": "force_colour", "force_color": "force_colour"}
-
-
-class ImportRefused(ScenarioError):
-    """The file cannot be imported; ``problems`` say where and why. Nothing was changed."""
-
+from mapdata.exchange.readers import _InRow, _is_store, _rows_csv, _rows_geojson, _rows_gpkg, _sniff
 
 # -- what an import adds ---------------------------------------------------------------
 
@@ -168,289 +115,6 @@ class Additions:
 
 def _empty_scenario() -> Scenario:
     return Scenario(title="", forces=(), places=(), sources=(), events=(), periods=())
-
-
-# -- reading files into rows -----------------------------------------------------------
-
-
-@dataclass
-class _InRow:
-    label: str  # "feature 3", "row 5", ...
-    data: dict[str, Any]
-    geometry: BaseGeometry | None = None
-    geometry_problem: str = ""
-
-
-def _sniff(path: Path) -> str:
-    """'geojson', 'csv' or 'gpkg', from the file's first bytes; refuses anything else quickly."""
-    name = path.name
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-    except FileNotFoundError:
-        raise ImportRefused([Problem(name, "", "", "file does not exist")]) from None
-    except OSError as exc:
-        raise ImportRefused([Problem(name, "", "", f"cannot be read: {exc.strerror}")]) from None
-    if size == 0:
-        raise ImportRefused([Problem(name, "", "", "file is empty")])
-    if head.startswith(SQLITE_MAGIC):
-        if size > MAX_GPKG_BYTES:
-            raise ImportRefused([Problem(name, "", "", f"is {size / 1e6:.1f} MB; GeoPackage imports are limited to "
-                                                        f"{MAX_GPKG_BYTES / 1e6:.0f} MB")])
-        return "gpkg"
-    what = "is not a GeoJSON, CSV or GeoPackage file"
-    if b"\x00" in head:
-        raise ImportRefused([Problem(name, "", "", f"{what}: it holds binary data (NUL bytes) near the start")])
-    try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=size <= SNIFF_BYTES)
-    except UnicodeDecodeError as exc:
-        raise ImportRefused([Problem(name, f"byte {exc.start}", "", f"{what}: it is not UTF-8 text")]) from None
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        kind = "geojson"
-    elif stripped.startswith("["):
-        raise ImportRefused([Problem(name, "", "", "is a JSON list; a GeoJSON import must be a FeatureCollection object")])
-    else:
-        first = stripped.splitlines()[0] if stripped else ""
-        header = {_key(c) for c in next(csv.reader([first]), [])}
-        if not header & {"name", "place_id"}:
-            raise ImportRefused([Problem(name, "line 1", "", f"{what}: a CSV import needs a header row with a "
-                                                              "'name' (or 'place_id') column")])
-        kind = "csv"
-    if size > MAX_TEXT_BYTES:
-        raise ImportRefused([Problem(name, "", "", f"is {size / 1e6:.1f} MB; {kind.upper()} imports are limited to "
-                                                    f"{MAX_TEXT_BYTES / 1e6:.0f} MB (split the file)")])
-    return kind
-
-
-def _check_row_count(name: str, count: int, what: str) -> None:
-    if count > MAX_IMPORT_ROWS:
-        raise ImportRefused([Problem(name, "", "", f"holds more than {MAX_IMPORT_ROWS:,} {what}; "
-                                                    "split the file (the limit of one import)")])
-
-
-def _key(name: Any) -> str:
-    key = str(name).strip().lower().lstrip("\ufeff")
-    return ALIASES.get(key, key)
-
-
-def _plain(value: Any) -> Any:
-    """numpy / pandas scalars as Python values; NaN and NaT as None."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict, str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in {"NaTType"}:
-        return None
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _geometry(row: _InRow, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, BaseGeometry):
-        geometry = value
-    else:
-        if not isinstance(value, Mapping):
-            row.geometry_problem = "must be a GeoJSON geometry object"
-            return
-        try:
-            geometry = shape(value)
-        except Exception as exc:  # shapely raises several types for malformed coordinates
-            row.geometry_problem = f"malformed {value.get('type')} coordinates ({exc})"
-            return
-    if geometry.geom_type == "MultiPoint" and len(geometry.geoms) == 1:
-        geometry = geometry.geoms[0]
-    if geometry.has_z:
-        geometry = shapely.force_2d(geometry)
-    message = _geometry_problem(geometry)
-    if message:
-        row.geometry_problem = message
-    else:
-        row.geometry = geometry
-
-
-def _rows_geojson(path: Path) -> tuple[list[_InRow], list[Mapping[str, Any]], list[Problem]]:
-    name = path.name
-    try:
-        data = parse_json(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportRefused([Problem(name, f"byte {exc.start}", "", "is not UTF-8 text")]) from None
-    except json.JSONDecodeError as exc:
-        raise ImportRefused([Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}")]) from None
-    except (JsonTooDeep, ValueError) as exc:  # ValueError: e.g. an integer of more than 4,300 digits
-        raise ImportRefused([Problem(name, "", "", f"is not usable JSON: {exc}" if not isinstance(exc, JsonTooDeep)
-                                     else str(exc))]) from None
-    if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
-        raise ImportRefused([Problem(name, "", "type", "must be a GeoJSON FeatureCollection")])
-    features = data.get("features")
-    if not isinstance(features, list):
-        raise ImportRefused([Problem(name, "", "features", "must be a list of features")])
-    _check_row_count(name, len(features), "features")
-    problems: list[Problem] = []
-    rows: list[_InRow] = []
-    for index, feature in enumerate(features, start=1):
-        label = f"feature {index}"
-        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-            problems.append(Problem(name, label, "", "must be a GeoJSON Feature object"))
-            continue
-        props = feature.get("properties") or {}
-        if not isinstance(props, Mapping):
-            problems.append(Problem(name, label, "properties", "must be a JSON object"))
-            continue
-        row = _InRow(label, {_key(k): v for k, v in props.items()})
-        _geometry(row, feature.get("geometry"))
-        rows.append(row)
-    forces = data.get("forces") or []
-    if not isinstance(forces, list) or not all(isinstance(f, Mapping) for f in forces):
-        problems.append(Problem(name, "", "forces", "must be a list of force objects"))
-        forces = []
-    return rows, forces, problems
-
-
-def _rows_csv(path: Path) -> tuple[list[_InRow], list[Problem]]:
-    name = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRefused([Problem(name, f"byte {exc.start}", "", "is not UTF-8 text")]) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [_key(c) for c in next(reader)]
-    except StopIteration:
-        raise ImportRefused([Problem(name, "line 1", "", "has no header row")]) from None
-    except csv.Error as exc:
-        raise ImportRefused([Problem(name, "line 1", "", f"is not valid CSV: {exc}")]) from None
-    # Only mapdata's own CSV exports (they always carry `verification_label`) had formula-like cells
-    # neutralised with a quote (snapshot.csv_text): undo it there, and keep every other file's text as written.
-    exported = "verification_label" in header
-    problems: list[Problem] = []
-    rows: list[_InRow] = []
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ImportRefused([Problem(name, f"row {start}", "", f"is not valid CSV: {exc}")]) from None
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        label = f"row {start}"
-        _check_row_count(name, len(rows) + len(problems) + 1, "rows")
-        if len(values) > len(header):
-            problems.append(Problem(name, label, "", "has more values than the header has columns"))
-            continue
-        data = dict(zip(header, (csv_text_read(v) for v in values) if exported else values, strict=False))
-        row = _InRow(label, data)
-        wkt = (data.pop("wkt", "") or "").strip()
-        lat, lon = (data.pop("lat", "") or "").strip(), (data.pop("lon", "") or "").strip()
-        if wkt:
-            try:
-                row_geometry = shapely.from_wkt(wkt)
-            except Exception as exc:  # GEOSException and friends
-                row.geometry_problem = f"wkt is not valid WKT ({str(exc).splitlines()[0]})"
-            else:
-                _geometry(row, row_geometry)
-        elif lat or lon:
-            try:
-                y, x = float(lat), float(lon)
-            except ValueError:
-                row.geometry_problem = f"lat/lon {lat!r}, {lon!r} are not numbers"
-            else:
-                if not (-90 <= y <= 90 and -180 <= x <= 180):
-                    row.geometry_problem = f"lat {y} / lon {x} are outside -90..90 / -180..180"
-                else:
-                    row.geometry = Point(x, y)
-        rows.append(row)
-    return rows, problems
-
-
-def _sqlite_objects(path: Path) -> dict[str, str]:
-    """Tables and views of an SQLite file: name -> 'table' or 'view' (empty when it cannot be read)."""
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-        try:
-            return {str(name): str(type_) for name, type_ in conn.execute(
-                "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return {}
-
-
-def _refuse_views(path: Path, names: Iterable[str], objects: Mapping[str, str]) -> None:
-    """Views are refused: one can be recursive and never finish, or compute rows no file holds."""
-    views = [n for n in names if objects.get(n) == "view"]
-    if views:
-        raise ImportRefused([Problem(path.name, f"table '{views[0]}'", "", (
-            f"is a view, not a table ({', '.join(views)}); mapdata imports tables only. Save the view's rows as a "
-            "table (e.g. in QGIS: Export > Save Features As) and import that file"))])
-
-
-def _is_store(path: Path) -> bool:
-    from mapdata.store.schema import STORE_TABLES
-
-    objects = _sqlite_objects(path)
-    if not {"meta", "control_periods", "audit"} <= set(objects):
-        return False
-    _refuse_views(path, STORE_TABLES, objects)
-    return True
-
-
-def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
-    import pyogrio
-
-    name = path.name
-    try:
-        layers = [(str(n), g) for n, g in pyogrio.list_layers(path)]
-    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
-        raise ImportRefused([Problem(name, "", "", f"cannot be read as a GeoPackage: {exc}")]) from None
-    spatial = [n for n, g in layers if g]
-    if not spatial:
-        raise ImportRefused([Problem(name, "", "", "has no layer with geometries")])
-    layer = EXPORT_LAYER if EXPORT_LAYER in spatial else spatial[0]
-    _refuse_views(path, [layer], _sqlite_objects(path))
-    try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
-    except Exception as exc:
-        raise ImportRefused([Problem(name, f"layer '{layer}'", "", f"cannot be read: {exc}")]) from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        try:
-            frame = frame.to_crs(4326)
-        except Exception as exc:
-            raise ImportRefused([Problem(name, f"layer '{layer}'", "geometry",
-                                         f"cannot be converted from {frame.crs} to WGS 84: {exc}")]) from None
-    _check_row_count(name, len(frame), f"features in layer '{layer}'")
-    rows: list[_InRow] = []
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry, strict=True), start=1):
-        data = {_key(c): _plain(v) for c, v in zip(columns, values, strict=True)}
-        for dropped in ("wkt", "lat", "lon"):
-            data.pop(dropped, None)
-        row = _InRow(f"feature {index} of layer '{layer}'", data)
-        _geometry(row, geometry if geometry is not None and not geometry.is_empty else None)
-        rows.append(row)
-    extra = [n for n in spatial if n != layer]
-    if extra:
-        return rows, [Problem(name, "", "", f"has other layers ({', '.join(extra)}); only '{layer}' is read")]
-    return rows, []
 
 
 # -- rows into records -----------------------------------------------------------------
@@ -1333,301 +997,3 @@ class ImportJob:
                 self.state = "done"
 
         self._start("writing", work)
-
-
-# -- export ----------------------------------------------------------------------------
-
-
-def _selection(scenario: Scenario, day: dt.date | None, forces: Sequence[str] | None
-               ) -> list[tuple[Place, list[ControlPeriod]]]:
-    by_place: dict[str, list[ControlPeriod]] = {}
-    for period in scenario.periods:
-        if day is None or period.covers(day):
-            by_place.setdefault(period.place_id, []).append(period)
-    wanted = set(forces) if forces is not None else None
-    out = []
-    for place in scenario.places:
-        periods = by_place.get(place.id, [])
-        if wanted is not None and not wanted & {p.force_id for p in periods}:
-            continue
-        out.append((place, periods))
-    return out
-
-
-def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Sequence[str] | None = None
-                ) -> list[tuple[dict[str, Any], BaseGeometry]]:
-    """The rows of an export (see ``docs/import-format.md``): properties and geometry.
-
-    Without ``day``, every period and event; with it, the periods covering the day and
-    the evidence the map shows for it, as of the day (events dated after it left out;
-    events up to the day where no period applies).
-    ``forces`` keeps the places where one of them has a (covering) period, with
-    everything recorded there.
-    """
-    selection = _selection(scenario, day, forces)
-    exported = {place.id for place, _ in selection}
-    timeline = Timeline(scenario) if day is not None else None
-    written_sources: set[str] = set()
-    rows: list[tuple[dict[str, Any], BaseGeometry]] = []
-
-    def place_props(place: Place) -> dict[str, Any]:
-        return {
-            "place_id": place.id, "name": place.name_en, "name_ar": place.name_ar, "aliases": list(place.aliases),
-            "kind": place.kind.value, "location_note": place.location_note,
-            # finite or nothing, so that every export is valid (GeoJSON: strict JSON); the record rules
-            # refuse other values on the way in
-            "uncertainty_m": place.uncertainty_m if _finite(place.uncertainty_m) else None,
-            "geometry_source": place.geometry_source,
-        }
-
-    def source_props(source: Source) -> dict[str, Any]:
-        props = {
-            "source": source.id, "publisher": source.publisher, "title": source.title,
-            "published": source.published.isoformat() if source.published else None,
-            "published_inferred": source.published_inferred.isoformat() if source.published_inferred else None,
-            "published_basis": source.published_basis, "url": source.url, "language": source.language,
-            "licence": source.licence, "text_file": source.text_file,
-            "source_text": source.text if source.id not in written_sources else None,
-        }
-        written_sources.add(source.id)
-        return props
-
-    def event_props(event: Event, place: Place) -> dict[str, Any]:
-        places = [p for p in event.place_ids if p in exported] or [place.id]
-        return {
-            **source_props(scenario.source_by_id[event.source_id]),
-            "event_id": event.id, "date": event.date.isoformat(), "date_precision": event.date_precision.value,
-            "date_as_written": event.date_as_written, "date_note": event.date_note, "event_kind": event.kind,
-            "summary": event.summary, "event_places": places, "event_forces": list(event.force_ids),
-            "quote": event.quote, "quote_start": event.quote_start, "verification": event.verification.value,
-            "claimed_by": event.claimed_by, "verification_note": event.verification_note,
-            "verification_label": event.verification_label,
-        }
-
-    def period_props(period: ControlPeriod) -> dict[str, Any]:
-        force = scenario.force_by_id[period.force_id]
-        return {
-            "force": force.id, "force_name": force.name, "force_colour": force.colour,
-            "force_aliases": list(force.aliases), "role": period.role.value,
-            "start": period.start.isoformat() if period.start else None,
-            "end": period.end.isoformat() if period.end else None, "period_id": period.id, "period_note": period.note,
-        }
-
-    for place, periods in selection:
-        state = {}
-        if timeline is not None and day is not None:
-            st = timeline.state(place.id, day)
-            state = {"on_date": day.isoformat(), "status": st.status.value, "holder": st.force,
-                     "since": st.since.isoformat() if st.since else None}
-        linked: set[str] = set()
-        place_rows: list[dict[str, Any]] = []
-        for period in periods:
-            for event_id in period.event_ids:
-                linked.add(event_id)
-                event = scenario.event_by_id[event_id]
-                # Every cited event stays (the file must import back), marked by the as-of rule (Timeline.as_of_note).
-                as_of = {"as_of": timeline.as_of_note(event, day)} if timeline is not None and day is not None else {}
-                place_rows.append({**period_props(period), **event_props(event, place), **as_of})
-            for source_id in period.source_ids:
-                place_rows.append({**period_props(period), **source_props(scenario.source_by_id[source_id])})
-        for event in scenario.events_at(place.id, until=day):
-            if event.id not in linked:
-                place_rows.append(event_props(event, place))
-        for props in place_rows or [{}]:
-            rows.append(({**place_props(place), **props, **state}, place.geometry))
-    return rows
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def _column_order(day: dt.date | None) -> list[str]:
-    columns = list(COLUMNS) + ["verification_label"]
-    if day is not None:
-        columns += ["as_of", "on_date", "status", "holder", "since"]
-    return columns
-
-
-def _flat(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(value)
-    return value
-
-
-def export(
-    scenario: Scenario,
-    *,
-    fmt: Format,
-    out: Path,
-    day: dt.date | None = None,
-    forces: Sequence[str] | None = None,
-) -> int:
-    """Write ``scenario`` (limited to ``day`` and ``forces`` when given) to ``out``; returns the row count.
-
-    ``geojson``, ``csv`` and ``gpkg`` write the import format's rows (so the file
-    imports back); ``kml`` writes one placemark per place, for viewing.
-    """
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r} (one of: {', '.join(EXPORT_FORMATS)})")
-    if forces is not None:
-        unknown = [f for f in forces if f not in scenario.force_by_id]
-        if unknown:
-            raise ValueError(f"unknown force id(s) {', '.join(unknown)} (known: {', '.join(scenario.force_by_id)})")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "kml":
-        return _export_kml(scenario, out, day, forces)
-    rows = export_rows(scenario, day=day, forces=forces)
-    columns = _column_order(day)
-    if fmt == "geojson":
-        used = {r[0].get("force") for r in rows} | {f for r in rows for f in r[0].get("event_forces") or ()}
-        collection = {
-            "type": "FeatureCollection",
-            "mapdata": {"format": "mapdata import rows", "version": IMPORT_FORMAT_VERSION, "title": scenario.title,
-                        "date": day.isoformat() if day else None, "forces": list(forces) if forces else None},
-            "forces": [{"id": f.id, "name": f.name, "colour": f.colour, "aliases": list(f.aliases)}
-                       for f in scenario.forces if f.id in used],
-            "features": [
-                {"type": "Feature", "properties": {c: props.get(c) for c in columns}, "geometry": mapping(geometry)}
-                for props, geometry in rows
-            ],
-        }
-        # allow_nan=False: the file is valid JSON or not written (the record rules keep numbers finite)
-        out.write_text(json.dumps(collection, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and a CR in a cell gets quoted
-        writer.writerow(columns + ["lat", "lon", "wkt"])
-        for props, geometry in rows:
-            point = geometry.representative_point()
-            writer.writerow([_csv_cell(props.get(c)) for c in columns]
-                            + [f"{point.y:.6f}", f"{point.x:.6f}", shapely.to_wkt(geometry, rounding_precision=-1)])
-        out.write_text(buffer.getvalue(), encoding="utf-8")
-    else:
-        _export_gpkg(rows, columns, out)
-    return len(rows)
-
-
-def _csv_cell(value: Any) -> str:
-    """Numbers as numbers; text (and lists as ';'-separated text) neutralised against formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    return csv_text(str(_flat(value)))
-
-
-def _export_gpkg(rows: list[tuple[dict[str, Any], BaseGeometry]], columns: list[str], out: Path) -> None:
-    import geopandas as gpd
-    import pyogrio
-
-    data = {c: [_flat(props.get(c)) for props, _ in rows] for c in columns}
-    for c in ("uncertainty_m", "quote_start"):
-        data[c] = [math.nan if v is None else float(v) for v in data[c]]
-    for c in columns:
-        if c not in ("uncertainty_m", "quote_start"):
-            data[c] = ["" if v is None else str(v) for v in data[c]]
-    frame = gpd.GeoDataFrame(data, geometry=[g for _, g in rows], crs="EPSG:4326")
-    if out.exists():
-        out.unlink()
-    pyogrio.write_dataframe(frame, out, layer=EXPORT_LAYER, driver="GPKG", geometry_type="Unknown",
-                            promote_to_multi=False)
-
-
-# -- KML -------------------------------------------------------------------------------
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _kml_colour(hex_colour: str, alpha: str) -> str:
-    value = hex_colour.lstrip("#")
-    return f"{alpha}{value[4:6]}{value[2:4]}{value[0:2]}".lower()
-
-
-def _kml_coords(coords: Iterable[Sequence[float]]) -> str:
-    return " ".join(f"{c[0]!r},{c[1]!r}" for c in coords)
-
-
-def _kml_geometry(geometry: BaseGeometry) -> str:
-    kind = geometry.geom_type
-    if kind == "Point":
-        return f"<Point><coordinates>{_kml_coords(geometry.coords)}</coordinates></Point>"
-    if kind == "LineString":
-        return f"<LineString><tessellate>1</tessellate><coordinates>{_kml_coords(geometry.coords)}</coordinates></LineString>"
-    if kind == "Polygon":
-        inner = "".join(
-            f"<innerBoundaryIs><LinearRing><coordinates>{_kml_coords(r.coords)}</coordinates></LinearRing></innerBoundaryIs>"
-            for r in geometry.interiors
-        )
-        return (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{_kml_coords(geometry.exterior.coords)}"
-                f"</coordinates></LinearRing></outerBoundaryIs>{inner}</Polygon>")
-    return "<MultiGeometry>" + "".join(_kml_geometry(g) for g in geometry.geoms) + "</MultiGeometry>"
-
-
-def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequence[str] | None) -> int:
-    timeline = Timeline(scenario)
-    selection = _selection(scenario, day, forces)
-    title = scenario.title or "mapdata export"
-    if day:
-        title += f" — {day.isoformat()}"
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
-             f"<name>{escape(title)}</name>"]
-    for force in scenario.forces:
-        line, fill = _kml_colour(force.colour, "ff"), _kml_colour(force.colour, "66")
-        parts.append(f'<Style id="force_{force.id}"><IconStyle><color>{line}</color></IconStyle>'
-                     f"<LineStyle><color>{line}</color><width>3</width></LineStyle>"
-                     f"<PolyStyle><color>{fill}</color></PolyStyle></Style>")
-    parts.append('<Style id="none"><IconStyle><color>ff999999</color></IconStyle><LineStyle><color>ff999999</color>'
-                 "<width>2</width></LineStyle><PolyStyle><color>33999999</color></PolyStyle></Style>")
-    for place, periods in selection:
-        data: dict[str, Any] = {"place_id": place.id, "name_ar": place.name_ar, "kind": place.kind.value}
-        lines = []
-        style = "none"
-        if day is not None:
-            state = timeline.state(place.id, day)
-            evidence = timeline.evidence(state)
-            holder = scenario.force_by_id[state.force].name if state.force else "nobody reported"
-            data |= {"date": day.isoformat(), "status": state.status.value, "force": state.force or "",
-                     "forces_present": ";".join(state.forces_present),
-                     "since": state.since.isoformat() if state.since else ""}
-            lines.append(f"<p><b>{html.escape(day.isoformat())}</b>: {html.escape(state.status.value)} — "
-                         f"{html.escape(holder)}" + (f" since {state.since.isoformat()}" if state.since else "") + "</p>")
-            if state.force:
-                style = f"force_{state.force}"
-            events = [ev.event for ev in evidence]
-        else:
-            holders = [p for p in periods if p.role.holds]
-            if holders:
-                style = f"force_{max(holders, key=lambda p: p.start or dt.date.min).force_id}"
-            events = list(scenario.events_at(place.id))
-        if periods:
-            lines.append("<ul>" + "".join(
-                f"<li>{html.escape(scenario.force_by_id[p.force_id].name)}: {p.role.value}, "
-                f"{p.start.isoformat() if p.start else '…'} to {p.end.isoformat() if p.end else '…'}</li>"
-                for p in periods) + "</ul>")
-        for event in sorted(events, key=lambda e: (e.date, e.id)):
-            source = scenario.source_by_id[event.source_id]
-            lines.append(f"<p>{html.escape(event.date_label)} — {html.escape(source.publisher)}, "
-                         f"<i>{html.escape(source.title)}</i> ({html.escape(event.verification_label)}):"
-                         f"<br/>“{html.escape(event.quote)}”</p>")
-        extended = "".join(f'<Data name="{escape(k)}"><value>{escape(str(v))}</value></Data>' for k, v in data.items())
-        parts.append(
-            f"<Placemark><name>{escape(place.label)}</name><description><![CDATA[{''.join(lines).replace(']]>', ']] >')}]]>"
-            f"</description><styleUrl>#{style}</styleUrl><ExtendedData>{extended}</ExtendedData>"
-            f"{_kml_geometry(place.geometry)}</Placemark>"
-        )
-    parts += ["</Document>", "</kml>"]
-    # XML 1.0 cannot hold most control characters, escaped or not (nor in CDATA): drop them, so the file is
-    # well-formed whatever a stored text holds (the record rules refuse them in new data).
-    out.write_text(_XML_INVALID.sub("", "\n".join(parts)) + "\n", encoding="utf-8")
-    return len(selection)
-
-
-__all__ = [
-    "Additions", "EXPORT_FORMATS", "ImportJob", "ImportRefused", "MAX_GPKG_BYTES", "MAX_TEXT_BYTES", "export", "export_rows",
-    "import_file", "read_import",
-]

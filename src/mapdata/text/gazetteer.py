@@ -3,7 +3,7 @@
 ``geodata/gazetteer/gazetteer.json`` is written by ``scripts/build_gazetteer.py`` (via
 ``scripts/build_geodata.py``) from GeoNames, Open-Syria, Natural Earth, the Lebanon
 governorates, the scenario's ``places.geojson`` and a few curated entries. The text
-geoparser (:mod:`mapdata.geoparse`) builds its matcher from it.
+geoparser (:mod:`mapdata.text.geoparse`) builds its matcher from it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapdata.load import DEFAULT_DATA_DIR
+from mapdata.model.load import DEFAULT_DATA_DIR
 
 DEFAULT_GAZETTEER = DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json"
 

@@ -1,6 +1,6 @@
 """Find the dates a report mentions, with exact character offsets, and resolve them.
 
-:func:`find_dates` returns one :class:`~mapdata.mentions.DateMention` per date expression
+:func:`find_dates` returns one :class:`~mapdata.text.mentions.DateMention` per date expression
 and a sentence saying where the years come from (the *year basis*).
 
 Handled expressions (English):
@@ -40,8 +40,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from mapdata.mentions import DateMention
-from mapdata.models import DatePrecision
+from mapdata.model.models import DatePrecision
+from mapdata.text.mentions import DateMention
 
 FUTURE_WINDOW_DAYS = 60
 """With a publication date, a yearless date may fall at most this many days after it."""

@@ -18,7 +18,7 @@ checks the arrays against :meth:`Timeline.state` on random period sets.
 ControlIndex in detail:
 Who holds each place on a day, for every place at once (numpy).
 
-:class:`mapdata.timeline.Timeline` answers for one place at a time in Python; with
+:class:`mapdata.model.timeline.Timeline` answers for one place at a time in Python; with
 10,000 places and 100,000 periods a whole-map answer takes a noticeable fraction of a
 second. :class:`ControlIndex` turns the periods into arrays once per scenario and then
 answers a day for every place with a few vectorised comparisons::
@@ -58,7 +58,7 @@ from functools import cached_property
 
 import numpy as np
 
-from mapdata.models import ControlPeriod, Event, Role, Scenario, Source, Status
+from mapdata.model.models import ControlPeriod, Event, Role, Scenario, Source, Status
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Join places, forces, dates and actions found in a report into proposed events.
 
 :func:`propose_events` works sentence by sentence (offsets kept). A sentence with at least
-one place and a force or an action becomes a :class:`~mapdata.mentions.ProposedEvent`: its
+one place and a force or an action becomes a :class:`~mapdata.text.mentions.ProposedEvent`: its
 exact quote, the places, the forces (agents first), the nearest date (else the publication
 date, precision ``reported_by``), a kind, a one-line summary, the verification status read from
 attribution phrases, a confidence, the date warnings, and the control periods the actions
@@ -47,8 +47,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mapdata.lexicon import ActionSpec, load_actions
-from mapdata.mentions import (
+from mapdata.model.models import DatePrecision, Role, Verification
+from mapdata.text.lexicon import ActionSpec, load_actions
+from mapdata.text.mentions import (
     ActionMention,
     DateMention,
     ForceMention,
@@ -56,7 +57,6 @@ from mapdata.mentions import (
     ProposedEvent,
     ProposedPeriod,
 )
-from mapdata.models import DatePrecision, Role, Verification
 
 # -- sentences ------------------------------------------------------------------------------------
 

@@ -29,19 +29,19 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from shapely.geometry import shape
 
-from mapdata.colours import marker_shapes
-from mapdata.geometry import geometry_json
-from mapdata.models import Place, PlaceKind, Scenario, Status
-from mapdata.timeline import Evidence, PlaceState, Timeline
+from mapdata.map.colours import marker_shapes
+from mapdata.model.geometry import geometry_json
+from mapdata.model.models import Place, PlaceKind, Scenario, Status
+from mapdata.model.timeline import Evidence, PlaceState, Timeline
 
 if TYPE_CHECKING:
-    from mapdata.clientmap import CacheSpace
+    from mapdata.map.clientmap import CacheSpace
 
 # Relative to the streamlit-folium frame (<base>/component/streamlit_folium.st_folium/),
 # so it works with and without server.baseUrlPath behind a proxy.
 ASSETS_URL = "../../app/static/"
 UNKNOWN_LAYER = "unknown"
-CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeline (mapdata.clientmap)
+CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeline (mapdata.map.clientmap)
 UNKNOWN_COLOUR = "#595959"
 HIGHLIGHT_COLOUR = "#000000"
 
@@ -82,7 +82,7 @@ def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: 
     fill. Presence: an outline of round dots (zero-length dashes, round caps), no fill (points:
     a larger hollow marker, so a holder's marker and other forces' show together); dots and
     dashes differ in shape, not only in length. Unknown: thin grey. Points are drawn as
-    ``shape`` (the force's marker shape, :func:`mapdata.colours.marker_shapes`).
+    ``shape`` (the force's marker shape, :func:`mapdata.map.colours.marker_shapes`).
     """
     point, line = geometry == "point", geometry == "line"
     if status is Status.CONTROL:
@@ -172,12 +172,12 @@ class MapBuilder:
         self.tiles = tiles
         self.assets_url = assets_url
         # Browser-side map: with a folder for this version of the store's data, its files go there and
-        # the popups' evidence files are written in the background (mapdata.clientmap.publish_evidence).
+        # the popups' evidence files are written in the background (mapdata.map.clientmap.publish_evidence).
         self.cache = cache
         self.evidence_writer: threading.Thread | None = None
         self.timeline = Timeline(scenario)
         self.shapes = marker_shapes([(f.id, f.colour) for f in scenario.forces])
-        # Large scenarios: geometry and timeline go to the browser once (mapdata.clientmap).
+        # Large scenarios: geometry and timeline go to the browser once (mapdata.map.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
     def prepare(self) -> MapBuilder:
@@ -190,7 +190,7 @@ class MapBuilder:
 
     @cached_property
     def _client_urls(self) -> dict[str, str]:
-        from mapdata.clientmap import EVIDENCE_CHUNK, client_bundle, publish_evidence, publish_json
+        from mapdata.map.clientmap import EVIDENCE_CHUNK, client_bundle, publish_evidence, publish_json
 
         styles = {
             kind: {

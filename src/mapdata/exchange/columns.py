@@ -1,0 +1,84 @@
+"""The columns of mapdata's import and export rows (``docs/import-format.md``), shared by both ways, and which
+places an export takes (:func:`places_selected`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from mapdata.model.errors import ScenarioError
+from mapdata.model.models import (
+    ControlPeriod,
+    Place,
+    Scenario,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+
+E = TypeVar("E", bound=StrEnum)
+
+Format = Literal["geojson", "csv", "kml", "gpkg"]
+EXPORT_FORMATS: tuple[str, ...] = ("geojson", "csv", "kml", "gpkg")
+IMPORT_FORMAT_VERSION = 1
+SNIFF_BYTES = 64 * 1024
+SQLITE_MAGIC = b"SQLite format 3\x00"
+EXPORT_LAYER = "mapdata"
+DEFAULT_GEOMETRY_SOURCE = "import"
+DEFAULT_EVENT_KIND = "report"
+#: How far (degrees) around the stored places a new point still counts as inside the scenario's region.
+REGION_MARGIN_DEG = 0.5
+#: Okabe–Ito colours given to new forces in turn (those already used are skipped).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+
+PLACE_FIELDS = ("place_id", "name", "name_ar", "aliases", "kind", "uncertainty_m", "location_note", "geometry_source")
+FORCE_FIELDS = ("force", "force_name", "force_colour", "force_aliases")
+PERIOD_FIELDS = ("role", "start", "end", "period_id", "period_note")
+SOURCE_FIELDS = (
+    "source", "publisher", "title", "published", "published_inferred", "published_basis", "url", "language",
+    "licence", "text_file", "source_text",
+)
+EVENT_FIELDS = (
+    "event_id", "date", "date_precision", "date_as_written", "date_note", "event_kind", "summary", "event_places",
+    "event_forces", "quote", "quote_start", "verification", "claimed_by", "verification_note",
+)
+#: Columns an export adds that import ignores (computed, or the CSV's geometry columns).
+OUTPUT_ONLY = ("verification_label", "as_of", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
+COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FIELDS
+#: The record field whose limits a column's text is held to (the others: MAX_TEXT_CHARS).
+COLUMN_FIELDS = {
+    "name": ("place", "name_en"), "name_ar": ("place", "name_ar"), "location_note": ("place", "location_note"),
+    "geometry_source": ("place", "geometry_source"), "force_name": ("force", "name"),
+    "period_note": ("period", "note"), "published_basis": ("source", "published_basis"),
+    "source_text": ("source", "text"), "date_note": ("event", "date_note"), "summary": ("event", "summary"),
+    "quote": ("event", "quote"), "verification_note": ("event", "verification_note"),
+}
+#: Other spellings accepted on import.
+ALIASES = {"id": "place_id", "name_en": "name", "latitude": "lat", "longitude": "lon", "lng": "lon",
+           "note": "period_note", "colour": "force_colour", "color": "force_colour", "force_color": "force_colour"}
+
+
+class ImportRefused(ScenarioError):
+    """The file cannot be imported; ``problems`` say where and why. Nothing was changed."""
+
+
+def places_selected(scenario: Scenario, day: dt.date | None, forces: Sequence[str] | None
+               ) -> list[tuple[Place, list[ControlPeriod]]]:
+    """The places (scenario order) with their periods on ``day`` (all periods if None), only those where one
+    of ``forces`` has a period when forces are given."""
+    by_place: dict[str, list[ControlPeriod]] = {}
+    for period in scenario.periods:
+        if day is None or period.covers(day):
+            by_place.setdefault(period.place_id, []).append(period)
+    wanted = set(forces) if forces is not None else None
+    out = []
+    for place in scenario.places:
+        periods = by_place.get(place.id, [])
+        if wanted is not None and not wanted & {p.force_id for p in periods}:
+            continue
+        out.append((place, periods))
+    return out
