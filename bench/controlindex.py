@@ -5,11 +5,11 @@ Usage::
     .venv/bin/python bench/controlindex.py [--places 10000] [--periods 100000] [--seed 1]
                                            [--days 200] [--naive-days 20] [--no-store] [--no-write]
 
-Builds a synthetic scenario in memory (:func:`mapdata.model.synth.synth_scenario`) and measures,
+Builds a synthetic scenario in memory (:func:`mapdata.synth.synth_scenario`) and measures,
 on one core:
 
 * generation of the scenario, and (unless ``--no-store``) writing it to a new GeoPackage
-  store (:func:`mapdata.model.synth.write_store`: ``open_store`` + ``replace_scenario``), with the
+  store (:func:`mapdata.synth.write_store`: ``open_store`` + ``replace_scenario``), with the
   store's whole-scenario validation (record checks + consistency rules) timed apart, and
   reading it back (``store.scenario()``, which validates again);
 * :class:`mapdata.controlindex.ControlIndex`: the one-time build, then ``states_on`` for
@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import _host
 from _host import machine, pin_one_core
 from mapdata.model.models import Scenario
-from mapdata.model.synth import synth_scenario, write_store
 from mapdata.model.timeline import STATUSES, ControlIndex, Timeline
 from mapdata.store import open_store
 from mapdata.store.base import scenario_problems
+from mapdata.synth import synth_scenario, write_store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ path's 20 steps at 50,000 places, and the first time about 2 more to synthesize 
                                      [--store-dir DIR] [--no-write] [--keep-cache] [--json FILE]
     .venv/bin/python bench/slider.py --quick      # smoke run: 1,000 places, 5 steps, docs untouched
 
-For each size N (N places, 10 control periods per place, ``mapdata.model.synth`` with the
+For each size N (N places, 10 control periods per place, ``mapdata.synth`` with the
 seed; each store is synthesized once into ``--store-dir``, by default
 ``$TMPDIR/mapdata-bench-slider/``, and reused when present) it measures two paths:
 
@@ -94,9 +94,9 @@ from e2e_server import CHROMIUM, CHROMIUM_ARGS, AppServer
 from mapdata.map.clientmap import STATIC_DIR, read_published
 from mapdata.map.mapview import MapBuilder
 from mapdata.model.models import Scenario
-from mapdata.model.synth import synth_scenario, write_store
 from mapdata.model.timeline import ControlIndex
 from mapdata.store import open_store
+from mapdata.synth import synth_scenario, write_store
 
 ROOT = Path(__file__).resolve().parents[1]
 

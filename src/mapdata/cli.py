@@ -208,10 +208,9 @@ def _user(args: argparse.Namespace) -> str:
     if args.user:
         return str(args.user)
     import getpass
-    import os
 
     try:
-        return os.environ.get("MAPDATA_USER") or getpass.getuser()
+        return settings().user or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
@@ -274,7 +273,7 @@ def _store(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     import time
 
-    from mapdata.model.synth import SYNTH_USER, synth_scenario, write_store
+    from mapdata.synth import SYNTH_USER, synth_scenario, write_store
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":

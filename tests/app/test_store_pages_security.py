@@ -70,7 +70,7 @@ def test_user_text_on_sources_and_data_check_is_text(fresh_store: Path) -> None:
 
 
 def test_sources_are_paged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mapdata.model.synth import synth_scenario, write_store
+    from mapdata.synth import synth_scenario, write_store
     from mapdata.ui import pages
 
     scenario = synth_scenario(200, 2000, 1)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from mapdata.map.clientmap import cache_space, client_bundle, client_evidence, read_published
-from mapdata.model.synth import synth_scenario
+from mapdata.synth import synth_scenario
 
 
 def test_each_chunk_holds_the_events_its_places_cite() -> None:

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from mapdata.model.load import load_scenario
 from mapdata.model.models import ControlPeriod, Role, Scenario, Status
-from mapdata.model.synth import synth_scenario
 from mapdata.model.timeline import CONTESTED, CONTROL, PRESENCE, STATUSES, UNKNOWN, ControlIndex, Timeline
 from mapdata.model.validate import check_consistency
+from mapdata.synth import synth_scenario
 from mapdata.testing import make_force, make_period, make_place, make_scenario
 
 FORCES = ("alpha", "bravo", "charlie", "delta")

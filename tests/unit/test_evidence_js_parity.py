@@ -25,8 +25,8 @@ from mapdata.map.clientmap import EVIDENCE_CHUNK, cache_space, read_published
 from mapdata.map.mapview import MapBuilder
 from mapdata.model.load import load_scenario
 from mapdata.model.models import Scenario
-from mapdata.model.synth import synth_scenario
 from mapdata.resources import APP_DIR
+from mapdata.synth import synth_scenario
 
 MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
 HARNESS = """

@@ -446,7 +446,7 @@ def test_overlapping_holding_period_is_always_reported(periods: list[ControlPeri
 
 
 def test_events_at_a_place_match_a_scan_of_every_event() -> None:
-    from mapdata.model.synth import synth_scenario
+    from mapdata.synth import synth_scenario
 
     for scenario in (load_scenario(), synth_scenario(40, 200, 3)):
         days = sorted({e.date for e in scenario.events})

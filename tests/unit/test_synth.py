@@ -1,4 +1,4 @@
-"""Synthetic scenarios (mapdata.model.synth) and `mapdata synth`."""
+"""Synthetic scenarios (mapdata.synth) and `mapdata synth`."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from mapdata.cli import main
 from mapdata.config import settings
 from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
 from mapdata.model.models import DatePrecision, Role, Scenario
-from mapdata.model.synth import PERIODS_PER_SOURCE, SynthError, synth_scenario, write_store
 from mapdata.model.validate import check_consistency
 from mapdata.store import open_store
 from mapdata.store.base import scenario_problems
+from mapdata.synth import PERIODS_PER_SOURCE, SynthError, synth_scenario, write_store
 
 PLACES, PERIODS, SEED = 80, 1200, 3
 

@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from mapdata.model.geometry import geometry_json
-from mapdata.model.models import Role, Scenario, Status
-from mapdata.model.timeline import evidence_dates, reported_label
+from mapdata.model.models import KIND_LABELS, Role, Scenario, Status
+from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, evidence_dates, reported_label
 from mapdata.resources import home, served_static_dir
 
 STATIC_DIR = served_static_dir()  # the static/ Streamlit serves beside the entry script (mapdata.resources)
@@ -328,18 +328,12 @@ def _iter_evidence(scenario: Scenario, *, chunk: int) -> Iterator[dict[str, Any]
 
 
 def _status_labels() -> dict[Status, str]:
-    from mapdata.map.mapview import STATUS_LABELS
-
     return STATUS_LABELS
 
 
 def _kind_labels() -> dict[Any, str]:
-    from mapdata.map.mapview import KIND_LABELS
-
     return KIND_LABELS
 
 
 def _card_text() -> dict[str, str]:
-    from mapdata.map.mapview import NO_EVIDENCE_YET, REPORTED_LATER
-
     return {"no_evidence_yet": NO_EVIDENCE_YET, "reported_later": REPORTED_LATER}

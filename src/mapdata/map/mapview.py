@@ -19,7 +19,6 @@ import html
 import json
 import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +28,11 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from shapely.geometry import shape
 
+from mapdata.config import TileConfig
 from mapdata.map.colours import marker_shapes
 from mapdata.model.geometry import geometry_json
-from mapdata.model.models import Place, PlaceKind, Scenario, Status
-from mapdata.model.timeline import Evidence, PlaceState, Timeline
+from mapdata.model.models import KIND_LABELS, Place, Scenario, Status
+from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, Evidence, PlaceState, Timeline
 
 if TYPE_CHECKING:
     from mapdata.map.clientmap import CacheSpace
@@ -45,28 +45,6 @@ CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeli
 UNKNOWN_COLOUR = "#595959"
 HIGHLIGHT_COLOUR = "#000000"
 
-STATUS_LABELS = {
-    Status.CONTROL: "in control",
-    Status.CONTESTED: "holds it, contested",
-    Status.PRESENCE: "present, no force reported in control",
-    Status.UNKNOWN: "no control reported",
-}
-KIND_LABELS = {
-    PlaceKind.TOWN: "town",
-    PlaceKind.MILITARY_SITE: "military site",
-    PlaceKind.AREA: "area",
-    PlaceKind.BORDER: "border",
-    PlaceKind.REGION: "region",
-}
-
-
-@dataclass(frozen=True)
-class TileConfig:
-    """Optional online tiles, offered as a base layer (the offline basemap stays the default)."""
-
-    url: str
-    attribution: str
-    label: str = "Online map tiles"
 
 
 CONTESTED_DASH = "12 6"  # long square-ended dashes
@@ -462,8 +440,6 @@ class MapBuilder:
         return groups
 
 
-NO_EVIDENCE_YET = "Nothing dated by {day} supports this yet: it rests on reports dated later."
-REPORTED_LATER = "reported later ({date})"
 
 
 def evidence_html(evidence: Iterable[Evidence], state: PlaceState) -> list[str]:

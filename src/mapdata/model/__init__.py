@@ -4,6 +4,6 @@
 geometry types, limits, required fields), ``errors`` (the exception root and located problems),
 ``load`` (a scenario folder into a checked :class:`~mapdata.model.models.Scenario`), ``validate``
 (rules across records), ``timeline`` (who holds each place on a day, and the evidence; with the
-whole-map array index), ``geometry`` and ``synth`` (synthetic scenarios for scale tests).
+whole-map array index) and ``geometry``.
 Everything else in mapdata builds on this package; it imports nothing above it.
 """

@@ -3,7 +3,7 @@
 Every error mapdata raises on purpose is a :class:`MapdataError`: the store's (:mod:`mapdata.store.errors`),
 the scenario's (:class:`ScenarioError`, and an import's :class:`mapdata.exchange.ImportRefused`), a report's
 (:class:`mapdata.text.extract.ExtractError`, :class:`mapdata.text.review.ReviewError`), a synthetic scenario's
-(:class:`mapdata.model.synth.SynthError`) and a JSON file's (:class:`mapdata.model.load.JsonTooDeep`). A caller that shows
+(:class:`mapdata.synth.SynthError`) and a JSON file's (:class:`mapdata.model.load.JsonTooDeep`). A caller that shows
 errors to people catches this one class; anything else is a bug.
 """
 

@@ -247,3 +247,13 @@ class Scenario:
         """Events at ``place_id`` (dated on or before ``until``, if given), oldest first (indexed once)."""
         events, dates = self._events_by_place.get(place_id, ((), []))
         return events if until is None else events[: bisect.bisect_right(dates, until)]
+
+
+#: A place kind in words.
+KIND_LABELS = {
+    PlaceKind.TOWN: "town",
+    PlaceKind.MILITARY_SITE: "military site",
+    PlaceKind.AREA: "area",
+    PlaceKind.BORDER: "border",
+    PlaceKind.REGION: "region",
+}

@@ -60,6 +60,17 @@ import numpy as np
 
 from mapdata.model.models import ControlPeriod, Event, Role, Scenario, Source, Status
 
+#: A status in words (the legend, cards, tables and exports say the same).
+STATUS_LABELS = {
+    Status.CONTROL: "in control",
+    Status.CONTESTED: "holds it, contested",
+    Status.PRESENCE: "present, no force reported in control",
+    Status.UNKNOWN: "no control reported",
+}
+#: How a card marks evidence as of its day (mapdata.js gets these words from the page).
+NO_EVIDENCE_YET = "Nothing dated by {day} supports this yet: it rests on reports dated later."
+REPORTED_LATER = "reported later ({date})"
+
 
 @dataclass(frozen=True)
 class PlaceState:
@@ -198,10 +209,6 @@ class Timeline:
             out.append(Evidence(event=event, source=source, reported=reported, later=reported > state.day))
         return tuple(sorted(out, key=lambda ev: (ev.event.date, ev.event.id)))
 
-    def event_is_evidence(self, event: Event, day: dt.date) -> bool:
-        """Whether ``event`` can be evidence on ``day`` at all (it is dated on or before it)."""
-        return evidence_dates(event, self.scenario.source_by_id[event.source_id])[0] <= day
-
     def as_of_note(self, event: Event, day: dt.date) -> str:
         """How ``event`` stands as evidence on ``day``, in words: "" (known by then), "reported later (...)",
         or "dated after <day>: not yet evidence" (what exports write beside each piece of evidence)."""
@@ -210,7 +217,7 @@ class Timeline:
         if dated > day:
             return f"dated after {day.isoformat()}: not yet evidence on that day"
         if reported > day:
-            return f"reported later ({reported_label(event, source)})"
+            return REPORTED_LATER.format(date=reported_label(event, source))
         return ""
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mapdata.config import is_postgres
 from mapdata.model.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.resources import default_store_path
 from mapdata.store.base import (
@@ -44,11 +45,6 @@ from mapdata.store.schema import LATEST as SCHEMA_VERSION, MIGRATIONS
 #: checkout, else in the user's data folder (:func:`mapdata.resources.home`).
 DEFAULT_STORE_PATH = default_store_path()
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres(url: str | Path) -> bool:
-    return isinstance(url, str) and url.startswith(POSTGRES_SCHEMES)
 
 
 def gpkg_path(url: str | Path) -> Path | None:

@@ -40,7 +40,6 @@ websocket) reads as "not signed in", never as an editor and never as an error.
 from __future__ import annotations
 
 import hmac
-import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -50,6 +49,7 @@ from typing import Any
 
 import streamlit as st
 
+from mapdata.config import settings
 from mapdata.ui import plain
 
 SESSION_KEY = "_mapdata_editor"
@@ -137,7 +137,7 @@ def _oidc_configured() -> bool:
 
 
 def _team_password() -> str:
-    return str(_secrets_section("mapdata").get("editor_password") or os.environ.get("MAPDATA_EDITOR_PASSWORD") or "")
+    return str(_secrets_section("mapdata").get("editor_password") or settings().editor_password)
 
 
 def editing_enabled() -> bool:

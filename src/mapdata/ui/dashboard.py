@@ -17,10 +17,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.exchange import Format, export
-from mapdata.map.mapview import STATUS_LABELS, MapBuilder
+from mapdata.map.mapview import MapBuilder
 from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.model.models import Scenario
 from mapdata.model.records import DATE_MAX, DATE_MIN
+from mapdata.model.timeline import STATUS_LABELS
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
 

@@ -22,7 +22,6 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -32,19 +31,23 @@ from streamlit_folium import st_folium
 from mapdata.config import settings
 from mapdata.map.mapview import preview_layers
 from mapdata.model.errors import ScenarioError
-from mapdata.model.models import DatePrecision, PlaceKind, Role, Scenario, Verification
+from mapdata.model.models import DatePrecision, Role, Scenario, Verification
 from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.text.extract import PAGE_MAX_CHARS, ExtractError, Pipeline, group_warnings, read_report
 from mapdata.text.highlight import highlight_html, legend_html
-from mapdata.text.mentions import Extraction, PlaceMention, ProposedEvent
-from mapdata.text.review import (
-    EventDecision,
-    NewPlace,
-    PeriodDecision,
-    ReportMeta,
-    ReviewError,
-    apply_report,
-    reviewed_summary,
+from mapdata.text.mentions import Extraction, PlaceMention
+from mapdata.text.review import ReportMeta, ReviewError, apply_report
+from mapdata.text.reviewtables import (
+    EVENT_COLUMNS,
+    PERIOD_COLUMNS,
+    PLACE_COLUMNS,
+    country_name,
+    decisions_from_tables,
+    event_labels,
+    force_names,
+    mention_key,
+    place_labels,
+    same_cell,
 )
 from mapdata.ui import map_builder, plain, store_location, writer
 from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
@@ -53,10 +56,6 @@ STATE = "report_review"
 PICK_KEY = "report_pick"
 PUBLISHER_KEY = "report_save_publisher"
 TITLE_KEY = "report_save_title"
-KINDS = {"town": PlaceKind.TOWN, "military_site": PlaceKind.MILITARY_SITE, "area": PlaceKind.AREA,
-         "border": PlaceKind.BORDER, "region": PlaceKind.REGION}
-COUNTRIES = {"SY": "Syria", "LB": "Lebanon", "IL": "Israel", "PS": "Palestine", "JO": "Jordan", "IQ": "Iraq",
-             "TR": "Turkey", "IR": "Iran", "RU": "Russia", "US": "United States", "EG": "Egypt", "SA": "Saudi Arabia"}
 
 ANALYSIS_SLOTS = 2
 """Analyses one server process runs at the same time; one more is told the server is busy."""
@@ -68,8 +67,6 @@ PAGE_ROWS = 50
 """Rows per page of the review tables."""
 WARNINGS_LISTED = 200
 """Warnings of one kind listed in full; the rest are counted."""
-CORRECTED_FIELDS = ("date", "precision", "places", "forces", "kind")
-"""Corrections that make the parser's summary stale (a new one is written from the corrected fields)."""
 
 _SLOTS = threading.BoundedSemaphore(ANALYSIS_SLOTS)
 
@@ -116,116 +113,12 @@ def _current_pipeline() -> Pipeline:
     return _pipeline(store_location(), id(map_builder()))
 
 
-def _mention_key(mention: PlaceMention) -> str:
-    return mention.place_id or f"gaz:{mention.entry_id}"
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """A place a mention can be resolved to: a scenario place, or a gazetteer entry (chosen or a candidate)."""
-
-    key: str
-    label: str
-    name: str
-    lat: float
-    lon: float
-    kind: str
-    source: str
-    geometry: Any = None
-    name_ar: str = ""
-
-
-def _arabic(names: tuple[str, ...]) -> str:
-    return next((n for n in names if any("\u0600" <= ch <= "\u06ff" for ch in n)), "")
-
-
-def _country(code: str) -> str:
-    return COUNTRIES.get(code, code or "country unknown")
-
-
-def _entry_arabic(pipeline: Pipeline | None, entry_id: str) -> str:
-    if pipeline is None:
-        return ""
-    try:
-        return _arabic(pipeline.geoparser.entry(entry_id).names)
-    except (KeyError, IndexError, ValueError):
-        return ""
-
-
-def _entry_name(pipeline: Pipeline | None, entry_id: str) -> str:
-    if pipeline is None:
-        return entry_id
-    try:
-        return pipeline.geoparser.entry(entry_id).name
-    except (KeyError, IndexError, ValueError):
-        return entry_id
-
-
-def _named(name: str, arabic: str) -> str:
-    return f"{name} · {arabic}" if arabic else name
-
-
-def _mention_label(mention: PlaceMention, pipeline: Pipeline | None) -> tuple[str, str]:
-    """(label, Arabic name) of a mention's own reading that is not a scenario place."""
-    if mention.entry_id.startswith("derived:"):
-        anchor = _entry_name(pipeline, mention.entry_id.split(":", 2)[-1])  # derived:<class>_<bearing>:<anchor id>
-        return f"{mention.name} (new area drawn from {anchor})", ""
-    arabic = _entry_arabic(pipeline, mention.entry_id)
-    return f"{_named(mention.name, arabic)} (new {mention.kind.replace('_', ' ')}, {_country(mention.country)})", arabic
-
-
-def _readings(scenario: Scenario, mentions: list[PlaceMention], pipeline: Pipeline | None = None) -> dict[str, _Reading]:
-    """Every reading the review offers, keyed, each with a label people read (names, never raw ids)."""
-    readings = {p.id: _Reading(p.id, f"{_named(p.name_en, p.name_ar)} (in the scenario)", p.name_en, p.anchor[0],
-                               p.anchor[1], p.kind.value, "scenario", name_ar=p.name_ar) for p in scenario.places}
-    for m in mentions:
-        key = _mention_key(m)
-        if key not in readings:
-            label, arabic = _mention_label(m, pipeline)
-            readings[key] = _Reading(key, label, m.name, m.lat, m.lon, m.kind, f"gazetteer:{m.entry_id}", m.geometry,
-                                     name_ar=arabic)
-        for c in m.candidates:
-            ckey = f"gaz:{c.entry_id}"
-            if ckey not in readings:
-                arabic = _entry_arabic(pipeline, c.entry_id)
-                readings[ckey] = _Reading(
-                    ckey, f"{_named(c.name, arabic)} (other reading: {c.kind.replace('_', ' ')}, {_country(c.country)})",
-                    c.name, c.lat, c.lon, c.kind, f"gazetteer:{c.entry_id}", name_ar=arabic)
-    return readings
-
-
-def _place_label(scenario: Scenario, mentions: list[PlaceMention], pipeline: Pipeline | None = None) -> dict[str, str]:
-    """Key -> label, every label distinct (so a label chosen in a table names one reading)."""
-    labels: dict[str, str] = {}
-    used: set[str] = set()
-    for key, reading in _readings(scenario, mentions, pipeline).items():
-        label, n = reading.label, 2
-        while label in used:
-            label, n = f"{reading.label} [{n}]", n + 1
-        used.add(label)
-        labels[key] = label
-    return labels
-
-
-def _force_names(scenario: Scenario) -> dict[str, str]:
-    """Force id -> name, every name distinct."""
-    names: dict[str, str] = {}
-    for force in scenario.forces:
-        name = force.name if force.name not in names.values() else f"{force.name} ({force.id})"
-        names[force.id] = name
-    return names
-
-
 def _with_names(summary: str, forces: dict[str, str]) -> str:
     """A proposal's summary with force ids ("syrian_regime deploy …") replaced by the forces' names."""
     if not forces:
         return summary
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forces, key=len, reverse=True)) + r")(?![\w-])")
     return pattern.sub(lambda m: forces[m.group(1)], summary)
-
-
-def _event_labels(extraction: Extraction) -> dict[str, str]:
-    return {e.id: f"Event {n}" for n, e in enumerate(extraction.events, start=1)}
 
 
 def _analysis_allowed(editor: Editor | None) -> bool:
@@ -302,14 +195,13 @@ def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFram
     rows = []
     for index, m in enumerate(extraction.places):
         rows.append({
-            "use": m.kind != "country", "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[_mention_key(m)],
+            "use": m.kind != "country", "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[mention_key(m)],
             "lat": round(m.lat, 5), "lon": round(m.lon, 5), "kind": m.kind.replace("_", " "),
             "confidence": round(m.confidence, 2),
-            "other readings": ", ".join(f"{c.name} ({_country(c.country)})" for c in m.candidates[1:4]),
-            "key": _mention_key(m), "index": index,
+            "other readings": ", ".join(f"{c.name} ({country_name(c.country)})" for c in m.candidates[1:4]),
+            "key": mention_key(m), "index": index,
         })
-    return pd.DataFrame(rows, columns=["use", "mention", "at", "resolved as", "lat", "lon", "kind", "confidence",
-                                       "other readings", "key", "index"])
+    return pd.DataFrame(rows, columns=list(PLACE_COLUMNS))
 
 
 def _worth_accepting(event: Any) -> bool:
@@ -317,59 +209,39 @@ def _worth_accepting(event: Any) -> bool:
     return event.confidence >= 0.5 and event.date is not None and any(m.kind != "country" for m in event.place_mentions)
 
 
-EVENT_COLUMNS = ["accept", "event", "date", "precision", "places", "forces", "kind", "summary", "verification",
-                 "claimed by", "confidence", "quote", "warnings", "id"]
-
-
 def _events_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, str]) -> pd.DataFrame:
-    forces = _force_names(scenario)
-    events = _event_labels(extraction)
+    forces = force_names(scenario)
+    events = event_labels(extraction.events)
     rows = []
     for event in extraction.events:
         rows.append({
             "accept": _worth_accepting(event), "event": events[event.id], "date": event.date,
             "precision": event.date_precision.value,
-            "places": [labels[_mention_key(m)] for m in event.place_mentions],
+            "places": [labels[mention_key(m)] for m in event.place_mentions],
             "forces": [forces.get(f, f) for f in event.forces], "kind": event.kind,
             "summary": _with_names(event.summary, forces),
             "verification": event.verification.value, "claimed by": event.claimed_by,
             "confidence": round(event.confidence, 2), "quote": event.quote, "warnings": "; ".join(event.warnings),
             "id": event.id,
         })
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS)
-
-
-PERIOD_COLUMNS = ["accept", "event", "place", "force", "role", "start", "end"]
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
 def _periods_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, str]) -> pd.DataFrame:
-    forces = _force_names(scenario)
-    events = _event_labels(extraction)
+    forces = force_names(scenario)
+    events = event_labels(extraction.events)
     rows = []
     for event in extraction.events:
         mention_for = {(m.place_id or m.entry_id): m for m in event.place_mentions}
         for period in event.periods:
             mention = mention_for.get(period.place_id)
-            key = _mention_key(mention) if mention else period.place_id
+            key = mention_key(mention) if mention else period.place_id
             rows.append({
                 "accept": _worth_accepting(event), "event": events[event.id], "place": labels.get(key, key),
                 "force": forces.get(period.force, period.force), "role": period.role.value, "start": period.start,
                 "end": period.end,
             })
-    return pd.DataFrame(rows, columns=PERIOD_COLUMNS)
-
-
-def _same(a: Any, b: Any) -> bool:
-    a, b = (v.tolist() if getattr(v, "ndim", 0) else v for v in (a, b))
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return list(a if isinstance(a, (list, tuple)) else []) == list(b if isinstance(b, (list, tuple)) else [])
-    a_missing = a is None or (isinstance(a, float) and math.isnan(a)) or a is pd.NaT
-    b_missing = b is None or (isinstance(b, float) and math.isnan(b)) or b is pd.NaT
-    if a_missing or b_missing:
-        return a_missing and b_missing
-    if isinstance(a, (dt.date, pd.Timestamp)) and isinstance(b, (dt.date, pd.Timestamp)):
-        return pd.Timestamp(a) == pd.Timestamp(b)
-    return bool(a == b)
+    return pd.DataFrame(rows, columns=list(PERIOD_COLUMNS))
 
 
 def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool = False, **options: Any) -> pd.DataFrame:
@@ -396,7 +268,7 @@ def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool =
     edited = st.data_editor(pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}@{scope}", **options)
     for offset, record in enumerate(edited.to_dict("records")):
         index = low + offset
-        changes = {c: v for c, v in record.items() if not _same(v, base[index][c])}
+        changes = {c: v for c, v in record.items() if not same_cell(v, base[index][c])}
         if changes:
             edits[index] = changes
         else:
@@ -448,7 +320,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     st.html(legend_html())
     st.html(highlight_html(extraction))
 
-    labels = _place_label(scenario, list(extraction.places), pipeline)
+    labels = place_labels(scenario, extraction.places, geoparser=pipeline.geoparser)
     options = sorted(set(labels.values()))
     st.markdown("#### Places")
     st.caption("Untick what is not a place, pick another reading, or move a point by editing its coordinates "
@@ -460,7 +332,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     )
     _preview_map(extraction, places)
 
-    forces = _force_names(scenario)
+    forces = force_names(scenario)
     st.markdown("#### Proposed events")
     st.caption("Accept, reject or correct each; the quote and its offsets come from the text. A summary you leave "
                "as proposed is written afresh from the force, places, date and kind you correct.")
@@ -481,7 +353,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     periods = _paged_editor(
         "periods", _periods_frame(extraction, scenario, labels), scope=scope, dynamic=True, hide_index=True, width="stretch",
         column_config={
-            "event": st.column_config.SelectboxColumn(options=list(_event_labels(extraction).values())),
+            "event": st.column_config.SelectboxColumn(options=list(event_labels(extraction.events).values())),
             "place": st.column_config.SelectboxColumn(options=options),
             "force": st.column_config.SelectboxColumn(options=list(forces.values())),
             "role": st.column_config.SelectboxColumn(options=[r.value for r in Role]),
@@ -503,7 +375,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
                      f"{'it' if len(missing) == 1 else 'them'} in above and save again. Nothing was changed.")
             return
         meta = dict(meta, publisher=str(publisher).strip(), title=str(title).strip())
-        _save(scenario, extraction, meta, places, original_events, events, periods, labels, editor, pipeline)
+        _save(scenario, extraction, meta, places, original_events, events, periods, editor, pipeline)
 
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
@@ -538,98 +410,36 @@ def _view_of(mentions: list[PlaceMention]) -> dict[str, Any]:
     return {"center": ((south + north) / 2, (west + east) / 2), "zoom": zoom}
 
 
-def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
-          original_events: pd.DataFrame, events: pd.DataFrame, periods: pd.DataFrame, labels: dict[str, str],
-          editor: Editor, pipeline: Pipeline | None = None) -> None:
-    key_for_label = {label: key for key, label in labels.items()}
-    force_for_name = {name: force_id for force_id, name in _force_names(scenario).items()}
-    event_for_label = {label: event_id for event_id, label in _event_labels(extraction).items()}
-    readings = _readings(scenario, list(extraction.places), pipeline)
-    moves = st.session_state.get("_report_moves")
-    moves = moves if isinstance(moves, dict) else {}
-    new_places: dict[str, NewPlace] = {}
-    resolution: dict[str, str] = {}  # a mention's first reading -> the analyst's choice (events follow it)
-    unused = {row["key"] for _, row in places.iterrows() if not row["use"]}
-    for _, mention in places.iterrows():
-        if not mention["use"]:
-            continue
-        unused.discard(mention["key"])
-        index = int(mention["index"])
-        key = key_for_label.get(mention["resolved as"], mention["key"])
-        reading = readings[key]
-        changed_reading = key != mention["key"]
-        lat, lon = moves.get(index, (float(mention["lat"]), float(mention["lon"])))
-        if changed_reading and index not in moves:
-            lat, lon = reading.lat, reading.lon  # the chosen candidate's own position
-        moved = (round(lat, 5), round(lon, 5)) != (round(reading.lat, 5), round(reading.lon, 5))
-        if key in scenario.place_by_id and not moved:
-            resolution[mention["key"]] = key
-            continue
-        if moved:
-            key = f"manual:{index}"
-        resolution[mention["key"]] = key
-        if reading.geometry is not None and not moved:
-            new_places[key] = NewPlace(key=key, name_en=reading.name, kind=KINDS.get(reading.kind, PlaceKind.AREA),
-                                       geometry=reading.geometry, geometry_source=reading.source,
-                                       name_ar=reading.name_ar)
-        else:
-            new_places[key] = NewPlace.point(
-                key, reading.name, lat, lon, kind=KINDS.get(reading.kind, PlaceKind.TOWN),
-                source="analyst" if moved else reading.source, name_ar=reading.name_ar,
-                note="position set by the analyst" if moved else "",
-            )
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(column): cell for column, cell in row.items()} for row in frame.to_dict("records")]
 
-    def place_key(label: str) -> str:
-        key = key_for_label.get(label, label)
-        return resolution.get(key, key)
 
-    decisions = []
-    by_id: dict[str, ProposedEvent] = {e.id: e for e in extraction.events}
-    proposed_rows = {row["id"]: row for row in original_events.to_dict("records")}
-    for row in events.to_dict("records"):
-        if not row["accept"]:
-            continue
-        proposal = by_id[row["id"]]
-        if row["date"] is None or pd.isna(row["date"]):
-            st.error(f"{row['event']}: field 'date' is empty: give a date before saving. Nothing was changed.")
-            return
-        proposed = proposed_rows[row["id"]]
-        corrected = any(not _same(row[c], proposed[c]) for c in CORRECTED_FIELDS)
-        decisions.append(EventDecision(
-            key=proposal.id, quote_start=proposal.start, quote_end=proposal.end, date=pd.Timestamp(row["date"]).date(),
-            date_precision=DatePrecision(row["precision"]),
-            place_keys=tuple(place_key(label) for label in (row["places"] or [])
-                             if key_for_label.get(label, label) not in unused),
-            force_ids=tuple(force_for_name.get(name, name) for name in (row["forces"] or ())),
-            kind=str(row["kind"] or "report"),
-            summary=reviewed_summary(proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""),
-                                     corrected=corrected),
-            verification=Verification(row["verification"]), claimed_by=str(row["claimed by"] or ""),
-        ))
-    accepted = {d.key for d in decisions}
-    period_decisions = []
-    for row in periods.to_dict("records"):
-        event_key = event_for_label.get(row["event"], row["event"])
-        if not row["accept"] or event_key not in accepted:
-            continue
-        if key_for_label.get(row["place"], row["place"]) in unused:
-            continue  # the analyst said that mention is not a place
-        start = None if row["start"] is None or pd.isna(row["start"]) else pd.Timestamp(row["start"]).date()
-        end = None if row["end"] is None or pd.isna(row["end"]) else pd.Timestamp(row["end"]).date()
-        period_decisions.append(PeriodDecision(
-            event_key=event_key, place_key=place_key(row["place"]), force_id=force_for_name.get(row["force"], row["force"]),
-            role=Role(row["role"]), start=start, end=end,
-        ))
+def _report_meta(meta: dict[str, Any]) -> ReportMeta:
     published = meta.get("published")
-    report_meta = ReportMeta(
+    return ReportMeta(
         publisher=meta.get("publisher") or "", title=meta.get("title") or "",
         published=published if isinstance(published, dt.date) else None, url=meta.get("url") or "",
     )
+
+
+def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
+          original_events: pd.DataFrame, events: pd.DataFrame, periods: pd.DataFrame, editor: Editor,
+          pipeline: Pipeline) -> None:
+    moves = st.session_state.get("_report_moves")
+    try:
+        decisions = decisions_from_tables(
+            scenario, extraction, places=_records(places), proposed_events=_records(original_events),
+            events=_records(events), periods=_records(periods), moves=moves if isinstance(moves, dict) else {},
+            geoparser=pipeline.geoparser,
+        )
+    except ReviewError as exc:
+        st.error(f"{plain(str(exc))}. Nothing was changed.")
+        return
     try:
         with writer() as store:
             current = store.current()
-            result = apply_report(current.scenario, meta=report_meta, text=extraction.text, events=decisions,
-                                  periods=period_decisions, new_places=list(new_places.values()))
+            result = apply_report(current.scenario, meta=_report_meta(meta), text=extraction.text,
+                                  events=decisions.events, periods=decisions.periods, new_places=decisions.new_places)
             store.apply(changes_between(current, result.scenario), user=editor.name)
     except ReviewError as exc:
         st.error(f"Not saved: {plain(_readable(str(exc), extraction))}")
@@ -652,7 +462,7 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
 
 def _readable(message: str, extraction: Extraction) -> str:
     """A review error with the proposals' labels ("Event 3") instead of their ids."""
-    for event_id, label in sorted(_event_labels(extraction).items(), key=lambda item: -len(item[0])):
+    for event_id, label in sorted(event_labels(extraction.events).items(), key=lambda item: -len(item[0])):
         message = message.replace(f"event {event_id}", label).replace(f"event {event_id}:", f"{label}:")
     return message
 

@@ -16,12 +16,12 @@ first page view to show, with its file, record and field.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
 from collections.abc import Sequence
 
+from mapdata.config import settings
 from mapdata.resources import ENTRY_SCRIPT, prepare_served_app
 
 WARM_UP_THREAD = "mapdata-warm-up"
@@ -50,7 +50,7 @@ def warm_up() -> None:
         reason = str(exc) if isinstance(exc, _NotLoaded) else f"{type(exc).__name__}: {exc}"
         from mapdata.store.errors import redact
 
-        reason = redact(reason, os.environ.get("MAPDATA_STORE"), os.environ.get("MAPDATA_STORE_READ"))  # not in logs
+        reason = redact(reason, settings().store, settings().store_read)  # not in logs
         print(f"mapdata serve: the data was not preloaded ({reason}); the first page view shows the problem",
               file=sys.stderr, flush=True)
         return
