@@ -98,7 +98,9 @@ PLACE_LICENCES = {
 PLACES_TAKEN = ("al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside",
                 "lebanese_border", "southern_syria")
 
-NE_ISO2 = {"760": "SY", "422": "LB", "376": "IL", "275": "PS", "400": "JO", "368": "IQ", "792": "TR", "196": "CY"}
+# Natural Earth ids of the basemap's countries -> ISO alpha-2: the theatre's own file (hand-written, not built)
+NE_ISO2: dict[str, str] = json.loads(
+    (Path(__file__).resolve().parents[1] / "geodata" / "gazetteer" / "theatre.json").read_text(encoding="utf-8"))["country_ids"]
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "SY": ("Syrian Arab Republic", "سوريا", "سورية", "الجمهورية العربية السورية"),
     "LB": ("Lebanese Republic", "لبنان"),

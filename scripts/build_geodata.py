@@ -51,6 +51,7 @@ import hashlib
 import importlib.util
 import json
 import math
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -768,6 +769,10 @@ def run_gazetteer(out: Path, src: Path) -> dict[str, Any] | None:
     if module is None:
         print("scripts/build_gazetteer.py not found: gazetteer not written")
         return None
+    theatre = Path(__file__).resolve().parents[1] / "geodata" / "gazetteer" / "theatre.json"  # hand-written
+    if (out / "gazetteer" / "theatre.json").resolve() != theatre.resolve():
+        (out / "gazetteer").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(theatre, out / "gazetteer" / "theatre.json")  # the pipeline below reads it beside the gazetteer
     result = module.write_gazetteer(out, sources=src)
     print(f"gazetteer written by build_gazetteer.py: {sum(result['counts'].values())} entries")
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "geodata" / "raw"  # the vendored raw inputs (a copy of ../shared/geodata-sources and the seed article)
-HAND_AUTHORED = ("lexicon/", "raw/")  # edited in place (lexicon) or the build's inputs (raw): read, not written
+HAND_AUTHORED = ("lexicon/", "raw/", "gazetteer/theatre.json")  # edited in place (lexicon, the theatre) or the build's inputs (raw): read, not written
 
 
 def _files(folder: Path) -> set[str]:

@@ -149,3 +149,25 @@ def test_build_is_deterministic_and_matches_the_committed_file(tmp_path: Path) -
         assert result["rows"] and set(result["counts"]) >= {"geonames", "opensyria", "curated"}
         outputs.append((out / "gazetteer" / "gazetteer.json").read_bytes())
     assert outputs[0] == outputs[1] == DEFAULT_GAZETTEER.read_bytes()
+
+
+def test_the_theatre_is_data_beside_the_gazetteer(tmp_path) -> None:
+    """Home countries, neighbours and the basemap's layers come from gazetteer/theatre.json, not from code:
+    another conflict changes that file. Without it the pipeline has no home country."""
+    import shutil
+
+    from mapdata.model.load import DEFAULT_DATA_DIR
+    from mapdata.text.gazetteer import THEATRE_FILE, Theatre, read_gazetteer
+
+    bundled = read_gazetteer(DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json")
+    assert bundled.theatre.home_countries == {"SY", "LB"} and bundled.theatre.admin1_layers == ("syr_adm1", "lbn_adm1")
+    assert bundled.theatre.country_ids["760"] == "SY"
+    elsewhere = tmp_path / "gazetteer"
+    elsewhere.mkdir()
+    shutil.copyfile(DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json", elsewhere / "gazetteer.json")
+    assert read_gazetteer(elsewhere / "gazetteer.json").theatre == Theatre()
+    (elsewhere / THEATRE_FILE).write_text('{"home_countries": ["UA"], "admin1_layers": ["ukr_adm1"]}', encoding="utf-8")
+    assert read_gazetteer(elsewhere / "gazetteer.json").theatre.home_countries == {"UA"}
+    for module in ("geoparse", "gazetteer"):
+        code = (Path(__file__).resolve().parents[2] / "src" / "mapdata" / "text" / f"{module}.py").read_text(encoding="utf-8")
+        assert not re.search(r'"SY-LB"|syr_adm1|lbn_adm1|HOME =|NEIGHBOURS =|"760"', code), module  # demonyms are language

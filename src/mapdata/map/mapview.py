@@ -47,6 +47,9 @@ HIGHLIGHT_COLOUR = "#000000"
 
 
 
+COUNTRIES_LAYER = "countries"  # the basemap layer of country outlines (geodata/basemap/countries.geojson)
+COUNTRIES_STYLE = {"color": "#8C8C8C", "weight": 1.2, "fillColor": "#F3F0E8", "fillOpacity": 1}
+ADMIN_STYLE = {"color": "#A3A3A3", "weight": 0.8, "dashArray": "4 3", "fill": False}
 CONTESTED_DASH = "12 6"  # long square-ended dashes
 PRESENCE_DOTS = "0 12"  # zero-length dashes with round caps: a row of round dots, never a dash
 PRESENCE_DOT_STEP = 12  # the dots' period (px): forces present on one outline shift their dots within it
@@ -195,17 +198,14 @@ class MapBuilder:
 
     @cached_property
     def _basemap_payload(self) -> dict[str, Any]:
-        styles = {
-            "countries": {"color": "#8C8C8C", "weight": 1.2, "fillColor": "#F3F0E8", "fillOpacity": 1},
-            "syr_adm1": {"color": "#A3A3A3", "weight": 0.8, "dashArray": "4 3", "fill": False},
-            "lbn_adm1": {"color": "#BDBDBD", "weight": 0.6, "dashArray": "2 3", "fill": False},
-        }
-        order = {"countries": 0, "lbn_adm1": 1, "syr_adm1": 2}
+        # Any scenario's basemap: the countries layer filled underneath, every other layer (administrative
+        # areas) as dashed lines over it, in name order.
         layers, labels = [], []
-        for name in sorted(self.scenario.basemap, key=lambda n: (order.get(n, 9), n)):
+        for name in sorted(self.scenario.basemap, key=lambda n: (n != COUNTRIES_LAYER, n)):
             geojson = self.scenario.basemap[name]
-            layers.append({"name": name, "geojson": geojson, "style": styles.get(name, {"color": "#999999", "weight": 1, "fill": False})})
-            level, min_zoom = ("country", 5) if name == "countries" else ("admin1", 8)
+            layers.append({"name": name, "geojson": geojson,
+                           "style": COUNTRIES_STYLE if name == COUNTRIES_LAYER else ADMIN_STYLE})
+            level, min_zoom = ("country", 5) if name == COUNTRIES_LAYER else ("admin1", 8)
             for feature in geojson.get("features", []):
                 props = feature.get("properties") or {}
                 text = props.get("name_en") or props.get("name")

@@ -22,8 +22,34 @@ DEFAULT_GAZETTEER = DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json"
 KINDS = ("country", "admin1", "admin2", "admin3", "town", "military_site", "area", "border", "region")
 POINT_KINDS = frozenset({"town", "military_site", "admin2", "admin3"})
 
-# Natural Earth admin-0 ids (ISO 3166-1 numeric, the feature ids in basemap/countries.geojson) -> alpha-2.
-NE_ISO2 = {"760": "SY", "422": "LB", "376": "IL", "275": "PS", "400": "JO", "368": "IQ", "792": "TR", "196": "CY"}
+THEATRE_FILE = "theatre.json"  # beside the gazetteer file
+
+
+@dataclass(frozen=True)
+class Theatre:
+    """What the text pipeline knows of the conflict's geography (``theatre.json`` beside the gazetteer):
+    the home countries (a reading there is likelier), their neighbours, the basemap layers of
+    first-level administrative areas, and the ids of the countries in the countries layer (Natural
+    Earth's ISO 3166-1 numeric ids -> alpha-2). Without the file: no home, no layers."""
+
+    home_countries: frozenset[str] = frozenset()
+    neighbours: frozenset[str] = frozenset()
+    admin1_layers: tuple[str, ...] = ()
+    countries_layer: str = "countries"
+    country_ids: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def read(cls, path: Path) -> Theatre:
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            home_countries=frozenset(str(c) for c in data.get("home_countries", ())),
+            neighbours=frozenset(str(c) for c in data.get("neighbours", ())),
+            admin1_layers=tuple(str(n) for n in data.get("admin1_layers", ())),
+            countries_layer=str(data.get("countries_layer") or "countries"),
+            country_ids={str(k): str(v) for k, v in (data.get("country_ids") or {}).items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -44,7 +70,7 @@ class Entry:
     licence: str
     place_id: str | None = None  # the bundled scenario's place this entry stands for
     prior: float = 0.0  # < 0 for deliberate out-of-region distractors
-    border: str | None = None  # "SY-LB" for border lines
+    border: str | None = None  # a border line: its two countries, ISO alpha-2 codes joined by "-"
     uncertainty_m: float | None = None
     pcode: str = ""  # its own OCHA pcode (administrative units)
     note: str = ""
@@ -72,6 +98,7 @@ class Gazetteer:
     entries: tuple[Entry, ...]
     path: Path | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    theatre: Theatre = field(default_factory=Theatre, compare=False, hash=False)
     _by_id: dict[str, Entry] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,7 +138,7 @@ def read_gazetteer(path: str | Path) -> Gazetteer:
     raw = data["entries"] if isinstance(data, dict) else data
     entries = tuple(Entry.from_json(item) for item in raw)
     meta = {k: v for k, v in data.items() if k != "entries"} if isinstance(data, dict) else {}
-    return Gazetteer(entries=entries, path=path, meta=meta)
+    return Gazetteer(entries=entries, path=path, meta=meta, theatre=Theatre.read(path.parent / THEATRE_FILE))
 
 
 _CACHE: dict[Path, Gazetteer] = {}
@@ -128,4 +155,4 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         return cached
 
 
-__all__ = ["DEFAULT_GAZETTEER", "Entry", "Gazetteer", "KINDS", "NE_ISO2", "load_gazetteer", "read_gazetteer"]
+__all__ = ["DEFAULT_GAZETTEER", "Entry", "Gazetteer", "KINDS", "THEATRE_FILE", "Theatre", "load_gazetteer", "read_gazetteer"]

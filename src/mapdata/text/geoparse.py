@@ -17,7 +17,8 @@ Three steps, all offline and deterministic:
    passes); a low-prior out-of-region confusable only wins with context. Spatial phrases
    ("the western countryside of Homs", "near the Lebanese border", "southern Syria") become
    areas or lines: the scenario's own place when it has one, otherwise derived from the
-   governorate polygons (``basemap/syr_adm1.geojson``) and country outlines.
+   governorate polygons (the basemap's first-level layers named in ``gazetteer/theatre.json``) and
+   country outlines.
 
 Use :func:`default_geoparser` for the bundled gazetteer and scenario.
 """
@@ -41,7 +42,7 @@ from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from mapdata.model.models import Place, Scenario
-from mapdata.text.gazetteer import NE_ISO2, Entry, Gazetteer, load_gazetteer
+from mapdata.text.gazetteer import Entry, Gazetteer, load_gazetteer
 from mapdata.text.mentions import Candidate, PlaceMention
 
 # --------------------------------------------------------------------------- normalisation
@@ -292,8 +293,6 @@ KIND_PRIOR = {
     "country": 0.5, "admin1": 0.3, "town": 0.4, "military_site": 0.4, "region": 0.35, "area": 0.35, "border": 0.35,
     "admin2": 0.15, "admin3": 0.1,
 }
-HOME = frozenset({"SY", "LB"})
-NEIGHBOURS = frozenset({"TR", "IQ", "JO", "IL", "PS", "CY"})
 ANCHOR_KINDS = frozenset({"town", "military_site", "admin2", "admin3", "area", "region"})
 SCENARIO_BONUS = 0.2
 EXACT_BONUS = 0.1
@@ -405,7 +404,7 @@ class Geoparser:
         names = (place.name_en, place.name_ar, *place.aliases)
         lat, lon = place.anchor
         keys = {_key(n) for n in names if n}
-        country, admin1, population = "", "", None
+        country, admin1, population, border = "", "", None, None
         linked = [e for e in self.gazetteer.entries if e.place_id == place.id]
         near = [
             e for e in self.gazetteer.entries
@@ -415,13 +414,15 @@ class Geoparser:
         for e in linked + near:
             country, admin1, population = e.country, e.admin1, e.population
             break
+        if place.kind.value == "border":  # which border: the gazetteer's entry for this place says (e.g. SY-LB)
+            border = next((e.border for e in linked if e.border), None)
         if not country:
             country = self._country_at(lat, lon) or ""
         return Entry(
             id=f"scenario:{place.id}", name=place.name_en, names=tuple(n for n in names if n), kind=place.kind.value,
             lat=lat, lon=lon, country=country, admin1=admin1, population=population, source="scenario",
             source_id=place.id, licence="", place_id=place.id, uncertainty_m=place.uncertainty_m,
-            border="SY-LB" if place.kind.value == "border" and country in ("SY", "LB") else None,
+            border=border,
         )
 
     def _country_at(self, lat: float, lon: float) -> str | None:
@@ -457,17 +458,18 @@ class Geoparser:
             if self._geo is None:
                 layers: dict[str, Any] = dict(self.scenario.basemap) if self.scenario is not None else {}
                 folder = self.gazetteer.basemap_dir
-                for name in ("syr_adm1", "lbn_adm1", "countries"):
+                theatre = self.gazetteer.theatre
+                for name in (*theatre.admin1_layers, theatre.countries_layer):
                     if name not in layers and (folder / f"{name}.geojson").exists():
                         layers[name] = json.loads((folder / f"{name}.geojson").read_text(encoding="utf-8"))
                 adm1: dict[str, BaseGeometry] = {}
-                for name in ("syr_adm1", "lbn_adm1"):
+                for name in theatre.admin1_layers:
                     for feat in (layers.get(name) or {}).get("features", []):
                         code = (feat.get("properties") or {}).get("pcode") or feat.get("id")
                         adm1[str(code)] = shapely.make_valid(shape(feat["geometry"]))
                 countries: dict[str, BaseGeometry] = {}
-                for feat in (layers.get("countries") or {}).get("features", []):
-                    iso2 = NE_ISO2.get(str(feat.get("id")))
+                for feat in (layers.get(theatre.countries_layer) or {}).get("features", []):
+                    iso2 = theatre.country_ids.get(str(feat.get("id")))
                     if iso2:
                         countries[iso2] = shapely.make_valid(shape(feat["geometry"]))
                 for geom in list(adm1.values()) + list(countries.values()):
@@ -612,13 +614,14 @@ class Geoparser:
 
     def _base_score(self, idx: int, *, countries: AbstractSet[str], demonyms: AbstractSet[str], light: str) -> float:
         e = self.entries[idx]
+        home, neighbours = self.gazetteer.theatre.home_countries, self.gazetteer.theatre.neighbours
         score = KIND_PRIOR.get(e.kind, 0.2) + e.prior
         if e.kind == "town":
             score += 0.2 * min(1.0, math.log10(e.population) / 6.5) if e.population and e.population > 1 else 0.05
         if countries:
-            score += 0.4 if (e.country in HOME and countries & HOME) else 0.1 if e.country in HOME else 0.0
+            score += 0.4 if (e.country in home and countries & home) else 0.1 if e.country in home else 0.0
         else:
-            score += 0.4 if e.country in HOME else 0.15 if e.country in NEIGHBOURS else 0.0
+            score += 0.4 if e.country in home else 0.15 if e.country in neighbours else 0.0
         if e.country in countries and e.kind != "country":
             score += COUNTRY_CONTEXT
         elif e.country in demonyms and e.kind != "country":
@@ -1061,7 +1064,8 @@ class Geoparser:
     def _admin1_entry(self, name: str) -> Entry | None:
         bucket = self._by_key.get(_key(name), [])
         admins = [self.entries[x] for x in bucket if self.entries[x].kind == "admin1"]
-        return sorted(admins, key=lambda e: (e.country not in HOME, e.id))[0] if admins else None
+        home = self.gazetteer.theatre.home_countries
+        return sorted(admins, key=lambda e: (e.country not in home, e.id))[0] if admins else None
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the parser lives as long as the process
     def geocode(self, name: str, *, context: str | None = None, fuzzy: bool = True) -> PlaceMention | None:
