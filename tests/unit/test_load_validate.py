@@ -689,3 +689,21 @@ def test_unusual_line_separators_inside_a_csv_field_do_not_split_the_row(folder:
     assert check_folder(folder) == []
     period = next(p for p in load_scenario(folder).periods if p.id == "pos1_regime_presence")
     assert period.note == f"before{separator}after"
+
+
+def test_loading_and_the_store_apply_one_set_of_record_rules(folder: Path) -> None:
+    """'a period needs an event or a source' and 'claimed needs claimed_by' live in model.records only:
+    a scenario folder and a record written to a store get the same words."""
+    from mapdata.model.models import ControlPeriod, Event, Role, Verification
+    from mapdata.model.records import record_problems
+
+    edit_csv_row(folder, "pos1_regime_presence", event_ids="", source_ids="")
+    edit_json_record(folder, "events.json", "ev_sochi_meeting", verification="claimed", claimed_by=DELETE)
+    from_folder = {(p.field, p.message) for p in problems_in(folder)}
+    period = ControlPeriod(id="p", place_id="x", force_id="y", role=Role.CONTROL)
+    event = next(e for e in load_scenario().events if e.id == "ev_sochi_meeting")
+    claimed = Event(**{**{f: getattr(event, f) for f in event.__dataclass_fields__},
+                       "verification": Verification.CLAIMED, "claimed_by": ""})
+    from_records = {(p.field, p.message) for p in record_problems(period) + record_problems(claimed)}
+    assert from_records <= from_folder
+    assert {field for field, _ in from_records} == {"event_ids", "claimed_by"}

@@ -36,12 +36,15 @@ from mapdata.model.records import (
     COLOUR_PATTERN,
     GEOMETRY_TYPES,
     ID_PATTERN,
+    KINDS,
     MAX_LIST_ITEMS,
     MAX_SOURCE_TEXT_CHARS,
     MAX_TEXT_CHARS,
     date_problem,
     field_of,
     number_problem,
+    record_problems,
+    records_of,
     text_problem,
 )
 from mapdata.model.validate import Locator, check_consistency
@@ -438,7 +441,7 @@ class _Loader:
             place_ids = rec.strings("place_ids", required=True)
             force_ids = rec.strings("force_ids", required=True)
             verification = rec.choice("verification", Verification)
-            claimed_by = rec.text("claimed_by", required=verification is Verification.CLAIMED)
+            claimed_by = rec.text("claimed_by", required=False)  # needed when claimed: model.records says
             kind, summary, source_id = rec.text("kind"), rec.text("summary"), rec.text("source_id")
             quote, quote_start, quote_end = rec.text("quote"), rec.integer("quote_start"), rec.integer("quote_end")
             verification_note = rec.text("verification_note", required=False)
@@ -489,8 +492,6 @@ class _Loader:
             end = rec.date("end", required=False)
             event_ids = rec.strings("event_ids", separator=";")
             source_ids = rec.strings("source_ids", separator=";")
-            if not event_ids and not source_ids:
-                rec.problem("event_ids", "a period needs at least one supporting event or source id")
             note = rec.text("note", required=False)
             if rec.ok and self._register("period", ident, PERIODS_FILE, rec.record, seen):
                 assert role is not None
@@ -535,6 +536,13 @@ def _load(folder: Path) -> tuple[Scenario | None, list[Problem]]:
     )
     locate: Locator = loader.locate
     problems = loader.problems + check_consistency(scenario, locate=locate)
+    # the per-record rules (model.records, as the store and import apply them), one problem per field
+    said = {(p.file, p.record, p.field) for p in problems}
+    for kind in KINDS:
+        for record in records_of(scenario, kind):
+            file, label = locate(kind, record.id)
+            problems += [p for p in record_problems(record, file=file, label=label)
+                         if (p.file, p.record, p.field) not in said]
     return scenario, problems
 
 

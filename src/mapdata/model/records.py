@@ -30,6 +30,7 @@ from mapdata.model.models import (
     Place,
     PlaceKind,
     Role,
+    Scenario,
     Source,
     Verification,
 )
@@ -128,6 +129,15 @@ GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPol
 def field_of(kind: str, name: str) -> Field | None:
     """The field ``name`` of records of ``kind`` (None for ``id`` and names that are no field)."""
     return _FIELD_BY_NAME.get((kind, name))
+
+
+_SCENARIO_FIELD = {"force": "forces", "place": "places", "source": "sources", "event": "events", "period": "periods"}
+
+
+def records_of(scenario: Scenario, kind: str) -> tuple[Record, ...]:
+    """The scenario's records of one kind (``force``, ``place``, ``source``, ``event``, ``period``)."""
+    records: tuple[Record, ...] = getattr(scenario, _SCENARIO_FIELD[kind])
+    return records
 
 
 def kind_of(record: Any) -> Kind:
@@ -438,7 +448,9 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
         if not event.force_ids:
             report(("force_ids", "must name at least one value"))
         if event.verification == Verification.CLAIMED and not event.claimed_by.strip():
-            report(("claimed_by", "is empty (needed when verification is 'claimed')"))
+            report(("claimed_by", "is missing (needed when verification is 'claimed')"))
+    elif isinstance(record, ControlPeriod) and not record.event_ids and not record.source_ids:
+        report(("event_ids", "a period needs at least one supporting event or source id"))
     if not found:
         _remember_valid(record)
         return []

@@ -71,8 +71,6 @@ def check_consistency(scenario: Scenario, *, locate: Locator = _default_locate) 
         for source_id in period.source_ids:
             if source_id not in sources:
                 report("period", period.id, "source_ids", f"unknown source id {source_id!r}")
-        if not period.event_ids and not period.source_ids:
-            report("period", period.id, "event_ids", "a period needs at least one supporting event or source id")
         if period.start and period.end and period.end < period.start:
             report("period", period.id, "end", f"{period.end.isoformat()} is before start {period.start.isoformat()}")
 

@@ -45,6 +45,7 @@ from mapdata.model.records import (
     kind_of,
     record_problems,
     record_reader,
+    records_of,
     to_json,
     values,
 )
@@ -148,8 +149,8 @@ def changes_between(current: Current, new: Scenario) -> list[Change]:
     adds: list[Change] = []
     deletes: list[Change] = []
     for kind in KINDS:
-        old = {r.id: r for r in _records_of(current.scenario, kind)}
-        wanted = {r.id: r for r in _records_of(new, kind)}
+        old = {r.id: r for r in records_of(current.scenario, kind)}
+        wanted = {r.id: r for r in records_of(new, kind)}
         for ident, record in wanted.items():
             if ident not in old:
                 adds.append(Add(record))
@@ -159,13 +160,6 @@ def changes_between(current: Current, new: Scenario) -> list[Change]:
             if ident not in wanted:
                 deletes.append(Delete(kind, ident, expected_version=current.versions[(kind, ident)]))
     return adds + deletes[::-1]
-
-
-_SCENARIO_FIELD = {"force": "forces", "place": "places", "source": "sources", "event": "events", "period": "periods"}
-
-
-def _records_of(scenario: Scenario, kind: str) -> tuple[Record, ...]:
-    return getattr(scenario, _SCENARIO_FIELD[kind])
 
 
 # -- scenario-level metadata ------------------------------------------------------------
@@ -232,7 +226,7 @@ def locate(kind: str, ident: str) -> tuple[str, str]:
 def scenario_problems(scenario: Scenario, records: Sequence[Record] | None = None) -> list[Problem]:
     """Record checks (of ``records``, default all) plus the cross-record consistency rules."""
     if records is None:
-        records = [r for kind in KINDS for r in _records_of(scenario, kind)]
+        records = [r for kind in KINDS for r in records_of(scenario, kind)]
     problems = [p for record in records for p in record_problems(record)]
     return problems + check_consistency(scenario, locate=locate)
 
@@ -988,7 +982,7 @@ class Store(ABC):
         with self._batch(user) as batch:
             batch.known_valid = True  # the whole scenario was checked above, and the store will hold exactly it
             for kind in KINDS:
-                wanted = {r.id: r for r in _records_of(scenario, kind)}
+                wanted = {r.id: r for r in records_of(scenario, kind)}
                 current = batch.state.rows[kind]
                 for ident in [i for i in current if i not in wanted]:
                     batch.delete(kind, ident, current[ident].version)
