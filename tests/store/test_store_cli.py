@@ -39,7 +39,7 @@ def test_store_commands_import_export_and_snapshot(store_url: str, tmp_path: Pat
     assert "added 2 places, 1 source, 2 events, 2 control periods" in out
     code, out, _ = run(capsys, "snapshot", "--date", "2018-06-22", "--store", store_url, "--forces", "syrian_regime")
     tal_kalakh = next(f for f in json.loads(out)["features"] if f["id"] == "tal_kalakh")["properties"]
-    assert (tal_kalakh["force"], tal_kalakh["status"], tal_kalakh["since"]) == ("syrian_regime", "control", "2018-06-20")
+    assert (tal_kalakh["holder"], tal_kalakh["status"], tal_kalakh["since"]) == ("syrian_regime", "control", "2018-06-20")
     assert tal_kalakh["sources"][0]["verification_label"] == "claimed by Example News Agency"
 
     # importing the same file again adds nothing; a bad file is refused with row and field, and changes nothing

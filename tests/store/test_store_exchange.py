@@ -53,7 +53,7 @@ def test_the_documented_example_imports(folder_scenario: Scenario) -> None:
     assert additions.events[0].verification is Verification.CLAIMED
     merged = additions.apply_to(folder_scenario)
     state = {f["id"]: f["properties"] for f in snapshot_geojson(merged, dt.date(2018, 6, 22))["features"]}
-    assert (state["tal_kalakh"]["force"], state["homs"]["status"]) == ("syrian_regime", "presence")
+    assert (state["tal_kalakh"]["holder"], state["homs"]["status"]) == ("syrian_regime", "presence")
 
 
 def test_the_documented_csv_and_every_field_are_in_the_docs(tmp_path: Path, folder_scenario: Scenario) -> None:
@@ -234,7 +234,7 @@ def test_export_filters_and_kml(tmp_path: Path, folder_scenario: Scenario) -> No
     assert len(placemarks) == len({r["place_id"] for r, _ in russia})
     first = placemarks[1]  # qusayr_position_1
     data = {d.get("name"): d.findtext("k:value", namespaces=ns) for d in first.findall(".//k:Data", ns)}
-    assert (data["status"], data["force"]) == ("contested", "russia")
+    assert (data["status"], data["holder"], data["on_date"]) == ("contested", "russia", "2018-06-04")
     assert first.findtext("k:styleUrl", namespaces=ns) == "#force_russia"
     assert "Enab Baladi" in (first.findtext("k:description", namespaces=ns) or "")
 

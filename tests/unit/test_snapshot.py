@@ -21,7 +21,7 @@ SCENARIO: Scenario = load_scenario()
 PLACE_IDS = [p.id for p in SCENARIO.places]
 POSITIONS = ("qusayr_position_1", "qusayr_position_2", "qusayr_position_3")
 DAYS = (dt.date(2018, 6, 3), dt.date(2018, 6, 4), dt.date(2018, 6, 10))
-REQUIRED = {"place_id", "name", "force", "status", "forces_present", "since", "sources"}
+REQUIRED = {"place_id", "name", "holder", "on_date", "status", "forces_present", "since", "sources"}
 
 # (force, status, forces_present, since) of the three positions on each day
 EXPECTED = {
@@ -51,9 +51,9 @@ def test_one_feature_per_place_with_the_documented_properties(day: dt.date) -> N
         assert props["status"] in {"control", "contested", "presence", "unknown"}
         assert isinstance(props["forces_present"], list)
         assert all(f in SCENARIO.force_by_id for f in props["forces_present"])
-        if props["force"] is not None:
+        if props["holder"] is not None:
             assert props["status"] in {"control", "contested"}
-            assert props["forces_present"][0] == props["force"]
+            assert props["forces_present"][0] == props["holder"]
         assert props["since"] is None or dt.date.fromisoformat(props["since"]) <= day
         assert shape(feature["geometry"]).equals(place.geometry)
         for source in props["sources"]:
@@ -69,11 +69,11 @@ def test_one_feature_per_place_with_the_documented_properties(day: dt.date) -> N
 def test_positions_force_and_status(day: dt.date, place_id: str) -> None:
     props = by_place(snapshot_geojson(SCENARIO, day))[place_id]["properties"]
     force, status, present, since = EXPECTED[day]
-    assert props["force"] == force
+    assert props["holder"] == force
     assert props["status"] == status
     assert props["forces_present"] == present
     assert props["since"] == since
-    assert props["date"] == day.isoformat()
+    assert props["on_date"] == day.isoformat()
     # every position's state is backed by a quote, except before the first one is dated (as of the day)
     assert bool(props["sources"]) == (day >= dt.date(2018, 6, 4))
     assert all("Division 11" in s["quote"] or "three positions" in s["quote"] for s in props["sources"])
@@ -91,7 +91,7 @@ def test_geojson_is_json_serialisable_and_valid() -> None:
 def test_places_without_periods_are_unknown_with_event_evidence() -> None:
     features = by_place(snapshot_geojson(SCENARIO, dt.date(2018, 6, 10)))
     homs = features["homs"]["properties"]
-    assert (homs["force"], homs["status"], homs["forces_present"], homs["since"]) == (None, "unknown", [], None)
+    assert (homs["holder"], homs["status"], homs["forces_present"], homs["since"]) == (None, "unknown", [], None)
     sochi = features["sochi"]["properties"]
     assert sochi["status"] == "unknown"
     assert [s["event_id"] for s in sochi["sources"]] == ["ev_sochi_meeting"]
@@ -102,7 +102,7 @@ def test_places_without_periods_are_unknown_with_event_evidence() -> None:
 
 def test_presence_only_place() -> None:
     props = by_place(snapshot_geojson(SCENARIO, dt.date(2018, 6, 4)))["al_qusayr"]["properties"]
-    assert props["force"] is None and props["status"] == "presence"
+    assert props["holder"] is None and props["status"] == "presence"
     assert props["forces_present"] == ["hezbollah", "russia"]
     assert props["since"] is None  # Hezbollah's presence has no start date
 
@@ -125,7 +125,7 @@ def test_forces_filter_includes_present_not_only_holding() -> None:
     day = dt.date(2018, 6, 3)
     regime = by_place(snapshot_geojson(SCENARIO, day, forces=["syrian_regime"]))
     assert set(regime) == set(POSITIONS)
-    assert all(f["properties"]["force"] == "hezbollah" for f in regime.values())
+    assert all(f["properties"]["holder"] == "hezbollah" for f in regime.values())
     # on 2018-06-10 Russia has left everything
     assert snapshot_geojson(SCENARIO, dt.date(2018, 6, 10), forces=["russia"])["features"] == []
 
@@ -140,9 +140,22 @@ def parse_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
 
 def test_csv_columns_are_documented() -> None:
     assert CSV_COLUMNS == (
-        "place_id", "name", "name_ar", "kind", "force", "status", "forces_present", "since",
-        "lat", "lon", "uncertainty_m", "sources", "wkt",
+        "place_id", "name", "name_ar", "kind", "on_date", "status", "holder", "forces_present", "since",
+        "uncertainty_m", "sources", "lat", "lon", "wkt",
     )
+
+
+def test_snapshot_and_export_share_one_row_schema() -> None:
+    """A snapshot row's columns are the export's, under the same names: the place's, then its state on the day."""
+    from mapdata.exchange.columns import COLUMNS, OUTPUT_ONLY, STATE_COLUMNS
+    from mapdata.exchange.export import export_rows
+
+    assert set(CSV_COLUMNS) - {"sources"} <= set(COLUMNS) | set(OUTPUT_ONLY)
+    day = dt.date(2018, 6, 4)
+    exported = {props["place_id"]: props for props, _ in export_rows(SCENARIO, day=day)}
+    snapshot = {f["properties"]["place_id"]: f["properties"] for f in snapshot_geojson(SCENARIO, day)["features"]}
+    for place_id, props in exported.items():
+        assert {c: props[c] for c in STATE_COLUMNS} == {c: snapshot[place_id][c] for c in STATE_COLUMNS}, place_id
 
 
 @pytest.mark.parametrize("day", DAYS)
@@ -156,7 +169,7 @@ def test_csv_parses_back_and_matches_geojson(day: dt.date) -> None:
         place = SCENARIO.place_by_id[row["place_id"]]
         assert row["name"] == place.name_en and row["name_ar"] == place.name_ar
         assert row["kind"] == place.kind.value
-        assert row["force"] == (props["force"] or "")
+        assert row["holder"] == (props["holder"] or "")
         assert row["status"] == props["status"]
         assert row["forces_present"] == ";".join(props["forces_present"])
         assert row["since"] == (props["since"] or "")
@@ -174,7 +187,7 @@ def test_csv_positions(day: dt.date) -> None:
     _, rows = parse_csv(snapshot_csv(SCENARIO, day))
     force, status, present, since = EXPECTED[day]
     for row in (r for r in rows if r["place_id"] in POSITIONS):
-        assert (row["force"], row["status"], row["forces_present"], row["since"]) == (force, status, ";".join(present), since or "")
+        assert (row["holder"], row["status"], row["forces_present"], row["since"]) == (force, status, ";".join(present), since or "")
 
 
 def test_csv_forces_filter_and_arabic_names() -> None:
@@ -199,7 +212,7 @@ def test_csv_survives_commas_quotes_and_line_breaks() -> None:
     assert len(rows) == 1
     row = rows[0]
     assert row["name"] == 'Odd, "quoted"\nplace'
-    assert row["force"] == "red" and row["since"] == "2020-01-01"
+    assert row["holder"] == "red" and row["since"] == "2020-01-01"
     assert json.loads(row["sources"])[0]["quote"] == source.text
     # the shared timeline argument gives the same result
     assert snapshot_csv(scenario, dt.date(2020, 1, 2), timeline=Timeline(scenario)) == text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mapdata.model.errors import ScenarioError
 from mapdata.model.models import (
@@ -16,7 +16,7 @@ from mapdata.model.models import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from mapdata.model.timeline import PlaceState
 
 
 
@@ -47,7 +47,12 @@ EVENT_FIELDS = (
     "event_forces", "quote", "quote_start", "verification", "claimed_by", "verification_note",
 )
 #: Columns an export adds that import ignores (computed, or the CSV's geometry columns).
-OUTPUT_ONLY = ("verification_label", "as_of", "on_date", "status", "holder", "since", "wkt", "lat", "lon")
+OUTPUT_ONLY = ("verification_label", "as_of", "on_date", "status", "holder", "forces_present", "since", "wkt", "lat", "lon")
+#: A place's state on a day (:func:`state_columns`): what every output bound to a day writes, under these names
+#: (an export with a date, beside each row; a snapshot, one row per place).
+STATE_COLUMNS = ("on_date", "status", "holder", "forces_present", "since")
+#: A snapshot's row: the place (named as in the import/export rows), its state, its evidence, its geometry.
+SNAPSHOT_COLUMNS = ("place_id", "name", "name_ar", "kind", *STATE_COLUMNS, "uncertainty_m", "sources", "lat", "lon", "wkt")
 COLUMNS = PLACE_FIELDS + FORCE_FIELDS + PERIOD_FIELDS + SOURCE_FIELDS + EVENT_FIELDS
 #: The record field whose limits a column's text is held to (the others: MAX_TEXT_CHARS).
 COLUMN_FIELDS = {
@@ -82,3 +87,9 @@ def places_selected(scenario: Scenario, day: dt.date | None, forces: Sequence[st
             continue
         out.append((place, periods))
     return out
+
+
+def state_columns(state: PlaceState) -> dict[str, Any]:
+    """:data:`STATE_COLUMNS` of one place's state (``holder``: the force that holds it, or None)."""
+    return {"on_date": state.day.isoformat(), "status": state.status.value, "holder": state.force,
+            "forces_present": list(state.forces_present), "since": state.since.isoformat() if state.since else None}

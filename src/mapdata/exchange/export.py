@@ -34,8 +34,10 @@ from mapdata.exchange.columns import (
     EXPORT_FORMATS,
     EXPORT_LAYER,
     IMPORT_FORMAT_VERSION,
+    STATE_COLUMNS,
     Format,
     places_selected,
+    state_columns,
 )
 from mapdata.exchange.kml import _export_kml
 
@@ -102,11 +104,7 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
         }
 
     for place, periods in selection:
-        state = {}
-        if timeline is not None and day is not None:
-            st = timeline.state(place.id, day)
-            state = {"on_date": day.isoformat(), "status": st.status.value, "holder": st.force,
-                     "since": st.since.isoformat() if st.since else None}
+        state = state_columns(timeline.state(place.id, day)) if timeline is not None and day is not None else {}
         linked: set[str] = set()
         place_rows: list[dict[str, Any]] = []
         for period in periods:
@@ -133,7 +131,7 @@ def _finite(value: float | None) -> bool:
 def _column_order(day: dt.date | None) -> list[str]:
     columns = list(COLUMNS) + ["verification_label"]
     if day is not None:
-        columns += ["as_of", "on_date", "status", "holder", "since"]
+        columns += ["as_of", *STATE_COLUMNS]
     return columns
 
 

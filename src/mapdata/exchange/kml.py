@@ -19,7 +19,7 @@ from mapdata.model.timeline import Timeline
 
 if TYPE_CHECKING:
     pass
-from mapdata.exchange.columns import places_selected
+from mapdata.exchange.columns import places_selected, state_columns
 
 # -- KML -------------------------------------------------------------------------------
 
@@ -75,9 +75,8 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             state = timeline.state(place.id, day)
             evidence = timeline.evidence(state)
             holder = scenario.force_by_id[state.force].name if state.force else "nobody reported"
-            data |= {"date": day.isoformat(), "status": state.status.value, "force": state.force or "",
-                     "forces_present": ";".join(state.forces_present),
-                     "since": state.since.isoformat() if state.since else ""}
+            data |= {name: ";".join(value) if isinstance(value, list) else "" if value is None else value
+                     for name, value in state_columns(state).items()}  # the state, as export and snapshot name it
             lines.append(f"<p><b>{html.escape(day.isoformat())}</b>: {html.escape(state.status.value)} — "
                          f"{html.escape(holder)}" + (f" since {state.since.isoformat()}" if state.since else "") + "</p>")
             if state.force:

@@ -12,6 +12,7 @@ from typing import Any
 
 from shapely.geometry import mapping
 
+from mapdata.exchange.columns import SNAPSHOT_COLUMNS, state_columns
 from mapdata.model.models import Scenario
 from mapdata.model.timeline import PlaceState, Timeline
 
@@ -34,10 +35,7 @@ def csv_text_read(value: str) -> str:
     return value[1:] if value.startswith("'") and _FORMULA_START.match(value) else value
 
 
-CSV_COLUMNS = (
-    "place_id", "name", "name_ar", "kind", "force", "status", "forces_present", "since",
-    "lat", "lon", "uncertainty_m", "sources", "wkt",
-)
+CSV_COLUMNS = SNAPSHOT_COLUMNS
 
 
 def place_properties(timeline: Timeline, state: PlaceState) -> dict[str, Any]:
@@ -48,11 +46,7 @@ def place_properties(timeline: Timeline, state: PlaceState) -> dict[str, Any]:
         "name": place.name_en,
         "name_ar": place.name_ar,
         "kind": place.kind.value,
-        "date": state.day.isoformat(),
-        "force": state.force,
-        "status": state.status.value,
-        "forces_present": list(state.forces_present),
-        "since": state.since.isoformat() if state.since else None,
+        **state_columns(state),
         "uncertainty_m": place.uncertainty_m,
         "sources": [
             {
@@ -113,7 +107,8 @@ def snapshot_csv(
         writer.writerow(
             {
                 **{key: csv_text(props[key]) for key in ("place_id", "name", "name_ar", "kind", "status")},
-                "force": csv_text(props["force"] or ""),
+                "on_date": props["on_date"],
+                "holder": csv_text(props["holder"] or ""),
                 "since": props["since"] or "",
                 "forces_present": csv_text(";".join(props["forces_present"])),
                 "lat": f"{lat:.6f}",
