@@ -63,6 +63,8 @@ from pyproj import Geod
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
+from mapdata.model.records import slug as id_slug
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES = REPO_ROOT / "geodata" / "raw" / "geodata-sources"  # vendored copy of ../shared/geodata-sources
 DEFAULT_OUT = REPO_ROOT / "geodata"
@@ -304,12 +306,10 @@ def keep_alias(name: str) -> bool:
     return True
 
 
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return _SLUG.sub("_", folded).strip("_") or "x"
+    return id_slug(text, limit=None)  # the one id rule (mapdata.model.records), whole
 
 
 def fold_key(name: str) -> str:

@@ -44,14 +44,15 @@ from mapdata.model.records import (
     MAX_SOURCE_TEXT_CHARS,
     MAX_TEXT_CHARS,
     MAX_UNCERTAINTY_M,
+    IdMaker,
     date_problem,
     field_of,
     number_problem,
     record_problems,
+    slug,
     text_problem,
 )
 from mapdata.model.validate import check_consistency
-from mapdata.text.review import slug
 
 if TYPE_CHECKING:
     from mapdata.store import Store
@@ -291,7 +292,7 @@ class _Importer:
             "force": self.forces, "place": self.places, "source": self.sources, "event": self.events,
             "period": self.periods,
         }
-        self.next_suffix: dict[tuple[str, str], int] = {}
+        self.id_makers: dict[str, IdMaker] = {}  # one per kind (model.records: linear over many new ids)
         self.stored_places_named: dict[str, list[Place]] = {}
         for place in existing.places:
             for name in dict.fromkeys(n.casefold() for n in (place.name_en, *place.aliases)):
@@ -320,14 +321,9 @@ class _Importer:
         return ident in self.stored[kind] or ident in self.drafts[kind]
 
     def _new_id(self, kind: str, base: str) -> str:
-        base = slug(base, limit=60)
-        if not self._taken(kind, base):
-            return base
-        n = self.next_suffix.get((kind, base), 2)  # the suffixes below were taken when last asked
-        while self._taken(kind, f"{base}_{n}"):
-            n += 1
-        self.next_suffix[(kind, base)] = n + 1
-        return f"{base}_{n}"
+        if kind not in self.id_makers:
+            self.id_makers[kind] = IdMaker(lambda ident: self._taken(kind, ident))
+        return self.id_makers[kind](slug(base, limit=60))
 
     @staticmethod
     def _same(a: Any, b: Any) -> bool:

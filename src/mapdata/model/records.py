@@ -11,8 +11,9 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import unicodedata
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
@@ -124,6 +125,37 @@ _FIELD_BY_NAME = {(kind, f.name): f for kind, fields in FIELDS.items() for f in 
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+
+
+def slug(text: str, *, limit: int | None = 40) -> str:
+    """An id fragment from any text: ASCII lower-case letters, digits and underscores (:data:`ID_PATTERN`),
+    at most ``limit`` characters (None: no limit)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    return value[:limit].strip("_") or "x"
+
+
+class IdMaker:
+    """New ids no record has: ``base``, else ``base_2``, ``base_3``… (``taken`` says which are used). It
+    remembers each base's next suffix, so thousands of new ids from one base (an import) stay linear."""
+
+    def __init__(self, taken: Callable[[str], bool]) -> None:
+        self._taken = taken
+        self._next: dict[str, int] = {}
+
+    def __call__(self, base: str) -> str:
+        if not self._taken(base):
+            return base
+        n = self._next.get(base, 2)  # the suffixes below were taken when last asked
+        while self._taken(f"{base}_{n}"):
+            n += 1
+        self._next[base] = n + 1
+        return f"{base}_{n}"
+
+
+def unique_id(base: str, taken: Collection[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``…: the first not in ``taken``."""
+    return IdMaker(taken.__contains__)(base)
 
 
 def field_of(kind: str, name: str) -> Field | None:

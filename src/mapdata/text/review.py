@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,6 +29,7 @@ from mapdata.model.models import (
     Source,
     Verification,
 )
+from mapdata.model.records import slug, unique_id
 from mapdata.text.events import describe_event
 
 
@@ -112,18 +111,9 @@ class ReportResult:
     closed_periods: tuple[str, ...]  # open-ended holding periods ended by the new ones
 
 
-def slug(text: str, *, limit: int = 40) -> str:
-    """An id fragment: ASCII lower-case letters, digits and underscores."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    value = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
-    return value[:limit].strip("_") or "x"
-
-
 def _unique(base: str, taken: set[str]) -> str:
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate = f"{base}_{n}"
-        n += 1
+    """A new id (model.records.unique_id), counted as taken from now on."""
+    candidate = unique_id(base, taken)
     taken.add(candidate)
     return candidate
 

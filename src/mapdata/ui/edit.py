@@ -32,9 +32,9 @@ from mapdata.model.models import (
     Source,
     Verification,
 )
+from mapdata.model.records import slug, unique_id
 from mapdata.store import AuditEntry, ConflictError, RecordNotFoundError, Store, StoreError
 from mapdata.text.mentions import PlaceMention
-from mapdata.text.review import slug
 from mapdata.ui import map_builder, plain, reader, writer
 from mapdata.ui.auth import Editor, how_to_edit, sign_in_box
 
@@ -79,11 +79,7 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 
 def _new_id(prefix: str, taken: set[str]) -> str:
-    base, n = slug(prefix, limit=50), 2
-    candidate = base
-    while candidate in taken:
-        candidate, n = f"{base}_{n}", n + 1
-    return candidate
+    return unique_id(slug(prefix, limit=50), taken)
 
 
 def _periods_tab(scenario: Scenario, editor: Editor) -> None:
