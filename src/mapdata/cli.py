@@ -79,10 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     store_option(exp)
 
     sto = sub.add_parser("store", help="create, upgrade or describe a store")
-    sto.add_argument("action", choices=("init", "migrate", "info"))
+    sto.add_argument("action", choices=("init", "migrate", "info", "dump"))
     sto.add_argument("--seed", type=Path, help="init: scenario folder to fill a new store from "
                                                "(default: MAPDATA_DATA or the bundled geodata/)")
     sto.add_argument("--empty", action="store_true", help="init: create the store without data")
+    sto.add_argument("--out", type=Path, help="dump: the scenario folder to write (the open file format, "
+                                              "docs/data-format.md; init --seed reads it back); an existing "
+                                              "folder is replaced all or nothing, keeping files the format does not cover")
     store_option(sto)
 
     ext = sub.add_parser("extract", help="find places, dates, forces and proposed events in a report")
@@ -251,6 +254,18 @@ def _store(args: argparse.Namespace) -> int:
             info = store.info()
         print(f"{info['store']}: schema version {info['schema_version']}, "
               + ", ".join(f"{n} {t}" for t, n in info["records"].items()))
+        return 0
+    if args.action == "dump":
+        if args.out is None:
+            print("mapdata store dump: --out FOLDER is needed", file=sys.stderr)
+            return 2
+        from mapdata.exchange.folder import save_scenario
+
+        with _open_store(url, write=False) as store:
+            scenario = store.scenario()
+        save_scenario(scenario, args.out)
+        print(f"{args.out}: {len(scenario.places)} places, {len(scenario.periods)} control periods, "
+              f"{len(scenario.events)} events, {len(scenario.sources)} sources, {len(scenario.forces)} forces")
         return 0
     if args.action == "migrate":
         with _open_store(url, write=True, upgrade=False) as store:

@@ -79,3 +79,29 @@ def test_store_from_the_environment_and_migrate(store_url: str, opener: Callable
     assert code == 0 and "already at schema version 3" in out
     code, out, _ = run(capsys, "snapshot", "--date", "2018-06-04", "--format", "csv")
     assert code == 0 and out.startswith("place_id,")
+
+
+def test_store_dump_writes_the_open_format_that_seeds_a_store_again(store_url: str, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`mapdata store dump --out FOLDER`: the store as a scenario folder (docs/data-format.md), which loads with
+    the same records and seeds another store; dumping again replaces it, keeping files the format does not cover."""
+    from mapdata.model.load import load_scenario
+    from mapdata.store import open_store
+
+    assert run(capsys, "store", "init", "--store", store_url, "--seed", str(DEFAULT_DATA_DIR))[0] == 0
+    code, out, err = run(capsys, "store", "dump", "--store", store_url, "--out", str(tmp_path / "dumped"))
+    assert code == 0, err
+    assert "places" in out
+    with open_store(store_url, read_only=True) as store:
+        stored = store.scenario()
+    dumped = load_scenario(tmp_path / "dumped")
+    for name in ("forces", "places", "sources", "events", "periods", "title", "attribution"):
+        assert getattr(dumped, name) == getattr(stored, name), name
+    again = tmp_path / "again.gpkg"
+    assert run(capsys, "store", "init", "--store", str(again), "--seed", str(tmp_path / "dumped"))[0] == 0
+    with open_store(str(again), read_only=True) as store:
+        assert store.scenario().periods == stored.periods
+    (tmp_path / "dumped" / "notes.txt").write_text("keep me", encoding="utf-8")
+    assert run(capsys, "store", "dump", "--store", store_url, "--out", str(tmp_path / "dumped"))[0] == 0
+    assert (tmp_path / "dumped" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert run(capsys, "store", "dump", "--store", store_url)[0] == 2  # no --out: said, nothing written

@@ -1,8 +1,9 @@
-"""Write a :class:`Scenario` back to the open-file format (``docs/data-format.md``).
+"""Write a :class:`Scenario` back to the open-file format (``docs/data-format.md``): ``mapdata store dump``.
 
-``save_scenario`` replaces a scenario folder safely: it writes the new files into a
-sibling folder, loads and validates that folder in full, and only then swaps it in;
-if anything fails, the old folder is untouched.
+A team's store written out as a folder can be kept under version control, read by other tools, or
+seed another store (``mapdata store init --seed FOLDER``). ``save_scenario`` writes it safely: the
+new files go into a sibling folder, which is loaded and validated in full and only then swapped in;
+if anything fails, the old folder (if any) is untouched.
 """
 
 from __future__ import annotations
@@ -127,11 +128,16 @@ def save_scenario(scenario: Scenario, folder: Path) -> Scenario:
     validate; the folder is then unchanged.
     """
     folder = Path(folder).resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new-", dir=folder.parent))
     try:
-        shutil.copytree(folder, staging, dirs_exist_ok=True)
+        if folder.exists():
+            shutil.copytree(folder, staging, dirs_exist_ok=True)
         write_scenario(scenario, staging)
         saved = load_scenario(staging)  # full validation of what would be swapped in
+        if not folder.exists():
+            os.replace(staging, folder)
+            return saved
         backup = folder.parent / f".{folder.name}-old-{os.getpid()}"
         os.replace(folder, backup)
         try:

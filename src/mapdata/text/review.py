@@ -3,8 +3,8 @@
 The "Add a report" page (and ``scripts/seed_scenario.py``) collect decisions — which
 proposed events to accept, with which corrections, which control periods follow,
 which new places to add — and :func:`apply_report` returns the new scenario. Nothing
-is written here: :func:`mapdata.exchange.folder.save_scenario` validates and saves it, all or
-nothing.
+is written here: the page writes the difference to the store (``store.changes_between`` and
+``Store.apply``: validated, all or nothing, audited).
 """
 
 from __future__ import annotations
