@@ -1,30 +1,33 @@
-"""KML for viewing: one placemark per place, styled by who holds it."""
+"""KML for viewing: one placemark per place, styled by who holds it, written with an XML writer
+(:mod:`xml.etree.ElementTree`), so every name, quote and note is escaped by the writer, not by hand."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.model.models import (
-    Scenario,
-)
+from mapdata.exchange.columns import places_selected, state_columns
+from mapdata.model.models import Scenario
 from mapdata.model.timeline import Timeline
 
-if TYPE_CHECKING:
-    pass
-from mapdata.exchange.columns import places_selected, state_columns
-
-# -- KML -------------------------------------------------------------------------------
-
-
+KML_NS = "http://www.opengis.net/kml/2.2"
+# XML 1.0 cannot hold most control characters, escaped or not: they are dropped, so the file is well-formed
+# whatever a stored text holds (the record rules refuse them in new data).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _el(parent: ET.Element, tag: str, text: Any = None, **attrib: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", {k: _XML_INVALID.sub("", v) for k, v in attrib.items()})
+    if text is not None:
+        element.text = _XML_INVALID.sub("", str(text))
+    return element
 
 
 def _kml_colour(hex_colour: str, alpha: str) -> str:
@@ -36,20 +39,36 @@ def _kml_coords(coords: Iterable[Sequence[float]]) -> str:
     return " ".join(f"{c[0]!r},{c[1]!r}" for c in coords)
 
 
-def _kml_geometry(geometry: BaseGeometry) -> str:
+def _ring(parent: ET.Element, boundary: str, coords: Iterable[Sequence[float]]) -> None:
+    _el(_el(_el(parent, boundary), "LinearRing"), "coordinates", _kml_coords(coords))
+
+
+def _kml_geometry(parent: ET.Element, geometry: BaseGeometry) -> None:
     kind = geometry.geom_type
     if kind == "Point":
-        return f"<Point><coordinates>{_kml_coords(geometry.coords)}</coordinates></Point>"
-    if kind == "LineString":
-        return f"<LineString><tessellate>1</tessellate><coordinates>{_kml_coords(geometry.coords)}</coordinates></LineString>"
-    if kind == "Polygon":
-        inner = "".join(
-            f"<innerBoundaryIs><LinearRing><coordinates>{_kml_coords(r.coords)}</coordinates></LinearRing></innerBoundaryIs>"
-            for r in geometry.interiors
-        )
-        return (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{_kml_coords(geometry.exterior.coords)}"
-                f"</coordinates></LinearRing></outerBoundaryIs>{inner}</Polygon>")
-    return "<MultiGeometry>" + "".join(_kml_geometry(g) for g in geometry.geoms) + "</MultiGeometry>"
+        _el(_el(parent, "Point"), "coordinates", _kml_coords(geometry.coords))
+    elif kind == "LineString":
+        line = _el(parent, "LineString")
+        _el(line, "tessellate", "1")
+        _el(line, "coordinates", _kml_coords(geometry.coords))
+    elif kind == "Polygon":
+        polygon = _el(parent, "Polygon")
+        _ring(polygon, "outerBoundaryIs", geometry.exterior.coords)
+        for ring in geometry.interiors:
+            _ring(polygon, "innerBoundaryIs", ring.coords)
+    else:
+        multi = _el(parent, "MultiGeometry")
+        for part in geometry.geoms:
+            _kml_geometry(multi, part)
+
+
+def _style(document: ET.Element, ident: str, line: str, fill: str, width: str) -> None:
+    style = _el(document, "Style", id=ident)
+    _el(_el(style, "IconStyle"), "color", line)
+    line_style = _el(style, "LineStyle")
+    _el(line_style, "color", line)
+    _el(line_style, "width", width)
+    _el(_el(style, "PolyStyle"), "color", fill)
 
 
 def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequence[str] | None) -> int:
@@ -58,15 +77,12 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
     title = scenario.title or "mapdata export"
     if day:
         title += f" — {day.isoformat()}"
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
-             f"<name>{escape(title)}</name>"]
+    root = ET.Element(f"{{{KML_NS}}}kml")
+    document = _el(root, "Document")
+    _el(document, "name", title)
     for force in scenario.forces:
-        line, fill = _kml_colour(force.colour, "ff"), _kml_colour(force.colour, "66")
-        parts.append(f'<Style id="force_{force.id}"><IconStyle><color>{line}</color></IconStyle>'
-                     f"<LineStyle><color>{line}</color><width>3</width></LineStyle>"
-                     f"<PolyStyle><color>{fill}</color></PolyStyle></Style>")
-    parts.append('<Style id="none"><IconStyle><color>ff999999</color></IconStyle><LineStyle><color>ff999999</color>'
-                 "<width>2</width></LineStyle><PolyStyle><color>33999999</color></PolyStyle></Style>")
+        _style(document, f"force_{force.id}", _kml_colour(force.colour, "ff"), _kml_colour(force.colour, "66"), "3")
+    _style(document, "none", "ff999999", "33999999", "2")
     for place, periods in selection:
         data: dict[str, Any] = {"place_id": place.id, "name_ar": place.name_ar, "kind": place.kind.value}
         lines = []
@@ -97,14 +113,18 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             lines.append(f"<p>{html.escape(event.date_label)} — {html.escape(source.publisher)}, "
                          f"<i>{html.escape(source.title)}</i> ({html.escape(event.verification_label)}):"
                          f"<br/>“{html.escape(event.quote)}”</p>")
-        extended = "".join(f'<Data name="{escape(k)}"><value>{escape(str(v))}</value></Data>' for k, v in data.items())
-        parts.append(
-            f"<Placemark><name>{escape(place.label)}</name><description><![CDATA[{''.join(lines).replace(']]>', ']] >')}]]>"
-            f"</description><styleUrl>#{style}</styleUrl><ExtendedData>{extended}</ExtendedData>"
-            f"{_kml_geometry(place.geometry)}</Placemark>"
-        )
-    parts += ["</Document>", "</kml>"]
-    # XML 1.0 cannot hold most control characters, escaped or not (nor in CDATA): drop them, so the file is
-    # well-formed whatever a stored text holds (the record rules refuse them in new data).
-    out.write_text(_XML_INVALID.sub("", "\n".join(parts)) + "\n", encoding="utf-8")
+        placemark = _el(document, "Placemark")
+        _el(placemark, "name", place.label)
+        _el(placemark, "description", "".join(lines))  # HTML for the viewer's balloon (its values escaped above)
+        _el(placemark, "styleUrl", f"#{style}")
+        extended = _el(placemark, "ExtendedData")
+        for name, value in data.items():
+            _el(_el(extended, "Data", name=name), "value", value)
+        _kml_geometry(placemark, place.geometry)
+    ET.register_namespace("", KML_NS)
+    tree = ET.ElementTree(root)
+    ET.indent(tree, space="")
+    with out.open("wb") as handle:
+        tree.write(handle, encoding="UTF-8", xml_declaration=True)
+        handle.write(b"\n")
     return len(selection)
