@@ -3,7 +3,7 @@
 #
 #   ./dev.sh dashboard [streamlit options]   start the dashboard on the bundled data
 #   ./dev.sh test [pytest options]           run the whole test suite
-#   ./dev.sh check                            lint (ruff) and types (mypy); fails on any finding
+#   ./dev.sh check                            lint and format (ruff) and types (mypy); fails on any finding
 #   ./dev.sh quick [pytest options]          the unit and app tiers only: no root, browser or database
 #   ./dev.sh shell                            a shell with the environment active
 #
@@ -97,6 +97,7 @@ case "$cmd" in
     ensure_venv
     status=0
     "$VENV/bin/ruff" check . || status=1   # rules: [tool.ruff] in pyproject.toml
+    "$VENV/bin/ruff" format --check . || status=1   # the layout: ruff format (line length in [tool.ruff])
     "$VENV/bin/mypy" || status=1           # files and settings: [tool.mypy] in pyproject.toml
     exit "$status"
     ;;

@@ -20,8 +20,13 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 CODE = find_namespace_packages("src", include=["mapdata", "mapdata.*"], exclude=["*.__pycache__"])
-GEODATA = ["mapdata.geodata", *(f"mapdata.geodata.{name}" for name in find_namespace_packages(
-    "geodata", exclude=["raw", "raw.*", "*.__pycache__"]))]
+GEODATA = [
+    "mapdata.geodata",
+    *(
+        f"mapdata.geodata.{name}"
+        for name in find_namespace_packages("geodata", exclude=["raw", "raw.*", "*.__pycache__"])
+    ),
+]
 
 
 def _resources():  # mapdata.resources (standard library only), read from the source tree

@@ -22,8 +22,13 @@ def machine() -> dict[str, str]:
         load = os.getloadavg()[0]
     except OSError:
         load = float("nan")
-    return {"nproc": str(os.cpu_count()), "cpu": model or platform.processor() or "unknown",
-            "python": platform.python_version(), "platform": platform.platform(), "loadavg": f"{load:.1f}"}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model or platform.processor() or "unknown",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg": f"{load:.1f}",
+    }
 
 
 def pin_one_core() -> str:

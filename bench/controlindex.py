@@ -86,7 +86,9 @@ def run(places: int, periods: int, seed: int, days: int, naive_days: int, store:
     scenario, out["generate_s"] = timed(lambda: synth_scenario(places, periods, seed))
     assert isinstance(scenario, Scenario)
     out["events"], out["sources"], out["forces"] = len(scenario.events), len(scenario.sources), len(scenario.forces)
-    out["roles"] = {role.value: sum(p.role is role for p in scenario.periods) for role in {p.role for p in scenario.periods}}
+    out["roles"] = {
+        role.value: sum(p.role is role for p in scenario.periods) for role in {p.role for p in scenario.periods}
+    }
     if store:
         problems, out["validate_s"] = timed(lambda: scenario_problems(scenario))
         assert problems == [], problems[:5]
@@ -173,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--periods", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=int, default=200, help="random days to query (default 200)")
-    ap.add_argument("--naive-days", type=int, default=20, help="of those, how many the naive Timeline answers (default 20)")
+    ap.add_argument(
+        "--naive-days", type=int, default=20, help="of those, how many the naive Timeline answers (default 20)"
+    )
     ap.add_argument("--no-store", action="store_true", help="skip writing and reading the GeoPackage store")
     ap.add_argument("--no-write", action="store_true", help="print, do not update docs/benchmarks.md")
     args = ap.parse_args(argv)

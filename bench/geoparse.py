@@ -95,8 +95,9 @@ def read_rows(path: Path, limit: int | None) -> tuple[list[dict[str, Any]], int]
             if gold is None:
                 skipped += 1
                 continue
-            rows.append({"label": row.get("location_label", ""), "description": row.get("description", "") or "",
-                         "gold": gold})
+            rows.append(
+                {"label": row.get("location_label", ""), "description": row.get("description", "") or "", "gold": gold}
+            )
             if limit and len(rows) >= limit:
                 break
     return rows, skipped
@@ -131,8 +132,13 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
     t2 = time.perf_counter()
     parser = Geoparser(gazetteer, scenario=scenario)
     t3 = time.perf_counter()
-    load = {"gazetteer_s": t1 - t0, "matcher_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2), "entries": len(gazetteer),
-            "size_kb": DEFAULT_GAZETTEER.stat().st_size / 1024}
+    load = {
+        "gazetteer_s": t1 - t0,
+        "matcher_s": t3 - t2,
+        "total_s": (t1 - t0) + (t3 - t2),
+        "entries": len(gazetteer),
+        "size_kb": DEFAULT_GAZETTEER.stat().st_size / 1024,
+    }
 
     rows, skipped = read_rows(path, limit)
     # ---- labels
@@ -164,14 +170,20 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
     n = len(rows)
     finite = [e for e in errors if e != float("inf")]
     labels = {
-        "n": n, "skipped_no_coords": skipped, "unique": len(cache),
+        "n": n,
+        "skipped_no_coords": skipped,
+        "unique": len(cache),
         "within_5km": sum(e <= 5 for e in errors) / n if n else 0.0,
         "within_10km": sum(e <= 10 for e in errors) / n if n else 0.0,
         "median_km": statistics.median(errors) if errors else float("nan"),
         "median_found_km": statistics.median(finite) if finite else float("nan"),
         "methods": dict(methods),
     }
-    own = [e for e, r in zip(errors, rows, strict=True) if cache[r["label"]][1] in ("whole label", "part of the label", "closest spelling")]
+    own = [
+        e
+        for e, r in zip(errors, rows, strict=True)
+        if cache[r["label"]][1] in ("whole label", "part of the label", "closest spelling")
+    ]
     labels["own_n"] = len(own)
     labels["own_within_10km"] = sum(e <= 10 for e in own) / len(own) if own else 0.0
     labels["own_median_km"] = statistics.median(own) if own else float("nan")
@@ -198,8 +210,11 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
             best = max(range(len(mentions)), key=lambda i: (mentions[i].confidence, -i))
             best_errors.append(dists[best])
     descriptions = {
-        "n": n, "found_10km": found_rows / n if n else 0.0, "with_mentions": with_mentions / n if n else 0.0,
-        "mentions": mentions_all, "precision_10km": mentions_near / mentions_all if mentions_all else 0.0,
+        "n": n,
+        "found_10km": found_rows / n if n else 0.0,
+        "with_mentions": with_mentions / n if n else 0.0,
+        "mentions": mentions_all,
+        "precision_10km": mentions_near / mentions_all if mentions_all else 0.0,
         "precision_no_country": mentions_nc_near / mentions_nc if mentions_nc else 0.0,
         "median_best_km": statistics.median(best_errors) if best_errors else float("nan"),
     }
@@ -217,18 +232,31 @@ def run(path: Path, limit: int | None, verbose: bool) -> dict[str, Any]:
         cold_parser.find_places(text)
     cold_secs = time.perf_counter() - t
     speed = {
-        "descriptions_wps": wps, "descriptions_mean_wps": wps_mean, "descriptions_words": words, "descriptions_s": secs,
+        "descriptions_wps": wps,
+        "descriptions_mean_wps": wps_mean,
+        "descriptions_words": words,
+        "descriptions_s": secs,
         "long_mean_wps": long_mean,
         "descriptions_cold_wps": sum(len(x.split()) for x in texts) / cold_secs if cold_secs else 0.0,
-        "long_wps": long_wps, "long_words": len(long_text.split()), "long_s": long_secs,
-        "long_mentions": len(parser.find_places(long_text)), "pinned": pinned,
+        "long_wps": long_wps,
+        "long_words": len(long_text.split()),
+        "long_s": long_secs,
+        "long_mentions": len(parser.find_places(long_text)),
+        "pinned": pinned,
     }
     if verbose:
         print("label misses (> 10 km):")
         for label, err, how in sorted(set(misses), key=lambda m: -m[1]):
             print(f"  {err:8.1f} km  {label!r}  -> {how}")
-    return {"load": load, "labels": labels, "descriptions": descriptions, "speed": speed, "machine": host,
-            "file": path.name, "limit": limit}
+    return {
+        "load": load,
+        "labels": labels,
+        "descriptions": descriptions,
+        "speed": speed,
+        "machine": host,
+        "file": path.name,
+        "limit": limit,
+    }
 
 
 def _pct(x: float) -> str:
@@ -282,14 +310,17 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"Rows: {L['n']} with coordinates ({L['skipped_no_coords']} without were skipped), {L['unique']} distinct labels. "
         f"How labels were resolved (rows): {methods}. A label whose place is not in the gazetteer at all "
-        f"({fallback} rows) is put at its governorate's namesake (e.g. the city of Aleppo for \"ALEPPO : ...\"); "
+        f'({fallback} rows) is put at its governorate\'s namesake (e.g. the city of Aleppo for "ALEPPO : ..."); '
         "these are counted in the label figures above and shown apart in the row on labels whose place itself was found.",
         "",
     ]
     notes = []
     if not met["labels_10km"] or not met["median_km"]:
-        missing = [name for name, key in (("≥ 90% of labels within 10 km", "labels_10km"),
-                                          ("median error < 2 km", "median_km")) if not met[key]]
+        missing = [
+            name
+            for name, key in (("≥ 90% of labels within 10 km", "labels_10km"), ("median error < 2 km", "median_km"))
+            if not met[key]
+        ]
         notes.append(
             f"Not met: {' and '.join(missing)}. {_pct(fallback / L['n'] if L['n'] else 0)} of the label rows name a "
             "place the gazetteer does not hold at all (villages, neighbourhoods and facilities that are not in "
@@ -308,9 +339,9 @@ def markdown(r: dict[str, Any]) -> str:
     notes.append(
         "Known weaknesses: only names in the gazetteer are found (no guessing of unknown capitalised words); "
         "descriptions often name only a neighbourhood or a facility, or nothing at all; country mentions "
-        "(\"Russia\", \"Syria\") are places but never within 10 km of an event, which lowers precision; a name "
-        "that is both a village and a common word is only found after an article (\"al-Bab\", not \"Bab\"); "
-        "derived areas (\"northern countryside of X\") are geometric sectors of the governorate, not surveyed lines."
+        '("Russia", "Syria") are places but never within 10 km of an event, which lowers precision; a name '
+        'that is both a village and a common word is only found after an article ("al-Bab", not "Bab"); '
+        'derived areas ("northern countryside of X") are geometric sectors of the governorate, not surveyed lines.'
     )
     lines += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines)

@@ -68,9 +68,20 @@ def write_rows(path: Path, count: int, *, offset: int = 0) -> Path:
             lon = 36.0 + (n * 104729 % 50000) / 10000  # 36..41 E
             day = dt.date(2018, 1, 1) + dt.timedelta(days=n % 365)
             publisher = n % PUBLISHERS
-            out.writerow([f"bench_{n}", f"Bench village {n}", f"{lat:.4f}", f"{lon:.4f}", FORCES[n % len(FORCES)],
-                          "control", day.isoformat(), f"Bench Agency {publisher}", "2019-01-01",
-                          f"Report {n}: forces took Bench village {n} on {day.isoformat()}."])
+            out.writerow(
+                [
+                    f"bench_{n}",
+                    f"Bench village {n}",
+                    f"{lat:.4f}",
+                    f"{lon:.4f}",
+                    FORCES[n % len(FORCES)],
+                    "control",
+                    day.isoformat(),
+                    f"Bench Agency {publisher}",
+                    "2019-01-01",
+                    f"Report {n}: forces took Bench village {n} on {day.isoformat()}.",
+                ]
+            )
     return path
 
 
@@ -111,12 +122,18 @@ def measure(store: Store, path: Path) -> dict[str, float]:
     current_s, current = _timed(store.current)
     read_s, additions = _timed(lambda: read_import(path, existing=current.scenario))
     write_s, _ = _timed(lambda: store.apply(additions.changes(), user="bench"))
-    return {"read": read_s, "write": write_s, "total": current_s + read_s + write_s,
-            "cpu": time.process_time() - cpu, "records": float(len(additions.records()))}
+    return {
+        "read": read_s,
+        "write": write_s,
+        "total": current_s + read_s + write_s,
+        "cpu": time.process_time() - cpu,
+        "records": float(len(additions.records())),
+    }
 
 
-def runs(sizes: list[int], big: tuple[int, int] | None, backends: list[str], folder: Path
-         ) -> Iterator[tuple[str, str, dict[str, float]]]:
+def runs(
+    sizes: list[int], big: tuple[int, int] | None, backends: list[str], folder: Path
+) -> Iterator[tuple[str, str, dict[str, float]]]:
     postgres = _Postgres() if "postgres" in backends else None
     try:
         counter = iter(range(1_000_000))
@@ -155,9 +172,12 @@ def _keep_rows(path: Path, label: str) -> list[str]:
     if start < 0:
         return []
     end = text.find("\n## ", start + len(HEADING))
-    section = text[start:end if end >= 0 else len(text)]
-    return [line for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| code") and f"| {label} |" not in line[:40]]
+    section = text[start : end if end >= 0 else len(text)]
+    return [
+        line
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| code") and f"| {label} |" not in line[:40]
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,26 +198,36 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         for backend, what, figures in runs(sizes, big, backends, Path(folder)):
-            line = (f"| {args.label} | {backend} | {what} | {int(figures['records']):,} | {figures['read']:.1f} | "
-                    f"{figures['write']:.1f} | {figures['total']:.1f} | {figures['cpu']:.1f} |")
+            line = (
+                f"| {args.label} | {backend} | {what} | {int(figures['records']):,} | {figures['read']:.1f} | "
+                f"{figures['write']:.1f} | {figures['total']:.1f} | {figures['cpu']:.1f} |"
+            )
             print(line, flush=True)
             lines.append(line)
     kept = _keep_rows(DOC, args.label) if not args.no_write else []
-    section = "\n".join([
-        HEADING, "",
-        f"Measured {dt.date.today().isoformat()} by `bench/import_rows.py`; machine: {host['nproc']} CPUs (nproc), "
-        f"{host['cpu']}, Python {host['python']}, {host['platform']}; 1-minute load average {host['loadavg']} when "
-        "the last run started (other work shared the CPUs). Wall-clock seconds. Each row adds a place, a control "
-        "period and an event (20 sources in all); *read* is `read_import` (parse and check against the store), "
-        "*write* is the store transaction, *total* is all that `import_file` does as `mapdata import` runs "
-        "it (store read + read + write); *mapdata CPU s* is the CPU time of the mapdata process over the same "
-        "steps (what the total would be on an idle core; PostgreSQL's own work is not in it). "
-        f"Target: {TARGET_ROWS:,} rows in under {TARGET_S:.0f} s into either store. Reproduce with "
-        "`.venv/bin/python bench/import_rows.py --label after`.", "",
-        "| code | store | import | records added | read s | write s | total s | mapdata CPU s |",
-        "|---|---|---|---|---|---|---|---|",
-        *kept, *lines,
-    ]) + "\n"
+    section = (
+        "\n".join(
+            [
+                HEADING,
+                "",
+                f"Measured {dt.date.today().isoformat()} by `bench/import_rows.py`; machine: {host['nproc']} CPUs (nproc), "
+                f"{host['cpu']}, Python {host['python']}, {host['platform']}; 1-minute load average {host['loadavg']} when "
+                "the last run started (other work shared the CPUs). Wall-clock seconds. Each row adds a place, a control "
+                "period and an event (20 sources in all); *read* is `read_import` (parse and check against the store), "
+                "*write* is the store transaction, *total* is all that `import_file` does as `mapdata import` runs "
+                "it (store read + read + write); *mapdata CPU s* is the CPU time of the mapdata process over the same "
+                "steps (what the total would be on an idle core; PostgreSQL's own work is not in it). "
+                f"Target: {TARGET_ROWS:,} rows in under {TARGET_S:.0f} s into either store. Reproduce with "
+                "`.venv/bin/python bench/import_rows.py --label after`.",
+                "",
+                "| code | store | import | records added | read s | write s | total s | mapdata CPU s |",
+                "|---|---|---|---|---|---|---|---|",
+                *kept,
+                *lines,
+            ]
+        )
+        + "\n"
+    )
     return _host.save(section, heading=HEADING, path=DOC, root=ROOT, write=not args.no_write)
 
 

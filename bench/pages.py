@@ -53,10 +53,17 @@ def measure(root: Path, store: Path, views: int) -> dict[str, dict[str, float]]:
             cpu.append(time.process_time() - began_cpu)
             if at.exception:
                 raise SystemExit(f"{name}: {at.exception}")
-        out[name] = {"first": cpu[0], "later": statistics.median(cpu[1:]),
-                     "first_wall": times[0], "later_wall": statistics.median(times[1:])}
-        print(f"{name}: CPU first view {cpu[0]:.2f} s, later views {', '.join(f'{t:.2f}' for t in cpu[1:])} s; "
-              f"wall {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
+        out[name] = {
+            "first": cpu[0],
+            "later": statistics.median(cpu[1:]),
+            "first_wall": times[0],
+            "later_wall": statistics.median(times[1:]),
+        }
+        print(
+            f"{name}: CPU first view {cpu[0]:.2f} s, later views {', '.join(f'{t:.2f}' for t in cpu[1:])} s; "
+            f"wall {', '.join(f'{t:.2f}' for t in times)} s",
+            flush=True,
+        )
     return out
 
 
@@ -67,12 +74,17 @@ def main() -> int:
     parser.add_argument("--views", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--before", type=Path, help="figures of older code (this script's --json)")
-    parser.add_argument("--figures", type=Path, help="write the section from these figures (--json) instead of measuring")
+    parser.add_argument(
+        "--figures", type=Path, help="write the section from these figures (--json) instead of measuring"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     host = machine()
-    figures = (json.loads(args.figures.read_text(encoding="utf-8")) if args.figures
-               else measure(args.root, args.store, args.views))
+    figures = (
+        json.loads(args.figures.read_text(encoding="utf-8"))
+        if args.figures
+        else measure(args.root, args.store, args.views)
+    )
     if args.json:
         args.json.write_text(json.dumps(figures), encoding="utf-8")
     before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
@@ -81,24 +93,28 @@ def main() -> int:
         old = before.get(name) if before else None
         was = {key: f"{old[key]:.2f} s" if old else "–" for key in ("first", "later")}
         rows.append(f"| {name} | {was['first']} | {now['first']:.2f} s | {was['later']} | {now['later']:.2f} s |")
-    section = "\n".join([
-        HEADING, "",
-        f"Measured {time.strftime('%Y-%m-%d')} by `bench/pages.py --store STORE --views {args.views}` on "
-        f"`mapdata synth --places 10000 --periods 100000 --seed 1`; machine: {host['nproc']} CPUs (nproc), "
-        f"{host['cpu']}, Python {host['python']}, 1-minute load average {host['loadavg']} at the start (other "
-        "work shared the CPUs). Server time of one page view: the CPU time of this process during Streamlit's "
-        "`AppTest.run()` of the page script (no browser; CPU rather than wall time, as other work shared the "
-        "machine). The pages are measured in this order in one process: the first view of Sources reads the store "
-        "and prepares the scenario (shared with the map and the other pages afterwards), so the first view of "
-        "Data check finds it ready, as every view does after `mapdata serve` has preloaded it; later views: "
-        f"median of {args.views} more. Before: the pages that drew every source and re-read "
-        "and re-validated the whole store on every view; after: cached per store revision and paged "
-        "(25 sources, 500 problems a page).",
-        "",
-        "| page | first view before | first view after | later views before | later views after |",
-        "|---|---|---|---|---|",
-        *rows, "",
-    ])
+    section = "\n".join(
+        [
+            HEADING,
+            "",
+            f"Measured {time.strftime('%Y-%m-%d')} by `bench/pages.py --store STORE --views {args.views}` on "
+            f"`mapdata synth --places 10000 --periods 100000 --seed 1`; machine: {host['nproc']} CPUs (nproc), "
+            f"{host['cpu']}, Python {host['python']}, 1-minute load average {host['loadavg']} at the start (other "
+            "work shared the CPUs). Server time of one page view: the CPU time of this process during Streamlit's "
+            "`AppTest.run()` of the page script (no browser; CPU rather than wall time, as other work shared the "
+            "machine). The pages are measured in this order in one process: the first view of Sources reads the store "
+            "and prepares the scenario (shared with the map and the other pages afterwards), so the first view of "
+            "Data check finds it ready, as every view does after `mapdata serve` has preloaded it; later views: "
+            f"median of {args.views} more. Before: the pages that drew every source and re-read "
+            "and re-validated the whole store on every view; after: cached per store revision and paged "
+            "(25 sources, 500 problems a page).",
+            "",
+            "| page | first view before | first view after | later views before | later views after |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
     print(section)
     return save(section, heading=HEADING, path=ROOT / "docs" / "benchmarks.md", root=ROOT, write=not args.no_write)
 

@@ -81,8 +81,14 @@ def measure(mode: str, chars: int) -> dict[str, float]:
     """One case in a fresh process: RSS before, peak, after (MB), seconds, refused, events."""
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ, MAPDATA_STORE=str(Path(folder) / "store.gpkg"))
-        done = subprocess.run([sys.executable, "-c", _CHILD, mode, str(chars), str(ROOT)], capture_output=True,
-                              text=True, env=env, cwd=ROOT, timeout=1800)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, mode, str(chars), str(ROOT)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=1800,
+        )
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -104,27 +110,34 @@ def main() -> int:
             f"{r['after_mb'] - r['before_mb']:.0f} |"
         )
     host = machine()
-    section = "\n".join([
-        "## Add a report: memory and time per analysis",
-        "",
-        "`bench/report_memory.py`: each case in a fresh process (RSS of that process). The page refuses texts over "
-        "200,000 characters before analysing anything, analyses in pieces of about 20,000 characters with a 60 s "
-        "limit, runs at most 2 analyses per process and keeps the last 8 results per process (not one per session). "
-        "Before this, the page accepted 20,000,000 characters: one 19.9 M-character text took 529 s and peaked at "
-        "9.4 GB RSS (5.0 GB held while the session lived); the command line took 9 s and 0.96 GB for 2 M. On this machine the page before this change analysed "
-        "2,000,000 characters in 65 s, its peak RSS grew by 338 MB and it held 235 MB afterwards (6,112 proposed "
-        "events in one unpaged table).",
-        "",
-        "| what | characters | result | seconds | RSS before (MB) | peak growth (MB) | held after (MB) |",
-        "|---|---:|---|---:|---:|---:|---:|",
-        *rows,
-        "",
-        f"Machine: {host['nproc']} × {host['cpu']}, Python {host['python']}, load {host['loadavg']} (shared machine).",
-        "",
-    ])
+    section = "\n".join(
+        [
+            "## Add a report: memory and time per analysis",
+            "",
+            "`bench/report_memory.py`: each case in a fresh process (RSS of that process). The page refuses texts over "
+            "200,000 characters before analysing anything, analyses in pieces of about 20,000 characters with a 60 s "
+            "limit, runs at most 2 analyses per process and keeps the last 8 results per process (not one per session). "
+            "Before this, the page accepted 20,000,000 characters: one 19.9 M-character text took 529 s and peaked at "
+            "9.4 GB RSS (5.0 GB held while the session lived); the command line took 9 s and 0.96 GB for 2 M. On this machine the page before this change analysed "
+            "2,000,000 characters in 65 s, its peak RSS grew by 338 MB and it held 235 MB afterwards (6,112 proposed "
+            "events in one unpaged table).",
+            "",
+            "| what | characters | result | seconds | RSS before (MB) | peak growth (MB) | held after (MB) |",
+            "|---|---:|---|---:|---:|---:|---:|",
+            *rows,
+            "",
+            f"Machine: {host['nproc']} × {host['cpu']}, Python {host['python']}, load {host['loadavg']} (shared machine).",
+            "",
+        ]
+    )
     print(section)
-    return save(section, heading="## Add a report: memory and time per analysis", path=ROOT / "docs" / "benchmarks.md",
-                root=ROOT, write=args.write)
+    return save(
+        section,
+        heading="## Add a report: memory and time per analysis",
+        path=ROOT / "docs" / "benchmarks.md",
+        root=ROOT,
+        write=args.write,
+    )
 
 
 if __name__ == "__main__":

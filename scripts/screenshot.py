@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         # places drawn: as SVG paths (server-rendered map) or on the browser-side map's canvas
         frame.locator("body").evaluate(
             "() => new Promise(done => { const check = () => (document.querySelector('path.mapdata-place')"
-            " || (window.mapdataClient && window.mapdataClient.ready)) ? done() : setTimeout(check, 100); check(); })")
+            " || (window.mapdataClient && window.mapdataClient.ready)) ? done() : setTimeout(check, 100); check(); })"
+        )
         page.get_by_test_id("stCode").first.wait_for()  # the share box: the page has finished its run
         page.wait_for_function("() => document.fonts.status === 'loaded'")
         page.wait_for_timeout(800)  # let the map's tiles of boundaries and the legend settle

@@ -32,8 +32,17 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DECISIONS = HERE / "seed_decisions.json"
 PERIOD_COLUMNS = ("id", "place_id", "force_id", "role", "start", "end", "event_ids", "source_ids", "note")
-EVENT_FIELDS = ("date", "date_precision", "place_ids", "force_ids", "kind", "summary", "verification", "claimed_by",
-                "verification_note")
+EVENT_FIELDS = (
+    "date",
+    "date_precision",
+    "place_ids",
+    "force_ids",
+    "kind",
+    "summary",
+    "verification",
+    "claimed_by",
+    "verification_note",
+)
 
 
 def _dump_json(value: Any) -> str:
@@ -50,15 +59,20 @@ def run_pipeline(out_dir: Path, text: str, decisions: dict[str, Any]):  # -> map
     from mapdata.model.models import Force, Scenario
     from mapdata.text.extract import Pipeline
 
-    forces = tuple(Force(id=f["id"], name=f["name"], colour=f["colour"], aliases=tuple(f["aliases"]))
-                   for f in decisions["forces"])
+    forces = tuple(
+        Force(id=f["id"], name=f["name"], colour=f["colour"], aliases=tuple(f["aliases"])) for f in decisions["forces"]
+    )
     places = read_places(out_dir / "places.geojson")
-    scenario = Scenario(title=decisions["scenario"]["title"], forces=forces, places=places, sources=(), events=(),
-                        periods=())
+    scenario = Scenario(
+        title=decisions["scenario"]["title"], forces=forces, places=places, sources=(), events=(), periods=()
+    )
     gazetteer = out_dir / "gazetteer" / "gazetteer.json"
     actions = out_dir / "lexicon" / "actions.json"  # hand-authored: not rebuilt, so fall back to the repo's
-    pipeline = Pipeline.build(scenario, gazetteer_path=gazetteer if gazetteer.exists() else None,
-                              actions_path=actions if actions.exists() else HERE.parent / "geodata" / "lexicon" / "actions.json")
+    pipeline = Pipeline.build(
+        scenario,
+        gazetteer_path=gazetteer if gazetteer.exists() else None,
+        actions_path=actions if actions.exists() else HERE.parent / "geodata" / "lexicon" / "actions.json",
+    )
     published = dt.date.fromisoformat(decisions["published_for_pipeline"])
     return pipeline.extract(text, published=published)
 
@@ -80,12 +94,18 @@ def merge_events(text: str, extraction: Any, decisions: dict[str, Any]) -> tuple
                 "date": proposal.date.isoformat() if proposal.date else None,
                 "date_precision": proposal.date_precision.value,
                 "place_ids": [m.place_id for m in proposal.place_mentions if m.place_id],
-                "force_ids": list(proposal.forces), "kind": proposal.kind, "summary": proposal.summary,
-                "verification": proposal.verification.value, "claimed_by": proposal.claimed_by,
+                "force_ids": list(proposal.forces),
+                "kind": proposal.kind,
+                "summary": proposal.summary,
+                "verification": proposal.verification.value,
+                "claimed_by": proposal.claimed_by,
                 "verification_note": proposal.verification_note,
             }
-        in_sentence = {m.place_id for m in extraction.places
-                       if m.place_id and (proposal.start if proposal else start) <= m.start < (proposal.end if proposal else end)}
+        in_sentence = {
+            m.place_id
+            for m in extraction.places
+            if m.place_id and (proposal.start if proposal else start) <= m.start < (proposal.end if proposal else end)
+        }
         event: dict[str, Any] = {"id": decision["id"]}
         origin = {}
         for name in EVENT_FIELDS:
@@ -93,23 +113,52 @@ def merge_events(text: str, extraction: Any, decisions: dict[str, Any]) -> tuple
                 event[name], origin[name] = decision[name], "analyst"
             elif found.get(name) not in (None, "", []):
                 event[name], origin[name] = found[name], "pipeline"
-        missing = [name for name in ("date", "date_precision", "place_ids", "force_ids", "kind", "summary", "verification")
-                   if name not in event]
+        missing = [
+            name
+            for name in ("date", "date_precision", "place_ids", "force_ids", "kind", "summary", "verification")
+            if name not in event
+        ]
         if missing:
             raise ValueError(f"event {decision['id']}: no proposal gives {', '.join(missing)}; decide them")
         unfound = [p for p in event["place_ids"] if p not in in_sentence]
         if unfound and not decision.get("place_note"):
-            raise ValueError(f"event {decision['id']}: places {unfound} are not found in the sentence; add a place_note")
-        if origin.get("date") == "analyst" and found.get("date") not in (None, event["date"]) and not decision.get("date_note"):
-            raise ValueError(f"event {decision['id']}: date {event['date']} differs from the text's {found['date']}; add a date_note")
+            raise ValueError(
+                f"event {decision['id']}: places {unfound} are not found in the sentence; add a place_note"
+            )
+        if (
+            origin.get("date") == "analyst"
+            and found.get("date") not in (None, event["date"])
+            and not decision.get("date_note")
+        ):
+            raise ValueError(
+                f"event {decision['id']}: date {event['date']} differs from the text's {found['date']}; add a date_note"
+            )
         for name in ("date_as_written", "date_note"):
             if decision.get(name):
                 event[name] = decision[name]
         event.update({"source_id": source_id, "quote": quote, "quote_start": start, "quote_end": end})
-        ordered = {key: event[key] for key in (
-            "id", "date", "date_precision", "date_as_written", "date_note", "place_ids", "force_ids", "kind", "summary",
-            "quote", "verification", "claimed_by", "verification_note", "source_id", "quote_start", "quote_end",
-        ) if event.get(key) not in (None, "")}
+        ordered = {
+            key: event[key]
+            for key in (
+                "id",
+                "date",
+                "date_precision",
+                "date_as_written",
+                "date_note",
+                "place_ids",
+                "force_ids",
+                "kind",
+                "summary",
+                "quote",
+                "verification",
+                "claimed_by",
+                "verification_note",
+                "source_id",
+                "quote_start",
+                "quote_end",
+            )
+            if event.get(key) not in (None, "")
+        }
         events.append(ordered)
         pipeline_fields = [n for n, o in origin.items() if o == "pipeline"]
         report.append(
@@ -126,8 +175,9 @@ def periods_csv(periods: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PERIOD_COLUMNS)
     for p in periods:
-        writer.writerow((p["id"], p["place_id"], p["force_id"], p["role"], p["start"], p["end"], p["event_ids"], "",
-                         p["note"]))
+        writer.writerow(
+            (p["id"], p["place_id"], p["force_id"], p["role"], p["start"], p["end"], p["event_ids"], "", p["note"])
+        )
     return buffer.getvalue()
 
 

@@ -80,33 +80,51 @@ def _parser() -> argparse.ArgumentParser:
 
     sto = sub.add_parser("store", help="create, upgrade or describe a store")
     sto.add_argument("action", choices=("init", "migrate", "info", "dump"))
-    sto.add_argument("--seed", type=Path, help="init: scenario folder to fill a new store from "
-                                               "(default: MAPDATA_DATA or the bundled geodata/)")
+    sto.add_argument(
+        "--seed",
+        type=Path,
+        help="init: scenario folder to fill a new store from (default: MAPDATA_DATA or the bundled geodata/)",
+    )
     sto.add_argument("--empty", action="store_true", help="init: create the store without data")
-    sto.add_argument("--out", type=Path, help="dump: the scenario folder to write (the open file format, "
-                                              "docs/data-format.md; init --seed reads it back); an existing "
-                                              "folder is replaced all or nothing, keeping files the format does not cover")
+    sto.add_argument(
+        "--out",
+        type=Path,
+        help="dump: the scenario folder to write (the open file format, "
+        "docs/data-format.md; init --seed reads it back); an existing "
+        "folder is replaced all or nothing, keeping files the format does not cover",
+    )
     store_option(sto)
 
     ext = sub.add_parser("extract", help="find places, dates, forces and proposed events in a report")
     ext.add_argument("file", help="the report as UTF-8 text; - reads standard input")
     ext.add_argument("--published", type=_date, help="publication date, to resolve weekdays and relative dates")
     ext.add_argument("--format", choices=("json", "geojson"), default="json")
-    ext.add_argument("--data", type=Path, help="scenario whose places and forces to match (default: the configured one)")
+    ext.add_argument(
+        "--data", type=Path, help="scenario whose places and forces to match (default: the configured one)"
+    )
 
     syn = sub.add_parser("synth", help="write a synthetic scenario (for scale tests) to a new GeoPackage store")
     syn.add_argument("--places", type=int, default=10_000, help="number of places (default 10000)")
     syn.add_argument("--periods", type=int, default=100_000, help="number of control periods (default 100000)")
-    syn.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same scenario (default 0)")
+    syn.add_argument(
+        "--seed", type=int, default=0, help="random seed; the same seed gives the same scenario (default 0)"
+    )
     syn.add_argument("--out", type=Path, required=True, help="the GeoPackage store to create (a .gpkg file)")
     syn.add_argument("--force", action="store_true", help="replace --out if it exists")
 
-    srv = sub.add_parser("serve", help="start the dashboard (streamlit run dashboard.py), loading the data while it starts")
-    srv.add_argument("streamlit_args", nargs=argparse.REMAINDER,
-                     help="options for streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0")
+    srv = sub.add_parser(
+        "serve", help="start the dashboard (streamlit run dashboard.py), loading the data while it starts"
+    )
+    srv.add_argument(
+        "streamlit_args",
+        nargs=argparse.REMAINDER,
+        help="options for streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0",
+    )
     store_option(srv)
     val = sub.add_parser("validate", help="check a scenario folder; report every problem with file, record and field")
-    val.add_argument("folder", nargs="?", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
+    val.add_argument(
+        "folder", nargs="?", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)"
+    )
     return parser
 
 
@@ -174,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if forces == []:
         return 2
     if args.format == "geojson":
-        sys.stdout.write(json.dumps(snapshot_geojson(scenario, args.date, forces=forces), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(
+            json.dumps(snapshot_geojson(scenario, args.date, forces=forces), ensure_ascii=False, indent=1) + "\n"
+        )
     else:
         sys.stdout.write(snapshot_csv(scenario, args.date, forces=forces))
     return 0
@@ -252,8 +272,10 @@ def _store(args: argparse.Namespace) -> int:
 
         with open_store(url or DEFAULT_STORE_PATH, seed_from=seed) as store:
             info = store.info()
-        print(f"{info['store']}: schema version {info['schema_version']}, "
-              + ", ".join(f"{n} {t}" for t, n in info["records"].items()))
+        print(
+            f"{info['store']}: schema version {info['schema_version']}, "
+            + ", ".join(f"{n} {t}" for t, n in info["records"].items())
+        )
         return 0
     if args.action == "dump":
         if args.out is None:
@@ -264,15 +286,20 @@ def _store(args: argparse.Namespace) -> int:
         with _open_store(url, write=False) as store:
             scenario = store.scenario()
         save_scenario(scenario, args.out)
-        print(f"{args.out}: {len(scenario.places)} places, {len(scenario.periods)} control periods, "
-              f"{len(scenario.events)} events, {len(scenario.sources)} sources, {len(scenario.forces)} forces")
+        print(
+            f"{args.out}: {len(scenario.places)} places, {len(scenario.periods)} control periods, "
+            f"{len(scenario.events)} events, {len(scenario.sources)} sources, {len(scenario.forces)} forces"
+        )
         return 0
     if args.action == "migrate":
         with _open_store(url, write=True, upgrade=False) as store:
             before, after = store.migrate()
             where = store.describe()
-        print(f"{where}: migrated from schema version {before} to {after}" if before != after
-              else f"{where}: already at schema version {after}")
+        print(
+            f"{where}: migrated from schema version {before} to {after}"
+            if before != after
+            else f"{where}: already at schema version {after}"
+        )
         return 0
     with _open_store(url, write=False, upgrade=False) as store:
         info = store.info()
@@ -292,7 +319,9 @@ def _synth(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     if out.suffix.lower() != ".gpkg":
-        print(f"mapdata synth: {out} must end in .gpkg (MAPDATA_STORE recognises a GeoPackage by that)", file=sys.stderr)
+        print(
+            f"mapdata synth: {out} must end in .gpkg (MAPDATA_STORE recognises a GeoPackage by that)", file=sys.stderr
+        )
         return 2
     if out.exists() and not args.force:
         print(f"mapdata synth: {out} exists; pass --force to replace it", file=sys.stderr)
@@ -306,10 +335,12 @@ def _synth(args: argparse.Namespace) -> int:
     except (MapdataError, FileExistsError) as exc:
         print(f"mapdata synth: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: {len(scenario.places):,} places, {len(scenario.periods):,} control periods, "
-          f"{len(scenario.events):,} events, {len(scenario.sources):,} sources, {len(scenario.forces)} forces "
-          f"(seed {args.seed}; revision {revision}); generated in {generated - began:.1f} s, "
-          f"written in {written - generated:.1f} s")
+    print(
+        f"{out}: {len(scenario.places):,} places, {len(scenario.periods):,} control periods, "
+        f"{len(scenario.events):,} events, {len(scenario.sources):,} sources, {len(scenario.forces)} forces "
+        f"(seed {args.seed}; revision {revision}); generated in {generated - began:.1f} s, "
+        f"written in {written - generated:.1f} s"
+    )
     print(f"open it with: MAPDATA_STORE={out} ./dev.sh dashboard")
     return 0
 
@@ -343,7 +374,8 @@ def _extract(args: argparse.Namespace, folder: Path) -> int:
                 {
                     "type": "Feature",
                     "properties": mention.to_json(),
-                    "geometry": mapping(mention.geometry) if mention.geometry is not None
+                    "geometry": mapping(mention.geometry)
+                    if mention.geometry is not None
                     else {"type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]},
                 }
                 for mention in extraction.places

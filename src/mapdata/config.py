@@ -75,7 +75,13 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
     store_read = (env.get("MAPDATA_STORE_READ") or "").strip() or None
     analysis = _flag(env.get("MAPDATA_VIEWER_ANALYSIS"))
     viewer_analysis = analysis if analysis is not None else not (store and is_postgres(store))
-    return Settings(data_dir=data_dir, tiles=tiles, store=store, client_map=_flag(env.get("MAPDATA_CLIENT_MAP")),
-                    store_read=store_read, viewer_analysis=viewer_analysis,
-                    user=(env.get("MAPDATA_USER") or "").strip() or None,
-                    editor_password=env.get("MAPDATA_EDITOR_PASSWORD") or "")
+    return Settings(
+        data_dir=data_dir,
+        tiles=tiles,
+        store=store,
+        client_map=_flag(env.get("MAPDATA_CLIENT_MAP")),
+        store_read=store_read,
+        viewer_analysis=viewer_analysis,
+        user=(env.get("MAPDATA_USER") or "").strip() or None,
+        editor_password=env.get("MAPDATA_EDITOR_PASSWORD") or "",
+    )

@@ -129,6 +129,17 @@ def _write(path: Path, data: bytes) -> None:
 
 
 __all__ = [
-    "APP_DIR", "APP_PARTS", "CHECKOUT", "DATA_DIR", "ENTRY_SCRIPT", "PACKAGE_DIR", "app_files", "app_files_in", "default_store_path", "home",
-    "prepare_served_app", "served_app_dir", "served_static_dir",
+    "APP_DIR",
+    "APP_PARTS",
+    "CHECKOUT",
+    "DATA_DIR",
+    "ENTRY_SCRIPT",
+    "PACKAGE_DIR",
+    "app_files",
+    "app_files_in",
+    "default_store_path",
+    "home",
+    "prepare_served_app",
+    "served_app_dir",
+    "served_static_dir",
 ]

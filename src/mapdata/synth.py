@@ -78,10 +78,18 @@ BASEMAP_LAYERS = ("syr_adm1", "lbn_adm1")
 
 #: Forces added to the bundled ones (colours: the two Okabe-Ito colours the bundled palette leaves).
 EXTRA_FORCES = (
-    Force("sdf", "Syrian Democratic Forces (SDF)", "#F0E442",
-          ("SDF", "Syrian Democratic Forces", "YPG", "Kurdish-led forces")),
-    Force("islamic_state", "Islamic State group", "#000000",
-          ("Islamic State", "ISIS", "ISIL", "Daesh", "the Islamic State group")),
+    Force(
+        "sdf",
+        "Syrian Democratic Forces (SDF)",
+        "#F0E442",
+        ("SDF", "Syrian Democratic Forces", "YPG", "Kurdish-led forces"),
+    ),
+    Force(
+        "islamic_state",
+        "Islamic State group",
+        "#000000",
+        ("Islamic State", "ISIS", "ISIL", "Daesh", "the Islamic State group"),
+    ),
 )
 
 # Forces of one camp hand places over to each other; any other force is an enemy.
@@ -89,21 +97,40 @@ CAMPS = {"syrian_regime": "regime", "russia": "regime", "iran": "regime", "hezbo
 
 # How forces are named inside sentences.
 SHORT_NAMES = {
-    "russia": "Russian forces", "iran": "Iranian forces", "hezbollah": "Hezbollah",
-    "syrian_regime": "regime forces", "opposition": "opposition factions", "israel": "Israeli forces",
-    "sdf": "the SDF", "islamic_state": "the Islamic State group",
+    "russia": "Russian forces",
+    "iran": "Iranian forces",
+    "hezbollah": "Hezbollah",
+    "syrian_regime": "regime forces",
+    "opposition": "opposition factions",
+    "israel": "Israeli forces",
+    "sdf": "the SDF",
+    "islamic_state": "the Islamic State group",
 }
 
-_PLURAL_NAMES = frozenset({"Russian forces", "Iranian forces", "regime forces", "opposition factions",
-                           "Israeli forces"})
+_PLURAL_NAMES = frozenset(
+    {"Russian forces", "Iranian forces", "regime forces", "opposition factions", "Israeli forces"}
+)
 
 # Who tends to hold places in each governorate (relative weights; other forces never hold there).
 _REGIONS: dict[str, dict[str, float]] = {
     "Damascus": {"syrian_regime": 8, "iran": 1, "hezbollah": 1, "opposition": 1.5, "russia": 0.5},
-    "Rural Damascus": {"syrian_regime": 5, "opposition": 3, "hezbollah": 1.5, "iran": 1, "islamic_state": 0.5,
-                       "russia": 0.5},
-    "Aleppo": {"syrian_regime": 4, "opposition": 4, "sdf": 2, "islamic_state": 1.5, "iran": 1, "russia": 1,
-               "hezbollah": 0.5},
+    "Rural Damascus": {
+        "syrian_regime": 5,
+        "opposition": 3,
+        "hezbollah": 1.5,
+        "iran": 1,
+        "islamic_state": 0.5,
+        "russia": 0.5,
+    },
+    "Aleppo": {
+        "syrian_regime": 4,
+        "opposition": 4,
+        "sdf": 2,
+        "islamic_state": 1.5,
+        "iran": 1,
+        "russia": 1,
+        "hezbollah": 0.5,
+    },
     "Idleb": {"opposition": 6, "syrian_regime": 3, "russia": 0.5, "iran": 0.3, "hezbollah": 0.2},
     "Homs": {"syrian_regime": 5, "hezbollah": 2, "iran": 1.5, "russia": 1.5, "islamic_state": 1.5, "opposition": 1.5},
     "Hama": {"syrian_regime": 5, "opposition": 3, "russia": 1, "iran": 1, "islamic_state": 0.5},
@@ -112,8 +139,7 @@ _REGIONS: dict[str, dict[str, float]] = {
     "Al-Hasakeh": {"sdf": 6, "islamic_state": 2, "syrian_regime": 1.5, "russia": 0.5},
     "Ar-Raqqa": {"sdf": 4, "islamic_state": 4, "syrian_regime": 1, "russia": 0.5},
     "Deir-ez-Zor": {"islamic_state": 4, "syrian_regime": 3, "sdf": 3, "iran": 1.5, "russia": 1},
-    "Dar'a": {"opposition": 4, "syrian_regime": 4, "iran": 0.7, "hezbollah": 0.7, "russia": 0.5,
-              "islamic_state": 0.3},
+    "Dar'a": {"opposition": 4, "syrian_regime": 4, "iran": 0.7, "hezbollah": 0.7, "russia": 0.5, "islamic_state": 0.3},
     "Quneitra": {"opposition": 3, "syrian_regime": 3, "israel": 1.5, "hezbollah": 0.5, "iran": 0.5},
     "As-Sweida": {"syrian_regime": 5, "islamic_state": 1, "russia": 0.5, "opposition": 0.5},
     "Bekaa": {"hezbollah": 6, "opposition": 0.3, "islamic_state": 0.3, "syrian_regime": 0.3},
@@ -124,21 +150,67 @@ _REGIONS: dict[str, dict[str, float]] = {
 _DEFAULT_REGION = {"hezbollah": 3, "syrian_regime": 1, "opposition": 0.3, "islamic_state": 0.2}
 
 _PREFIXES = (
-    ("Tall", "تل"), ("Ain", "عين"), ("Kafr", "كفر"), ("Deir", "دير"), ("Beit", "بيت"), ("Khirbet", "خربة"),
-    ("Jisr", "جسر"), ("Qasr", "قصر"), ("Bir", "بئر"), ("Umm", "أم"), ("Arab", "عرب"), ("Marj", "مرج"),
+    ("Tall", "تل"),
+    ("Ain", "عين"),
+    ("Kafr", "كفر"),
+    ("Deir", "دير"),
+    ("Beit", "بيت"),
+    ("Khirbet", "خربة"),
+    ("Jisr", "جسر"),
+    ("Qasr", "قصر"),
+    ("Bir", "بئر"),
+    ("Umm", "أم"),
+    ("Arab", "عرب"),
+    ("Marj", "مرج"),
 )
 _ROOTS = (
-    ("al-Hamra", "الحمراء"), ("al-Sharqiya", "الشرقية"), ("al-Gharbiya", "الغربية"), ("al-Zaytun", "الزيتون"),
-    ("al-Nahr", "النهر"), ("al-Jabal", "الجبل"), ("Hasan", "حسن"), ("al-Qamh", "القمح"), ("al-Tuffah", "التفاح"),
-    ("al-Rumman", "الرمان"), ("al-Khadra", "الخضراء"), ("al-Saghir", "الصغير"), ("al-Kabir", "الكبير"),
-    ("Shams", "شمس"), ("al-Ward", "الورد"), ("Abbas", "عباس"), ("Salim", "سليم"), ("al-Hajar", "الحجر"),
-    ("al-Ramla", "الرملة"), ("al-Qasab", "القصب"), ("al-Bustan", "البستان"), ("al-Bayda", "البيضاء"),
-    ("al-Sawda", "السوداء"), ("Musa", "موسى"), ("Ali", "علي"), ("Yusuf", "يوسف"), ("al-Tahta", "التحتا"),
-    ("al-Fawqa", "الفوقا"), ("al-Arab", "العرب"), ("al-Sultan", "السلطان"), ("al-Hawa", "الهوا"),
+    ("al-Hamra", "الحمراء"),
+    ("al-Sharqiya", "الشرقية"),
+    ("al-Gharbiya", "الغربية"),
+    ("al-Zaytun", "الزيتون"),
+    ("al-Nahr", "النهر"),
+    ("al-Jabal", "الجبل"),
+    ("Hasan", "حسن"),
+    ("al-Qamh", "القمح"),
+    ("al-Tuffah", "التفاح"),
+    ("al-Rumman", "الرمان"),
+    ("al-Khadra", "الخضراء"),
+    ("al-Saghir", "الصغير"),
+    ("al-Kabir", "الكبير"),
+    ("Shams", "شمس"),
+    ("al-Ward", "الورد"),
+    ("Abbas", "عباس"),
+    ("Salim", "سليم"),
+    ("al-Hajar", "الحجر"),
+    ("al-Ramla", "الرملة"),
+    ("al-Qasab", "القصب"),
+    ("al-Bustan", "البستان"),
+    ("al-Bayda", "البيضاء"),
+    ("al-Sawda", "السوداء"),
+    ("Musa", "موسى"),
+    ("Ali", "علي"),
+    ("Yusuf", "يوسف"),
+    ("al-Tahta", "التحتا"),
+    ("al-Fawqa", "الفوقا"),
+    ("al-Arab", "العرب"),
+    ("al-Sultan", "السلطان"),
+    ("al-Hawa", "الهوا"),
     ("al-Ghazal", "الغزال"),
 )
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Shares and mean lengths (days) of the spells of a place's chain.
@@ -146,8 +218,11 @@ _CONTESTED_SHARE = 0.3
 _GAP_SHARE = 0.12
 _MEAN_DAYS = {"control": 300.0, "contested": 25.0, "gap": 90.0}
 _VERIFICATIONS = (
-    (Verification.REPORTED, 50), (Verification.CONFIRMED, 15), (Verification.CLAIMED, 20),
-    (Verification.UNVERIFIED, 10), (Verification.DISPUTED, 5),
+    (Verification.REPORTED, 50),
+    (Verification.CONFIRMED, 15),
+    (Verification.CLAIMED, 20),
+    (Verification.UNVERIFIED, 10),
+    (Verification.DISPUTED, 5),
 )
 
 
@@ -273,10 +348,15 @@ def _places(rng: random.Random, count: int, regions: Sequence[_Region], seed: in
         if geometry.geom_type == "Point" and rng.random() < 0.2:
             uncertainty = float(rng.choice((500, 1000, 2000, 5000)))
         place = Place(
-            id=f"syn_p{index:0{width}d}", name_en=name_en, name_ar=name_ar, kind=kind, geometry=geometry,
-            geometry_source=GEOMETRY_SOURCE, uncertainty_m=uncertainty,
+            id=f"syn_p{index:0{width}d}",
+            name_en=name_en,
+            name_ar=name_ar,
+            kind=kind,
+            geometry=geometry,
+            geometry_source=GEOMETRY_SOURCE,
+            uncertainty_m=uncertainty,
             location_note=f"Synthetic place in {region.name} ({region.country}), made by mapdata synth "
-                          f"(seed {seed}); not a real location.",
+            f"(seed {seed}); not a real location.",
         )
         out.append(_PlaceDraft(place, region, f"{name_en} ({region.name})"))
     return out
@@ -373,8 +453,9 @@ def _sub_span(rng: random.Random, start: int | None, end: int | None, days: int)
     return a, b
 
 
-def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping[str, float], forces: _Forces,
-                   days: int) -> list[_Draft]:
+def _place_periods(
+    rng: random.Random, index: int, budget: int, weights: Mapping[str, float], forces: _Forces, days: int
+) -> list[_Draft]:
     if budget == 0:
         return []
     holds = max(1, min(budget, round(budget * rng.uniform(0.45, 0.7))))
@@ -394,8 +475,12 @@ def _place_periods(rng: random.Random, index: int, budget: int, weights: Mapping
     cursor = 0 if open_start else rng.randrange(0, days - total + 1)
     spans: list[tuple[int | None, int | None]] = []
     for i, length in enumerate(lengths):
-        spans.append((None if open_start and i == 0 else cursor,
-                       None if open_end and i == len(lengths) - 1 else cursor + length - 1))
+        spans.append(
+            (
+                None if open_start and i == 0 else cursor,
+                None if open_end and i == len(lengths) - 1 else cursor + length - 1,
+            )
+        )
         cursor += length
 
     drafts: list[_Draft] = []
@@ -520,9 +605,7 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
         "Clashes broke out at {P} {on}: {F} held the site while {O} contested it.",
         "{On}, {F} {was} reported holding {P}, with {O} fighting for it.",
     ),
-    "contested_old": (
-        "{F} {has} held {P} since before this reporting began, against repeated attacks by {O}.",
-    ),
+    "contested_old": ("{F} {has} held {P} since before this reporting began, against repeated attacks by {O}.",),
     "disputing": (
         "Fighters of {F} stayed at {P} from {date}, disputing the hold of {O}.",
         "{On}, units of {F} at {P} refused to leave, contesting {O}.",
@@ -535,15 +618,23 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
         "Units of {F} were reported at {P} {on}; who controlled it was unclear.",
         "{On}, fighters of {F} were seen at {P}.",
     ),
-    "present_old": (
-        "{F} {has} had fighters at {P} since before this reporting began.",
-    ),
+    "present_old": ("{F} {has} had fighters at {P} since before this reporting began.",),
 }
 _EVENT_KIND = {
-    "held": "statement", "contested_old": "statement", "present_old": "statement",
-    "entered": "takeover", "took": "takeover", "handover": "takeover", "secured": "takeover", "retook": "takeover",
-    "seized": "clashes", "attacked": "clashes", "clash": "clashes", "disputing": "clashes",
-    "alongside": "deployment", "present": "deployment",
+    "held": "statement",
+    "contested_old": "statement",
+    "present_old": "statement",
+    "entered": "takeover",
+    "took": "takeover",
+    "handover": "takeover",
+    "secured": "takeover",
+    "retook": "takeover",
+    "seized": "clashes",
+    "attacked": "clashes",
+    "clash": "clashes",
+    "disputing": "clashes",
+    "alongside": "deployment",
+    "present": "deployment",
 }
 _OPEN_STORIES_BY_ROLE = {Role.CONTROL: "held", Role.CONTESTED: "contested_old", Role.PRESENCE: "present_old"}
 _OPEN_STORIES = frozenset(_OPEN_STORIES_BY_ROLE.values())
@@ -572,8 +663,16 @@ def _sentence(rng: random.Random, draft: _Draft, label: str, names: Mapping[str,
     template = rng.choice(_TEMPLATES[story])
     other = names.get(draft.other, draft.other) if draft.other else "other forces"
     force = names[draft.force]
-    text = template.format(F=force, P=label, O=other, on=f"on {written}", On=f"On {written}", date=written,
-                           has="have" if force in _PLURAL_NAMES else "has", was="were" if force in _PLURAL_NAMES else "was")
+    text = template.format(
+        F=force,
+        P=label,
+        O=other,
+        on=f"on {written}",
+        On=f"On {written}",
+        date=written,
+        has="have" if force in _PLURAL_NAMES else "has",
+        was="were" if force in _PLURAL_NAMES else "was",
+    )
     dated = any(key in template for key in ("{on}", "{On}", "{date}"))
     return _cap(text), (written if dated else "")
 
@@ -604,21 +703,27 @@ def synth_scenario(
     if periods < 0:
         raise SynthError("periods must not be negative")
     if periods > places * MAX_PERIODS_PER_PLACE:
-        raise SynthError(f"at most {MAX_PERIODS_PER_PLACE} periods per place: ask for at most "
-                         f"{places * MAX_PERIODS_PER_PLACE:,} periods for {places:,} places")
+        raise SynthError(
+            f"at most {MAX_PERIODS_PER_PLACE} periods per place: ask for at most "
+            f"{places * MAX_PERIODS_PER_PLACE:,} periods for {places:,} places"
+        )
     days = (end - start).days + 1
     if days < 2 * MAX_PERIODS_PER_PLACE:
         raise SynthError(f"the date range must span at least {2 * MAX_PERIODS_PER_PLACE} days")
     folder = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     rng = random.Random(seed)
 
-    bundled = [Force(f["id"], f["name"], f["colour"].upper(), tuple(f.get("aliases", ())))
-               for f in _read_json(folder / "forces.json")]
+    bundled = [
+        Force(f["id"], f["name"], f["colour"].upper(), tuple(f.get("aliases", ())))
+        for f in _read_json(folder / "forces.json")
+    ]
     known = {f.id for f in bundled}
     force_list = bundled + [f for f in EXTRA_FORCES if f.id not in known]
     if len(force_list) < MIN_FORCES:
-        raise SynthError(f"{folder / 'forces.json'} and the extra forces make {len(force_list)} forces; "
-                         f"at least {MIN_FORCES} are needed")
+        raise SynthError(
+            f"{folder / 'forces.json'} and the extra forces make {len(force_list)} forces; "
+            f"at least {MIN_FORCES} are needed"
+        )
     names = {f.id: SHORT_NAMES.get(f.id, f.name) for f in force_list}
     basemap = {p.stem: _read_json(p) for p in sorted((folder / "basemap").glob("*.geojson"))}
     missing = [layer for layer in BASEMAP_LAYERS if layer not in basemap]
@@ -653,15 +758,17 @@ def synth_scenario(
     sources: list[Source] = []
     events: list[Event] = []
     for s in range(n_sources):
-        members = order[s * chunk:(s + 1) * chunk]
+        members = order[s * chunk : (s + 1) * chunk]
         if not members:
             break
         source_id = f"syn_s{s + 1:04d}"
         first = start + dt.timedelta(days=when(drafts[members[0]]))
         last = start + dt.timedelta(days=when(drafts[members[-1]]))
-        header = (f"{PUBLISHER} situation report {s + 1}, {first.isoformat()} to {last.isoformat()}.\n\n"
-                  f"Synthetic text made by mapdata synth (seed {seed}) to test the app at scale; "
-                  "it is not real reporting and its places do not exist.\n\n")
+        header = (
+            f"{PUBLISHER} situation report {s + 1}, {first.isoformat()} to {last.isoformat()}.\n\n"
+            f"Synthetic text made by mapdata synth (seed {seed}) to test the app at scale; "
+            "it is not real reporting and its places do not exist.\n\n"
+        )
         parts = [header]
         offset = len(header)
         previous_day: int | None = None
@@ -676,46 +783,75 @@ def synth_scenario(
             sentence, written = _sentence(rng, draft, place_drafts[draft.place].label, names, day)
             verification, claimed_by, note = _verification(rng, names[draft.force])
             involved = (draft.force,) + ((draft.other,) if draft.other and draft.other != draft.force else ())
-            events.append(Event(
-                id=event_id[i], date=day,
-                date_precision=DatePrecision.DAY if draft.start is not None else DatePrecision.REPORTED_BY,
-                place_ids=(place_drafts[draft.place].place.id,), force_ids=involved, kind=_EVENT_KIND[draft.story],
-                summary=_cap(_SUMMARY[draft.role].format(F=names[draft.force], P=place_drafts[draft.place].place.name_en,
-                                                         O=names.get(draft.other or "", "another force"))),
-                source_id=source_id, quote=sentence, quote_start=offset, quote_end=offset + len(sentence),
-                verification=verification, claimed_by=claimed_by, verification_note=note,
-                date_as_written=written,
-                date_note="" if draft.start is not None else "Held since before the first report; dated by the "
-                                                              "first day of the record.",
-            ))
+            events.append(
+                Event(
+                    id=event_id[i],
+                    date=day,
+                    date_precision=DatePrecision.DAY if draft.start is not None else DatePrecision.REPORTED_BY,
+                    place_ids=(place_drafts[draft.place].place.id,),
+                    force_ids=involved,
+                    kind=_EVENT_KIND[draft.story],
+                    summary=_cap(
+                        _SUMMARY[draft.role].format(
+                            F=names[draft.force],
+                            P=place_drafts[draft.place].place.name_en,
+                            O=names.get(draft.other or "", "another force"),
+                        )
+                    ),
+                    source_id=source_id,
+                    quote=sentence,
+                    quote_start=offset,
+                    quote_end=offset + len(sentence),
+                    verification=verification,
+                    claimed_by=claimed_by,
+                    verification_note=note,
+                    date_as_written=written,
+                    date_note=""
+                    if draft.start is not None
+                    else "Held since before the first report; dated by the first day of the record.",
+                )
+            )
             parts.append(sentence)
             offset += len(sentence)
         text = "".join(parts) + "\n"
-        sources.append(Source(
-            id=source_id, publisher=PUBLISHER, title=f"Situation report {s + 1} (synthetic)", text=text,
-            text_file=f"sources/{source_id}.txt", published=last, language="en",
-            licence="Synthetic text, no rights reserved.",
-        ))
+        sources.append(
+            Source(
+                id=source_id,
+                publisher=PUBLISHER,
+                title=f"Situation report {s + 1} (synthetic)",
+                text=text,
+                text_file=f"sources/{source_id}.txt",
+                published=last,
+                language="en",
+                licence="Synthetic text, no rights reserved.",
+            )
+        )
     events.sort(key=lambda e: e.id)
 
     period_records: list[ControlPeriod] = []
     pwidth = max(6, len(str(periods)))
     for i, draft in enumerate(drafts):
         ids = (event_id[i],) + ((event_id[successor_of[i]],) if i in successor_of else ())
-        period_records.append(ControlPeriod(
-            id=f"syn_c{i + 1:0{pwidth}d}", place_id=place_drafts[draft.place].place.id, force_id=draft.force,
-            role=draft.role,
-            start=None if draft.start is None else start + dt.timedelta(days=draft.start),
-            end=None if draft.end is None else start + dt.timedelta(days=draft.end),
-            event_ids=ids,
-        ))
+        period_records.append(
+            ControlPeriod(
+                id=f"syn_c{i + 1:0{pwidth}d}",
+                place_id=place_drafts[draft.place].place.id,
+                force_id=draft.force,
+                role=draft.role,
+                start=None if draft.start is None else start + dt.timedelta(days=draft.start),
+                end=None if draft.end is None else start + dt.timedelta(days=draft.end),
+                event_ids=ids,
+            )
+        )
 
     bundled_meta = _read_json(folder / "scenario.json") if (folder / "scenario.json").exists() else {}
     boundaries = [a for a in bundled_meta.get("attribution", ()) if a.startswith("Boundaries")]
     return Scenario(
         title=f"Synthetic scenario: {places:,} places, {periods:,} control periods (seed {seed})",
-        description=("Made by `mapdata synth` to test the app at scale. Places, control periods, events and "
-                     "reports are synthetic: none of it is real."),
+        description=(
+            "Made by `mapdata synth` to test the app at scale. Places, control periods, events and "
+            "reports are synthetic: none of it is real."
+        ),
         forces=tuple(force_list),
         places=tuple(pd.place for pd in place_drafts),
         sources=tuple(sources),

@@ -189,7 +189,11 @@ def read_csv_rows(folder: str | Path, file: str = PERIODS_FILE) -> tuple[list[st
 
 
 def write_csv_rows(
-    folder: str | Path, rows: Iterable[Mapping[str, Any]], file: str = PERIODS_FILE, *, columns: Sequence[str] = PERIOD_COLUMNS
+    folder: str | Path,
+    rows: Iterable[Mapping[str, Any]],
+    file: str = PERIODS_FILE,
+    *,
+    columns: Sequence[str] = PERIOD_COLUMNS,
 ) -> None:
     """Write ``rows`` with the header ``columns`` (one physical line per row when no field has a newline)."""
     buffer = io.StringIO()
@@ -277,7 +281,12 @@ def _day(value: dt.date | str | None) -> dt.date | None:
 
 
 def make_force(ident: str, *, name: str | None = None, colour: str = "#0072B2", aliases: Sequence[str] = ()) -> Force:
-    return Force(id=ident, name=name if name is not None else ident.replace("_", " ").title(), colour=colour, aliases=tuple(aliases))
+    return Force(
+        id=ident,
+        name=name if name is not None else ident.replace("_", " ").title(),
+        colour=colour,
+        aliases=tuple(aliases),
+    )
 
 
 def make_place(
@@ -298,8 +307,12 @@ def make_place(
     )
 
 
-def make_source(ident: str = "src", *, text: str = "Some report text.", publisher: str = "Test Publisher", **extra: Any) -> Source:
-    return Source(id=ident, publisher=publisher, title=f"Title of {ident}", text=text, text_file=f"sources/{ident}.txt", **extra)
+def make_source(
+    ident: str = "src", *, text: str = "Some report text.", publisher: str = "Test Publisher", **extra: Any
+) -> Source:
+    return Source(
+        id=ident, publisher=publisher, title=f"Title of {ident}", text=text, text_file=f"sources/{ident}.txt", **extra
+    )
 
 
 def make_event(
@@ -317,7 +330,10 @@ def make_event(
     quote = source.text if quote is None else quote
     start = source.text.index(quote)
     fields: dict[str, Any] = dict(
-        date_precision=DatePrecision.DAY, kind="statement", summary=f"Summary of {ident}", verification=Verification.REPORTED
+        date_precision=DatePrecision.DAY,
+        kind="statement",
+        summary=f"Summary of {ident}",
+        verification=Verification.REPORTED,
     )
     fields.update(extra)
     return Event(

@@ -25,7 +25,7 @@ def everything_shown(at: AppTest) -> str:
         if proto is not None:
             out.append(str(proto))
         children = getattr(node, "children", None)
-        for child in (children.values() if isinstance(children, dict) else children or ()):
+        for child in children.values() if isinstance(children, dict) else children or ():
             walk(child)
 
     walk(at._tree)
@@ -62,9 +62,12 @@ def terminate_backends(url: str) -> int:
     """Drop every connection to ``url``'s database, as a restart or a failover would; returns how many."""
     name = urllib.parse.urlsplit(url).path.lstrip("/")
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        return len(admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,)).fetchall())
+        return len(
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchall()
+        )
 
 
 def allow_connections(url: str, allowed: bool) -> None:

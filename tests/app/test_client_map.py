@@ -35,7 +35,9 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
     for url in urls:
         published = APP_DIR / "static" / url.removeprefix("../../app/static/")
         assert published.is_file()
-    bundle = read_published(next(APP_DIR / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u))
+    bundle = read_published(
+        next(APP_DIR / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u)
+    )
     assert len(bundle["places"]) == 11 and "coordinates" in bundle["places"][0]["g"]
     # the popups' evidence is in separate files, one per chunk of places, fetched on demand (written in the
     # background: the first map does not wait for them)

@@ -66,7 +66,9 @@ def test_an_unexpected_error_shows_a_plain_message_and_is_logged(caplog: pytest.
     assert message.startswith("Something went wrong while showing this page.")
     assert "/srv" not in message and "KeyError" not in message and "Traceback" not in message
     reference = message.rsplit("reference ", 1)[1].rstrip(").")
-    assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)  # the server keeps the details
+    assert any(
+        reference in record.getMessage() and record.exc_info for record in caplog.records
+    )  # the server keeps the details
     assert [m.value for m in at.markdown] == ["before the failure", "the page went on"]
 
 

@@ -77,7 +77,14 @@ def test_slider_step_restyles_features_and_keeps_the_base_map() -> None:
 
 
 def test_query_parameters_set_the_state() -> None:
-    at = run_app(date="2018-06-10", layers="russia,syrian_regime", lat="34.55", lon="36.58", zoom="11", event="ev_division11_takeover")
+    at = run_app(
+        date="2018-06-10",
+        layers="russia,syrian_regime",
+        lat="34.55",
+        lon="36.58",
+        zoom="11",
+        event="ev_division11_takeover",
+    )
     assert at.slider(key="date").value == dt.date(2018, 6, 10)
     ticked = {cb.label: cb.value for cb in at.checkbox}
     assert ticked["Russian forces"] and ticked["Syrian regime forces (Assad)"]
@@ -135,9 +142,11 @@ def test_broken_data_shows_the_problems_instead_of_a_traceback(tmp_path: Path, m
     data = tmp_path / "data"
     shutil.copytree(ROOT / "geodata", data)
     periods = data / "control_periods.csv"
-    text = periods.read_text(encoding="utf-8").replace(",syrian_regime,control,2018-06-08,", ",martians,control,2018-06-08,", 1)
+    text = periods.read_text(encoding="utf-8").replace(
+        ",syrian_regime,control,2018-06-08,", ",martians,control,2018-06-08,", 1
+    )
     periods.write_text(text, encoding="utf-8")
-    (data / "forces.json").write_text("[{\"id\": \"russia\",", encoding="utf-8")
+    (data / "forces.json").write_text('[{"id": "russia",', encoding="utf-8")
     monkeypatch.setenv("MAPDATA_DATA", str(data))
     at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     assert not at.exception

@@ -75,8 +75,9 @@ def test_edit_a_period_then_a_stale_save_is_refused(fresh_store: Path) -> None:
     _period_form(at, "pos1_regime_control")
     # ... meanwhile a second editor saves a change through another connection
     other = open_store(fresh_store)
-    other.update(dataclasses.replace(item.record, note="checked against a second source"), expected_version=2,
-                 user="Omar")
+    other.update(
+        dataclasses.replace(item.record, note="checked against a second source"), expected_version=2, user="Omar"
+    )
     # ... and the first editor's save is refused, naming what changed and who did it
     next(d for d in at.date_input if d.label.startswith("End")).set_value(dt.date(2018, 6, 25))
     next(b for b in at.button if b.label == "Save period").click().run()
@@ -107,8 +108,11 @@ def test_an_overlapping_period_is_refused_and_nothing_changes(fresh_store: Path)
 def test_history_shows_changes_and_restores(fresh_store: Path) -> None:
     writer = open_store(fresh_store, seed_from=ROOT / "geodata")
     item = writer.get("place", "homs")
-    writer.update(dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"), expected_version=item.version,
-                  user="Omar")
+    writer.update(
+        dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"),
+        expected_version=item.version,
+        user="Omar",
+    )
     at = page()
     at.selectbox(key="history_kind").set_value("place").run()
     at.selectbox(key="history_id").set_value("homs").run()

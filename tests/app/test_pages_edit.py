@@ -119,8 +119,11 @@ def test_forged_session_values_sign_nobody_in(value: object) -> None:
 def _renamed_homs(store_path: Path) -> None:
     writer = open_store(store_path, seed_from=ROOT / "geodata")
     item = writer.get("place", "homs")
-    writer.update(dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"),
-                  expected_version=item.version, user="Omar")
+    writer.update(
+        dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"),
+        expected_version=item.version,
+        user="Omar",
+    )
 
 
 def _history(at: AppTest) -> AppTest:

@@ -17,8 +17,10 @@ from mapdata.ui import auth, report
 
 PAGE = str(APP_DIR / "pages" / "1_Add_a_report.py")
 PASSWORD = "team-secret"
-TEXT = ("On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr, in the eastern countryside "
-        "of Hama. Hezbollah objected to the step.")
+TEXT = (
+    "On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr, in the eastern countryside "
+    "of Hama. Hezbollah objected to the step."
+)
 HOSTILE = "![x](http://127.0.0.1:9/img-publisher.png) [click](javascript:alert(1))"
 
 
@@ -42,8 +44,9 @@ def open_page(*, editor: str | None = None) -> AppTest:
     return at
 
 
-def analyse(text: str = TEXT, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr", *,
-            editor: str | None = None) -> AppTest:
+def analyse(
+    text: str = TEXT, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr", *, editor: str | None = None
+) -> AppTest:
     at = open_page(editor=editor)
     for widget, value in ((at.text_area[0], text), (at.main.text_input[0], publisher), (at.main.text_input[1], title)):
         widget.set_value(value)
@@ -89,14 +92,19 @@ def test_the_review_shows_names_not_ids() -> None:
     assert {"Russian forces", "Syrian regime forces (Assad)"} <= set(periods["force"])
     assert set(periods["event"]) <= set(events["event"])
     assert any(s.startswith("Syrian regime forces (Assad) ") for s in events["summary"])
-    shown = " ".join(str(v) for frame in (events.drop(columns=["id"]), periods, places[["resolved as"]])
-                     for v in frame.to_numpy().ravel())
+    shown = " ".join(
+        str(v)
+        for frame in (events.drop(columns=["id"]), periods, places[["resolved as"]])
+        for v in frame.to_numpy().ravel()
+    )
     for raw in ("cand_", "syrian_regime", "derived:", "gaz:", "al_qusayr"):
         assert raw not in shown, raw
     assert any(label.endswith("(new area drawn from Ḩamāh)") for label in places["resolved as"])
     view = json.loads(next(iter(at.get("component_instance"))).proto.json_args)  # the preview map ...
     assert view["zoom"] >= 7 and 34.4 < view["center"][0] < 35.4 and 36.4 < view["center"][1] < 38.0  # ... on them
-    assert any(label.startswith("al-Qusayr · القصير") or label.startswith("al-Qusayr") for label in places["resolved as"])
+    assert any(
+        label.startswith("al-Qusayr · القصير") or label.startswith("al-Qusayr") for label in places["resolved as"]
+    )
 
 
 def test_warnings_are_grouped_and_proposals_paged() -> None:
@@ -196,8 +204,7 @@ def test_results_are_held_bounded_by_the_server_not_the_session() -> None:
 def test_publisher_and_editor_names_are_text(fresh_store: Path) -> None:
     at = analyse(publisher=HOSTILE, title=HOSTILE, editor=HOSTILE)
     click(at, "Save")
-    bodies = [e.value for kind in ("markdown", "caption", "success", "error", "info", "warning")
-              for e in at.get(kind)]
+    bodies = [e.value for kind in ("markdown", "caption", "success", "error", "info", "warning") for e in at.get(kind)]
     assert not [b for b in bodies if "![" in b.replace("\\!\\[", "") or "](javascript" in b]
     scenario = open_store(fresh_store, read_only=True).scenario()
     assert scenario.sources[-1].publisher == HOSTILE  # stored as given, shown as text
@@ -209,7 +216,9 @@ def test_a_new_analysis_starts_with_fresh_tables(fresh_store: Path) -> None:
     at = analyse(" ".join([sentence] * 60), editor="Rana")
     _edit(at, table(at, "summary"), {"0": {"accept": False}})
     pager(at, "events").set_value(2).run()
-    at.text_area[0].set_value(" ".join(["On Monday June 4, 2018, Russian forces took over a position in al-Qusayr."] * 60))
+    at.text_area[0].set_value(
+        " ".join(["On Monday June 4, 2018, Russian forces took over a position in al-Qusayr."] * 60)
+    )
     click(at, "Analyse")
     assert pager(at, "events").value == 1
     assert table(at, "summary").value["accept"].all()

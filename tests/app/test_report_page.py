@@ -26,7 +26,9 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def analyse(text: str, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr", *, editor: bool = False) -> AppTest:
+def analyse(
+    text: str, publisher: str = "Test Wire", title: str = "Russians at al-Qusayr", *, editor: bool = False
+) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
     at.secrets["mapdata"] = {"editor_password": "team-secret"}
     at.run()
@@ -80,6 +82,6 @@ def test_saving_adds_the_report_and_nothing_before(data: Path, fresh_store: Path
     after = store.scenario()
     assert len(after.sources) == len(before.sources) + 1 and after.sources[-1].publisher == "Test Wire"
     added = [e for e in after.events if e.source_id == after.sources[-1].id]
-    assert added and all(REPORT[e.quote_start:e.quote_end] == e.quote for e in added)
+    assert added and all(REPORT[e.quote_start : e.quote_end] == e.quote for e in added)
     history = store.audit()
     assert history and history[-1].who == "Rana"

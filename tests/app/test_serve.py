@@ -13,8 +13,9 @@ from mapdata.store.base import Store
 from mapdata.ui import serve
 
 
-def test_the_first_page_view_uses_the_preloaded_data(monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_first_page_view_uses_the_preloaded_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     reads: list[str] = []
     original = Store.scenario
 
@@ -37,8 +38,9 @@ def test_the_first_page_view_uses_the_preloaded_data(monkeypatch: pytest.MonkeyP
     assert len(reads) == 1 and len(built) == 1  # the page found the warm-up's builder in the cache
 
 
-def test_a_store_that_cannot_be_opened_is_left_to_the_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_store_that_cannot_be_opened_is_left_to_the_page(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "not-a-store.gpkg"
     bad.write_text("this is not a GeoPackage", encoding="utf-8")
     monkeypatch.setenv("MAPDATA_STORE", str(bad))

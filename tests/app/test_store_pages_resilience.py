@@ -11,7 +11,11 @@ from mapdata.resources import APP_DIR
 from mapdata.store import postgres as pg_backend
 from store_pages_support import PASSWORD, allow_connections, everything_shown, pg_database, terminate_backends
 
-PAGES = [str(APP_DIR / "dashboard.py"), str(APP_DIR / "pages" / "3_Sources.py"), str(APP_DIR / "pages" / "4_Data_check.py")]
+PAGES = [
+    str(APP_DIR / "dashboard.py"),
+    str(APP_DIR / "pages" / "3_Sources.py"),
+    str(APP_DIR / "pages" / "4_Data_check.py"),
+]
 
 
 def assert_unavailable(at: AppTest) -> None:

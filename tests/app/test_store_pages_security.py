@@ -38,14 +38,18 @@ def test_data_check_shows_the_store_without_its_password(pg_store_url: str, monk
     assert PASSWORD not in everything_shown(at)
 
 
-@pytest.mark.parametrize("bad", [
-    "postgresql://postgres:{pw}@[bad/db",  # libpq's message quotes the whole URL
-    "postgresql://postgres:{pw}@localhost:5432/mapdata_no_such_database",
-    "mysql://postgres:{pw}@localhost/db",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "postgresql://postgres:{pw}@[bad/db",  # libpq's message quotes the whole URL
+        "postgresql://postgres:{pw}@localhost:5432/mapdata_no_such_database",
+        "mysql://postgres:{pw}@localhost/db",
+    ],
+)
 @pytest.mark.parametrize("page", [DASHBOARD, SOURCES, DATA_CHECK])
-def test_a_store_that_cannot_be_opened_does_not_show_its_password(page: str, bad: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_that_cannot_be_opened_does_not_show_its_password(
+    page: str, bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MAPDATA_STORE", bad.format(pw=PASSWORD))
     at = AppTest.from_file(page, default_timeout=60).run()
     assert not at.exception, at.exception
@@ -119,8 +123,9 @@ def test_each_page_reads_the_store_once_per_revision(fresh_store: Path, monkeypa
     assert calls == {"info": 2, "folder": 1}
 
 
-def test_the_servers_log_does_not_show_the_password(monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_servers_log_does_not_show_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from mapdata.ui import serve
 
     monkeypatch.setenv("MAPDATA_STORE", f"postgresql://postgres:{PASSWORD}@[bad/db")

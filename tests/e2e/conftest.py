@@ -140,8 +140,10 @@ def _alive(server: AppServer) -> AppServer:
     """
     if not server.running():
         code = server.process.returncode if server.process is not None else None
-        warnings.warn(f"the dashboard on {server.url} had stopped (exit code {code}); starting it again\n{server.output()}",
-                      stacklevel=2)
+        warnings.warn(
+            f"the dashboard on {server.url} had stopped (exit code {code}); starting it again\n{server.output()}",
+            stacklevel=2,
+        )
         server.stop()
         _start(server)
     return server

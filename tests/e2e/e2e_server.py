@@ -49,9 +49,15 @@ class AppServer:
     repository root).
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
-                 startup_timeout: float = 60.0, mapdata: Sequence[str] = (sys.executable, "-m", "mapdata.cli"),
-                 cwd: str | os.PathLike[str] = ROOT) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        startup_timeout: float = 60.0,
+        mapdata: Sequence[str] = (sys.executable, "-m", "mapdata.cli"),
+        cwd: str | os.PathLike[str] = ROOT,
+    ) -> None:
         self.data_dir = data_dir
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
@@ -90,18 +96,29 @@ class AppServer:
         for _attempt in range(3):  # a port can be taken between free_port() and the bind
             self.port = free_port()
             command = [
-                *self.mapdata, "serve",  # = streamlit run dashboard.py, data loaded at start
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
+                *self.mapdata,
+                "serve",  # = streamlit run dashboard.py, data loaded at start
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
                 # Edits to the source while the suite runs must not rerun or reload the app.
-                "--server.fileWatcherType", "none",
+                "--server.fileWatcherType",
+                "none",
             ]
             logdir = Path(self._logdir.name)
             with open(logdir / "stdout.log", "wb") as out, open(logdir / "stderr.log", "wb") as err:
                 self.process = subprocess.Popen(
-                    command, cwd=self.cwd, env=self._env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                    command,
+                    cwd=self.cwd,
+                    env=self._env(),
+                    stdout=out,
+                    stderr=err,
+                    stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             try:
@@ -122,8 +139,10 @@ class AppServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
-                raise ServerError(f"`mapdata serve` (streamlit run dashboard.py) exited with code {code} before answering {health}\n"
-                                  f"{self.output()}")
+                raise ServerError(
+                    f"`mapdata serve` (streamlit run dashboard.py) exited with code {code} before answering {health}\n"
+                    f"{self.output()}"
+                )
             try:
                 with urllib.request.urlopen(health, timeout=2) as response:
                     body = response.read().decode("utf-8", errors="replace").strip()
@@ -133,7 +152,9 @@ class AppServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 last = repr(exc)
             time.sleep(0.2)
-        raise ServerError(f"{health} did not answer 'ok' within {self.startup_timeout:.0f}s (last: {last})\n{self.output()}")
+        raise ServerError(
+            f"{health} did not answer 'ok' within {self.startup_timeout:.0f}s (last: {last})\n{self.output()}"
+        )
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -170,7 +170,9 @@ class Dashboard:
 
     def wait_for_query(self, predicate_js: str) -> None:
         """Wait until ``predicate_js`` (an expression over ``params``, a URLSearchParams) holds for the address bar."""
-        self.page.wait_for_function(f"() => {{ const params = new URLSearchParams(location.search); return {predicate_js}; }}")
+        self.page.wait_for_function(
+            f"() => {{ const params = new URLSearchParams(location.search); return {predicate_js}; }}"
+        )
 
     def dataframe_with(self, text: str) -> Locator:
         """The st.dataframe whose (accessible, canvas-mirrored) cells contain ``text``."""

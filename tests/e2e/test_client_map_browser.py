@@ -17,13 +17,20 @@ def _style(page: Page, place_id: str) -> str:
     frame = page.frame_locator(MAP_IFRAME)
     return frame.locator("body").evaluate(
         "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
-        " return c.style[i] + '|' + (c.visible[i] ? 'shown' : 'hidden'); }", place_id)
+        " return c.style[i] + '|' + (c.visible[i] ? 'shown' : 'hidden'); }",
+        place_id,
+    )
 
 
 def test_slider_restyles_in_the_browser_without_geometry(page: Page, client_server: AppServer) -> None:
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
-        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: frames.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace")),
+        ),
+    )
     page.goto(f"{client_server.url}/?date=2018-06-03")
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator('body[data-mapdata-date="2018-06-03"]').wait_for(state="attached", timeout=30_000)
@@ -45,7 +52,8 @@ def test_slider_restyles_in_the_browser_without_geometry(page: Page, client_serv
     expect(frame.locator("body")).to_have_attribute("data-mapdata-date", "2018-06-04")
     page.wait_for_function(
         "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentWindow;"
-        " const c = f.mapdataClient; return c && c.hidden.hezbollah === true; }")
+        " const c = f.mapdataClient; return c && c.hidden.hezbollah === true; }"
+    )
     assert _style(page, "al_qusayr").endswith("|shown")  # Russia is still present there
     assert _style(page, "al_dabaa_airport").endswith("|shown")  # Iran too
 
@@ -61,7 +69,9 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
     frame.locator("body").evaluate(
         "(body, id) => new Promise(done => { const c = window.mapdataClient;"
         " const i = c.bundle.places.findIndex(p => p.id === id); c.map.setView(c.layers[i].getLatLng(), 12, { animate: false });"
-        " requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300))); })", "qusayr_position_1")
+        " requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300))); })",
+        "qusayr_position_1",
+    )
     page.wait_for_timeout(1000)
     popup = frame.locator(".leaflet-popup-content .mapdata-popup")
     for _attempt in range(3):
@@ -69,7 +79,8 @@ def test_a_click_opens_the_popup_with_its_evidence(page: Page, client_server: Ap
             "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
             " const p = c.map.latLngToContainerPoint(c.layers[i].getLatLng());"
             " const r = c.map.getContainer().getBoundingClientRect(); return { x: p.x + r.left, y: p.y + r.top }; }",
-            "qusayr_position_1")
+            "qusayr_position_1",
+        )
         page.locator(MAP_IFRAME).click(position=point)
         try:
             popup.wait_for(state="attached", timeout=3000)

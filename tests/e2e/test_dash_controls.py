@@ -22,7 +22,14 @@ from e2e_support import MAP_IFRAME, Dashboard, NetworkLog, _copy_scenario, is_lo
 
 pytestmark = pytest.mark.e2e
 
-FORCE_NAMES = ("Russian forces", "Iranian forces", "Hezbollah", "Syrian regime forces (Assad)", "Opposition factions", "Israel")
+FORCE_NAMES = (
+    "Russian forces",
+    "Iranian forces",
+    "Hezbollah",
+    "Syrian regime forces (Assad)",
+    "Opposition factions",
+    "Israel",
+)
 
 
 def _warm_up(browser: Browser, server: AppServer) -> None:
@@ -108,14 +115,17 @@ def test_hide_all_and_show_all_on_the_server_map(dashboard: Dashboard) -> None:
 
 def _client_hidden(page: Page) -> list[str]:
     return page.locator(MAP_IFRAME).evaluate(
-        "f => { const c = f.contentWindow.mapdataClient; return Object.keys(c.hidden).filter(k => c.hidden[k]).sort(); }")
+        "f => { const c = f.contentWindow.mapdataClient; return Object.keys(c.hidden).filter(k => c.hidden[k]).sort(); }"
+    )
 
 
 def _wait_hidden_forces(page: Page, count: int) -> None:
     """Wait until the browser-side map hides exactly ``count`` forces."""
     page.wait_for_function(
         "n => { const c = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentWindow.mapdataClient;"
-        " return c && Object.keys(c.hidden).filter(k => c.hidden[k]).length === n; }", arg=count)
+        " return c && Object.keys(c.hidden).filter(k => c.hidden[k]).length === n; }",
+        arg=count,
+    )
 
 
 def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboard) -> None:
@@ -255,7 +265,9 @@ def _column_edges(page: Page, table: Locator) -> list[float]:
 def test_table_columns_fit_the_longest_force_name(dashboard: Dashboard) -> None:
     page = dashboard.page
     dashboard.open("?date=2018-06-10", date="2018-06-10")
-    table = dashboard.dataframe_with("Syrian regime forces (Assad)").filter(has=page.locator("th", has_text="Controlling force"))
+    table = dashboard.dataframe_with("Syrian regime forces (Assad)").filter(
+        has=page.locator("th", has_text="Controlling force")
+    )
     expect(table).to_have_count(1)
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     column = headers.index("Controlling force")
@@ -265,7 +277,8 @@ def test_table_columns_fit_the_longest_force_name(dashboard: Dashboard) -> None:
     text_px = page.evaluate(
         "t => { const c = document.createElement('canvas').getContext('2d');"
         " c.font = '14px ' + getComputedStyle(document.body).fontFamily; return c.measureText(t).width; }",
-        "Syrian regime forces (Assad)")
+        "Syrian regime forces (Assad)",
+    )
     assert width >= text_px + 16, f"column {width:.0f} px for a {text_px:.0f} px name (8 px padding each side)"
 
 
@@ -299,12 +312,16 @@ def make_markdown_scenario(parent: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def markdown_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    with AppServer(make_markdown_scenario(tmp_path_factory.mktemp("markdown"))) as server:  # (a failed start raises, with the server's output)
+    with AppServer(
+        make_markdown_scenario(tmp_path_factory.mktemp("markdown"))
+    ) as server:  # (a failed start raises, with the server's output)
         _warm_up(browser, server)
         yield server
 
 
-def test_markdown_in_names_and_links_is_shown_as_text(page: Page, markdown_server: AppServer, network_log: NetworkLog) -> None:
+def test_markdown_in_names_and_links_is_shown_as_text(
+    page: Page, markdown_server: AppServer, network_log: NetworkLog
+) -> None:
     dashboard = Dashboard(page, markdown_server)
     link_image = quote(f"![w]({TRACKER.format('link')})")
     dashboard.open(f"?date=2018-06-10&event=ev_division11_takeover&layers=russia,{link_image}", date="2018-06-10")

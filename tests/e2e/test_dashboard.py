@@ -19,15 +19,25 @@ pytestmark = pytest.mark.e2e
 HEZBOLLAH_ORANGE = "#E69F00"
 RUSSIAN_BLUE = "#0072B2"
 SEED_PLACES = [
-    "al_qusayr", "qusayr_position_1", "qusayr_position_2", "qusayr_position_3", "al_dabaa_airport", "homs",
-    "western_homs_countryside", "southwestern_homs_countryside", "lebanese_border", "southern_syria", "sochi",
+    "al_qusayr",
+    "qusayr_position_1",
+    "qusayr_position_2",
+    "qusayr_position_3",
+    "al_dabaa_airport",
+    "homs",
+    "western_homs_countryside",
+    "southwestern_homs_countryside",
+    "lebanese_border",
+    "southern_syria",
+    "sochi",
 ]
 
 
 def holder(dashboard: Dashboard, place_id: str) -> list[dict[str, str]]:
     """The paths drawing ``place_id`` as held (controlled or contested)."""
     return [
-        p for p in dashboard.place_paths()
+        p
+        for p in dashboard.place_paths()
         if f"mapdata-place-{place_id}" in p["cls"].split()
         and ({"mapdata-status-control", "mapdata-status-contested"} & set(p["cls"].split()))
     ]
@@ -38,7 +48,9 @@ def test_map_renders_the_seed_features_offline(dashboard: Dashboard, network_log
     frame = dashboard.frame
 
     # Leaflet itself, from the app (no CDN), with its map, base map and controls.
-    leaflet = frame.evaluate("() => ({version: window.L && L.version, src: document.querySelector('script[src*=\"leaflet.js\"]').src})")
+    leaflet = frame.evaluate(
+        "() => ({version: window.L && L.version, src: document.querySelector('script[src*=\"leaflet.js\"]').src})"
+    )
     assert leaflet["version"], "Leaflet did not load in the map frame"
     assert leaflet["src"].startswith(dashboard.server.url + "/app/static/"), leaflet
     expect(dashboard.map.locator(".leaflet-container")).to_be_visible()
@@ -47,13 +59,19 @@ def test_map_renders_the_seed_features_offline(dashboard: Dashboard, network_log
     expect(dashboard.map.locator(".mapdata-asof-date")).to_have_text(re.compile(r"10 June 2018"))
 
     # Every place of the scenario is drawn (points, areas and the border line).
-    drawn = {cls.removeprefix("mapdata-place-") for p in dashboard.place_paths() for cls in p["cls"].split()
-             if cls.startswith("mapdata-place-")}
+    drawn = {
+        cls.removeprefix("mapdata-place-")
+        for p in dashboard.place_paths()
+        for cls in p["cls"].split()
+        if cls.startswith("mapdata-place-")
+    }
     assert set(SEED_PLACES) <= drawn
     assert {p.id for p in seed.places} <= drawn
     assert dashboard.places(".mapdata-place-lebanese_border").count() >= 1
     for place_id in ("qusayr_position_1", "qusayr_position_2", "qusayr_position_3"):
-        expect(dashboard.places(f".mapdata-place-{place_id}.mapdata-force-syrian_regime.mapdata-status-control")).to_have_count(1)
+        expect(
+            dashboard.places(f".mapdata-place-{place_id}.mapdata-force-syrian_regime.mapdata-status-control")
+        ).to_have_count(1)
 
     # Nothing left localhost: every request went to the app, and none had to be blocked.
     assert network_log.requested, "no requests were seen"
@@ -73,7 +91,9 @@ def test_moving_the_slider_restyles_in_place_and_keeps_the_view(dashboard: Dashb
     box = dashboard.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     assert box is not None
     before_drag = dashboard.map_view()
-    dashboard.frame.evaluate("() => { window.__moved = false; window.map.once('moveend', () => { window.__moved = true; }); }")
+    dashboard.frame.evaluate(
+        "() => { window.__moved = false; window.map.once('moveend', () => { window.__moved = true; }); }"
+    )
     start_x, start_y = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.80
     mouse = dashboard.page.mouse
     mouse.move(start_x, start_y)
@@ -96,7 +116,9 @@ def test_moving_the_slider_restyles_in_place_and_keeps_the_view(dashboard: Dashb
     assert len(held) == 1
     assert held[0]["stroke"] == RUSSIAN_BLUE
     assert {"mapdata-force-russia", "mapdata-status-contested"} <= set(held[0]["cls"].split())
-    expect(dashboard.places(".mapdata-place-qusayr_position_1.mapdata-force-hezbollah.mapdata-status-presence")).to_have_count(1)
+    expect(
+        dashboard.places(".mapdata-place-qusayr_position_1.mapdata-force-hezbollah.mapdata-status-presence")
+    ).to_have_count(1)
     expect(dashboard.map.locator(".mapdata-asof-date")).to_have_text(re.compile(r"4 June 2018"))
     assert dashboard.query()["date"] == ["2018-06-04"]
 
@@ -208,7 +230,9 @@ def test_selecting_an_event_row_highlights_its_places(dashboard: Dashboard, seed
     dashboard.wait_for_query("params.get('event') === null")
     row = dashboard.dataframe_with(event.summary).locator("tbody tr").filter(has_text=event.summary)
     expect(row).to_have_attribute("aria-selected", "false")
-    expect(dashboard.page.get_by_role("button", name="Clear selection").filter(has_text="Clear selection")).to_have_count(0)
+    expect(
+        dashboard.page.get_by_role("button", name="Clear selection").filter(has_text="Clear selection")
+    ).to_have_count(0)
 
 
 def test_an_event_link_highlights_its_places_and_selects_its_row(dashboard: Dashboard, seed) -> None:
@@ -254,9 +278,12 @@ def test_html_in_the_data_is_shown_as_text(evil_dashboard: Dashboard, network_lo
     main = dashboard.page.get_by_test_id("stMain")
     expect(main.get_by_text(EVIL_QUOTE, exact=False).filter(visible=True)).to_have_count(1)
     expect(main.get_by_text(EVIL_SUMMARY, exact=False).filter(visible=True)).to_have_count(1)
-    assert dashboard.page.evaluate(
-        "() => Array.from(document.querySelectorAll('script')).filter(s => s.textContent.includes('__xss')).length"
-    ) == 0
+    assert (
+        dashboard.page.evaluate(
+            "() => Array.from(document.querySelectorAll('script')).filter(s => s.textContent.includes('__xss')).length"
+        )
+        == 0
+    )
     assert dashboard.page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
 
     # Nothing ran, and the <img src=x> was never even requested.

@@ -20,7 +20,9 @@ def _open_card(page: Page, place_id: str) -> Locator:
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator("body").evaluate(
         "(body, id) => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === id);"
-        " c.layers[i].openPopup(); }", place_id)
+        " c.layers[i].openPopup(); }",
+        place_id,
+    )
     popup = frame.locator(f'.leaflet-popup-content .mapdata-popup[data-place="{place_id}"]')
     expect(popup).to_be_attached()
     expect(popup.locator(".mapdata-loading")).to_have_count(0)
@@ -29,7 +31,9 @@ def _open_card(page: Page, place_id: str) -> Locator:
 
 def _show(page: Page, server: AppServer, day: str) -> None:
     page.goto(f"{server.url}/?date={day}")
-    page.frame_locator(MAP_IFRAME).locator(f'body[data-mapdata-date="{day}"]').wait_for(state="attached", timeout=120_000)
+    page.frame_locator(MAP_IFRAME).locator(f'body[data-mapdata-date="{day}"]').wait_for(
+        state="attached", timeout=120_000
+    )
 
 
 def test_a_card_on_4_june_shows_only_what_was_reported_by_then(page: Page, client_server: AppServer) -> None:
@@ -73,7 +77,8 @@ def test_one_bad_record_is_skipped_and_said_so(page: Page, client_server: AppSer
     expect(notice).to_contain_text("sochi")
     expect(notice).to_contain_text("1 control period was left out")
     drawn = frame.locator("body").evaluate(
-        "() => { const c = window.mapdataClient; return c.bundle.places.map((p, i) => [p.id, !!c.layers[i], c.visible[i]]); }")
+        "() => { const c = window.mapdataClient; return c.bundle.places.map((p, i) => [p.id, !!c.layers[i], c.visible[i]]); }"
+    )
     assert {place for place, made, _ in drawn if not made} == {"homs", "sochi"}
     assert all(shown for place, made, shown in drawn if made and place.startswith("qusayr_position"))
     popup = _open_card(page, "al_qusayr")  # its bad uncertainty is read as none; the card still opens

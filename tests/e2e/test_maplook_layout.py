@@ -30,7 +30,9 @@ CARD_PLACE = "qusayr_position_1"
 @pytest.fixture(scope="module")
 def client_server() -> Iterator[AppServer]:
     """The browser-side map path, with online tiles that stay on this machine."""
-    with AppServer(env={"MAPDATA_CLIENT_MAP": "on", "MAPDATA_TILES_URL": LOCAL_TILES}) as server:  # raises ServerError with its output
+    with AppServer(
+        env={"MAPDATA_CLIENT_MAP": "on", "MAPDATA_TILES_URL": LOCAL_TILES}
+    ) as server:  # raises ServerError with its output
         yield server
 
 
@@ -49,7 +51,9 @@ def _open(page: Page, server: AppServer, query: str, date: str | None = None) ->
     page.goto(f"{server.url}/{query}")
     frame = page.frame_locator(MAP_IFRAME)
     selector = f'body[data-mapdata-date="{date}"]' if date else "body[data-mapdata-date]"
-    frame.locator(selector).wait_for(state="attached", timeout=90_000)  # a loaded machine can take long for the first map
+    frame.locator(selector).wait_for(
+        state="attached", timeout=90_000
+    )  # a loaded machine can take long for the first map
     return frame
 
 
@@ -112,8 +116,11 @@ def test_a_card_opens_whole_clear_of_the_controls_and_on_top(page: Page, any_ser
     card, frame_box = m["popup"], m["map"]
     assert card["l"] >= frame_box["l"] and card["r"] <= frame_box["r"], (size, card, frame_box)
     assert card["t"] >= frame_box["t"] and card["b"] <= frame_box["b"], (size, card, frame_box)
-    overlapping = [c["name"] for c in m["controls"]
-                   if c["l"] < card["r"] and c["r"] > card["l"] and c["t"] < card["b"] and c["b"] > card["t"]]
+    overlapping = [
+        c["name"]
+        for c in m["controls"]
+        if c["l"] < card["r"] and c["r"] > card["l"] and c["t"] < card["b"] and c["b"] > card["t"]
+    ]
     assert overlapping == [], f"{size}: the card {card} overlaps {overlapping}: {json.dumps(m['controls'])}"
     assert m["hits"] == ["card"] * 9, f"{size}: not on top at its points: {m['hits']}"
 
@@ -164,7 +171,9 @@ def _panels(frame: FrameLocator) -> dict[str, bool]:
       layersListShown: getComputedStyle(document.querySelector('.leaflet-control-layers-list')).display !== 'none'})""")
 
 
-def test_legend_and_layer_control_fold_at_tablet_width_and_the_link_keeps_them(page: Page, app_server: AppServer) -> None:
+def test_legend_and_layer_control_fold_at_tablet_width_and_the_link_keeps_them(
+    page: Page, app_server: AppServer
+) -> None:
     _sized(page, "desktop")
     frame = _open(page, app_server, "?date=2018-06-04", "2018-06-04")
     assert _panels(frame) == {"legend": True, "layers": True, "layersListShown": True}
@@ -185,7 +194,7 @@ def test_legend_and_layer_control_fold_at_tablet_width_and_the_link_keeps_them(p
     assert _panels(frame) == {"legend": True, "layers": True, "layersListShown": True}
     link = page.url
 
-    frame = _open(page, app_server, link[len(app_server.url) + 1:], "2018-06-04")  # the link, in a new page
+    frame = _open(page, app_server, link[len(app_server.url) + 1 :], "2018-06-04")  # the link, in a new page
     assert _panels(frame) == {"legend": True, "layers": True, "layersListShown": True}
 
     _sized(page, "desktop")  # and the other way: folded on purpose on a wide screen stays folded
@@ -245,7 +254,12 @@ def test_the_base_layer_is_in_the_link(page: Page, client_server: AppServer) -> 
     frame = _open(page, client_server, "?date=2018-06-04&basemap=tiles", "2018-06-04")
     tiles = frame.get_by_role("radio", name="Online map tiles")
     expect(tiles).to_be_checked()
-    assert frame.locator("body").evaluate("() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.TileLayer) { n += 1; } }); return n; }") == 1
+    assert (
+        frame.locator("body").evaluate(
+            "() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.TileLayer) { n += 1; } }); return n; }"
+        )
+        == 1
+    )
     frame.get_by_role("radio", name="Offline basemap (boundaries)").check()
     page.wait_for_function("() => !new URLSearchParams(location.search).has('basemap')", timeout=TIMEOUT_MS)
     frame.get_by_role("radio", name="Online map tiles").check()
@@ -255,7 +269,9 @@ def test_the_base_layer_is_in_the_link(page: Page, client_server: AppServer) -> 
     expect(frame.get_by_role("radio", name="Offline basemap (boundaries)")).to_be_checked()
 
 
-def test_a_seed_card_shows_all_its_evidence_at_desktop_and_says_when_it_scrolls(page: Page, any_server: AppServer) -> None:
+def test_a_seed_card_shows_all_its_evidence_at_desktop_and_says_when_it_scrolls(
+    page: Page, any_server: AppServer
+) -> None:
     """On a desktop the 4 June card (quote, source, "reported later" mark) is not cut off; on a phone, where it has
     less room, it scrolls and its foot carries a shadow saying there is more."""
     for size, scrolls in (("desktop", False), ("phone", True)):

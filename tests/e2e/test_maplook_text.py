@@ -53,7 +53,9 @@ def marked_up_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
         yield server  # (a server that does not start raises ServerError with its output)
 
 
-def test_names_titles_and_credits_are_text_in_the_map(page: Page, marked_up_server: AppServer, network_log: NetworkLog) -> None:
+def test_names_titles_and_credits_are_text_in_the_map(
+    page: Page, marked_up_server: AppServer, network_log: NetworkLog
+) -> None:
     page.goto(f"{marked_up_server.url}/?date=2018-06-04&legend=1&layerctl=1&lat=34.56&lon=36.55&zoom=11")
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator('body[data-mapdata-date="2018-06-04"]').wait_for(state="attached", timeout=30_000)

@@ -23,8 +23,11 @@ def edited_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     store = tmp_path_factory.mktemp("history") / "store.gpkg"
     writer = open_store(store, seed_from=ROOT / "geodata")
     item = writer.get("place", "homs")
-    writer.update(dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"),
-                  expected_version=item.version, user="Omar")
+    writer.update(
+        dataclasses.replace(item.record, name_en="Homs city (renamed by mistake)"),
+        expected_version=item.version,
+        user="Omar",
+    )
     writer.close()
     server = AppServer(env={"MAPDATA_STORE": str(store), "MAPDATA_EDITOR_PASSWORD": PASSWORD}, startup_timeout=120)
     server.start()
@@ -56,12 +59,18 @@ def test_restore_stays_on_the_history_tab(page: Page, edited_app: AppServer) -> 
     expect(page.get_by_role("combobox", name="Record", exact=True)).to_be_visible()
     _choose(page, "Record", "homs")
     expect(page.get_by_role("combobox", name="Change", exact=True)).to_have_value(
-        re.compile(r"^rev \d+ · \d{4}-\d\d-\d\d \d\d:\d\d · Omar · update place homs \(v2\)$"))
-    expect(page.get_by_text("Homs city (renamed by mistake)").first).to_be_attached()  # a canvas grid: its cells are hidden
+        re.compile(r"^rev \d+ · \d{4}-\d\d-\d\d \d\d:\d\d · Omar · update place homs \(v2\)$")
+    )
+    expect(
+        page.get_by_text("Homs city (renamed by mistake)").first
+    ).to_be_attached()  # a canvas grid: its cells are hidden
     page.get_by_text("the state before this change").click()
     _settle(page)
     page.get_by_role("button", name="Restore place homs to the state before").click()
     expect(page.get_by_text("Restored place homs")).to_be_visible()
     expect(page.get_by_role("tab", selected=True)).to_have_text("History")
     expect(page.get_by_role("combobox", name="Record", exact=True)).to_be_visible()
-    assert open_store(Path(edited_app.extra_env["MAPDATA_STORE"]), read_only=True).get("place", "homs").record.name_en == "Homs"
+    assert (
+        open_store(Path(edited_app.extra_env["MAPDATA_STORE"]), read_only=True).get("place", "homs").record.name_en
+        == "Homs"
+    )

@@ -111,10 +111,13 @@ def test_import_page_refuses_a_bad_file_then_imports_a_good_one(
     store = open_store(postgis_url, read_only=True)
     revision = store.revision()
     bad = tmp_path / "bad.geojson"
-    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "X", '
-                   '"force": "martians", "role": "control", "start": "2018-06-01", "source": "Wire", '
-                   '"quote": "Martians landed near al-Qusayr."}, '
-                   '"geometry": {"type": "Point", "coordinates": [36.5, 34.5]}}]}', encoding="utf-8")
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "X", '
+        '"force": "martians", "role": "control", "start": "2018-06-01", "source": "Wire", '
+        '"quote": "Martians landed near al-Qusayr."}, '
+        '"geometry": {"type": "Point", "coordinates": [36.5, 34.5]}}]}',
+        encoding="utf-8",
+    )
     _sign_in(page, app_a.url)
     page.get_by_role("tab", name="Import").click()
     panel = page.get_by_role("tabpanel", name="Import")

@@ -34,8 +34,19 @@ from mapdata import resources
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-SKIPPED_AT_THE_TOP = {".git", ".venv", "build", "dist", "data", "tmp", ".pytest_cache", ".ruff_cache", ".mypy_cache",
-                      ".hypothesis", ".benchmarks"}
+SKIPPED_AT_THE_TOP = {
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "data",
+    "tmp",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".hypothesis",
+    ".benchmarks",
+}
 WHEEL_LIMIT = 5 * 1024 * 1024  # the wheel is about 0.5 MB; geodata/raw/ alone is 9 MB
 
 
@@ -51,8 +62,16 @@ class Installed:
         return self.venv / "bin" / "mapdata"
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), cwd=self.work, env=env or self.env(), capture_output=True, text=True,
-                              timeout=300, stdin=subprocess.DEVNULL, check=False)
+        return subprocess.run(
+            list(args),
+            cwd=self.work,
+            env=env or self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAPDATA_") and k != "PYTHONPATH"}
@@ -69,8 +88,9 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
 
 
 def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
-                          check=False)
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False
+    )
     assert done.returncode == 0, f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -83,18 +103,43 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     cache = source / "static" / "cache" / "0123abcd"
     cache.mkdir(parents=True)
     (cache / "scenario-0123.json.gz").write_bytes(b"published while an app ran: never shipped")
-    _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--disable-pip-version-check",
-          "-w", str(base / "dist")])
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            str(base / "dist"),
+        ]
+    )
     (wheel,) = (base / "dist").glob("mapdata-*.whl")
 
     target = base / "venv"
     venv.create(target, with_pip=False, symlinks=True)
     python = target / "bin" / "python"
     # Installed before the .pth below exists, so that pip sees an empty environment (and never the checkout's mapdata).
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-          "--ignore-installed", "--disable-pip-version-check", str(wheel)])
-    site_packages = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                              cwd=base).stdout.strip())
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "--disable-pip-version-check",
+            str(wheel),
+        ]
+    )
+    site_packages = Path(
+        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=base).stdout.strip()
+    )
     ours = dict.fromkeys(str(Path(p)) for p in (sysconfig.get_path("purelib"), sysconfig.get_path("platlib")))
     (site_packages / "zz_test_dependencies.pth").write_text("".join(f"{p}\n" for p in ours), encoding="utf-8")
     work = base / "work"
@@ -105,12 +150,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def test_the_wheel_carries_the_app_and_the_scenario_and_no_more(installed: Installed) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     app = {f"mapdata/app/{rel}" for rel in resources.app_files()}
-    scenario = {f"mapdata/geodata/{p.relative_to(resources.DATA_DIR).as_posix()}"
-                for p in resources.DATA_DIR.rglob("*") if p.is_file() and p.relative_to(resources.DATA_DIR).parts[0] != "raw"}
+    scenario = {
+        f"mapdata/geodata/{p.relative_to(resources.DATA_DIR).as_posix()}"
+        for p in resources.DATA_DIR.rglob("*")
+        if p.is_file() and p.relative_to(resources.DATA_DIR).parts[0] != "raw"
+    }
     assert app <= names and scenario <= names
-    assert {"mapdata/__init__.py", "mapdata/resources.py", "mapdata/geodata/SOURCES.md",
-            "mapdata/app/static/vendor/leaflet/leaflet.js", "mapdata/app/.streamlit/config.toml"} <= names
-    assert not [n for n in names if n.startswith(("mapdata/geodata/raw/", "mapdata/app/static/cache/")) or "__pycache__" in n]
+    assert {
+        "mapdata/__init__.py",
+        "mapdata/resources.py",
+        "mapdata/geodata/SOURCES.md",
+        "mapdata/app/static/vendor/leaflet/leaflet.js",
+        "mapdata/app/.streamlit/config.toml",
+    } <= names
+    assert not [
+        n for n in names if n.startswith(("mapdata/geodata/raw/", "mapdata/app/static/cache/")) or "__pycache__" in n
+    ]
     assert installed.wheel.stat().st_size < WHEEL_LIMIT
 
 
@@ -120,9 +175,11 @@ def test_the_installed_command_tells_its_version_and_runs_the_wheel_s_code(insta
     version = installed.wheel.name.split("-")[1]
     assert done.stdout.strip() == f"mapdata {version}"
 
-    probe = ("import json, mapdata\nfrom mapdata import resources\n"
-             "print(json.dumps({'file': mapdata.__file__, 'version': mapdata.__version__, 'checkout': str(resources.CHECKOUT),"
-             " 'data': str(resources.DATA_DIR), 'app': str(resources.APP_DIR), 'home': str(resources.home())}))")
+    probe = (
+        "import json, mapdata\nfrom mapdata import resources\n"
+        "print(json.dumps({'file': mapdata.__file__, 'version': mapdata.__version__, 'checkout': str(resources.CHECKOUT),"
+        " 'data': str(resources.DATA_DIR), 'app': str(resources.APP_DIR), 'home': str(resources.home())}))"
+    )
     done = installed.run(str(installed.venv / "bin" / "python"), "-c", probe)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
@@ -157,8 +214,9 @@ def test_mapdata_serve_shows_the_seed_map(installed: Installed, page: Page, netw
         dashboard = Dashboard(page, server).open("?date=2018-06-10", date="2018-06-10")
         expect(dashboard.map.locator(".mapdata-asof-date")).to_have_text(re.compile(r"10 June 2018"))
         for place_id in ("qusayr_position_1", "qusayr_position_2", "qusayr_position_3"):
-            expect(dashboard.places(f".mapdata-place-{place_id}.mapdata-force-syrian_regime.mapdata-status-control")
-                   ).to_have_count(1)
+            expect(
+                dashboard.places(f".mapdata-place-{place_id}.mapdata-force-syrian_regime.mapdata-status-control")
+            ).to_have_count(1)
         assert dashboard.map.locator(".leaflet-pane path:not(.mapdata-place)").count() > 0, "no base-map boundaries"
         assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in network_log.requested)
         assert "11 places preloaded" in server.output()
@@ -178,7 +236,8 @@ def test_the_browser_side_map_writes_its_files_in_the_data_folder(installed: Ins
         frame.locator('body[data-mapdata-date="2018-06-04"]').wait_for(state="attached", timeout=30_000)
         state = frame.locator("body").evaluate(
             "() => { const c = window.mapdataClient; const i = c.bundle.places.findIndex(p => p.id === 'qusayr_position_1');"
-            " return c.style[i]; }")
+            " return c.style[i]; }"
+        )
         assert state == "contested|russia"
     finally:
         server.close()

@@ -18,7 +18,8 @@ def _rows(path: Path, count: int) -> Path:
 
 
 def test_an_import_job_reports_progress_then_writes_in_one_transaction(
-        store: Store, store_url: str, opener: Callable[..., Store], tmp_path: Path) -> None:
+    store: Store, store_url: str, opener: Callable[..., Store], tmp_path: Path
+) -> None:
     job = ImportJob(_rows(tmp_path / "rows.csv", 1_000), existing=store.scenario())
     seen: list[str] = []
     job.check()
@@ -53,7 +54,8 @@ def test_an_import_job_that_is_refused_lists_the_problems(store: Store, tmp_path
 
 
 def test_an_uploaded_file_leaves_nothing_behind_and_is_written_once(
-        store: Store, store_url: str, opener: Callable[..., Store], tmp_path: Path) -> None:
+    store: Store, store_url: str, opener: Callable[..., Store], tmp_path: Path
+) -> None:
     data = _rows(tmp_path / "rows.csv", 20).read_bytes()
     job = ImportJob.of_upload("rows.csv", data, existing=store.scenario())
     folder = job.path.parent
@@ -62,7 +64,9 @@ def test_an_uploaded_file_leaves_nothing_behind_and_is_written_once(
     job.join()
     assert job.state == "checked"
     assert not folder.exists()  # the temporary copy is gone once read, whatever happens next
-    refused = ImportJob.of_upload("bad.csv", b"name,lat,lon,uncertainty_m\nX,34.5,36.5,inf\n", existing=store.scenario())
+    refused = ImportJob.of_upload(
+        "bad.csv", b"name,lat,lon,uncertainty_m\nX,34.5,36.5,inf\n", existing=store.scenario()
+    )
     refused.check()
     refused.join()
     assert refused.state == "refused" and not refused.path.parent.exists()

@@ -27,8 +27,11 @@ TAL_KALAKH = [36.2597, 34.6687]  # [lon, lat]
 
 
 def _feature(**props: Any) -> dict[str, Any]:
-    return {"type": "Feature", "properties": {"name": "Tal Kalakh", **props},
-            "geometry": {"type": "Point", "coordinates": TAL_KALAKH}}
+    return {
+        "type": "Feature",
+        "properties": {"name": "Tal Kalakh", **props},
+        "geometry": {"type": "Point", "coordinates": TAL_KALAKH},
+    }
 
 
 def _geojson(path: Path, *features: dict[str, Any]) -> Path:
@@ -43,8 +46,15 @@ def _text(path: Path, text: str) -> Path:
 
 
 def _evidence(**props: Any) -> dict[str, Any]:
-    return _feature(**{"force": "russia", "start": "2018-06-20", "source": "Example News Agency",
-                       "quote": "Russian units entered Tal Kalakh.", **props})
+    return _feature(
+        **{
+            "force": "russia",
+            "start": "2018-06-20",
+            "source": "Example News Agency",
+            "quote": "Russian units entered Tal Kalakh.",
+            **props,
+        }
+    )
 
 
 def _refused(store: Store, path: Path) -> list[str]:
@@ -60,45 +70,61 @@ def _refused(store: Store, path: Path) -> list[str]:
 CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     # name: (write the file, what the one problem says: "file, record, field 'x': ...")
     "deeply nested JSON": (
-        lambda d: _text(d / "deep.geojson",
-                        '{"type": "FeatureCollection", "features": [' + "[" * 100_000 + "]" * 100_000 + "]}"),
-        "deep.geojson: is not usable JSON: lists and objects are nested too deeply"),
+        lambda d: _text(
+            d / "deep.geojson", '{"type": "FeatureCollection", "features": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+        ),
+        "deep.geojson: is not usable JSON: lists and objects are nested too deeply",
+    ),
     "quote_start Infinity": (
         lambda d: _geojson(d / "q.geojson", _evidence(quote_start=math.inf)),
-        "q.geojson, feature 1, field 'quote_start': inf is not a finite number"),
+        "q.geojson, feature 1, field 'quote_start': inf is not a finite number",
+    ),
     "uncertainty_m Infinity": (
         lambda d: _geojson(d / "u.geojson", _feature(uncertainty_m=math.inf)),
-        "u.geojson, feature 1, field 'uncertainty_m': inf is not a finite number"),
+        "u.geojson, feature 1, field 'uncertainty_m': inf is not a finite number",
+    ),
     "uncertainty_m NaN": (
         lambda d: _geojson(d / "n.geojson", _feature(uncertainty_m=math.nan)),
-        "n.geojson, feature 1, field 'uncertainty_m': nan is not a non-negative number"),
+        "n.geojson, feature 1, field 'uncertainty_m': nan is not a non-negative number",
+    ),
     "uncertainty_m absurd": (
         lambda d: _geojson(d / "a.geojson", _feature(uncertainty_m=1e12)),
-        "a.geojson, feature 1, field 'uncertainty_m': 1000000000000.0 must be a non-negative number up to "
-        "1,000,000"),
+        "a.geojson, feature 1, field 'uncertainty_m': 1000000000000.0 must be a non-negative number up to 1,000,000",
+    ),
     "uncertainty_m inf in CSV": (
         lambda d: _text(d / "u.csv", "name,lat,lon,uncertainty_m\nTal Kalakh,34.6687,36.2597,inf\n"),
-        "u.csv, row 2, field 'uncertainty_m': inf is not a finite number"),
+        "u.csv, row 2, field 'uncertainty_m': inf is not a finite number",
+    ),
     "NUL in a name": (
         lambda d: _geojson(d / "nul.geojson", _feature(name="Tal\x00Kalakh")),
-        "nul.geojson, feature 1, field 'name': holds the control character U+0000 at character 4"),
+        "nul.geojson, feature 1, field 'name': holds the control character U+0000 at character 4",
+    ),
     "control character in a name": (
         lambda d: _geojson(d / "ctl.geojson", _feature(name="Tal\x01Kalakh")),
-        "ctl.geojson, feature 1, field 'name': holds the control character U+0001 at character 4"),
+        "ctl.geojson, feature 1, field 'name': holds the control character U+0001 at character 4",
+    ),
     "lone surrogate in a publisher": (
-        lambda d: _text(d / "sur.geojson", json.dumps({"type": "FeatureCollection", "features": [
-            _evidence()]}).replace("Example News Agency", "Example \\ud800 Agency")),
-        "sur.geojson, feature 1, field 'source': holds the control character U+D800 at character 9"),
+        lambda d: _text(
+            d / "sur.geojson",
+            json.dumps({"type": "FeatureCollection", "features": [_evidence()]}).replace(
+                "Example News Agency", "Example \\ud800 Agency"
+            ),
+        ),
+        "sur.geojson, feature 1, field 'source': holds the control character U+D800 at character 9",
+    ),
     "10 MB name": (
         lambda d: _geojson(d / "big.geojson", _feature(name="x" * 10_000_000)),
-        f"big.geojson, feature 1, field 'name': is 10,000,000 characters long; the limit is {MAX_TEXT_CHARS:,}"),
+        f"big.geojson, feature 1, field 'name': is 10,000,000 characters long; the limit is {MAX_TEXT_CHARS:,}",
+    ),
     "year 1": (
         lambda d: _geojson(d / "y1.geojson", _evidence(date="0001-01-01")),
         "y1.geojson, feature 1, field 'date': 0001-01-01 is outside the dates mapdata accepts (1900-01-01 to "
-        "2100-12-31)"),
+        "2100-12-31)",
+    ),
     "year 10000": (
         lambda d: _geojson(d / "y10k.geojson", _evidence(start="10000-01-01")),
-        "y10k.geojson, feature 1, field 'start': '10000-01-01' is not a date (YYYY-MM-DD)"),
+        "y10k.geojson, feature 1, field 'start': '10000-01-01' is not a date (YYYY-MM-DD)",
+    ),
 }
 
 
@@ -114,14 +140,25 @@ def test_an_edit_is_held_to_the_same_limits(store: Store) -> None:
     """Edits go through the same record rules as imports: no Infinity, NUL or year 1 reaches either backend."""
     homs = store.get("place", "homs")
     before = store.revision()
-    for change in ({"uncertainty_m": math.inf}, {"uncertainty_m": math.nan}, {"uncertainty_m": 5e9},
-                   {"name_en": "Homs\x00"}, {"location_note": "n" * 30_000}):
+    for change in (
+        {"uncertainty_m": math.inf},
+        {"uncertainty_m": math.nan},
+        {"uncertainty_m": 5e9},
+        {"name_en": "Homs\x00"},
+        {"location_note": "n" * 30_000},
+    ):
         with pytest.raises(ScenarioError) as caught:
             store.update(dataclasses.replace(homs.record, **change), expected_version=homs.version, user="tester")
         field = next(iter(change))
         assert [(p.file, p.record, p.field) for p in caught.value.problems] == [("places", "id 'homs'", field)]
-    new = Place(id="far", name_en="Far", kind=PlaceKind.TOWN, geometry=Point(36.0, 34.0), geometry_source="test",
-                uncertainty_m=math.inf)
+    new = Place(
+        id="far",
+        name_en="Far",
+        kind=PlaceKind.TOWN,
+        geometry=Point(36.0, 34.0),
+        geometry_source="test",
+        uncertainty_m=math.inf,
+    )
     with pytest.raises(ScenarioError, match="uncertainty_m.*finite"):
         store.add(new, user="tester")
     assert store.revision() == before
@@ -137,7 +174,8 @@ def test_swapped_lat_lon_in_a_csv_is_warned_about_naming_the_row(store: Store, t
 
 
 def test_export_is_valid_json_and_the_map_never_gets_an_infinite_radius(
-        store: Store, store_url: str, tmp_path: Path) -> None:
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
     out = tmp_path / "all.geojson"
     export(store.scenario(), fmt="geojson", out=out)
 
@@ -152,10 +190,13 @@ def test_export_is_valid_json_and_the_map_never_gets_an_infinite_radius(
             store.scenario()  # so no page (nor the server-side map) draws it
 
 
-@pytest.mark.parametrize("csv_text,field", [
-    ("name,lat,lon\n" + "N" * 2_500 + ",34.5,36.5\n", "name"),
-    ("name,lat,lon,source,quote,date\nTalbiseh,34.84,36.73,Agency,They hold it.,0001-01-01\n", "date"),
-])
+@pytest.mark.parametrize(
+    "csv_text,field",
+    [
+        ("name,lat,lon\n" + "N" * 2_500 + ",34.5,36.5\n", "name"),
+        ("name,lat,lon,source,quote,date\nTalbiseh,34.84,36.73,Agency,They hold it.,0001-01-01\n", "date"),
+    ],
+)
 def test_a_refused_value_is_not_also_called_missing(tmp_path: Path, csv_text: str, field: str) -> None:
     path = tmp_path / "rows.csv"
     path.write_text(csv_text, encoding="utf-8")

@@ -27,16 +27,22 @@ def with_password(url: str, password: str = PASSWORD) -> str:
     return f"{head}://{user}:{password}@{host}"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("postgresql://user:secret@db:5432/x", "postgresql://user:***@db:5432/x"),
-    ("postgres://u:s%40cret@h/d?password=other&sslmode=require", "postgres://u:***@h/d?password=***&sslmode=require"),
-    ("host=h password=secret user=u", "host=h password=*** user=u"),
-    ("dbname=x password='se cret' port=5", "dbname=x password=*** port=5"),
-    ('in URI: "postgresql://u:p@ss@[bad/db"', 'in URI: "postgresql://u:***@[bad/db"'),
-    ("postgresql://:secret@h/d", "postgresql://:***@h/d"),
-    ("postgresql://u@h/d", "postgresql://u@h/d"),
-    ("data/mapdata.gpkg", "data/mapdata.gpkg"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://user:secret@db:5432/x", "postgresql://user:***@db:5432/x"),
+        (
+            "postgres://u:s%40cret@h/d?password=other&sslmode=require",
+            "postgres://u:***@h/d?password=***&sslmode=require",
+        ),
+        ("host=h password=secret user=u", "host=h password=*** user=u"),
+        ("dbname=x password='se cret' port=5", "dbname=x password=*** port=5"),
+        ('in URI: "postgresql://u:p@ss@[bad/db"', 'in URI: "postgresql://u:***@[bad/db"'),
+        ("postgresql://:secret@h/d", "postgresql://:***@h/d"),
+        ("postgresql://u@h/d", "postgresql://u@h/d"),
+        ("data/mapdata.gpkg", "data/mapdata.gpkg"),
+    ],
+)
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
 
@@ -52,7 +58,10 @@ def _everything(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFix
 
 
 def test_cli_store_info_export_and_errors_never_show_the_password(
-    pg_database: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    pg_database: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = with_password(pg_database.new_schema())

@@ -79,14 +79,17 @@ def test_fresh_read_only_open_after_a_writer_is_killed(seeded: Path) -> None:
     assert info["records"]["places"] == len(before.scenario.places)
 
 
-def test_store_info_and_export_after_a_writer_is_killed(seeded: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_store_info_and_export_after_a_writer_is_killed(
+    seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with open_store(seeded, read_only=True) as store:
         places = len(store.scenario().places)
     _kill_writer_mid_transaction(seeded)
     assert cli(["store", "info", "--store", str(seeded)]) == 0
     assert f"places {places}" in capsys.readouterr().out
     out = tmp_path / "export.geojson"
-    assert cli(["export", "--format", "geojson", "--out", str(out), "--date", "2018-06-10", "--store", str(seeded)]) == 0
+    assert (
+        cli(["export", "--format", "geojson", "--out", str(out), "--date", "2018-06-10", "--store", str(seeded)]) == 0
+    )
     names = [f["properties"].get("name_en") for f in json.loads(out.read_text())["features"]]
     assert names and "HALF-WRITTEN" not in names

@@ -43,7 +43,9 @@ def stores(pg_url: str) -> Iterator[tuple[Store, Store]]:
 
 
 def test_reads_and_writes_work_again_after_the_backends_are_terminated(
-    pg_admin: psycopg.Connection[Any], pg_url: str, stores: tuple[Store, Store],
+    pg_admin: psycopg.Connection[Any],
+    pg_url: str,
+    stores: tuple[Store, Store],
 ) -> None:
     writer, viewer = stores
     before = viewer.current()
@@ -55,15 +57,19 @@ def test_reads_and_writes_work_again_after_the_backends_are_terminated(
 
     place = writer.get("place", before.scenario.places[0].id)
     terminate_backends(pg_admin, pg_url)
-    version = writer.update(dataclasses.replace(place.record, name_en="Renamed"), expected_version=place.version,
-                            user="rana")
+    version = writer.update(
+        dataclasses.replace(place.record, name_en="Renamed"), expected_version=place.version, user="rana"
+    )
     assert version == place.version + 1
     terminate_backends(pg_admin, pg_url)
     assert viewer.get("place", place.record.id).record.name_en == "Renamed"
 
 
 def test_while_the_server_refuses_connections_reads_fail_fast_then_recover(
-    pg_admin: psycopg.Connection[Any], pg_url: str, stores: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch,
+    pg_admin: psycopg.Connection[Any],
+    pg_url: str,
+    stores: tuple[Store, Store],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, viewer = stores
     revision = viewer.revision()
@@ -92,7 +98,9 @@ def test_back_off_doubles_up_to_its_ceiling(pg_url: str, stores: tuple[Store, St
 
 
 def test_a_read_cut_off_midway_says_so_and_the_next_read_reconnects_at_once(
-    pg_admin: psycopg.Connection[Any], pg_url: str, stores: tuple[Store, Store],
+    pg_admin: psycopg.Connection[Any],
+    pg_url: str,
+    stores: tuple[Store, Store],
 ) -> None:
     _, viewer = stores
     revision = viewer.revision()

@@ -74,8 +74,9 @@ def test_the_read_role_cannot_write_even_after_set_transaction_read_write(read_r
         assert viewer.scenario().title == title
         with open_store(writer_url) as writer:  # editors write through their own role, seen by viewers at once
             place = writer.get("place", writer.scenario().places[0].id)
-            writer.update(dataclasses.replace(place.record, name_en="Renamed"), expected_version=place.version,
-                          user="rana")
+            writer.update(
+                dataclasses.replace(place.record, name_en="Renamed"), expected_version=place.version, user="rana"
+            )
         assert viewer.get("place", place.record.id).record.name_en == "Renamed"
     with pytest.raises(StoreError, match="is read-only|permission denied"):
         with open_store(reader_url) as wrongly:  # opened read-write by mistake: the server still refuses writes

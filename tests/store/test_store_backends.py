@@ -19,8 +19,9 @@ from mapdata.store import DEFAULT_STORE_PATH, Store, StoreError, open_store
 from mapdata.store.gpkg import GPKG_APPLICATION_ID, gpkg_geometry, read_gpkg_geometry
 
 
-def test_the_embedded_store_is_a_geopackage_gdal_reads(tmp_path: Path, folder_scenario: Scenario,
-                                                       opener: Callable[..., Store]) -> None:
+def test_the_embedded_store_is_a_geopackage_gdal_reads(
+    tmp_path: Path, folder_scenario: Scenario, opener: Callable[..., Store]
+) -> None:
     path = tmp_path / "team.gpkg"
     opener(path, seed_from=DEFAULT_DATA_DIR).close()
 
@@ -28,13 +29,21 @@ def test_the_embedded_store_is_a_geopackage_gdal_reads(tmp_path: Path, folder_sc
         assert conn.execute("PRAGMA application_id").fetchone()[0] == GPKG_APPLICATION_ID
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 10300
         contents = dict(conn.execute("SELECT table_name, data_type FROM gpkg_contents"))
-        geometry_columns = conn.execute("SELECT table_name, column_name, geometry_type_name, srs_id "
-                                        "FROM gpkg_geometry_columns").fetchall()
+        geometry_columns = conn.execute(
+            "SELECT table_name, column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns"
+        ).fetchall()
         srs = {r[0] for r in conn.execute("SELECT srs_id FROM gpkg_spatial_ref_sys")}
         blob = conn.execute("SELECT geom FROM places ORDER BY fid LIMIT 1").fetchone()[0]
-    assert contents == {"places": "features", "forces": "attributes", "sources": "attributes",
-                        "events": "attributes", "control_periods": "attributes", "audit": "attributes",
-                        "meta": "attributes", "basemap": "attributes"}
+    assert contents == {
+        "places": "features",
+        "forces": "attributes",
+        "sources": "attributes",
+        "events": "attributes",
+        "control_periods": "attributes",
+        "audit": "attributes",
+        "meta": "attributes",
+        "basemap": "attributes",
+    }
     assert geometry_columns == [("places", "geom", "GEOMETRY", 4326)]
     assert {-1, 0, 4326} <= srs
     assert blob[:2] == b"GP" and int.from_bytes(blob[4:8], "little") == 4326
@@ -88,14 +97,20 @@ def test_geopackage_with_a_spatial_index_added_by_gis_tools(tmp_path: Path, open
 
 
 def test_geopackage_geometry_blobs_round_trip() -> None:
-    for wkt in ("POINT (36.5 34.5)", "LINESTRING (36 34, 37 35)", "POLYGON ((36 34, 37 34, 37 35, 36 34))",
-                "MULTIPOLYGON (((36 34, 37 34, 37 35, 36 34)))", "POINT EMPTY"):
+    for wkt in (
+        "POINT (36.5 34.5)",
+        "LINESTRING (36 34, 37 35)",
+        "POLYGON ((36 34, 37 34, 37 35, 36 34))",
+        "MULTIPOLYGON (((36 34, 37 34, 37 35, 36 34)))",
+        "POINT EMPTY",
+    ):
         geometry = shapely.from_wkt(wkt)
         assert shapely.equals_exact(read_gpkg_geometry(gpkg_geometry(geometry)), geometry, 0) or geometry.is_empty
 
 
-def test_postgres_store_creates_postgis_and_a_geometry_column(make_pg_database: Callable[..., str],
-                                                              folder_scenario: Scenario) -> None:
+def test_postgres_store_creates_postgis_and_a_geometry_column(
+    make_pg_database: Callable[..., str], folder_scenario: Scenario
+) -> None:
     url = make_pg_database(postgis=False)
     with open_store(url, seed_from=DEFAULT_DATA_DIR) as store:
         assert store.scenario() == folder_scenario

@@ -69,8 +69,9 @@ def _state(store: Store) -> tuple[int, int, Scenario]:
 # -- seeding and reading ------------------------------------------------------------------
 
 
-def test_seed_gives_the_folder_scenario(store: Store, store_url: str, folder_scenario: Scenario,
-                                        opener: Callable[..., Store]) -> None:
+def test_seed_gives_the_folder_scenario(
+    store: Store, store_url: str, folder_scenario: Scenario, opener: Callable[..., Store]
+) -> None:
     assert store.scenario() == folder_scenario  # records, order, title, view, dates, attribution, basemap
     current = store.current()
     assert set(current.versions.values()) == {1}
@@ -102,8 +103,11 @@ def test_add_update_delete_count_versions(store: Store, folder_scenario: Scenari
     with pytest.raises(RecordNotFoundError, match="deleted by carol"):
         store.get("place", "test_village")
     history = store.history("place", "test_village")
-    assert [(e.action, e.version, e.who) for e in history] == [("add", 1, "alice"), ("update", 2, "bob"),
-                                                                ("delete", 3, "carol")]
+    assert [(e.action, e.version, e.who) for e in history] == [
+        ("add", 1, "alice"),
+        ("update", 2, "bob"),
+        ("delete", 3, "carol"),
+    ]
     assert history[1].changed_fields == ["name_ar"]
     assert history[2].before is not None and history[2].after is None
     assert store.scenario() == folder_scenario
@@ -120,17 +124,24 @@ def test_add_update_delete_count_versions(store: Store, folder_scenario: Scenari
 # -- two editors ----------------------------------------------------------------------------
 
 
-def test_second_editor_of_a_stale_version_is_refused(store: Store, store_url: str,
-                                                     opener: Callable[..., Store]) -> None:
+def test_second_editor_of_a_stale_version_is_refused(
+    store: Store, store_url: str, opener: Callable[..., Store]
+) -> None:
     alice, bob = store, opener(store_url)
     seen_by_alice = alice.get("place", "al_qusayr")
     seen_by_bob = bob.get("place", "al_qusayr")
-    alice.update(dataclasses.replace(seen_by_alice.record, name_ar="مدينة القصير"),
-                 expected_version=seen_by_alice.version, user="alice")
+    alice.update(
+        dataclasses.replace(seen_by_alice.record, name_ar="مدينة القصير"),
+        expected_version=seen_by_alice.version,
+        user="alice",
+    )
 
     with pytest.raises(ConflictError) as refused:
-        bob.update(dataclasses.replace(seen_by_bob.record, location_note="Bob's note"),
-                   expected_version=seen_by_bob.version, user="bob")
+        bob.update(
+            dataclasses.replace(seen_by_bob.record, location_note="Bob's note"),
+            expected_version=seen_by_bob.version,
+            user="bob",
+        )
     message = str(refused.value)
     for part in ("place 'al_qusayr'", "alice", "version 1", "version 2", "name_ar"):
         assert part in message, message
@@ -154,13 +165,16 @@ def test_second_editor_of_a_stale_version_is_refused(store: Store, store_url: st
     assert (final.name_ar, final.location_note) == ("مدينة القصير", "Bob's note")
 
 
-def test_concurrent_overlapping_saves_one_wins(store: Store, store_url: str, opener: Callable[..., Store],
-                                               folder_scenario: Scenario) -> None:
+def test_concurrent_overlapping_saves_one_wins(
+    store: Store, store_url: str, opener: Callable[..., Store], folder_scenario: Scenario
+) -> None:
     """Validation runs under the write lock: two editors cannot both add clashing periods."""
     editors = [store, opener(store_url)]
     src = _source_id(folder_scenario)
-    periods = [make_period(f"homs_{force}_control", "homs", force, Role.CONTROL, "2018-06-20", source_ids=(src,))
-               for force in ("russia", "iran")]
+    periods = [
+        make_period(f"homs_{force}_control", "homs", force, Role.CONTROL, "2018-06-20", source_ids=(src,))
+        for force in ("russia", "iran")
+    ]
     barrier = threading.Barrier(2)
     outcomes: list[Any] = [None, None]
 
@@ -189,16 +203,19 @@ def test_concurrent_overlapping_saves_one_wins(store: Store, store_url: str, ope
 def test_a_write_that_breaks_a_rule_is_rolled_back(store: Store, folder_scenario: Scenario) -> None:
     before = _state(store)
     src = _source_id(folder_scenario)
-    overlap = make_period("pos1_iran_control", "qusayr_position_1", "iran", Role.CONTROL, "2018-06-05", "2018-06-06",
-                          source_ids=(src,))
+    overlap = make_period(
+        "pos1_iran_control", "qusayr_position_1", "iran", Role.CONTROL, "2018-06-05", "2018-06-06", source_ids=(src,)
+    )
     with pytest.raises(ScenarioError, match="overlaps") as refused:
         store.add(overlap, user="alice")
     assert "control_periods, id 'pos1_iran_control', field 'start'" in str(refused.value)
     with pytest.raises(ScenarioError, match="unknown place id 'nowhere'"):
         store.add(make_period("ghost", "nowhere", "russia", source_ids=(src,)), user="alice")
     with pytest.raises(ScenarioError, match="before start"):
-        store.add(make_period("backwards", "homs", "russia", Role.PRESENCE, "2018-06-10", "2018-06-01",
-                              source_ids=(src,)), user="alice")
+        store.add(
+            make_period("backwards", "homs", "russia", Role.PRESENCE, "2018-06-10", "2018-06-01", source_ids=(src,)),
+            user="alice",
+        )
     with pytest.raises(ScenarioError, match="unknown place id 'al_dabaa_airport'"):
         store.delete("place", "al_dabaa_airport", expected_version=1, user="alice")  # periods still refer to it
     bowtie = Polygon([(36.0, 34.0), (36.1, 34.1), (36.1, 34.0), (36.0, 34.1), (36.0, 34.0)])
@@ -208,8 +225,9 @@ def test_a_write_that_breaks_a_rule_is_rolled_back(store: Store, folder_scenario
         store.add(make_force("Bad Id"), user="alice")
     pos1 = store.get("period", "pos1_russia_contested")
     with pytest.raises(ScenarioError, match="overlaps"):
-        store.update(dataclasses.replace(pos1.record, end=dt.date(2018, 6, 9)), expected_version=pos1.version,
-                     user="alice")
+        store.update(
+            dataclasses.replace(pos1.record, end=dt.date(2018, 6, 9)), expected_version=pos1.version, user="alice"
+        )
     # several changes in one transaction: one bad change and none is written
     with pytest.raises(ScenarioError, match="overlaps"):
         store.apply([Add(make_place("fine_place", geometry=Point(36.5, 34.5))), Add(overlap)], user="alice")
@@ -221,12 +239,20 @@ def test_a_write_that_breaks_a_rule_is_rolled_back(store: Store, folder_scenario
 
 def test_history_and_restore(store: Store) -> None:
     original = store.get("force", "russia").record
-    assert store.update(dataclasses.replace(original, name="Russian armed forces"), expected_version=1, user="alice") == 2
-    assert store.update(dataclasses.replace(original, name="Russian armed forces", colour="#123456"),
-                        expected_version=2, user="bob") == 3
+    assert (
+        store.update(dataclasses.replace(original, name="Russian armed forces"), expected_version=1, user="alice") == 2
+    )
+    assert (
+        store.update(
+            dataclasses.replace(original, name="Russian armed forces", colour="#123456"), expected_version=2, user="bob"
+        )
+        == 3
+    )
     history = store.history("force", "russia")
     assert [(e.action, e.who, e.version) for e in history] == [
-        ("add", SEED_USER, 1), ("update", "alice", 2), ("update", "bob", 3),
+        ("add", SEED_USER, 1),
+        ("update", "alice", 2),
+        ("update", "bob", 3),
     ]
     assert history[0].before is None and history[0].record() == original
     assert [e.changed_fields for e in history[1:]] == [["name"], ["colour"]]
@@ -261,8 +287,9 @@ def test_history_and_restore(store: Store) -> None:
 # -- schema versions ------------------------------------------------------------------------
 
 
-def test_upgrade_from_v1_and_refusal_of_a_newer_store(store_url: str, opener: Callable[..., Store],
-                                                      folder_scenario: Scenario) -> None:
+def test_upgrade_from_v1_and_refusal_of_a_newer_store(
+    store_url: str, opener: Callable[..., Store], folder_scenario: Scenario
+) -> None:
     assert SCHEMA_VERSION == 3
     old = opener(store_url, seed_from=DEFAULT_DATA_DIR, max_version=1)  # what mapdata with schema v1 made
     assert old.schema_version == 1
@@ -294,8 +321,9 @@ def test_upgrade_from_v1_and_refusal_of_a_newer_store(store_url: str, opener: Ca
 # -- read-only -----------------------------------------------------------------------------
 
 
-def test_read_only_store_refuses_every_write(store: Store, store_url: str, opener: Callable[..., Store],
-                                             folder_scenario: Scenario, new_url: Callable[[], str]) -> None:
+def test_read_only_store_refuses_every_write(
+    store: Store, store_url: str, opener: Callable[..., Store], folder_scenario: Scenario, new_url: Callable[[], str]
+) -> None:
     before = _state(store)
     reader = opener(store_url, read_only=True)
     assert reader.scenario() == folder_scenario
@@ -328,22 +356,27 @@ def test_read_only_store_refuses_every_write(store: Store, store_url: str, opene
 def test_import_of_a_bad_file_changes_nothing(store: Store, tmp_path: Path) -> None:
     before = _state(store)
     bad = tmp_path / "bad.geojson"
-    bad.write_text("""{"type": "FeatureCollection", "features": [
+    bad.write_text(
+        """{"type": "FeatureCollection", "features": [
       {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.3, 34.7]},
        "properties": {"name": "Good town", "force": "russia", "start": "2018-06-20", "source": "Agency",
                       "quote": "Russian forces entered Good town.", "date": "2018-06-20"}},
       {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.4, 34.8]},
        "properties": {"name": "Bad town", "force": "russia", "start": "2018-13-01", "source": "Agency",
-                      "quote": "Russian forces entered Bad town."}}]}""", encoding="utf-8")
+                      "quote": "Russian forces entered Bad town."}}]}""",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRefused) as refused:
         import_file(store, bad, user="alice")
     assert "bad.geojson, feature 2, field 'start': '2018-13-01' is not a date" in str(refused.value)
 
     clash = tmp_path / "clash.csv"
-    clash.write_text("place_id,force,role,start,end,source,quote,date\n"
-                     "homs,russia,control,2018-06-20,,Agency,Russia took Homs.,2018-06-20\n"
-                     "qusayr_position_1,iran,control,2018-06-05,2018-06-06,Agency,Iran took position 1.,2018-06-05\n",
-                     encoding="utf-8")
+    clash.write_text(
+        "place_id,force,role,start,end,source,quote,date\n"
+        "homs,russia,control,2018-06-20,,Agency,Russia took Homs.,2018-06-20\n"
+        "qusayr_position_1,iran,control,2018-06-05,2018-06-06,Agency,Iran took position 1.,2018-06-05\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRefused, match="overlaps") as refused:
         import_file(store, clash, user="alice")
     assert "clash.csv, row 3" in str(refused.value)
@@ -365,7 +398,11 @@ def test_import_of_a_bad_file_changes_nothing(store: Store, tmp_path: Path) -> N
 
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
 def test_export_then_import_into_an_empty_store_keeps_every_date(
-    fmt: str, store: Store, new_url: Callable[[], str], opener: Callable[..., Store], tmp_path: Path,
+    fmt: str,
+    store: Store,
+    new_url: Callable[[], str],
+    opener: Callable[..., Store],
+    tmp_path: Path,
     folder_scenario: Scenario,
 ) -> None:
     original = store.scenario()
@@ -381,8 +418,9 @@ def test_export_then_import_into_an_empty_store_keeps_every_date(
     assert set(copy.events) == set(original.events) and set(copy.periods) == set(original.periods)
 
 
-def test_filtered_export_round_trip(store: Store, new_url: Callable[[], str], opener: Callable[..., Store],
-                                    tmp_path: Path) -> None:
+def test_filtered_export_round_trip(
+    store: Store, new_url: Callable[[], str], opener: Callable[..., Store], tmp_path: Path
+) -> None:
     original = store.scenario()
     day = dt.date(2018, 6, 5)
     out = tmp_path / "russia-0605.geojson"
@@ -391,7 +429,9 @@ def test_filtered_export_round_trip(store: Store, new_url: Callable[[], str], op
     import_file(empty, out, user="importer")
     copy = empty.scenario()
     assert snapshot_geojson(copy, day, forces=["russia"]) == snapshot_geojson(original, day, forces=["russia"])
-    assert {p.id for p in copy.places} == {f["id"] for f in snapshot_geojson(original, day, forces=["russia"])["features"]}
+    assert {p.id for p in copy.places} == {
+        f["id"] for f in snapshot_geojson(original, day, forces=["russia"])["features"]
+    }
 
 
 # -- changes from the "Add a report" page, and whole-scenario imports ----------------------
@@ -407,8 +447,11 @@ def test_apply_changes_between_versions(store: Store, store_url: str, opener: Ca
         scenario,
         places=scenario.places + (make_place("new_post", geometry=Point(36.55, 34.52)),),
         periods=tuple(closed if p.id == open_period.id else p for p in scenario.periods)
-        + (make_period("pos1_russia_control", "qusayr_position_1", "russia", Role.CONTROL, "2018-06-20",
-                       source_ids=(src,)),),
+        + (
+            make_period(
+                "pos1_russia_control", "qusayr_position_1", "russia", Role.CONTROL, "2018-06-20", source_ids=(src,)
+            ),
+        ),
     )
     changes = changes_between(current, new)
     assert [type(c).__name__ for c in changes] == ["Add", "Update", "Add"]
@@ -422,8 +465,9 @@ def test_apply_changes_between_versions(store: Store, store_url: str, opener: Ca
     assert _state(store) == before
 
     current = store.current()
-    rebased = dataclasses.replace(new, periods=tuple(
-        dataclasses.replace(closed, note="checked") if p.id == closed.id else p for p in new.periods))
+    rebased = dataclasses.replace(
+        new, periods=tuple(dataclasses.replace(closed, note="checked") if p.id == closed.id else p for p in new.periods)
+    )
     revision = store.apply(changes_between(current, rebased), user="analyst")
     assert revision == store.revision() > current.revision
     assert store.scenario() == rebased
@@ -431,10 +475,14 @@ def test_apply_changes_between_versions(store: Store, store_url: str, opener: Ca
 
 def test_replace_scenario_keeps_unchanged_versions(store: Store, folder_scenario: Scenario) -> None:
     forces = folder_scenario.forces
-    referenced = {p.place_id for p in folder_scenario.periods} | {i for e in folder_scenario.events for i in e.place_ids}
+    referenced = {p.place_id for p in folder_scenario.periods} | {
+        i for e in folder_scenario.events for i in e.place_ids
+    }
     unused = next(p.id for p in folder_scenario.places if p.id not in referenced)  # homs
     modified = dataclasses.replace(
-        folder_scenario, title="Renamed scenario", view_zoom=10,
+        folder_scenario,
+        title="Renamed scenario",
+        view_zoom=10,
         forces=(dataclasses.replace(forces[0], name="Renamed force"),) + forces[1:],
         places=tuple(p for p in folder_scenario.places if p.id != unused)
         + (make_place("extra_place", geometry=Point(36.9, 34.9)),),
@@ -448,9 +496,21 @@ def test_replace_scenario_keeps_unchanged_versions(store: Store, folder_scenario
 
     before = _state(store)
     src = _source_id(folder_scenario)
-    broken = dataclasses.replace(modified, periods=modified.periods + (
-        make_period("pos1_iran_control", "qusayr_position_1", "iran", Role.CONTROL, "2018-06-05", "2018-06-06",
-                    source_ids=(src,)),))
+    broken = dataclasses.replace(
+        modified,
+        periods=modified.periods
+        + (
+            make_period(
+                "pos1_iran_control",
+                "qusayr_position_1",
+                "iran",
+                Role.CONTROL,
+                "2018-06-05",
+                "2018-06-06",
+                source_ids=(src,),
+            ),
+        ),
+    )
     with pytest.raises(ScenarioError, match="overlaps"):
         store.replace_scenario(broken, user="importer")
     assert _state(store) == before
@@ -470,13 +530,19 @@ def _raw_sql(url: str, sql: str) -> None:
 
 
 def test_reads_skip_rechecking_until_another_program_changes_a_record(
-        store: Store, store_url: str, opener: Callable[..., Store], folder_scenario: Scenario,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store,
+    store_url: str,
+    opener: Callable[..., Store],
+    folder_scenario: Scenario,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import mapdata.store.base as base
 
     checks: list[int] = []
     real = base.scenario_problems
-    monkeypatch.setattr(base, "scenario_problems", lambda scenario, *a, **k: checks.append(1) or real(scenario, *a, **k))
+    monkeypatch.setattr(
+        base, "scenario_problems", lambda scenario, *a, **k: checks.append(1) or real(scenario, *a, **k)
+    )
     reader = opener(store_url, read_only=True)
     assert store.known_valid() and reader.known_valid()  # seeded through mapdata, which checked everything
     assert reader.scenario() == folder_scenario and checks == []
@@ -488,7 +554,9 @@ def test_reads_skip_rechecking_until_another_program_changes_a_record(
     assert reader.known_valid() and reader.scenario().place_by_id["homs"].name_ar == "حمص" and checks == []
 
     # another program's change: every read checks again and reports what is wrong, with table, record, field
-    _raw_sql(store_url, "UPDATE control_periods SET force_id = 'nobody' WHERE id = (SELECT min(id) FROM control_periods)")
+    _raw_sql(
+        store_url, "UPDATE control_periods SET force_id = 'nobody' WHERE id = (SELECT min(id) FROM control_periods)"
+    )
     assert not reader.known_valid() and not store.known_valid()
     for _ in range(2):
         with pytest.raises(ScenarioError, match="nobody"):
@@ -506,7 +574,8 @@ def test_reads_skip_rechecking_until_another_program_changes_a_record(
 
 
 def test_an_edit_on_an_unchecked_store_does_not_vouch_for_the_rest(
-        store: Store, store_url: str, opener: Callable[..., Store]) -> None:
+    store: Store, store_url: str, opener: Callable[..., Store]
+) -> None:
     _raw_sql(store_url, "UPDATE places SET uncertainty_m = -5 WHERE id = 'al_qusayr'")
     homs = store.get("place", "homs")
     store.update(dataclasses.replace(homs.record, name_ar="حمص"), expected_version=homs.version, user="ana")
@@ -518,14 +587,24 @@ def test_an_edit_on_an_unchecked_store_does_not_vouch_for_the_rest(
 def test_a_bulk_add_keeps_awkward_text_and_shapes_exactly(store: Store) -> None:
     """Imports add rows in bulk (PostgreSQL: COPY): tabs, newlines, backslashes, COPY's own null marker,
     quotes and commas in list items, Arabic, and polygons come back exactly, in the records and the audit."""
-    awkward = ["tab\there", "line\nbreak\r\nand CR", "back\\slash \\N \\.", 'quote " and \' , comma', "حمص {x}", "\\"]
+    awkward = ["tab\there", "line\nbreak\r\nand CR", "back\\slash \\N \\.", "quote \" and ' , comma", "حمص {x}", "\\"]
     places = [
-        make_place(f"awkward_{n}", name_en=text, name_ar=text[::-1], aliases=(text, "a,b", '"c"', "{d}", "NULL"),
-                   location_note=text, uncertainty_m=1234.5,
-                   geometry=Polygon([(36.5, 34.5), (36.6 + n / 100, 34.5), (36.6, 34.6)]) if n % 2 else Point(36.5, 34.5 + n / 10))
+        make_place(
+            f"awkward_{n}",
+            name_en=text,
+            name_ar=text[::-1],
+            aliases=(text, "a,b", '"c"', "{d}", "NULL"),
+            location_note=text,
+            uncertainty_m=1234.5,
+            geometry=Polygon([(36.5, 34.5), (36.6 + n / 100, 34.5), (36.6, 34.6)])
+            if n % 2
+            else Point(36.5, 34.5 + n / 10),
+        )
         for n, text in enumerate(awkward)
     ]
-    extra = [make_place(f"bulk_{n}", geometry=Point(36 + n / 1000, 34.5)) for n in range(120)]  # over the bulk threshold
+    extra = [
+        make_place(f"bulk_{n}", geometry=Point(36 + n / 1000, 34.5)) for n in range(120)
+    ]  # over the bulk threshold
     store.apply([Add(place) for place in places + extra], user="importer\tname")
     back = {p.id: p for p in store.scenario().places}
     for place in places:

@@ -46,10 +46,16 @@ def test_the_documented_example_imports(folder_scenario: Scenario) -> None:
     assert (tal_kalakh.id, tal_kalakh.name_ar, jusiyah.aliases) == ("tal_kalakh", "تلكلخ", ("Jousieh", "Joussieh"))
     control, presence = additions.periods
     assert (control.place_id, control.force_id, control.role, control.start) == (
-        "tal_kalakh", "syrian_regime", Role.CONTROL, dt.date(2018, 6, 20))  # "Syrian army" is an alias
+        "tal_kalakh",
+        "syrian_regime",
+        Role.CONTROL,
+        dt.date(2018, 6, 20),
+    )  # "Syrian army" is an alias
     assert (presence.place_id, presence.force_id, presence.end) == ("homs", "russia", dt.date(2018, 6, 25))
     source = additions.sources[0]
-    assert all(e.source_id == source.id and source.text[e.quote_start:e.quote_end] == e.quote for e in additions.events)
+    assert all(
+        e.source_id == source.id and source.text[e.quote_start : e.quote_end] == e.quote for e in additions.events
+    )
     assert additions.events[0].verification is Verification.CLAIMED
     merged = additions.apply_to(folder_scenario)
     state = {f["id"]: f["properties"] for f in snapshot_geojson(merged, dt.date(2018, 6, 22))["features"]}
@@ -66,17 +72,24 @@ def test_the_documented_csv_and_every_field_are_in_the_docs(tmp_path: Path, fold
 
 
 def test_csv_rows_merge_into_periods_events_and_forces(tmp_path: Path, folder_scenario: Scenario) -> None:
-    path = _write(tmp_path / "reports.csv", "\ufeff" + "\n".join([
-        "Name,lat,lon,wkt,force,force_name,role,start,source,quote,date",
-        # a new force is declared once (force_name); later rows name it
-        "Rablah,34.45,36.58,,Wagner Group,Wagner Group,control,2018-06-12,Agency A,Wagner fighters took Rablah and Qattinah.,",
-        # the same quote at a second place: one event at both places
-        "Qattinah,,,\"POLYGON ((36.5 34.6, 36.6 34.6, 36.6 34.7, 36.5 34.6))\",Wagner Group,,control,2018-06-12,"
-        "Agency A,Wagner fighters took Rablah and Qattinah.,2018-06-12",
-        # a second report for the same period: one period, two events
-        "Rablah,34.45,36.58,,Wagner Group,,control,2018-06-12,Agency B,Rablah is now held by Wagner.,2018-06-13",
-        "Rablah,,,,,,,,,,",  # a row about a known place with nothing else
-    ]) + "\n")
+    path = _write(
+        tmp_path / "reports.csv",
+        "\ufeff"
+        + "\n".join(
+            [
+                "Name,lat,lon,wkt,force,force_name,role,start,source,quote,date",
+                # a new force is declared once (force_name); later rows name it
+                "Rablah,34.45,36.58,,Wagner Group,Wagner Group,control,2018-06-12,Agency A,Wagner fighters took Rablah and Qattinah.,",
+                # the same quote at a second place: one event at both places
+                'Qattinah,,,"POLYGON ((36.5 34.6, 36.6 34.6, 36.6 34.7, 36.5 34.6))",Wagner Group,,control,2018-06-12,'
+                "Agency A,Wagner fighters took Rablah and Qattinah.,2018-06-12",
+                # a second report for the same period: one period, two events
+                "Rablah,34.45,36.58,,Wagner Group,,control,2018-06-12,Agency B,Rablah is now held by Wagner.,2018-06-13",
+                "Rablah,,,,,,,,,,",  # a row about a known place with nothing else
+            ]
+        )
+        + "\n",
+    )
     additions = read_import(path, existing=folder_scenario)
     assert additions.summary() == "1 force, 2 places, 2 sources, 2 events, 2 control periods"
     wagner = additions.forces[0]
@@ -95,16 +108,22 @@ def test_csv_rows_merge_into_periods_events_and_forces(tmp_path: Path, folder_sc
 
 
 def test_errors_name_the_row_and_field(tmp_path: Path, folder_scenario: Scenario) -> None:
-    path = _write(tmp_path / "bad.csv", "\n".join([
-        "name,lat,lon,force,role,start,end,source,quote,date,force_colour,uncertainty_m",
-        "North,95,36.5,,,,,,,,,",
-        "East,34.5,36.6,russia,holds,,,Agency,Russians hold East.,2018-06-02,,",
-        "West,34.5,36.4,new_force,control,2018-06-10,2018-06-01,Agency,New force takes West.,2018-06-10,red,",
-        "South,34.4,36.5,russia,control,2018-06-10,,,A quote without a source.,2018-06-10,,-3",
-        "Centre,34.5,36.5,russia,presence,,,,,,,",
-        ",34.6,36.6,,,,,,,,,",
-        "Up,34.7,36.7,russia,control,,,Agency,Undated quote.,,,",
-    ]) + "\n")
+    path = _write(
+        tmp_path / "bad.csv",
+        "\n".join(
+            [
+                "name,lat,lon,force,role,start,end,source,quote,date,force_colour,uncertainty_m",
+                "North,95,36.5,,,,,,,,,",
+                "East,34.5,36.6,russia,holds,,,Agency,Russians hold East.,2018-06-02,,",
+                "West,34.5,36.4,new_force,control,2018-06-10,2018-06-01,Agency,New force takes West.,2018-06-10,red,",
+                "South,34.4,36.5,russia,control,2018-06-10,,,A quote without a source.,2018-06-10,,-3",
+                "Centre,34.5,36.5,russia,presence,,,,,,,",
+                ",34.6,36.6,,,,,,,,,",
+                "Up,34.7,36.7,russia,control,,,Agency,Undated quote.,,,",
+            ]
+        )
+        + "\n",
+    )
     with pytest.raises(ImportRefused) as refused:
         read_import(path, existing=folder_scenario)
     problems = _problems(refused)
@@ -125,23 +144,50 @@ def test_errors_name_the_row_and_field(tmp_path: Path, folder_scenario: Scenario
 
 def test_geojson_problems_and_consistency_against_the_store(tmp_path: Path, folder_scenario: Scenario) -> None:
     bowtie = Polygon([(36.0, 34.0), (36.1, 34.1), (36.1, 34.0), (36.0, 34.1), (36.0, 34.0)])
-    path = _write(tmp_path / "bad.geojson", json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": bowtie.__geo_interface__, "properties": {"name": "Bowtie"}},
-        {"type": "Feature", "geometry": None, "properties": {"place_id": "homs", "name": "Not Homs"}},
-        {"type": "Feature", "geometry": None, "properties": {
-            "place_id": "qusayr_position_2", "force": "iran", "start": "2018-06-05", "end": "2018-06-05",
-            "source": "enab_baladi_2018_06_russia_iran", "quote": "not in the article", "date": "2018-06-05"}},
-        {"type": "Feature", "geometry": None, "properties": {
-            "place_id": "qusayr_position_3", "force": "iran", "start": "2018-06-05", "end": "2018-06-05",
-            "source": folder_scenario.sources[0].id}},
-        "not a feature",
-    ]}))
+    path = _write(
+        tmp_path / "bad.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "geometry": bowtie.__geo_interface__, "properties": {"name": "Bowtie"}},
+                    {"type": "Feature", "geometry": None, "properties": {"place_id": "homs", "name": "Not Homs"}},
+                    {
+                        "type": "Feature",
+                        "geometry": None,
+                        "properties": {
+                            "place_id": "qusayr_position_2",
+                            "force": "iran",
+                            "start": "2018-06-05",
+                            "end": "2018-06-05",
+                            "source": "enab_baladi_2018_06_russia_iran",
+                            "quote": "not in the article",
+                            "date": "2018-06-05",
+                        },
+                    },
+                    {
+                        "type": "Feature",
+                        "geometry": None,
+                        "properties": {
+                            "place_id": "qusayr_position_3",
+                            "force": "iran",
+                            "start": "2018-06-05",
+                            "end": "2018-06-05",
+                            "source": folder_scenario.sources[0].id,
+                        },
+                    },
+                    "not a feature",
+                ],
+            }
+        ),
+    )
     with pytest.raises(ImportRefused) as refused:
         read_import(path, existing=folder_scenario)
     problems = _problems(refused)
     assert any(p.startswith("bad.geojson, feature 1, field 'geometry': invalid Polygon") for p in problems), problems
-    assert any(p.startswith("bad.geojson, feature 2, field 'name_en': 'Not Homs' differs from 'Homs'")
-               for p in problems), problems
+    assert any(
+        p.startswith("bad.geojson, feature 2, field 'name_en': 'Not Homs' differs from 'Homs'") for p in problems
+    ), problems
     assert any(p.startswith("bad.geojson, feature 5: must be a GeoJSON Feature object") for p in problems), problems
 
     # the field checks pass once those rows are gone; then the rules are checked against the store's data
@@ -157,8 +203,10 @@ def test_geojson_problems_and_consistency_against_the_store(tmp_path: Path, fold
     with pytest.raises(ImportRefused) as refused:
         read_import(path, existing=folder_scenario)
     (problem,) = _problems(refused)
-    assert problem.startswith("bad.geojson, feature 1 (period 'qusayr_position_3_iran_control_2018_06_05'), "
-                              "field 'start': control of 'iran' at 'qusayr_position_3' (2018-06-05 to 2018-06-05) overlaps")
+    assert problem.startswith(
+        "bad.geojson, feature 1 (period 'qusayr_position_3_iran_control_2018_06_05'), "
+        "field 'start': control of 'iran' at 'qusayr_position_3' (2018-06-05 to 2018-06-05) overlaps"
+    )
 
 
 def test_files_that_are_not_imports_are_refused_quickly(tmp_path: Path) -> None:
@@ -189,10 +237,17 @@ def test_files_that_are_not_imports_are_refused_quickly(tmp_path: Path) -> None:
 
 def test_foreign_geopackage_layer_in_another_crs(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame(
-        {"name": ["Tell Nabi Mando", "Kafr Musa"], "force": ["russia", ""], "start": ["2018-06-05", ""],
-         "source": ["Agency", ""], "quote": ["Russian troops at Tell Nabi Mando.", ""], "date": ["2018-06-05", ""],
-         "extra": [1, 2]},
-        geometry=[Point(36.52, 34.56), Point(36.6, 34.5)], crs="EPSG:4326",
+        {
+            "name": ["Tell Nabi Mando", "Kafr Musa"],
+            "force": ["russia", ""],
+            "start": ["2018-06-05", ""],
+            "source": ["Agency", ""],
+            "quote": ["Russian troops at Tell Nabi Mando.", ""],
+            "date": ["2018-06-05", ""],
+            "extra": [1, 2],
+        },
+        geometry=[Point(36.52, 34.56), Point(36.6, 34.5)],
+        crs="EPSG:4326",
     ).to_crs(3857)
     path = tmp_path / "field.gpkg"
     frame.to_file(path, layer="sites", driver="GPKG")
@@ -219,7 +274,8 @@ def test_export_filters_and_kml(tmp_path: Path, folder_scenario: Scenario) -> No
     assert len(every) > len(on_day) > len(russia) > 0
     assert {r.get("force") for r, _ in every} == {None} | {p.force_id for p in folder_scenario.periods}
     assert {r["place_id"] for r, _ in russia} == {
-        f["id"] for f in snapshot_geojson(folder_scenario, day, forces=["russia"])["features"]}
+        f["id"] for f in snapshot_geojson(folder_scenario, day, forces=["russia"])["features"]
+    }
     pos1 = next(r for r, _ in on_day if r["place_id"] == "qusayr_position_1")
     assert (pos1["status"], pos1["holder"], pos1["since"]) == ("contested", "russia", "2018-06-04")
     assert sum(1 for r, _ in every if r.get("source_text")) == len(folder_scenario.sources)
@@ -227,7 +283,8 @@ def test_export_filters_and_kml(tmp_path: Path, folder_scenario: Scenario) -> No
 
     kml = tmp_path / "map.kml"
     assert export(folder_scenario, fmt="kml", out=kml, day=day, forces=["russia"]) == len(
-        {r["place_id"] for r, _ in russia})
+        {r["place_id"] for r, _ in russia}
+    )
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     root = ET.parse(kml).getroot()
     placemarks = root.findall(".//k:Placemark", ns)

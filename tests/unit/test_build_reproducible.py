@@ -9,7 +9,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "geodata" / "raw"  # the vendored raw inputs (a copy of ../shared/geodata-sources and the seed article)
-HAND_AUTHORED = ("lexicon/", "raw/", "gazetteer/theatre.json")  # edited in place (lexicon, the theatre) or the build's inputs (raw): read, not written
+HAND_AUTHORED = (
+    "lexicon/",
+    "raw/",
+    "gazetteer/theatre.json",
+)  # edited in place (lexicon, the theatre) or the build's inputs (raw): read, not written
 
 
 def _files(folder: Path) -> set[str]:
@@ -20,9 +24,19 @@ def _files(folder: Path) -> set[str]:
 def test_build_script_reproduces_the_committed_geodata(tmp_path: Path) -> None:
     out = tmp_path / "geodata"
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_geodata.py"), "--sources", str(RAW / "geodata-sources"),
-         "--out", str(out), "--article", str(RAW / "seed" / "article.txt")],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_geodata.py"),
+            "--sources",
+            str(RAW / "geodata-sources"),
+            "--out",
+            str(out),
+            "--article",
+            str(RAW / "seed" / "article.txt"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     committed = ROOT / "geodata"
     assert _files(out) == _files(committed)

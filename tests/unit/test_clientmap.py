@@ -16,7 +16,10 @@ def test_each_chunk_holds_the_events_its_places_cite() -> None:
     assert len(chunks) == 5  # 23 places, 5 a file
     periods = bundle["periods"]
     index = {e.id: i for i, e in enumerate(scenario.events)}
-    ordered = sorted(scenario.periods, key=lambda p: ([q.id for q in scenario.places].index(p.place_id), p.start or dt.date.min, p.id))
+    ordered = sorted(
+        scenario.periods,
+        key=lambda p: ([q.id for q in scenario.places].index(p.place_id), p.start or dt.date.min, p.id),
+    )
     wanted: list[set[str]] = [set() for _ in chunks]
     for place, period in zip(periods["place"], ordered, strict=True):
         wanted[place // 5] |= {str(index[e]) for e in period.event_ids}

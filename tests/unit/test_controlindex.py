@@ -35,7 +35,13 @@ def reference(timeline: Timeline, place: str, when: dt.date) -> Answer:
     """Status, holder, the forces present other than by holding, forces_present, holding period id."""
     state = timeline.state(place, when)
     others = {p.force_id for p in state.presence} | (set(state.forces_present) - {state.force})
-    return (state.status, state.force, frozenset(others), state.forces_present, state.holding.id if state.holding else None)
+    return (
+        state.status,
+        state.force,
+        frozenset(others),
+        state.forces_present,
+        state.holding.id if state.holding else None,
+    )
 
 
 def indexed(index: ControlIndex, when: dt.date | int) -> dict[str, Answer]:
@@ -88,7 +94,9 @@ def intervals(draw: st.DrawFn, max_count: int = 4) -> list[tuple[int | None, int
 
 def _mk(ident: str, place: str, force: str, role: Role, span: tuple[int | None, int | None]) -> ControlPeriod:
     start, end = span
-    return make_period(ident, place, force, role, None if start is None else day(start), None if end is None else day(end))
+    return make_period(
+        ident, place, force, role, None if start is None else day(start), None if end is None else day(end)
+    )
 
 
 @st.composite
@@ -142,7 +150,8 @@ def test_bundled_scenario_every_day_of_its_range() -> None:
     index, timeline = ControlIndex(scenario), Timeline(scenario)
     for before, after in pairwise(days):
         expected = [
-            i for i, place in enumerate(index.place_ids)
+            i
+            for i, place in enumerate(index.place_ids)
             if reference(timeline, place, before)[:3] != reference(timeline, place, after)[:3]
         ]
         assert index.changed_between(before, after).tolist() == expected
@@ -229,8 +238,9 @@ def test_reversed_period_covers_no_day_and_unknown_place_is_ignored() -> None:
         make_period("rev", "x", "a", start=day(9), end=day(3)),
         make_period("elsewhere", "nowhere", "a", start=day(1)),
     ]
-    scenario = Scenario(title="t", forces=(make_force("a"),), places=(make_place("x"),), sources=(), events=(),
-                        periods=tuple(periods))
+    scenario = Scenario(
+        title="t", forces=(make_force("a"),), places=(make_place("x"),), sources=(), events=(), periods=tuple(periods)
+    )
     index = ControlIndex(scenario)
     assert index.irregular_places.tolist() == []
     assert_same_as_timeline(scenario, [day(n) for n in range(0, 12)])
@@ -276,8 +286,12 @@ def test_changed_between_names_the_places_whose_state_differs() -> None:
     scenario = load_scenario()
     timeline = Timeline(scenario)
     before, after = dt.date(2018, 6, 3), dt.date(2018, 6, 4)
-    expected = tuple(p.id for p in scenario.places
-                     if (lambda a, b: (a.status, a.force, a.forces_present) != (b.status, b.force, b.forces_present))(
-                         timeline.state(p.id, before), timeline.state(p.id, after)))
+    expected = tuple(
+        p.id
+        for p in scenario.places
+        if (lambda a, b: (a.status, a.force, a.forces_present) != (b.status, b.force, b.forces_present))(
+            timeline.state(p.id, before), timeline.state(p.id, after)
+        )
+    )
     assert "qusayr_position_1" in expected
     assert timeline.changed_between(before, after) == expected

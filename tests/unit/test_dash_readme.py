@@ -26,4 +26,6 @@ def test_the_readme_imports_a_file_that_ships() -> None:
         files = [arg for arg in args if not arg.startswith("-") and "." in Path(arg).name]
         assert files, args
         for name in files:
-            assert (ROOT / name).is_file(), f"the README's `mapdata import {' '.join(args)}` names {name}, which does not ship"
+            assert (ROOT / name).is_file(), (
+                f"the README's `mapdata import {' '.join(args)}` names {name}, which does not ship"
+            )

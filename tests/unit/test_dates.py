@@ -24,7 +24,7 @@ def one(text: str, **kwargs: object) -> DateMention:
     mentions, _ = find_dates(text, **kwargs)  # type: ignore[arg-type]
     assert len(mentions) == 1, mentions
     mention = mentions[0]
-    assert text[mention.start:mention.end] == mention.text
+    assert text[mention.start : mention.end] == mention.text
     return mention
 
 
@@ -34,11 +34,12 @@ def by_text(mentions: list[DateMention]) -> dict[str, DateMention]:
 
 # -- the seed article ------------------------------------------------------------------------------
 
+
 def test_every_date_in_the_seed_article_with_the_publication_date() -> None:
     mentions, basis = find_dates(ARTICLE, published=PUBLISHED, today=TODAY)
     assert [m.text for m in mentions] == ["in the past a few days", "Monday, June 4", "Friday June 5"]
     for m in mentions:
-        assert ARTICLE[m.start:m.end] == m.text
+        assert ARTICLE[m.start : m.end] == m.text
     found = by_text(mentions)
     monday = found["Monday, June 4"]
     assert (monday.date, monday.precision, monday.warning) == (dt.date(2018, 6, 4), DatePrecision.DAY, "")
@@ -71,6 +72,7 @@ def test_title_phrases_and_named_days_are_not_dates() -> None:
 
 
 # -- year inference ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("today", "year"),
@@ -124,6 +126,7 @@ def test_year_from_the_publication_date(text: str, published: dt.date, expected:
 
 # -- formats ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "written"),
     [
@@ -139,7 +142,11 @@ def test_year_from_the_publication_date(text: str, published: dt.date, expected:
 def test_full_dates(text: str, written: str) -> None:
     mention = one(text, today=TODAY)
     assert (mention.text, mention.date, mention.precision, mention.warning) == (
-        written, dt.date(2018, 6, 4), DatePrecision.DAY, "")
+        written,
+        dt.date(2018, 6, 4),
+        DatePrecision.DAY,
+        "",
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,6 +186,7 @@ def test_may_the_verb_and_lower_case_names_are_not_dates() -> None:
 
 
 # -- weekdays alone and relative phrases -------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -235,6 +243,7 @@ def test_relative_phrase_without_publication_date_is_unresolved() -> None:
 
 # -- scale and robustness ------------------------------------------------------------------------------
 
+
 def test_bounded_time_on_five_megabytes() -> None:
     """Bounded CPU time (this process's own, so other work on the machine does not count): no
     catastrophic backtracking on large or hostile text."""
@@ -249,10 +258,49 @@ def test_bounded_time_on_five_megabytes() -> None:
     assert time.process_time() - started < 8
 
 
-VOCAB = ["Monday", "Friday", "June", "May", "Jun.", "4", "31", "2018", "1999", "4th", "of", "the", "in", "last",
-         "next", "this", "week", "month", "yesterday", "Today’s", "ago", "days", "few", "a", "past", "mid-", "early",
-         ",", ".", "/", "-", "’s", "\n", "Sunday", "February", "29", "30", "9999", "13/6/2018", "4/6/2018",
-         "2018-02-30"]
+VOCAB = [
+    "Monday",
+    "Friday",
+    "June",
+    "May",
+    "Jun.",
+    "4",
+    "31",
+    "2018",
+    "1999",
+    "4th",
+    "of",
+    "the",
+    "in",
+    "last",
+    "next",
+    "this",
+    "week",
+    "month",
+    "yesterday",
+    "Today’s",
+    "ago",
+    "days",
+    "few",
+    "a",
+    "past",
+    "mid-",
+    "early",
+    ",",
+    ".",
+    "/",
+    "-",
+    "’s",
+    "\n",
+    "Sunday",
+    "February",
+    "29",
+    "30",
+    "9999",
+    "13/6/2018",
+    "4/6/2018",
+    "2018-02-30",
+]
 TEXTS = st.lists(st.one_of(st.sampled_from(VOCAB), st.text(max_size=4)), max_size=40).map(" ".join)
 DATES = st.one_of(st.none(), st.dates())
 
@@ -263,5 +311,5 @@ def test_never_crashes_and_offsets_point_at_the_text(text: str, published: dt.da
     mentions, basis = find_dates(text, published=published, today=today)
     assert isinstance(basis, str) and basis
     for m in mentions:
-        assert text[m.start:m.end] == m.text and m.text
+        assert text[m.start : m.end] == m.text and m.text
     assert [m.start for m in mentions] == sorted(m.start for m in mentions)

@@ -17,16 +17,24 @@ def _error_classes() -> dict[str, type[BaseException]]:
             continue  # the pages' private control flow (st.stop and friends) is not an error of mapdata
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
-            if (inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == info.name
-                    and not name.startswith("_")):
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == info.name
+                and not name.startswith("_")
+            ):
                 found[f"{info.name}.{name}"] = value
     return found
 
 
 def test_every_public_error_of_mapdata_is_a_mapdata_error() -> None:
     classes = _error_classes()
-    assert {"mapdata.store.errors.StoreError", "mapdata.model.errors.ScenarioError", "mapdata.text.extract.ExtractError",
-            "mapdata.text.review.ReviewError"} <= set(classes)
+    assert {
+        "mapdata.store.errors.StoreError",
+        "mapdata.model.errors.ScenarioError",
+        "mapdata.text.extract.ExtractError",
+        "mapdata.text.review.ReviewError",
+    } <= set(classes)
     strays = sorted(name for name, cls in classes.items() if not issubclass(cls, MapdataError))
     assert strays == []
 

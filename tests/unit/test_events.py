@@ -36,18 +36,37 @@ def place_mentions(text: str, names: dict[str, str]) -> list[PlaceMention]:
     out = []
     for name, place_id in names.items():
         for m in re.finditer(re.escape(name), text):
-            out.append(PlaceMention(text=name, start=m.start(), end=m.end(), entry_id=f"test:{place_id}", name=name,
-                                    lat=34.5, lon=36.5, kind="town", confidence=0.9, place_id=place_id))
+            out.append(
+                PlaceMention(
+                    text=name,
+                    start=m.start(),
+                    end=m.end(),
+                    entry_id=f"test:{place_id}",
+                    name=name,
+                    lat=34.5,
+                    lon=36.5,
+                    kind="town",
+                    confidence=0.9,
+                    place_id=place_id,
+                )
+            )
     return sorted(out, key=lambda p: p.start)
 
 
-def propose(text: str, names: dict[str, str], *, published: dt.date | None = PUBLISHED,
-            today: dt.date = dt.date(2025, 11, 25)) -> list[ProposedEvent]:
+def propose(
+    text: str, names: dict[str, str], *, published: dt.date | None = PUBLISHED, today: dt.date = dt.date(2025, 11, 25)
+) -> list[ProposedEvent]:
     dates, _ = find_dates(text, published=published, today=today)
-    events = propose_events(text, places=place_mentions(text, names), dates=dates,
-                            forces=LEXICON.find_forces(text), actions=LEXICON.find_actions(text), published=published)
+    events = propose_events(
+        text,
+        places=place_mentions(text, names),
+        dates=dates,
+        forces=LEXICON.find_forces(text),
+        actions=LEXICON.find_actions(text),
+        published=published,
+    )
     for event in events:
-        assert text[event.start:event.end] == event.quote
+        assert text[event.start : event.end] == event.quote
     return events
 
 
@@ -68,10 +87,11 @@ def seed_events() -> list[ProposedEvent]:
 
 # -- the seed article -------------------------------------------------------------------------------
 
+
 def test_every_quote_points_at_the_text_and_ids_are_stable(seed_events: list[ProposedEvent]) -> None:
     assert seed_events
     for event in seed_events:
-        assert ARTICLE[event.start:event.end] == event.quote
+        assert ARTICLE[event.start : event.end] == event.quote
         assert re.fullmatch(r"cand_\d+", event.id)
         assert event.place_mentions and 0 < event.confidence <= 1
         place_ids = {m.place_id for m in event.place_mentions}
@@ -165,8 +185,10 @@ def test_passive_by_names_the_agent() -> None:
 
 def test_a_dispute_after_a_takeover_makes_it_contested() -> None:
     event = propose("Russian forces took over al-Qusayr, sparking clashes with Hezbollah.", QUSAYR)[0]
-    assert periods(event) == {("al_qusayr", "russia", Role.CONTESTED, PUBLISHED, None),
-                              ("al_qusayr", "hezbollah", Role.PRESENCE, PUBLISHED, None)}
+    assert periods(event) == {
+        ("al_qusayr", "russia", Role.CONTESTED, PUBLISHED, None),
+        ("al_qusayr", "hezbollah", Role.PRESENCE, PUBLISHED, None),
+    }
 
 
 def test_withdrawal_ends_presence_and_negated_withdrawal_continues_it() -> None:
@@ -176,15 +198,19 @@ def test_withdrawal_ends_presence_and_negated_withdrawal_continues_it() -> None:
 
 
 def test_coordinated_agents_and_demands() -> None:
-    events = propose("Both Iran and Hezbollah deployed in al-Qusayr. Russia demanded that Hezbollah leave al-Qusayr.",
-                     QUSAYR)
+    events = propose(
+        "Both Iran and Hezbollah deployed in al-Qusayr. Russia demanded that Hezbollah leave al-Qusayr.", QUSAYR
+    )
     assert {p.force for p in events[0].periods} == {"iran", "hezbollah"}
     assert events[1].periods == () and events[1].kind == "demand"
 
 
 def test_attribution_cues() -> None:
-    events = propose("Rebels reportedly captured al-Qusayr. The regime denied that rebels entered al-Qusayr. "
-                     "Reuters said Russia deployed in al-Qusayr.", QUSAYR)
+    events = propose(
+        "Rebels reportedly captured al-Qusayr. The regime denied that rebels entered al-Qusayr. "
+        "Reuters said Russia deployed in al-Qusayr.",
+        QUSAYR,
+    )
     assert [e.verification for e in events] == [Verification.UNVERIFIED, Verification.DISPUTED, Verification.REPORTED]
 
 
@@ -212,27 +238,70 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 
 # -- robustness ------------------------------------------------------------------------------------------
 
-WORDS = ["Russia", "took", "over", "al-Qusayr", "Hezbollah", "has", "not", "withdrawn", "from", "according", "to",
-         "the", "“Syrian", "Observatory”", "Monday,", "June", "4", "Friday", ".", ",", "\n", "positions", "This",
-         "refuse", "retreat", "agreement", "by", "us", "said", "could", "not", "verify", "Iran", "and", "clashes"]
+WORDS = [
+    "Russia",
+    "took",
+    "over",
+    "al-Qusayr",
+    "Hezbollah",
+    "has",
+    "not",
+    "withdrawn",
+    "from",
+    "according",
+    "to",
+    "the",
+    "“Syrian",
+    "Observatory”",
+    "Monday,",
+    "June",
+    "4",
+    "Friday",
+    ".",
+    ",",
+    "\n",
+    "positions",
+    "This",
+    "refuse",
+    "retreat",
+    "agreement",
+    "by",
+    "us",
+    "said",
+    "could",
+    "not",
+    "verify",
+    "Iran",
+    "and",
+    "clashes",
+]
 TEXTS = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=3)), max_size=50).map(" ".join)
 
 
 @settings(max_examples=120, deadline=None)
-@given(text=st.one_of(TEXTS, st.text(max_size=150)), spans=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 30)),
-                                                                     max_size=6),
-       published=st.one_of(st.none(), st.dates()))
-def test_never_crashes_and_quotes_point_at_the_text(text: str, spans: list[tuple[int, int]],
-                                                    published: dt.date | None) -> None:
+@given(
+    text=st.one_of(TEXTS, st.text(max_size=150)),
+    spans=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 30)), max_size=6),
+    published=st.one_of(st.none(), st.dates()),
+)
+def test_never_crashes_and_quotes_point_at_the_text(
+    text: str, spans: list[tuple[int, int]], published: dt.date | None
+) -> None:
     places = place_mentions(text, QUSAYR)
     for start, length in spans:  # arbitrary place mentions anywhere in the text
         start = min(start, len(text))
         end = min(len(text), start + length)
         places.append(PlaceMention(text[start:end], start, end, "test:x", "X", 0.0, 0.0, "town", 0.5))
     dates, _ = find_dates(text, published=published, today=dt.date(2025, 1, 1))
-    events = propose_events(text, places=places, dates=dates, forces=LEXICON.find_forces(text),
-                            actions=LEXICON.find_actions(text), published=published)
+    events = propose_events(
+        text,
+        places=places,
+        dates=dates,
+        forces=LEXICON.find_forces(text),
+        actions=LEXICON.find_actions(text),
+        published=published,
+    )
     for event in events:
-        assert text[event.start:event.end] == event.quote and event.quote
+        assert text[event.start : event.end] == event.quote and event.quote
         assert 0 <= event.confidence <= 1
         event.to_json()

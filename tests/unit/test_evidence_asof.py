@@ -80,7 +80,10 @@ def test_snapshot_and_day_export_follow_the_rule() -> None:
     assert notes["ev_division11_takeover"] == "dated after 2018-06-04: not yet evidence on that day"
     assert notes["ev_russia_deploys_qusayr"] == "reported later (on or after 2018-06-08)"
     # every period covering the day is listed
-    assert {r["period_id"] for r in rows} == {p.id for p in SEED.periods
-                                              if p.place_id == "qusayr_position_1" and p.covers(day)}
-    later = [props for props, _ in export_rows(SEED, day=dt.date(2018, 6, 10)) if props["place_id"] == "qusayr_position_1"]
+    assert {r["period_id"] for r in rows} == {
+        p.id for p in SEED.periods if p.place_id == "qusayr_position_1" and p.covers(day)
+    }
+    later = [
+        props for props, _ in export_rows(SEED, day=dt.date(2018, 6, 10)) if props["place_id"] == "qusayr_position_1"
+    ]
     assert any(r.get("event_id") == "ev_division11_takeover" for r in later)

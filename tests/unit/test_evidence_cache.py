@@ -103,7 +103,9 @@ def test_a_cleared_note_is_not_served_once_the_revision_changes(tmp_path: Path) 
     static = tmp_path / "static"
     scenario = load_scenario()
     place = scenario.places[0]
-    noted = dataclasses.replace(scenario, places=(dataclasses.replace(place, location_note=NOTE),) + scenario.places[1:])
+    noted = dataclasses.replace(
+        scenario, places=(dataclasses.replace(place, location_note=NOTE),) + scenario.places[1:]
+    )
     r56, r57 = cache_space("s.gpkg", "56", static_dir=static), cache_space("s.gpkg", "57", static_dir=static)
     _publish(noted, r56)
     assert NOTE in _served(static)

@@ -56,8 +56,9 @@ def _text(card: str) -> str:
 def _published(scenario: Scenario, tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The scenario's file and evidence files, as the app publishes them (read back from disk)."""
     static = tmp_path / "static"
-    builder = MapBuilder(scenario, client=True, assets_url="", cache=cache_space("store", "1", static_dir=static,
-                                                                                 secret=b"test"))
+    builder = MapBuilder(
+        scenario, client=True, assets_url="", cache=cache_space("store", "1", static_dir=static, secret=b"test")
+    )
     builder.prepare()
     if builder.evidence_writer is not None:
         builder.evidence_writer.join(60)
@@ -69,8 +70,14 @@ def _published(scenario: Scenario, tmp_path: Path) -> tuple[dict[str, Any], list
 def _node(bundle: dict[str, Any], chunks: list[dict[str, Any]], cases: list[tuple[int, int]]) -> list[dict[str, Any]]:
     node = shutil.which("node")
     assert node, "node (v20) runs the browser's timeline in these tests"
-    done = subprocess.run([node, "-e", HARNESS, str(MAPDATA_JS)], input=json.dumps(
-        {"bundle": bundle, "chunks": chunks, "cases": cases}), capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [node, "-e", HARNESS, str(MAPDATA_JS)],
+        input=json.dumps({"bundle": bundle, "chunks": chunks, "cases": cases}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -85,8 +92,11 @@ def _check(scenario: Scenario, days: list[dt.date], tmp_path: Path) -> int:
     for (i, day), js in zip(cases, got, strict=True):
         state = timeline.state(scenario.places[i].id, day)
         where = f"{scenario.places[i].id} on {day}"
-        assert (js["status"], js["force"], js["present"]) == (state.status.value, state.force,
-                                                              list(state.forces_present)), where
+        assert (js["status"], js["force"], js["present"]) == (
+            state.status.value,
+            state.force,
+            list(state.forces_present),
+        ), where
         assert js["since"] == (state.since.toordinal() if state.since else None), where
         assert js["evidence"] == [[ev.event.id, ev.later] for ev in timeline.evidence(state)], where
         assert _text(js["card"]) == _text(builder.popup_html(state)), where

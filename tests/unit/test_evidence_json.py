@@ -33,7 +33,9 @@ def test_non_finite_numbers_are_published_as_null(tmp_path: Path) -> None:
     bad = dataclasses.replace(scenario.places[0], uncertainty_m=math.inf, geometry=Point(math.nan, 34.5))
     scenario = dataclasses.replace(scenario, places=(bad,) + scenario.places[1:])
     static = tmp_path / "static"
-    builder = MapBuilder(scenario, client=True, assets_url="", cache=cache_space("s", "1", static_dir=static, secret=b"k"))
+    builder = MapBuilder(
+        scenario, client=True, assets_url="", cache=cache_space("s", "1", static_dir=static, secret=b"k")
+    )
     builder.prepare()
     path = static / builder._client_urls["scenario"]
     bundle = read_published(path)
@@ -48,8 +50,13 @@ def test_non_finite_numbers_are_published_as_null(tmp_path: Path) -> None:
 def _node(script: str) -> Any:
     node = shutil.which("node")
     assert node, "node (v20) runs the page's code in these tests"
-    done = subprocess.run([node, "-e", "global.window = global; require(process.argv[1]);" + script, str(MAPDATA_JS)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [node, "-e", "global.window = global; require(process.argv[1]);" + script, str(MAPDATA_JS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -40,14 +40,21 @@ def test_text_without_places_is_a_warning_not_an_error() -> None:
 def test_html_in_the_text_is_just_text() -> None:
     text = "<script>alert(1)</script> Russian forces took over positions in al-Qusayr on June 4, 2018."
     result = extract(text)
-    assert any(m.place_id == "al_qusayr" and text[m.start:m.end] == m.text for m in result.places)
+    assert any(m.place_id == "al_qusayr" and text[m.start : m.end] == m.text for m in result.places)
 
 
 def test_seed_article_places_and_events() -> None:
     result = extract(ARTICLE)
     resolved = {m.place_id for m in result.places if m.place_id}
-    assert {"al_qusayr", "sochi", "southern_syria", "western_homs_countryside", "southwestern_homs_countryside",
-            "al_dabaa_airport", "lebanese_border"} <= resolved
+    assert {
+        "al_qusayr",
+        "sochi",
+        "southern_syria",
+        "western_homs_countryside",
+        "southwestern_homs_countryside",
+        "al_dabaa_airport",
+        "lebanese_border",
+    } <= resolved
     for item in (*result.places, *result.dates, *result.forces, *result.events):
         start, end = (item.start, item.end)
         assert ARTICLE[start:end] == (item.quote if hasattr(item, "quote") else item.text)

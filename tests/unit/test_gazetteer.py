@@ -169,5 +169,9 @@ def test_the_theatre_is_data_beside_the_gazetteer(tmp_path) -> None:
     (elsewhere / THEATRE_FILE).write_text('{"home_countries": ["UA"], "admin1_layers": ["ukr_adm1"]}', encoding="utf-8")
     assert read_gazetteer(elsewhere / "gazetteer.json").theatre.home_countries == {"UA"}
     for module in ("geoparse", "gazetteer"):
-        code = (Path(__file__).resolve().parents[2] / "src" / "mapdata" / "text" / f"{module}.py").read_text(encoding="utf-8")
-        assert not re.search(r'"SY-LB"|syr_adm1|lbn_adm1|HOME =|NEIGHBOURS =|"760"', code), module  # demonyms are language
+        code = (Path(__file__).resolve().parents[2] / "src" / "mapdata" / "text" / f"{module}.py").read_text(
+            encoding="utf-8"
+        )
+        assert not re.search(r'"SY-LB"|syr_adm1|lbn_adm1|HOME =|NEIGHBOURS =|"760"', code), (
+            module
+        )  # demonyms are language

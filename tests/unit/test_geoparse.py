@@ -98,9 +98,14 @@ def test_normalise_arabic(variants: list[str], why: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Russian troops entered al-Qusayr on Monday.", "Russian troops entered Al-Qusayr on Monday.",
-     "RUSSIAN TROOPS ENTERED AL-QUSAYR ON MONDAY.", "Russian troops entered el-Quseir on Monday.",
-     "Russian troops entered Qoussair on Monday.", "Russian troops entered Al Qusayr on Monday."],
+    [
+        "Russian troops entered al-Qusayr on Monday.",
+        "Russian troops entered Al-Qusayr on Monday.",
+        "RUSSIAN TROOPS ENTERED AL-QUSAYR ON MONDAY.",
+        "Russian troops entered el-Quseir on Monday.",
+        "Russian troops entered Qoussair on Monday.",
+        "Russian troops entered Al Qusayr on Monday.",
+    ],
 )
 def test_offsets_point_at_the_text_and_include_the_article(gp: Geoparser, text: str) -> None:
     mentions = gp.find_places(text)
@@ -149,8 +154,10 @@ def test_qusayr_in_a_homs_story_is_the_syrian_town(gp: Geoparser, plain: Geopars
 
 
 def test_qusayr_and_dabaa_in_an_egypt_story_are_egyptian(gp: Geoparser) -> None:
-    text = ("Egypt is building its first nuclear power plant at El Dabaa on the Mediterranean coast, "
-            "while divers flock to El Quseir on Egypt's Red Sea coast.")
+    text = (
+        "Egypt is building its first nuclear power plant at El Dabaa on the Mediterranean coast, "
+        "while divers flock to El Quseir on Egypt's Red Sea coast."
+    )
     mentions = gp.find_places(text)
     offsets_ok(text, mentions)
     dabaa, quseir = only(mentions, "El Dabaa"), only(mentions, "El Quseir")
@@ -206,8 +213,11 @@ def test_western_countryside_of_homs_is_the_scenario_area(gp: Geoparser) -> None
 
 
 def test_south_western_countryside_variants(gp: Geoparser) -> None:
-    for phrase in ("south-western countryside of Homs", "southern western countryside of Homs",
-                   "southwestern countryside of Homs"):
+    for phrase in (
+        "south-western countryside of Homs",
+        "southern western countryside of Homs",
+        "southwestern countryside of Homs",
+    ):
         text = f"Bases in the {phrase} remain."
         m = only(gp.find_places(text), phrase)
         assert m.place_id == "southwestern_homs_countryside", phrase
@@ -232,7 +242,9 @@ def test_derived_countryside_is_a_sector_of_the_governorate(gp: Geoparser, plain
         assert m.kind == "area" and m.place_id is None and m.phrase == "northern countryside of"
         assert m.geometry.contains(rastan)  # Ar Rastan, 21 km north
         assert not m.geometry.contains(homs) and not m.geometry.contains(qusayr)
-        syr_homs = shape(next(f for f in load_scenario().basemap["syr_adm1"]["features"] if f["id"] == "SY04")["geometry"])
+        syr_homs = shape(
+            next(f for f in load_scenario().basemap["syr_adm1"]["features"] if f["id"] == "SY04")["geometry"]
+        )
         assert m.geometry.difference(syr_homs.buffer(1e-6)).area < 1e-9  # inside the governorate
 
 
@@ -324,8 +336,23 @@ def test_default_geoparser_is_built_once() -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_NAMES = ["al-Qusayr", "Homs", "القصير", "Dab'a", "the western countryside of Homs", "near the Lebanese border",
-          "southern Syria", "Al-", "al", "’s", "Aleppo's", "-", "ال", "\u0301", "ʿ"]
+_NAMES = [
+    "al-Qusayr",
+    "Homs",
+    "القصير",
+    "Dab'a",
+    "the western countryside of Homs",
+    "near the Lebanese border",
+    "southern Syria",
+    "Al-",
+    "al",
+    "’s",
+    "Aleppo's",
+    "-",
+    "ال",
+    "\u0301",
+    "ʿ",
+]
 _pieces = st.one_of(
     st.text(max_size=30),
     st.sampled_from(_NAMES),

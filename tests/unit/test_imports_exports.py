@@ -23,7 +23,7 @@ from mapdata.model.load import DEFAULT_DATA_DIR, load_scenario
 from mapdata.model.models import Scenario
 from mapdata.store import open_store
 
-FORMULAS = ("=HYPERLINK(\"http://evil.example/\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "'=quoted")
+FORMULAS = ('=HYPERLINK("http://evil.example/","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "'=quoted")
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,13 @@ def test_csv_export_neutralises_formulas_in_text_but_keeps_numbers(scenario: Sce
     assert bad == []
     assert "'=HYPERLINK(" in text and "'@evil" in text and "'-10+20" in text and "''=quoted" in text
     # numbers stay numbers: a negative longitude is not text and is written as it is
-    west = dataclasses.replace(hostile, places=(dataclasses.replace(
-        hostile.places[0], geometry=hostile.places[0].geometry.__class__(-3.5, 40.4)), *hostile.places[1:]))
+    west = dataclasses.replace(
+        hostile,
+        places=(
+            dataclasses.replace(hostile.places[0], geometry=hostile.places[0].geometry.__class__(-3.5, 40.4)),
+            *hostile.places[1:],
+        ),
+    )
     export(west, fmt="csv", out=out)
     assert any(k == "lon" and v == "-3.500000" for k, v in _cells(out.read_bytes().decode("utf-8")))
 
@@ -91,8 +96,10 @@ def test_csv_text_round_trips(value: str) -> None:
 
 
 def test_kml_of_names_with_control_characters_is_well_formed_xml(scenario: Scenario, tmp_path: Path) -> None:
-    places = (dataclasses.replace(scenario.places[0], name_en="Homs\x0b\x01 city", name_ar="\x0cحمص"),
-              *scenario.places[1:])
+    places = (
+        dataclasses.replace(scenario.places[0], name_en="Homs\x0b\x01 city", name_ar="\x0cحمص"),
+        *scenario.places[1:],
+    )
     source = dataclasses.replace(scenario.sources[0], publisher="Enab\x02 Baladi")
     broken = dataclasses.replace(scenario, places=places, sources=(source,), title="War\x1f map")
     out = tmp_path / "all.kml"
@@ -107,9 +114,11 @@ def _gpkg_with_view(path: Path, table: str) -> Path:
         pass
     with sqlite3.connect(path) as conn:
         conn.execute(f"DROP TABLE {table}")
-        conn.execute(f"CREATE VIEW {table} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
-                     "SELECT 'f' || n AS id, 'F' AS name, '#000000' AS colour, '[]' AS aliases, n AS fid, 1 AS version,"
-                     " '' AS updated_at, '' AS updated_by FROM r")
+        conn.execute(
+            f"CREATE VIEW {table} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+            "SELECT 'f' || n AS id, 'F' AS name, '#000000' AS colour, '[]' AS aliases, n AS fid, 1 AS version,"
+            " '' AS updated_at, '' AS updated_by FROM r"
+        )
     return path
 
 
@@ -128,11 +137,15 @@ def test_a_geopackage_layer_that_is_a_view_is_refused(tmp_path: Path, scenario: 
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE mapdata RENAME TO mapdata_rows")
         conn.execute("CREATE VIEW mapdata AS SELECT * FROM mapdata_rows")
-        conn.execute("UPDATE gpkg_contents SET table_name = 'mapdata_rows', identifier = 'mapdata_rows' "
-                     "WHERE table_name = 'mapdata'")
+        conn.execute(
+            "UPDATE gpkg_contents SET table_name = 'mapdata_rows', identifier = 'mapdata_rows' "
+            "WHERE table_name = 'mapdata'"
+        )
         conn.execute("UPDATE gpkg_geometry_columns SET table_name = 'mapdata_rows' WHERE table_name = 'mapdata'")
-        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
-                     "VALUES ('mapdata', 'features', 'mapdata', 4326)")
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES ('mapdata', 'features', 'mapdata', 4326)"
+        )
         conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('mapdata', 'geom', 'GEOMETRY', 4326, 0, 0)")
     with pytest.raises(ImportRefused, match="is a view, not a table"):
         read_import(path)
@@ -152,12 +165,19 @@ def test_import_work_per_row_does_not_grow_with_the_store_or_the_file(scenario: 
     """The stored records are indexed once, not scanned for each row (the quadratic import of issue 9 item 7)."""
     rows = ["place_id,name,lat,lon,force,start,source,quote"]
     for n in range(300):
-        rows.append(f"p{n},Village {n},34.{n:03d},36.{n:03d},russia,2018-01-{1 + n % 28:02d},Agency {n % 3},"
-                    f"Report {n} from the village.")
+        rows.append(
+            f"p{n},Village {n},34.{n:03d},36.{n:03d},russia,2018-01-{1 + n % 28:02d},Agency {n % 3},"
+            f"Report {n} from the village."
+        )
     path = tmp_path / "rows.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    counted = dataclasses.replace(scenario, places=_Counted(scenario.places), events=_Counted(scenario.events),
-                                  periods=_Counted(scenario.periods), sources=_Counted(scenario.sources))
+    counted = dataclasses.replace(
+        scenario,
+        places=_Counted(scenario.places),
+        events=_Counted(scenario.events),
+        periods=_Counted(scenario.periods),
+        sources=_Counted(scenario.sources),
+    )
     _Counted.walks = 0
     additions = read_import(path, existing=counted)
     assert len(additions.places) == 300

@@ -44,18 +44,21 @@ def test_each_part_imports_only_the_parts_below_it() -> None:
 
 
 def test_only_ui_imports_streamlit() -> None:
-    users = sorted(name for name, path in _modules().items()
-                   if re.search(r"^\s*(import|from) streamlit\b", path.read_text(encoding="utf-8"), re.M)
-                   and _part(name) != "ui")
+    users = sorted(
+        name
+        for name, path in _modules().items()
+        if re.search(r"^\s*(import|from) streamlit\b", path.read_text(encoding="utf-8"), re.M) and _part(name) != "ui"
+    )
     assert users == []
 
 
 def test_the_readme_layout_names_every_module() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("## Layout"):readme.index("## Licence")]
+    layout = readme[readme.index("## Layout") : readme.index("## Licence")]
     words = set(re.findall(r"[A-Za-z_]+", layout))
-    missing = sorted(name for name in _modules()
-                     if name != "mapdata" and name.rsplit(".", 1)[-1] not in words | {"__init__"})
+    missing = sorted(
+        name for name in _modules() if name != "mapdata" and name.rsplit(".", 1)[-1] not in words | {"__init__"}
+    )
     assert missing == []
     for folder in sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"):
         assert f"{folder}/" in layout, folder

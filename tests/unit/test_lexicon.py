@@ -23,18 +23,19 @@ ARTICLE = SCENARIO.sources[0].text
 def forces_in(text: str, lexicon: Lexicon = LEXICON) -> list[tuple[str, str]]:
     mentions = lexicon.find_forces(text)
     for m in mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
     return [(m.text, m.force) for m in mentions]
 
 
 def actions_in(text: str) -> list[tuple[str, str, Role | None, bool]]:
     mentions = LEXICON.find_actions(text)
     for m in mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
     return [(m.text, m.action, m.role, m.negated) for m in mentions]
 
 
 # -- forces -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "alias", "force"),
@@ -81,7 +82,9 @@ def test_moscows_intention_in_the_article() -> None:
 
 def test_longest_match_wins() -> None:
     assert forces_in("the Russian forces and Nasrallah's party") == [
-        ("Russian forces", "russia"), ("Nasrallah's party", "hezbollah")]
+        ("Russian forces", "russia"),
+        ("Nasrallah's party", "hezbollah"),
+    ]
 
 
 def test_whole_words_only() -> None:
@@ -92,13 +95,20 @@ def test_whole_words_only() -> None:
 
 def test_hyphenated_compounds_give_both_forces() -> None:
     assert forces_in("Russian-Israeli meetings and the Russian-Iranian duet") == [
-        ("Russian", "russia"), ("Israeli", "israel"), ("Russian", "russia"), ("Iranian", "iran")]
+        ("Russian", "russia"),
+        ("Israeli", "israel"),
+        ("Russian", "russia"),
+        ("Iranian", "iran"),
+    ]
 
 
 def test_acronyms_are_case_sensitive() -> None:
     assert forces_in("the irgc, the idf and an fsa unit") == []
     assert forces_in("the IRGC, the IDF and an FSA unit") == [
-        ("IRGC", "iran"), ("IDF", "israel"), ("FSA", "opposition")]
+        ("IRGC", "iran"),
+        ("IDF", "israel"),
+        ("FSA", "opposition"),
+    ]
 
 
 def test_every_force_of_the_article() -> None:
@@ -107,15 +117,22 @@ def test_every_force_of_the_article() -> None:
 
 
 def test_aliases_come_from_the_forces_and_conflicts_are_reported() -> None:
-    forces = [make_force("red", name="Red army (north)", aliases=["Reds", "the Crimson"]),
-              make_force("blue", aliases=["the Crimson", "Azure"])]
+    forces = [
+        make_force("red", name="Red army (north)", aliases=["Reds", "the Crimson"]),
+        make_force("blue", aliases=["the Crimson", "Azure"]),
+    ]
     lexicon = Lexicon.from_forces(forces)
     assert forces_in("Red army, the crimson, Azure and the Reds", lexicon) == [
-        ("Red army", "red"), ("the crimson", "red"), ("Azure", "blue"), ("Reds", "red")]
+        ("Red army", "red"),
+        ("the crimson", "red"),
+        ("Azure", "blue"),
+        ("Reds", "red"),
+    ]
     assert any("the Crimson" in c and "blue" in c for c in lexicon.conflicts)
 
 
 # -- actions ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "phrase", "action", "role", "negated"),
@@ -130,8 +147,13 @@ def test_aliases_come_from_the_forces_and_conflicts_are_reported() -> None:
         ("Russian forces spread in the areas", "spread in", "deploy", Role.PRESENCE, False),
         ("troops were deployed near the border", "deployed", "deploy", Role.PRESENCE, False),
         ("Russians have spread.", "have spread", "deploy", Role.PRESENCE, False),
-        ("Iran refuses Moscow’s demand, as to retreat from the airport", "refuses Moscow’s demand, as to retreat",
-         "refuse_withdrawal", Role.PRESENCE, True),
+        (
+            "Iran refuses Moscow’s demand, as to retreat from the airport",
+            "refuses Moscow’s demand, as to retreat",
+            "refuse_withdrawal",
+            Role.PRESENCE,
+            True,
+        ),
         ("they refused to leave the base", "refused to leave", "refuse_withdrawal", Role.PRESENCE, True),
         ("“Hezbollah” has not withdrawn", "has not withdrawn", "refuse_withdrawal", Role.PRESENCE, True),
         ("no one could get us out", "no one could get us out", "refuse_withdrawal", Role.PRESENCE, True),
@@ -156,8 +178,13 @@ def test_no_action_in_neutral_text() -> None:
 
 def test_actions_of_the_article() -> None:
     found = {(m.action, m.text) for m in LEXICON.find_actions(ARTICLE)}
-    assert {("deploy", "spread soldiers"), ("take_over", "took over"), ("object", "objection"),
-            ("take_over", "control of"), ("refuse_withdrawal", "has not withdrawn")} <= found
+    assert {
+        ("deploy", "spread soldiers"),
+        ("take_over", "took over"),
+        ("object", "objection"),
+        ("take_over", "control of"),
+        ("refuse_withdrawal", "has not withdrawn"),
+    } <= found
 
 
 def test_the_action_lexicon_is_data(tmp_path: Path) -> None:
@@ -165,8 +192,21 @@ def test_the_action_lexicon_is_data(tmp_path: Path) -> None:
     assert {s.action for s in specs} >= {"take_over", "deploy", "refuse_withdrawal", "withdraw", "object", "clash"}
     assert DEFAULT_ACTIONS_PATH.is_file() and max_gap > 0
     custom = tmp_path / "actions.json"
-    custom.write_text(json.dumps({"max_gap": 2, "actions": [
-        {"action": "hoist_flag", "kind": "takeover", "role": "control", "patterns": ["raised|hoisted ... flag"]}]}))
+    custom.write_text(
+        json.dumps(
+            {
+                "max_gap": 2,
+                "actions": [
+                    {
+                        "action": "hoist_flag",
+                        "kind": "takeover",
+                        "role": "control",
+                        "patterns": ["raised|hoisted ... flag"],
+                    }
+                ],
+            }
+        )
+    )
     lexicon = Lexicon.from_forces(SCENARIO.forces, actions_path=custom)
     mentions = lexicon.find_actions("They raised their flag; they raised a very big old flag; they took over.")
     assert [(m.text, m.action, m.role) for m in mentions] == [("raised their flag", "hoist_flag", Role.CONTROL)]
@@ -190,9 +230,44 @@ def test_bounded_time_on_two_megabytes() -> None:
 
 # -- robustness ---------------------------------------------------------------------------------------
 
-VOCAB = ["Russia", "Moscow’s", "Iran", "Iranian", "IRGC", "irgc", "the", "regime", "Division", "11", "Nasrallah",
-         "'s", "’", "refuse", "to", "retreat", "has", "not", "withdrawn", "took", "over", "control", "of", "-", ",",
-         ".", "\n", "İran", "ſ", "ß", "حزب", "الله", "pull", "out", "Israelite", "Israel"]
+VOCAB = [
+    "Russia",
+    "Moscow’s",
+    "Iran",
+    "Iranian",
+    "IRGC",
+    "irgc",
+    "the",
+    "regime",
+    "Division",
+    "11",
+    "Nasrallah",
+    "'s",
+    "’",
+    "refuse",
+    "to",
+    "retreat",
+    "has",
+    "not",
+    "withdrawn",
+    "took",
+    "over",
+    "control",
+    "of",
+    "-",
+    ",",
+    ".",
+    "\n",
+    "İran",
+    "ſ",
+    "ß",
+    "حزب",
+    "الله",
+    "pull",
+    "out",
+    "Israelite",
+    "Israel",
+]
 TEXTS = st.lists(st.one_of(st.sampled_from(VOCAB), st.text(max_size=4)), max_size=40).map(" ".join)
 
 
@@ -202,6 +277,6 @@ def test_never_crashes_and_offsets_point_at_the_text(text: str) -> None:
     for mentions in (LEXICON.find_forces(text), LEXICON.find_actions(text)):
         previous_end = 0
         for m in mentions:
-            assert text[m.start:m.end] == m.text and m.text
+            assert text[m.start : m.end] == m.text and m.text
             assert m.start >= previous_end  # in order, not overlapping
             previous_end = m.end

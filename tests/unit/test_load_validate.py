@@ -166,7 +166,9 @@ def test_scenario_error_lists_every_problem() -> None:
     problems = [Problem("a.json", "event 1", "date", "bad"), Problem("b.csv", "line 2", "", "worse")]
     error = ScenarioError(problems)
     assert error.problems == tuple(problems)
-    assert str(error) == "2 problems in the scenario data:\n- a.json, event 1, field 'date': bad\n- b.csv, line 2: worse"
+    assert (
+        str(error) == "2 problems in the scenario data:\n- a.json, event 1, field 'date': bad\n- b.csv, line 2: worse"
+    )
     assert str(ScenarioError(problems[:1])).startswith("1 problem in the scenario data:")
 
 
@@ -265,7 +267,10 @@ def test_unknown_force_in_a_period(folder: Path) -> None:
     assert len(problems) == 1
     (problem,) = problems
     assert (problem.file, problem.record, problem.field) == (CSV, f"line {line} (id 'pos1_regime_control')", "force_id")
-    assert str(problem) == f"control_periods.csv, line {line} (id 'pos1_regime_control'), field 'force_id': unknown force id 'wagner'"
+    assert (
+        str(problem)
+        == f"control_periods.csv, line {line} (id 'pos1_regime_control'), field 'force_id': unknown force id 'wagner'"
+    )
 
 
 def test_unknown_force_in_an_event(folder: Path) -> None:
@@ -369,12 +374,23 @@ def test_feature_id_must_match_properties_id(folder: Path) -> None:
 
 
 def _row(ident: str, place: str, force: str, role: str, start: str, end: str) -> dict[str, str]:
-    return dict(id=ident, place_id=place, force_id=force, role=role, start=start, end=end,
-                event_ids="ev_russia_deploys_qusayr", source_ids="", note="test row")
+    return dict(
+        id=ident,
+        place_id=place,
+        force_id=force,
+        role=role,
+        start=start,
+        end=end,
+        event_ids="ev_russia_deploys_qusayr",
+        source_ids="",
+        note="test row",
+    )
 
 
 def test_two_forces_controlling_the_same_place_the_same_day(folder: Path) -> None:
-    line = append_csv_row(folder, _row("pos1_russia_control", "qusayr_position_1", "russia", "control", "2018-06-01", "2018-06-02"))
+    line = append_csv_row(
+        folder, _row("pos1_russia_control", "qusayr_position_1", "russia", "control", "2018-06-01", "2018-06-02")
+    )
     problems = problems_in(folder)
     assert len(problems) == 1
     problem = problems[0]
@@ -407,7 +423,10 @@ def test_adjacent_holding_periods_do_not_overlap(folder: Path) -> None:
 
 
 def test_overlapping_presence_of_the_same_force(folder: Path) -> None:
-    line = append_csv_row(folder, _row("pos1_hezbollah_presence_2", "qusayr_position_1", "hezbollah", "presence", "2018-06-06", "2018-06-20"))
+    line = append_csv_row(
+        folder,
+        _row("pos1_hezbollah_presence_2", "qusayr_position_1", "hezbollah", "presence", "2018-06-06", "2018-06-20"),
+    )
     problems = problems_in(folder)
     assert len(problems) == 1
     problem = problems[0]
@@ -431,8 +450,12 @@ def test_end_before_start(folder: Path) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value", "contains"),
-    [("start", "4 June 2018", "is not a date"), ("end", "2018-06-31", "is not a date"), ("role", "owns", "is not one of"),
-     ("id", "Pos 1", "not a valid id")],
+    [
+        ("start", "4 June 2018", "is not a date"),
+        ("end", "2018-06-31", "is not a date"),
+        ("role", "owns", "is not one of"),
+        ("id", "Pos 1", "not a valid id"),
+    ],
 )
 def test_bad_values_in_a_period(folder: Path, column: str, value: str, contains: str) -> None:
     line = edit_csv_row(folder, "border_russia_presence", **{column: value})
@@ -443,7 +466,10 @@ def test_bad_values_in_a_period(folder: Path, column: str, value: str, contains:
 
 def test_row_with_too_many_values(folder: Path) -> None:
     path = folder / CSV
-    path.write_text(path.read_text(encoding="utf-8") + "extra,homs,iran,presence,,,ev_refuse_dabaa,,note,surplus\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "extra,homs,iran,presence,,,ev_refuse_dabaa,,note,surplus\n",
+        encoding="utf-8",
+    )
     line = len(path.read_text(encoding="utf-8").splitlines())
     problem = assert_problem(problems_in(folder), file=CSV, contains="more values")
     assert problem.record == f"line {line}"
@@ -504,7 +530,9 @@ def test_quote_offsets_do_not_match(folder: Path) -> None:
 
 
 def test_quote_not_in_the_text(folder: Path) -> None:
-    edit_json_record(folder, "events.json", "ev_russia_deploys_qusayr", quote="it spread tanks in the area of al-Qusayr")
+    edit_json_record(
+        folder, "events.json", "ev_russia_deploys_qusayr", quote="it spread tanks in the area of al-Qusayr"
+    )
     problem = assert_problem(problems_in(folder), file="events.json", field="quote")
     assert "not in the text" in problem.message
 
@@ -608,7 +636,9 @@ def test_several_problems_are_all_reported(folder: Path) -> None:
     edit_json_record(folder, "places.geojson", "southern_syria", geometry=BOWTIE)
     line_role = edit_csv_row(folder, "border_russia_presence", role="owns")
     line_end = edit_csv_row(folder, "pos2_russia_contested", end="2018-06-01")
-    line_overlap = append_csv_row(folder, _row("pos3_iran_control", "qusayr_position_3", "iran", "control", "2018-06-20", ""))
+    line_overlap = append_csv_row(
+        folder, _row("pos3_iran_control", "qusayr_position_3", "iran", "control", "2018-06-20", "")
+    )
 
     problems = problems_in(folder)
     expected = [
@@ -621,7 +651,12 @@ def test_several_problems_are_all_reported(folder: Path) -> None:
         (CSV, f"line {line_overlap} (id 'pos3_iran_control')", "start"),
     ]
     for file, where, field in expected:
-        assert find_problems(problems, file=file, record=where, field=field), (file, where, field, [str(p) for p in problems])
+        assert find_problems(problems, file=file, record=where, field=field), (
+            file,
+            where,
+            field,
+            [str(p) for p in problems],
+        )
     assert len({p.file for p in problems}) == 4
     with pytest.raises(ScenarioError) as caught:
         load_scenario(folder)
@@ -636,9 +671,13 @@ def test_several_problems_are_all_reported(folder: Path) -> None:
 def test_check_consistency_in_memory_uses_kind_and_id() -> None:
     source = make_source(text="They came.")
     scenario = make_scenario(
-        [make_period("p1", "town", "red", "control", "2020-01-05", "2020-01-01"),
-         make_period("p2", "town", "blue", "control", None, None, source_ids=["nope"])],
-        forces=["red", "blue"], places=["town"], sources=[source],
+        [
+            make_period("p1", "town", "red", "control", "2020-01-05", "2020-01-01"),
+            make_period("p2", "town", "blue", "control", None, None, source_ids=["nope"]),
+        ],
+        forces=["red", "blue"],
+        places=["town"],
+        sources=[source],
         events=[make_event("e1", "2020-01-01", ["town"], ["green"], source=source)],
     )
     problems = {str(p) for p in check_consistency(scenario)}
@@ -651,9 +690,11 @@ def test_check_consistency_in_memory_uses_kind_and_id() -> None:
 
 def test_check_consistency_reports_overlap_once_per_pair() -> None:
     scenario = make_scenario(
-        [make_period("a", "town", "red", "control", None, None),
-         make_period("b", "town", "blue", "contested", "2020-01-01", "2020-01-01"),
-         make_period("c", "town", "green", "control", "2020-02-01", None)],
+        [
+            make_period("a", "town", "red", "control", None, None),
+            make_period("b", "town", "blue", "contested", "2020-01-01", "2020-01-01"),
+            make_period("c", "town", "green", "control", "2020-02-01", None),
+        ],
     )
     problems = check_consistency(scenario)
     pairs = sorted((p.record, p.message.split(" overlaps period ")[1].split(",")[0]) for p in problems)
@@ -676,7 +717,11 @@ def test_csv_with_windows_line_endings_and_a_bom(folder: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + path.read_text(encoding="utf-8").replace("\n", "\r\n").encode("utf-8"))
     assert check_folder(folder) == []
     edit_line = csv_line_of(folder, "pos1_russia_contested")
-    text = path.read_bytes().decode("utf-8-sig").replace("pos1_russia_contested,qusayr_position_1,russia", "pos1_russia_contested,qusayr_position_1,wagner")
+    text = (
+        path.read_bytes()
+        .decode("utf-8-sig")
+        .replace("pos1_russia_contested,qusayr_position_1,russia", "pos1_russia_contested,qusayr_position_1,wagner")
+    )
     path.write_bytes(text.encode("utf-8"))
     problem = assert_problem(problems_in(folder), file=CSV, field="force_id")
     assert problem.record == f"line {edit_line} (id 'pos1_russia_contested')" == "line 4 (id 'pos1_russia_contested')"
@@ -702,8 +747,13 @@ def test_loading_and_the_store_apply_one_set_of_record_rules(folder: Path) -> No
     from_folder = {(p.field, p.message) for p in problems_in(folder)}
     period = ControlPeriod(id="p", place_id="x", force_id="y", role=Role.CONTROL)
     event = next(e for e in load_scenario().events if e.id == "ev_sochi_meeting")
-    claimed = Event(**{**{f: getattr(event, f) for f in event.__dataclass_fields__},
-                       "verification": Verification.CLAIMED, "claimed_by": ""})
+    claimed = Event(
+        **{
+            **{f: getattr(event, f) for f in event.__dataclass_fields__},
+            "verification": Verification.CLAIMED,
+            "claimed_by": "",
+        }
+    )
     from_records = {(p.field, p.message) for p in record_problems(period) + record_problems(claimed)}
     assert from_records <= from_folder
     assert {field for field, _ in from_records} == {"event_ids", "claimed_by"}

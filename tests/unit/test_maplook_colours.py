@@ -38,11 +38,18 @@ def test_near_colours_never_share_a_shape_even_with_more_forces_than_shapes() ->
 def test_points_carry_their_force_shape() -> None:
     builder = MapBuilder(load_scenario(), client=False)
     layers = builder.layer_features(builder.scenario.date_range[1])
-    points = [f for layer, features in layers.items() if layer != "unknown" for f in features
-              if f["kind"] == "point" and "mapdata-status-presence" not in f["className"]]
+    points = [
+        f
+        for layer, features in layers.items()
+        if layer != "unknown"
+        for f in features
+        if f["kind"] == "point" and "mapdata-status-presence" not in f["className"]
+    ]
     assert points
     for feature in points:
-        force = next(c.removeprefix("mapdata-force-") for c in feature["className"].split() if c.startswith("mapdata-force-"))
+        force = next(
+            c.removeprefix("mapdata-force-") for c in feature["className"].split() if c.startswith("mapdata-force-")
+        )
         assert feature["style"]["shape"] == builder.shapes[force]
     legend = builder._chrome_payload()["legend"]["forces"]
     assert {f["shape"] for f in legend} == set(builder.shapes.values())

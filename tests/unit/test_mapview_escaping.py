@@ -33,16 +33,36 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     text += f"\n{QUOTE}\n"
     text_path.write_text(text, encoding="utf-8")
     start = text.index(QUOTE)
-    append_json_record(folder, "events.json", {
-        "id": "ev_xss", "date": "2018-06-09", "date_precision": "day",
-        "date_as_written": "<b>9 June</b>", "date_note": "<script>alert('note')</script>",
-        "place_ids": ["qusayr_position_1"], "force_ids": ["syrian_regime"], "kind": "statement",
-        "summary": f"Summary with {IMG}", "source_id": "enab_baladi_2018_06_russia_iran",
-        "quote": QUOTE, "quote_start": start, "quote_end": start + len(QUOTE),
-        "verification": "claimed", "claimed_by": "<i>someone</i>", "verification_note": "<img src=y onerror=alert(2)>",
-    })
-    edit_json_record(folder, "places.geojson", "qusayr_position_1", name_en=SCRIPT, name_ar="<b>عربي</b>",
-                     location_note="<iframe src=javascript:alert(3)>")
+    append_json_record(
+        folder,
+        "events.json",
+        {
+            "id": "ev_xss",
+            "date": "2018-06-09",
+            "date_precision": "day",
+            "date_as_written": "<b>9 June</b>",
+            "date_note": "<script>alert('note')</script>",
+            "place_ids": ["qusayr_position_1"],
+            "force_ids": ["syrian_regime"],
+            "kind": "statement",
+            "summary": f"Summary with {IMG}",
+            "source_id": "enab_baladi_2018_06_russia_iran",
+            "quote": QUOTE,
+            "quote_start": start,
+            "quote_end": start + len(QUOTE),
+            "verification": "claimed",
+            "claimed_by": "<i>someone</i>",
+            "verification_note": "<img src=y onerror=alert(2)>",
+        },
+    )
+    edit_json_record(
+        folder,
+        "places.geojson",
+        "qusayr_position_1",
+        name_en=SCRIPT,
+        name_ar="<b>عربي</b>",
+        location_note="<iframe src=javascript:alert(3)>",
+    )
     edit_json_record(folder, "places.geojson", "sochi", name_en="<script>alert('sochi')</script>")
     edit_json_record(folder, "forces.json", "syrian_regime", name=FORCE_NAME)
     _, rows = read_csv_rows(folder)
@@ -204,7 +224,11 @@ def test_holder_in_its_layer_with_control_style_others_with_presence_style(bundl
     assert present["style"]["radius"] > holder["style"]["radius"]  # ring around the holder's dot
     assert "mapdata-status-control" in holder["className"] and "mapdata-force-hezbollah" in holder["className"]
     assert "mapdata-status-presence" in present["className"]
-    assert holder["popup"] == present["popup"] == bundled.popup_html(bundled.timeline.state("qusayr_position_1", dt.date(2018, 6, 3)))
+    assert (
+        holder["popup"]
+        == present["popup"]
+        == bundled.popup_html(bundled.timeline.state("qusayr_position_1", dt.date(2018, 6, 3)))
+    )
 
 
 def test_contested_style_differs_from_control_and_presence(bundled: MapBuilder) -> None:

@@ -236,9 +236,7 @@ def test_forces_present_holder_first_then_sorted() -> None:
 
 
 def test_places_are_independent_and_unknown_place_is_unknown() -> None:
-    scenario = make_scenario(
-        [make_period("a", "one", "red", Role.CONTROL)], places=["one", "two"], forces=["red"]
-    )
+    scenario = make_scenario([make_period("a", "one", "red", Role.CONTROL)], places=["one", "two"], forces=["red"])
     tl = Timeline(scenario)
     assert tl.state("one", day(1)).status is Status.CONTROL
     assert tl.state("two", day(1)).status is Status.UNKNOWN
@@ -380,7 +378,9 @@ def period_sets(draw: st.DrawFn) -> list[ControlPeriod]:
 
 
 def _mk(ident: str, place: str, force: str, role: Role, start: int | None, end: int | None) -> ControlPeriod:
-    return make_period(ident, place, force, role, None if start is None else day(start), None if end is None else day(end))
+    return make_period(
+        ident, place, force, role, None if start is None else day(start), None if end is None else day(end)
+    )
 
 
 def naive_state(periods: list[ControlPeriod], place: str, when: dt.date) -> tuple:
@@ -421,9 +421,7 @@ def test_state_matches_naive_reference(periods: list[ControlPeriod]) -> None:
             state = tl.state(place, day(n))
             got = (state.status, state.force, state.forces_present, state.since)
             assert got == naive_state(periods, place, day(n)), (place, day(n))
-            assert {p.id for p in state.periods} == {
-                p.id for p in periods if p.place_id == place and p.covers(day(n))
-            }
+            assert {p.id for p in state.periods} == {p.id for p in periods if p.place_id == place and p.covers(day(n))}
 
 
 @settings(max_examples=100, deadline=None)

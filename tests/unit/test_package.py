@@ -38,15 +38,23 @@ def test_the_checkout_s_files_are_found_where_they_are() -> None:
     assert resources.APP_DIR == app == resources.served_app_dir() == resources.prepare_served_app()
     assert STATIC_DIR == app / "static"  # Streamlit serves the static/ beside the entry script
     shipped = resources.app_files()
-    assert {"dashboard.py", ".streamlit/config.toml", "pages/3_Sources.py", "static/mapdata/mapdata.js",
-            "static/vendor/leaflet/leaflet.js"} <= set(shipped)
+    assert {
+        "dashboard.py",
+        ".streamlit/config.toml",
+        "pages/3_Sources.py",
+        "static/mapdata/mapdata.js",
+        "static/vendor/leaflet/leaflet.js",
+    } <= set(shipped)
     assert not [f for f in shipped if f.startswith("static/cache/") or "__pycache__" in f]
 
 
 def test_only_resources_locates_files_from_its_own_path() -> None:
     package = ROOT / "src" / "mapdata"
-    locating = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py")
-                      if "__file__" in p.read_text(encoding="utf-8") and "app" not in p.relative_to(package).parts[:1])
+    locating = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "__file__" in p.read_text(encoding="utf-8") and "app" not in p.relative_to(package).parts[:1]
+    )
     assert locating == ["resources.py"]
 
 
@@ -75,7 +83,11 @@ def test_installed_the_app_runs_from_a_writable_copy(tmp_path: Path, monkeypatch
     (served / ".streamlit" / "secrets.toml").write_text("[mapdata]\n", encoding="utf-8")
     (served / "static" / "cache" / "kept.json.gz").write_bytes(b"published")
     resources.prepare_served_app()
-    assert (served / "pages" / "3_Sources.py").read_bytes() == (resources.APP_DIR / "pages" / "3_Sources.py").read_bytes()
+    assert (served / "pages" / "3_Sources.py").read_bytes() == (
+        resources.APP_DIR / "pages" / "3_Sources.py"
+    ).read_bytes()
     assert not (served / "pages" / "9_Gone.py").exists()
-    assert (served / ".streamlit" / "secrets.toml").is_file() and (served / "static" / "cache" / "kept.json.gz").is_file()
+    assert (served / ".streamlit" / "secrets.toml").is_file() and (
+        served / "static" / "cache" / "kept.json.gz"
+    ).is_file()
     assert not list(served.rglob("*.part"))

@@ -48,16 +48,20 @@ def test_a_long_text_is_analysed_in_pieces_with_one_numbering() -> None:
     assert all(a[1] == b[0] and a[1] - a[0] <= CHUNK_CHARS for a, b in pairwise(pieces))
     result = default_pipeline().extract(text)
     for item in (*result.places, *result.dates, *result.forces):
-        assert text[item.start:item.end] == item.text
-    assert all(text[e.start:e.end] == e.quote for e in result.events)
+        assert text[item.start : item.end] == item.text
+    assert all(text[e.start : e.end] == e.quote for e in result.events)
     assert len({e.id for e in result.events}) == len(result.events)
     single = default_pipeline().extract(ARTICLE)
     assert len(result.events) >= (len(pieces) - 1) * len(single.events) // 2
 
 
 def test_the_command_line_is_bounded_too() -> None:
-    done = subprocess.run([sys.executable, "-m", "mapdata.cli", "extract", "-"], input=b"a " * (MAX_CHARS // 2 + 1),
-                          capture_output=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mapdata.cli", "extract", "-"],
+        input=b"a " * (MAX_CHARS // 2 + 1),
+        capture_output=True,
+        timeout=300,
+    )
     assert done.returncode == 2 and b"the limit here is 2,000,000" in done.stderr and b"Traceback" not in done.stderr
 
 

@@ -25,9 +25,16 @@ def test_a_corrected_force_gets_a_new_summary_not_the_old_one() -> None:
     summary = reviewed_summary(proposed=proposal.summary, summary=proposal.summary, corrected=True)
     assert summary == ""
     decision = EventDecision(
-        key=proposal.id, quote_start=proposal.start, quote_end=proposal.end, date=dt.date(2018, 6, 8),
-        date_precision=DatePrecision.DAY, place_keys=("al_qusayr",), force_ids=("syrian_regime",),
-        kind="takeover", summary=summary, verification=Verification.REPORTED,
+        key=proposal.id,
+        quote_start=proposal.start,
+        quote_end=proposal.end,
+        date=dt.date(2018, 6, 8),
+        date_precision=DatePrecision.DAY,
+        place_keys=("al_qusayr",),
+        force_ids=("syrian_regime",),
+        kind="takeover",
+        summary=summary,
+        verification=Verification.REPORTED,
     )
     result = apply_report(scenario, meta=META, text=TEXT, events=[decision])
     event = result.scenario.event_by_id[result.event_ids[0]]
@@ -37,12 +44,22 @@ def test_a_corrected_force_gets_a_new_summary_not_the_old_one() -> None:
 
 
 def test_the_analysts_own_summary_is_kept() -> None:
-    assert reviewed_summary(proposed="russia take over", summary="Regime retakes it", corrected=True) == "Regime retakes it"
-    assert reviewed_summary(proposed="russia take over", summary="russia take over", corrected=False) == "russia take over"
+    assert (
+        reviewed_summary(proposed="russia take over", summary="Regime retakes it", corrected=True)
+        == "Regime retakes it"
+    )
+    assert (
+        reviewed_summary(proposed="russia take over", summary="russia take over", corrected=False) == "russia take over"
+    )
 
 
 def test_describe_event_reads_the_date_precision() -> None:
-    assert describe_event(kind="deployment", forces=["A", "B"], places=["X"], date=dt.date(2018, 6, 1),
-                          precision=DatePrecision.MONTH) == "A and B: deployment at X, in June 2018"
+    assert (
+        describe_event(
+            kind="deployment", forces=["A", "B"], places=["X"], date=dt.date(2018, 6, 1), precision=DatePrecision.MONTH
+        )
+        == "A and B: deployment at X, in June 2018"
+    )
     assert describe_event(kind="", forces=[], places=[], date=None, precision=DatePrecision.DAY) == (
-        "no force named: report at no place named, undated")
+        "no force named: report at no place named, undated"
+    )

@@ -21,9 +21,16 @@ META = ReportMeta(publisher="Test Wire", title="Regime retakes al-Qusayr", publi
 def _decision(**changes: object) -> EventDecision:
     start = TEXT.index("Regime")
     base = dict(
-        key="cand_0", quote_start=start, quote_end=TEXT.index(", and"), date=dt.date(2018, 6, 20),
-        date_precision=DatePrecision.DAY, place_keys=("al_qusayr",), force_ids=("syrian_regime",), kind="takeover",
-        summary="Regime forces take al-Qusayr.", verification=Verification.REPORTED,
+        key="cand_0",
+        quote_start=start,
+        quote_end=TEXT.index(", and"),
+        date=dt.date(2018, 6, 20),
+        date_precision=DatePrecision.DAY,
+        place_keys=("al_qusayr",),
+        force_ids=("syrian_regime",),
+        kind="takeover",
+        summary="Regime forces take al-Qusayr.",
+        verification=Verification.REPORTED,
     )
     base.update(changes)
     return EventDecision(**base)  # type: ignore[arg-type]
@@ -35,10 +42,14 @@ def test_accepted_report_adds_source_event_period_and_new_place(tmp_path: Path) 
     scenario = load_scenario(folder)
     talbiseh = NewPlace.point("geonames:talbiseh", "Talbiseh", 34.84, 36.73, source="geonames")
     result = apply_report(
-        scenario, meta=META, text=TEXT,
+        scenario,
+        meta=META,
+        text=TEXT,
         events=[_decision(place_keys=("al_qusayr", "geonames:talbiseh"))],
-        periods=[PeriodDecision("cand_0", "al_qusayr", "syrian_regime", Role.CONTROL, dt.date(2018, 6, 20)),
-                 PeriodDecision("cand_0", "geonames:talbiseh", "syrian_regime", Role.CONTROL, dt.date(2018, 6, 20))],
+        periods=[
+            PeriodDecision("cand_0", "al_qusayr", "syrian_regime", Role.CONTROL, dt.date(2018, 6, 20)),
+            PeriodDecision("cand_0", "geonames:talbiseh", "syrian_regime", Role.CONTROL, dt.date(2018, 6, 20)),
+        ],
         new_places=[talbiseh],
     )
     saved = save_scenario(result.scenario, folder)
@@ -55,7 +66,10 @@ def test_accepted_report_adds_source_event_period_and_new_place(tmp_path: Path) 
 def test_new_holding_period_ends_an_open_one_the_day_before() -> None:
     scenario = load_scenario()
     result = apply_report(
-        scenario, meta=META, text=TEXT, events=[_decision(place_keys=("qusayr_position_1",))],
+        scenario,
+        meta=META,
+        text=TEXT,
+        events=[_decision(place_keys=("qusayr_position_1",))],
         periods=[PeriodDecision("cand_0", "qusayr_position_1", "russia", Role.CONTROL, dt.date(2018, 6, 20))],
     )
     assert result.closed_periods == ("pos1_regime_control",)
@@ -69,8 +83,11 @@ def test_new_holding_period_ends_an_open_one_the_day_before() -> None:
         (_decision(place_keys=("atlantis",)), [], "'atlantis' is neither a place"),
         (_decision(quote_end=len(TEXT) + 5), [], "outside the text"),
         (_decision(), [PeriodDecision("cand_9", "al_qusayr", "russia", Role.CONTROL, None)], "not accepted"),
-        (_decision(), [PeriodDecision("cand_0", "al_qusayr", "russia", Role.CONTROL, dt.date(2018, 6, 5),
-                                      dt.date(2018, 6, 1))], "before start"),
+        (
+            _decision(),
+            [PeriodDecision("cand_0", "al_qusayr", "russia", Role.CONTROL, dt.date(2018, 6, 5), dt.date(2018, 6, 1))],
+            "before start",
+        ),
     ],
 )
 def test_bad_decisions_are_refused_with_the_field(decision: EventDecision, periods: list, message: str) -> None:

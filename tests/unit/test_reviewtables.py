@@ -19,36 +19,100 @@ from mapdata.text.reviewtables import Decisions, event_labels, mention_key
 
 SCENARIO = load_scenario()
 QUSAYR = SCENARIO.place_by_id["al_qusayr"]
-TEXT = ("On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr. "
-        "On June 5, regime forces entered Talbiseh and Homs, and the western countryside of Homs.")
+TEXT = (
+    "On Monday, June 4, 2018, Russian forces took over three positions in al-Qusayr. "
+    "On June 5, regime forces entered Talbiseh and Homs, and the western countryside of Homs."
+)
 SECOND = TEXT.index("On June 5")
 ALT = Candidate("gn:talbiseh_2", "Talbisa", 35.1, 36.9, "military_site", "SY", 0.2)
 AREA = box(36.3, 34.6, 36.6, 34.9)
 
 
-def _mention(text: str, entry_id: str, name: str, lat: float, lon: float, kind: str = "town", *,
-             place_id: str | None = None, geometry: Any = None, candidates: tuple[Candidate, ...] = ()) -> PlaceMention:
+def _mention(
+    text: str,
+    entry_id: str,
+    name: str,
+    lat: float,
+    lon: float,
+    kind: str = "town",
+    *,
+    place_id: str | None = None,
+    geometry: Any = None,
+    candidates: tuple[Candidate, ...] = (),
+) -> PlaceMention:
     start = TEXT.index(text)
-    return PlaceMention(text, start, start + len(text), entry_id, name, lat, lon, kind, 0.9, place_id=place_id,
-                        geometry=geometry, country="SY", candidates=candidates)
+    return PlaceMention(
+        text,
+        start,
+        start + len(text),
+        entry_id,
+        name,
+        lat,
+        lon,
+        kind,
+        0.9,
+        place_id=place_id,
+        geometry=geometry,
+        country="SY",
+        candidates=candidates,
+    )
 
 
 MENTIONS = (
     _mention("al-Qusayr", "gn:qusayr", "al-Qusayr", *QUSAYR.anchor, place_id="al_qusayr"),
-    _mention("Talbiseh", "gn:talbiseh", "Talbiseh", 34.84, 36.73,
-             candidates=(Candidate("gn:talbiseh", "Talbiseh", 34.84, 36.73, "town", "SY", 0.8), ALT)),
+    _mention(
+        "Talbiseh",
+        "gn:talbiseh",
+        "Talbiseh",
+        34.84,
+        36.73,
+        candidates=(Candidate("gn:talbiseh", "Talbiseh", 34.84, 36.73, "town", "SY", 0.8), ALT),
+    ),
     _mention("Homs", "gn:homs", "Homs", *SCENARIO.place_by_id["homs"].anchor, place_id="homs"),
-    _mention("western countryside of Homs", "derived:west_270:gn:homs", "western countryside of Homs", 34.75, 36.45,
-             "area", geometry=AREA),
+    _mention(
+        "western countryside of Homs",
+        "derived:west_270:gn:homs",
+        "western countryside of Homs",
+        34.75,
+        36.45,
+        "area",
+        geometry=AREA,
+    ),
 )
 EVENTS = (
-    ProposedEvent("cand_0", TEXT[:SECOND - 1], 0, SECOND - 1, dt.date(2018, 6, 4), DatePrecision.DAY, MENTIONS[:1],
-                  ("russia",), "takeover", "russia take over at al-Qusayr", Verification.REPORTED, 0.8,
-                  periods=(ProposedPeriod("al_qusayr", "russia", Role.CONTROL, dt.date(2018, 6, 4)),)),
-    ProposedEvent("cand_1", TEXT[SECOND:], SECOND, len(TEXT), dt.date(2018, 6, 5), DatePrecision.DAY, MENTIONS[1:],
-                  ("syrian_regime",), "entry", "syrian_regime entry at Talbiseh", Verification.REPORTED, 0.7,
-                  periods=(ProposedPeriod("gn:talbiseh", "syrian_regime", Role.PRESENCE, dt.date(2018, 6, 5)),
-                           ProposedPeriod("homs", "syrian_regime", Role.PRESENCE, dt.date(2018, 6, 5)))),
+    ProposedEvent(
+        "cand_0",
+        TEXT[: SECOND - 1],
+        0,
+        SECOND - 1,
+        dt.date(2018, 6, 4),
+        DatePrecision.DAY,
+        MENTIONS[:1],
+        ("russia",),
+        "takeover",
+        "russia take over at al-Qusayr",
+        Verification.REPORTED,
+        0.8,
+        periods=(ProposedPeriod("al_qusayr", "russia", Role.CONTROL, dt.date(2018, 6, 4)),),
+    ),
+    ProposedEvent(
+        "cand_1",
+        TEXT[SECOND:],
+        SECOND,
+        len(TEXT),
+        dt.date(2018, 6, 5),
+        DatePrecision.DAY,
+        MENTIONS[1:],
+        ("syrian_regime",),
+        "entry",
+        "syrian_regime entry at Talbiseh",
+        Verification.REPORTED,
+        0.7,
+        periods=(
+            ProposedPeriod("gn:talbiseh", "syrian_regime", Role.PRESENCE, dt.date(2018, 6, 5)),
+            ProposedPeriod("homs", "syrian_regime", Role.PRESENCE, dt.date(2018, 6, 5)),
+        ),
+    ),
 )
 EXTRACTION = Extraction(text=TEXT, published=dt.date(2018, 6, 6), places=MENTIONS, events=EVENTS)
 LABELS = reviewtables.place_labels(SCENARIO, MENTIONS)
@@ -64,31 +128,71 @@ class Tables:
     """The three review tables as the page proposes them (only the columns read back), for a test to edit."""
 
     def __init__(self) -> None:
-        self.places = [{"use": True, "resolved as": LABELS[mention_key(m)], "lat": round(m.lat, 5),
-                        "lon": round(m.lon, 5), "key": mention_key(m), "index": i} for i, m in enumerate(MENTIONS)]
-        self.proposed = [{"accept": True, "event": event_labels(EVENTS)[e.id], "date": e.date,
-                          "precision": e.date_precision.value,
-                          "places": [LABELS[mention_key(m)] for m in e.place_mentions],
-                          "forces": [FORCES[f] for f in e.forces], "kind": e.kind, "summary": e.summary,
-                          "verification": e.verification.value, "claimed by": e.claimed_by, "id": e.id} for e in EVENTS]
+        self.places = [
+            {
+                "use": True,
+                "resolved as": LABELS[mention_key(m)],
+                "lat": round(m.lat, 5),
+                "lon": round(m.lon, 5),
+                "key": mention_key(m),
+                "index": i,
+            }
+            for i, m in enumerate(MENTIONS)
+        ]
+        self.proposed = [
+            {
+                "accept": True,
+                "event": event_labels(EVENTS)[e.id],
+                "date": e.date,
+                "precision": e.date_precision.value,
+                "places": [LABELS[mention_key(m)] for m in e.place_mentions],
+                "forces": [FORCES[f] for f in e.forces],
+                "kind": e.kind,
+                "summary": e.summary,
+                "verification": e.verification.value,
+                "claimed by": e.claimed_by,
+                "id": e.id,
+            }
+            for e in EVENTS
+        ]
         self.events = [dict(row) for row in self.proposed]
         keys = {"al_qusayr": "al_qusayr", "gn:talbiseh": "gaz:gn:talbiseh", "homs": "homs"}
-        self.periods = [{"accept": True, "event": event_labels(EVENTS)[e.id], "place": LABELS[keys[p.place_id]],
-                         "force": FORCES[p.force], "role": p.role.value, "start": p.start, "end": p.end}
-                        for e in EVENTS for p in e.periods]
+        self.periods = [
+            {
+                "accept": True,
+                "event": event_labels(EVENTS)[e.id],
+                "place": LABELS[keys[p.place_id]],
+                "force": FORCES[p.force],
+                "role": p.role.value,
+                "start": p.start,
+                "end": p.end,
+            }
+            for e in EVENTS
+            for p in e.periods
+        ]
         self.moves: dict[int, tuple[float, float]] = {}
 
     def decide(self, scenario: Scenario = SCENARIO) -> Decisions:
         return reviewtables.decisions_from_tables(
-            scenario, EXTRACTION, places=self.places, proposed_events=self.proposed, events=self.events,
-            periods=self.periods, moves=self.moves)
+            scenario,
+            EXTRACTION,
+            places=self.places,
+            proposed_events=self.proposed,
+            events=self.events,
+            periods=self.periods,
+            moves=self.moves,
+        )
 
 
 def test_accepted_proposals_become_decisions_with_ids_not_names() -> None:
     decisions = Tables().decide()
     first, second = decisions.events
     assert (first.key, first.date, first.place_keys, first.force_ids) == (
-        "cand_0", dt.date(2018, 6, 4), ("al_qusayr",), ("russia",))
+        "cand_0",
+        dt.date(2018, 6, 4),
+        ("al_qusayr",),
+        ("russia",),
+    )
     assert (first.quote_start, first.quote_end, first.summary) == (0, SECOND - 1, "russia take over at al-Qusayr")
     assert second.place_keys == ("gaz:gn:talbiseh", "homs", "gaz:derived:west_270:gn:homs")
     assert [(p.event_key, p.place_key, p.force_id, p.role) for p in decisions.periods] == [
@@ -101,8 +205,14 @@ def test_accepted_proposals_become_decisions_with_ids_not_names() -> None:
     assert talbiseh.geometry_source == "gazetteer:gn:talbiseh"
     assert talbiseh.geometry.equals(Point(36.73, 34.84))
     assert (area.kind, area.geometry) == (PlaceKind.AREA, AREA)  # a spatial phrase keeps its area
-    result = apply_report(SCENARIO, meta=ReportMeta(publisher="Test Wire", title="Qusayr"), text=TEXT,
-                          events=decisions.events, periods=decisions.periods, new_places=decisions.new_places)
+    result = apply_report(
+        SCENARIO,
+        meta=ReportMeta(publisher="Test Wire", title="Qusayr"),
+        text=TEXT,
+        events=decisions.events,
+        periods=decisions.periods,
+        new_places=decisions.new_places,
+    )
     assert len(result.event_ids) == 2 and len(result.period_ids) == 3 and len(result.place_ids) == 2
 
 
@@ -124,10 +234,16 @@ def test_force_names_map_back_to_ids() -> None:
     assert decisions.periods[0].force_id == "hezbollah"
 
 
-@pytest.mark.parametrize("field, value", [
-    ("forces", [REGIME]), ("date", dt.date(2018, 6, 3)), ("precision", "month"), ("kind", "entry"),
-    ("places", [label("homs")]),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("forces", [REGIME]),
+        ("date", dt.date(2018, 6, 3)),
+        ("precision", "month"),
+        ("kind", "entry"),
+        ("places", [label("homs")]),
+    ],
+)
 def test_a_corrected_field_makes_a_new_summary(field: str, value: Any) -> None:
     tables = Tables()
     tables.events[0][field] = value
@@ -140,8 +256,11 @@ def test_cells_as_a_data_frame_gives_them_are_not_corrections() -> None:
     tables = Tables()
     tables.events[0] |= {"date": pd.Timestamp("2018-06-04"), "forces": pd.Series([FORCES["russia"]]).to_numpy()}
     decision = tables.decide().events[0]
-    assert (decision.summary, decision.date, decision.force_ids) == ("russia take over at al-Qusayr",
-                                                                     dt.date(2018, 6, 4), ("russia",))
+    assert (decision.summary, decision.date, decision.force_ids) == (
+        "russia take over at al-Qusayr",
+        dt.date(2018, 6, 4),
+        ("russia",),
+    )
     same = reviewtables.same_cell
     assert same(None, math.nan) and same(pd.NaT, None) and same(None, [])
     assert same(dt.date(2018, 6, 4), pd.Timestamp("2018-06-04")) and not same(dt.date(2018, 6, 4), "2018-06-04")

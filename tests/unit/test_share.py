@@ -93,7 +93,12 @@ def test_all_layers_listed_is_the_default_and_is_not_written() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2017-01-01", D(2018, 5, 14)), ("2018-05-13", D(2018, 5, 14)), ("2018-07-01", D(2018, 6, 30)), ("2030-12-31", D(2018, 6, 30))],
+    [
+        ("2017-01-01", D(2018, 5, 14)),
+        ("2018-05-13", D(2018, 5, 14)),
+        ("2018-07-01", D(2018, 6, 30)),
+        ("2030-12-31", D(2018, 6, 30)),
+    ],
 )
 def test_out_of_range_dates_are_clamped_with_a_warning(raw: str, expected: dt.date) -> None:
     view, warnings = parse(date=raw)
@@ -156,7 +161,9 @@ def test_several_bad_parts_give_several_warnings() -> None:
     assert view.day == default_day(SCENARIO) and view.forces == ()
 
 
-@given(st.dictionaries(st.sampled_from(["date", "layers", "lat", "lon", "zoom", "event", "other"]), st.text(max_size=30)))
+@given(
+    st.dictionaries(st.sampled_from(["date", "layers", "lat", "lon", "zoom", "event", "other"]), st.text(max_size=30))
+)
 def test_arbitrary_text_never_raises(params: dict[str, str]) -> None:
     view, warnings = parse_query(params, SCENARIO)
     assert FIRST <= view.day <= LAST
@@ -220,7 +227,9 @@ def test_center_is_written_with_five_decimals() -> None:
 
 
 def test_share_url_builds_a_full_link() -> None:
-    view = ViewState(day=D(2018, 6, 10), forces=("russia", "hezbollah"), center=(34.55, 36.58), zoom=11, event_id="ev_refuse_dabaa")
+    view = ViewState(
+        day=D(2018, 6, 10), forces=("russia", "hezbollah"), center=(34.55, 36.58), zoom=11, event_id="ev_refuse_dabaa"
+    )
     url = share_url("http://localhost:8501/", view, SCENARIO)
     assert url == (
         "http://localhost:8501/?date=2018-06-10&layers=russia,hezbollah&lat=34.55000&lon=36.58000&zoom=11&event=ev_refuse_dabaa"
@@ -241,4 +250,6 @@ def test_share_url_of_the_root_has_its_slash() -> None:
     """st.context.url gives the root without its slash ("http://host:8501"): the link still reads host/?date=…"""
     view = default_view(SCENARIO)
     assert share_url("http://127.0.0.1:8611", view, SCENARIO) == "http://127.0.0.1:8611/?date=2018-06-08"
-    assert share_url("http://127.0.0.1:8611?date=2000-01-01", view, SCENARIO) == "http://127.0.0.1:8611/?date=2018-06-08"
+    assert (
+        share_url("http://127.0.0.1:8611?date=2000-01-01", view, SCENARIO) == "http://127.0.0.1:8611/?date=2018-06-08"
+    )

@@ -112,7 +112,12 @@ def test_forces_filter() -> None:
     russia = by_place(snapshot_geojson(SCENARIO, day, forces=["russia"]))
     assert set(russia) == {"al_qusayr", *POSITIONS, "lebanese_border"}
     iran = by_place(snapshot_geojson(SCENARIO, day, forces=("iran",)))
-    assert set(iran) == {"al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside", "southern_syria"}
+    assert set(iran) == {
+        "al_dabaa_airport",
+        "western_homs_countryside",
+        "southwestern_homs_countryside",
+        "southern_syria",
+    }
     both = by_place(snapshot_geojson(SCENARIO, day, forces={"iran", "russia"}))
     assert set(both) == set(russia) | set(iran)
     assert snapshot_geojson(SCENARIO, day, forces=[])["features"] == []
@@ -140,8 +145,20 @@ def parse_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
 
 def test_csv_columns_are_documented() -> None:
     assert CSV_COLUMNS == (
-        "place_id", "name", "name_ar", "kind", "on_date", "status", "holder", "forces_present", "since",
-        "uncertainty_m", "sources", "lat", "lon", "wkt",
+        "place_id",
+        "name",
+        "name_ar",
+        "kind",
+        "on_date",
+        "status",
+        "holder",
+        "forces_present",
+        "since",
+        "uncertainty_m",
+        "sources",
+        "lat",
+        "lon",
+        "wkt",
     )
 
 
@@ -187,7 +204,12 @@ def test_csv_positions(day: dt.date) -> None:
     _, rows = parse_csv(snapshot_csv(SCENARIO, day))
     force, status, present, since = EXPECTED[day]
     for row in (r for r in rows if r["place_id"] in POSITIONS):
-        assert (row["holder"], row["status"], row["forces_present"], row["since"]) == (force, status, ";".join(present), since or "")
+        assert (row["holder"], row["status"], row["forces_present"], row["since"]) == (
+            force,
+            status,
+            ";".join(present),
+            since or "",
+        )
 
 
 def test_csv_forces_filter_and_arabic_names() -> None:
@@ -204,7 +226,8 @@ def test_csv_survives_commas_quotes_and_line_breaks() -> None:
     place = make_place("odd", name_en='Odd, "quoted"\nplace', name_ar="مكان")
     scenario = make_scenario(
         [make_period("p", "odd", "red", Role.CONTROL, "2020-01-01", None, event_ids=["e"])],
-        places=[place], sources=[source],
+        places=[place],
+        sources=[source],
         events=[make_event("e", "2020-01-01", ["odd"], ["red"], source=source)],
     )
     text = snapshot_csv(scenario, dt.date(2020, 1, 2))

@@ -18,7 +18,7 @@ def test_stored_lists_decode_as_json_does(items: list[str]) -> None:
         assert _json_list(text) == json.loads(text)
 
 
-@pytest.mark.parametrize("text", ['["a", "b"]', '["a","b"]', '["a\\", \\"b"]', '["a, b", "c"]', '[1, 2]', "[]", '[""]'])
+@pytest.mark.parametrize("text", ['["a", "b"]', '["a","b"]', '["a\\", \\"b"]', '["a, b", "c"]', "[1, 2]", "[]", '[""]'])
 def test_awkward_lists(text: str) -> None:
     assert _json_list(text) == json.loads(text)
 
@@ -36,10 +36,20 @@ def _decode(type_: str, value: object) -> object:
 def test_reader_matches_from_values_and_shares_nothing_mutable() -> None:
     read = record_reader("period", _decode)
     columns = ["p1", "russia", "control", "2018-06-04", None, '["e1"]', "[]", None]
-    assert [f.name for f in FIELDS["period"]] == ["place_id", "force_id", "role", "start", "end", "event_ids",
-                                                    "source_ids", "note"]
+    assert [f.name for f in FIELDS["period"]] == [
+        "place_id",
+        "force_id",
+        "role",
+        "start",
+        "end",
+        "event_ids",
+        "source_ids",
+        "note",
+    ]
     record = read("x1", columns)
-    plain = {f.name: _decode(f.type, v) if v is not None else None for f, v in zip(FIELDS["period"], columns, strict=True)}
+    plain = {
+        f.name: _decode(f.type, v) if v is not None else None for f, v in zip(FIELDS["period"], columns, strict=True)
+    }
     assert record == from_values("period", "x1", plain)
     assert record.role is Role.CONTROL and record.event_ids == ("e1",) and record.note == ""
     again = read("x2", columns)

@@ -55,7 +55,7 @@ def test_every_period_is_backed_by_a_quote_at_its_offsets(scenario: Scenario) ->
         assert first.date_precision is (DatePrecision.DAY if period.start else DatePrecision.REPORTED_BY)
     for event in scenario.events:
         text = sources[event.source_id].text
-        assert text[event.quote_start:event.quote_end] == event.quote
+        assert text[event.quote_start : event.quote_end] == event.quote
         assert event.quote.endswith(".") and event.quote[0].isupper()
     for source in scenario.sources:
         assert "synthetic" in source.text.lower()
@@ -115,8 +115,9 @@ def test_small_and_empty_requests() -> None:
 # -- the store and the command ----------------------------------------------------------------
 
 
-def test_cli_writes_a_store_that_mapdata_store_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_a_store_that_mapdata_store_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "synth.gpkg"
     assert main(["synth", "--places", "40", "--periods", "300", "--seed", "5", "--out", str(out)]) == 0
     assert "40 places, 300 control periods" in capsys.readouterr().out

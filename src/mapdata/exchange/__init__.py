@@ -12,6 +12,15 @@ from mapdata.exchange.importer import Additions, ImportJob, import_file, read_im
 from mapdata.model.records import MAX_GPKG_BYTES, MAX_TEXT_BYTES
 
 __all__ = [
-    "EXPORT_FORMATS", "MAX_GPKG_BYTES", "Format", "MAX_TEXT_BYTES", "Additions", "ImportJob", "ImportRefused", "export",
-    "export_rows", "import_file", "read_import",
+    "EXPORT_FORMATS",
+    "MAX_GPKG_BYTES",
+    "Format",
+    "MAX_TEXT_BYTES",
+    "Additions",
+    "ImportJob",
+    "ImportRefused",
+    "export",
+    "export_rows",
+    "import_file",
+    "read_import",
 ]

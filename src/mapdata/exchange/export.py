@@ -44,8 +44,9 @@ from mapdata.exchange.kml import _export_kml
 # -- export ----------------------------------------------------------------------------
 
 
-def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Sequence[str] | None = None
-                ) -> list[tuple[dict[str, Any], BaseGeometry]]:
+def export_rows(
+    scenario: Scenario, *, day: dt.date | None = None, forces: Sequence[str] | None = None
+) -> list[tuple[dict[str, Any], BaseGeometry]]:
     """The rows of an export (see ``docs/import-format.md``): properties and geometry.
 
     Without ``day``, every period and event; with it, the periods covering the day and
@@ -62,8 +63,12 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
 
     def place_props(place: Place) -> dict[str, Any]:
         return {
-            "place_id": place.id, "name": place.name_en, "name_ar": place.name_ar, "aliases": list(place.aliases),
-            "kind": place.kind.value, "location_note": place.location_note,
+            "place_id": place.id,
+            "name": place.name_en,
+            "name_ar": place.name_ar,
+            "aliases": list(place.aliases),
+            "kind": place.kind.value,
+            "location_note": place.location_note,
             # finite or nothing, so that every export is valid (GeoJSON: strict JSON); the record rules
             # refuse other values on the way in
             "uncertainty_m": place.uncertainty_m if _finite(place.uncertainty_m) else None,
@@ -72,11 +77,16 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
 
     def source_props(source: Source) -> dict[str, Any]:
         props = {
-            "source": source.id, "publisher": source.publisher, "title": source.title,
+            "source": source.id,
+            "publisher": source.publisher,
+            "title": source.title,
             "published": source.published.isoformat() if source.published else None,
             "published_inferred": source.published_inferred.isoformat() if source.published_inferred else None,
-            "published_basis": source.published_basis, "url": source.url, "language": source.language,
-            "licence": source.licence, "text_file": source.text_file,
+            "published_basis": source.published_basis,
+            "url": source.url,
+            "language": source.language,
+            "licence": source.licence,
+            "text_file": source.text_file,
             "source_text": source.text if source.id not in written_sources else None,
         }
         written_sources.add(source.id)
@@ -86,21 +96,35 @@ def export_rows(scenario: Scenario, *, day: dt.date | None = None, forces: Seque
         places = [p for p in event.place_ids if p in exported] or [place.id]
         return {
             **source_props(scenario.source_by_id[event.source_id]),
-            "event_id": event.id, "date": event.date.isoformat(), "date_precision": event.date_precision.value,
-            "date_as_written": event.date_as_written, "date_note": event.date_note, "event_kind": event.kind,
-            "summary": event.summary, "event_places": places, "event_forces": list(event.force_ids),
-            "quote": event.quote, "quote_start": event.quote_start, "verification": event.verification.value,
-            "claimed_by": event.claimed_by, "verification_note": event.verification_note,
+            "event_id": event.id,
+            "date": event.date.isoformat(),
+            "date_precision": event.date_precision.value,
+            "date_as_written": event.date_as_written,
+            "date_note": event.date_note,
+            "event_kind": event.kind,
+            "summary": event.summary,
+            "event_places": places,
+            "event_forces": list(event.force_ids),
+            "quote": event.quote,
+            "quote_start": event.quote_start,
+            "verification": event.verification.value,
+            "claimed_by": event.claimed_by,
+            "verification_note": event.verification_note,
             "verification_label": event.verification_label,
         }
 
     def period_props(period: ControlPeriod) -> dict[str, Any]:
         force = scenario.force_by_id[period.force_id]
         return {
-            "force": force.id, "force_name": force.name, "force_colour": force.colour,
-            "force_aliases": list(force.aliases), "role": period.role.value,
+            "force": force.id,
+            "force_name": force.name,
+            "force_colour": force.colour,
+            "force_aliases": list(force.aliases),
+            "role": period.role.value,
             "start": period.start.isoformat() if period.start else None,
-            "end": period.end.isoformat() if period.end else None, "period_id": period.id, "period_note": period.note,
+            "end": period.end.isoformat() if period.end else None,
+            "period_id": period.id,
+            "period_note": period.note,
         }
 
     for place, periods in selection:
@@ -170,10 +194,18 @@ def export(
         used = {r[0].get("force") for r in rows} | {f for r in rows for f in r[0].get("event_forces") or ()}
         collection = {
             "type": "FeatureCollection",
-            "mapdata": {"format": "mapdata import rows", "version": IMPORT_FORMAT_VERSION, "title": scenario.title,
-                        "date": day.isoformat() if day else None, "forces": list(forces) if forces else None},
-            "forces": [{"id": f.id, "name": f.name, "colour": f.colour, "aliases": list(f.aliases)}
-                       for f in scenario.forces if f.id in used],
+            "mapdata": {
+                "format": "mapdata import rows",
+                "version": IMPORT_FORMAT_VERSION,
+                "title": scenario.title,
+                "date": day.isoformat() if day else None,
+                "forces": list(forces) if forces else None,
+            },
+            "forces": [
+                {"id": f.id, "name": f.name, "colour": f.colour, "aliases": list(f.aliases)}
+                for f in scenario.forces
+                if f.id in used
+            ],
             "features": [
                 {"type": "Feature", "properties": {c: props.get(c) for c in columns}, "geometry": mapping(geometry)}
                 for props, geometry in rows
@@ -187,8 +219,10 @@ def export(
         writer.writerow(columns + ["lat", "lon", "wkt"])
         for props, geometry in rows:
             point = geometry.representative_point()
-            writer.writerow([_csv_cell(props.get(c)) for c in columns]
-                            + [f"{point.y:.6f}", f"{point.x:.6f}", shapely.to_wkt(geometry, rounding_precision=-1)])
+            writer.writerow(
+                [_csv_cell(props.get(c)) for c in columns]
+                + [f"{point.y:.6f}", f"{point.x:.6f}", shapely.to_wkt(geometry, rounding_precision=-1)]
+            )
         out.write_text(buffer.getvalue(), encoding="utf-8")
     else:
         _export_gpkg(rows, columns, out)
@@ -219,5 +253,6 @@ def _export_gpkg(rows: list[tuple[dict[str, Any], BaseGeometry]], columns: list[
     frame = gpd.GeoDataFrame(data, geometry=[g for _, g in rows], crs="EPSG:4326")
     if out.exists():
         out.unlink()
-    pyogrio.write_dataframe(frame, out, layer=EXPORT_LAYER, driver="GPKG", geometry_type="Unknown",
-                            promote_to_multi=False)
+    pyogrio.write_dataframe(
+        frame, out, layer=EXPORT_LAYER, driver="GPKG", geometry_type="Unknown", promote_to_multi=False
+    )

@@ -41,8 +41,13 @@ def place_feature(place: Place) -> dict[str, Any]:
         "type": "Feature",
         "id": place.id,
         "properties": {
-            "id": place.id, "name_en": place.name_en, "name_ar": place.name_ar, "aliases": list(place.aliases),
-            "kind": place.kind.value, "uncertainty_m": place.uncertainty_m, "location_note": place.location_note,
+            "id": place.id,
+            "name_en": place.name_en,
+            "name_ar": place.name_ar,
+            "aliases": list(place.aliases),
+            "kind": place.kind.value,
+            "uncertainty_m": place.uncertainty_m,
+            "location_note": place.location_note,
             "geometry_source": place.geometry_source,
         },
         "geometry": geometry_json(place.geometry),
@@ -51,20 +56,33 @@ def place_feature(place: Place) -> dict[str, Any]:
 
 def source_record(source: Source) -> dict[str, Any]:
     return {
-        "id": source.id, "publisher": source.publisher, "title": source.title,
+        "id": source.id,
+        "publisher": source.publisher,
+        "title": source.title,
         "published": source.published.isoformat() if source.published else None,
         "published_inferred": source.published_inferred.isoformat() if source.published_inferred else None,
-        "published_basis": source.published_basis, "url": source.url, "language": source.language,
-        "text_file": source.text_file, "licence": source.licence,
+        "published_basis": source.published_basis,
+        "url": source.url,
+        "language": source.language,
+        "text_file": source.text_file,
+        "licence": source.licence,
     }
 
 
 def event_record(event: Event) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "id": event.id, "date": event.date.isoformat(), "date_precision": event.date_precision.value,
-        "place_ids": list(event.place_ids), "force_ids": list(event.force_ids), "kind": event.kind,
-        "summary": event.summary, "source_id": event.source_id, "quote": event.quote,
-        "quote_start": event.quote_start, "quote_end": event.quote_end, "verification": event.verification.value,
+        "id": event.id,
+        "date": event.date.isoformat(),
+        "date_precision": event.date_precision.value,
+        "place_ids": list(event.place_ids),
+        "force_ids": list(event.force_ids),
+        "kind": event.kind,
+        "summary": event.summary,
+        "source_id": event.source_id,
+        "quote": event.quote,
+        "quote_start": event.quote_start,
+        "quote_end": event.quote_end,
+        "verification": event.verification.value,
     }
     for name in ("claimed_by", "verification_note", "date_as_written", "date_note"):
         if getattr(event, name):
@@ -77,10 +95,19 @@ def periods_csv(periods: tuple[ControlPeriod, ...] | list[ControlPeriod]) -> str
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PERIOD_COLUMNS)
     for p in periods:
-        writer.writerow((
-            p.id, p.place_id, p.force_id, p.role.value, p.start.isoformat() if p.start else "",
-            p.end.isoformat() if p.end else "", ";".join(p.event_ids), ";".join(p.source_ids), p.note,
-        ))
+        writer.writerow(
+            (
+                p.id,
+                p.place_id,
+                p.force_id,
+                p.role.value,
+                p.start.isoformat() if p.start else "",
+                p.end.isoformat() if p.end else "",
+                ";".join(p.event_ids),
+                ";".join(p.source_ids),
+                p.note,
+            )
+        )
     return buffer.getvalue()
 
 
@@ -91,7 +118,8 @@ def _json(value: Any) -> str:
 def write_scenario(scenario: Scenario, folder: Path) -> None:
     """Write every file of ``scenario`` into ``folder`` (which must exist)."""
     meta: dict[str, Any] = {
-        "title": scenario.title, "description": scenario.description,
+        "title": scenario.title,
+        "description": scenario.description,
         "view": {"center": list(scenario.view_center), "zoom": scenario.view_zoom},
     }
     if scenario.date_start or scenario.date_end:

@@ -96,8 +96,11 @@ class Additions:
 
     def apply_to(self, scenario: Scenario) -> Scenario:
         return dataclasses.replace(
-            scenario, forces=scenario.forces + self.forces, places=scenario.places + self.places,
-            sources=scenario.sources + self.sources, events=scenario.events + self.events,
+            scenario,
+            forces=scenario.forces + self.forces,
+            places=scenario.places + self.places,
+            sources=scenario.sources + self.sources,
+            events=scenario.events + self.events,
             periods=scenario.periods + self.periods,
         )
 
@@ -107,8 +110,13 @@ class Additions:
 
     def summary(self) -> str:
         parts = []
-        for name, items in (("force", self.forces), ("place", self.places), ("source", self.sources),
-                            ("event", self.events), ("control period", self.periods)):
+        for name, items in (
+            ("force", self.forces),
+            ("place", self.places),
+            ("source", self.sources),
+            ("event", self.events),
+            ("control period", self.periods),
+        ):
             if items:
                 parts.append(f"{len(items)} {name}{'s' if len(items) != 1 else ''}")
         return ", ".join(parts) or "nothing"
@@ -285,11 +293,17 @@ class _Importer:
         # Indexes, so that each row costs the same however many rows and stored records there are
         # (import time grows linearly): ids in the store and in the file, and the keys rows are matched by.
         self.stored: dict[str, Mapping[str, Any]] = {
-            "force": existing.force_by_id, "place": existing.place_by_id, "source": existing.source_by_id,
-            "event": existing.event_by_id, "period": {p.id: p for p in existing.periods},
+            "force": existing.force_by_id,
+            "place": existing.place_by_id,
+            "source": existing.source_by_id,
+            "event": existing.event_by_id,
+            "period": {p.id: p for p in existing.periods},
         }
         self.drafts: dict[str, dict[str, _Draft]] = {
-            "force": self.forces, "place": self.places, "source": self.sources, "event": self.events,
+            "force": self.forces,
+            "place": self.places,
+            "source": self.sources,
+            "event": self.events,
             "period": self.periods,
         }
         self.id_makers: dict[str, IdMaker] = {}  # one per kind (model.records: linear over many new ids)
@@ -304,8 +318,9 @@ class _Importer:
         self.event_keys: dict[tuple[Any, ...], str] = {}
         self.stored_period_keys: dict[tuple[Any, ...], ControlPeriod] = {}
         for period in existing.periods:
-            self.stored_period_keys.setdefault((period.place_id, period.force_id, period.role, period.start,
-                                                period.end), period)
+            self.stored_period_keys.setdefault(
+                (period.place_id, period.force_id, period.role, period.start, period.end), period
+            )
         self.stored_sources_by_publisher: dict[str, list[Source]] = {}
         for source in existing.sources:
             self.stored_sources_by_publisher.setdefault(source.publisher.casefold(), []).append(source)
@@ -342,10 +357,15 @@ class _Importer:
     # -- forces ------------------------------------------------------------------------
     def declare_forces(self, items: list[Mapping[str, Any]]) -> None:
         for index, item in enumerate(items, start=1):
-            row = _InRow(f"forces[{index}]", {
-                "force": item.get("id"), "force_name": item.get("name"), "force_colour": item.get("colour"),
-                "force_aliases": item.get("aliases"),
-            })
+            row = _InRow(
+                f"forces[{index}]",
+                {
+                    "force": item.get("id"),
+                    "force_name": item.get("name"),
+                    "force_colour": item.get("colour"),
+                    "force_aliases": item.get("aliases"),
+                },
+            )
             f = _Fields(self, row)
             ident = f.ident("force")
             if not ident:
@@ -355,15 +375,25 @@ class _Importer:
 
     def force(self, f: _Fields) -> str:
         value = f.text("force")
-        given: dict[str, Any] = {k: v for k, v in (
-            ("name", f.text("force_name")), ("colour", f.text("force_colour").upper()),
-            ("aliases", f.strings("force_aliases"))) if v}
+        given: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("name", f.text("force_name")),
+                ("colour", f.text("force_colour").upper()),
+                ("aliases", f.strings("force_aliases")),
+            )
+            if v
+        }
         ident = self._resolve_force(value)
         if ident is not None:
             if ident in self.existing.force_by_id:
                 stored = self.existing.force_by_id[ident]
-                self._agree(f, {k: v for k, v in given.items() if k != "aliases"},
-                            {"name": stored.name, "colour": stored.colour.upper()}, f"force '{ident}' in the store")
+                self._agree(
+                    f,
+                    {k: v for k, v in given.items() if k != "aliases"},
+                    {"name": stored.name, "colour": stored.colour.upper()},
+                    f"force '{ident}' in the store",
+                )
             else:
                 draft = self.forces[ident]
                 self._agree(f, given, draft.fields, f"force '{ident}' ({draft.label})")
@@ -374,8 +404,11 @@ class _Importer:
         # into an empty store (a new conflict), forces are created as named.
         if self.existing.forces and not given.get("name") and not given.get("colour"):
             known = ", ".join(sorted(self.existing.force_by_id)) or "none yet"
-            f.problem("force", f"unknown force {value!r}: give a known force's id, name or alias (known ids: {known}), "
-                               "or declare a new force with force_name (and force_colour)")
+            f.problem(
+                "force",
+                f"unknown force {value!r}: give a known force's id, name or alias (known ids: {known}), "
+                "or declare a new force with force_name (and force_colour)",
+            )
             return value
         ident = value if ID_PATTERN.match(value) else self._new_id("force", value)
         colour = str(given.get("colour") or "")
@@ -430,22 +463,29 @@ class _Importer:
         if row.geometry is not None:
             given["geometry"] = row.geometry
         if pid and pid in self.existing.place_by_id:
-            stored = dataclasses.asdict(self.existing.place_by_id[pid]) | {"geometry": self.existing.place_by_id[pid].geometry}
+            stored = dataclasses.asdict(self.existing.place_by_id[pid]) | {
+                "geometry": self.existing.place_by_id[pid].geometry
+            }
             self._agree(f, given, stored, f"place '{pid}' in the store (leave the field empty to refer to it)")
             return pid
         if not pid and name and row.geometry is not None:
             pid = self.place_keys.get((name.casefold(), shapely.to_wkb(row.geometry)), "")
             if not pid:
                 named = self.stored_places_named.get(name.casefold(), [])
-                same = [p for p in named
-                        if p.geometry.geom_type == row.geometry.geom_type and p.geometry.equals_exact(row.geometry, 1e-9)]
+                same = [
+                    p
+                    for p in named
+                    if p.geometry.geom_type == row.geometry.geom_type and p.geometry.equals_exact(row.geometry, 1e-9)
+                ]
                 if same:
                     return same[0].id
                 namesakes = [p.id for p in named]
                 if namesakes:
-                    self.warnings.append(f"{self.file}, {row.label}: a place named {name!r} is already in the store "
-                                         f"({', '.join(namesakes)}) with another geometry; a new place was added "
-                                         "(give place_id to refer to the stored one)")
+                    self.warnings.append(
+                        f"{self.file}, {row.label}: a place named {name!r} is already in the store "
+                        f"({', '.join(namesakes)}) with another geometry; a new place was added "
+                        "(give place_id to refer to the stored one)"
+                    )
         if not pid and name and row.geometry is None:
             matches = [p.id for p in self.stored_places_named.get(name.casefold(), [])]
             matches += self.draft_places_named.get(name.casefold(), [])
@@ -498,18 +538,27 @@ class _Importer:
             self.warnings.append(
                 f"{self.file}, {row.label}: lat {y:g} / lon {x:g} is outside the scenario's region (lat {miny:.1f} "
                 f"to {maxy:.1f}, lon {minx:.1f} to {maxx:.1f}), but lat {x:g} / lon {y:g} is inside it: are lat and "
-                "lon swapped? (the place was added as given; GeoJSON coordinates are [lon, lat])")
+                "lon swapped? (the place was added as given; GeoJSON coordinates are [lon, lat])"
+            )
 
     def _finish_place(self, ident: str, draft: _Draft) -> Place:
         fields = draft.fields
         geometry: BaseGeometry = fields["geometry"]
-        default_kind = {"Point": PlaceKind.TOWN, "LineString": PlaceKind.BORDER,
-                        "MultiLineString": PlaceKind.BORDER}.get(geometry.geom_type, PlaceKind.AREA)
+        default_kind = {
+            "Point": PlaceKind.TOWN,
+            "LineString": PlaceKind.BORDER,
+            "MultiLineString": PlaceKind.BORDER,
+        }.get(geometry.geom_type, PlaceKind.AREA)
         return Place(
-            id=ident, name_en=fields["name_en"], kind=fields.get("kind") or default_kind, geometry=geometry,
+            id=ident,
+            name_en=fields["name_en"],
+            kind=fields.get("kind") or default_kind,
+            geometry=geometry,
             geometry_source=fields.get("geometry_source") or DEFAULT_GEOMETRY_SOURCE,
-            name_ar=fields.get("name_ar", ""), aliases=tuple(fields.get("aliases", ())),
-            uncertainty_m=fields.get("uncertainty_m"), location_note=fields.get("location_note", ""),
+            name_ar=fields.get("name_ar", ""),
+            aliases=tuple(fields.get("aliases", ())),
+            uncertainty_m=fields.get("uncertainty_m"),
+            location_note=fields.get("location_note", ""),
         )
 
     # -- sources -----------------------------------------------------------------------
@@ -576,12 +625,16 @@ class _Importer:
     def _source_by_publisher(self, f: _Fields, value: str, given: Mapping[str, Any]) -> str | None:
         """A source defined earlier in the file whose publisher is ``value`` (and title / date, when given)."""
         found = [
-            ident for ident in self.sources_by_publisher.get(value.casefold(), [])
+            ident
+            for ident in self.sources_by_publisher.get(value.casefold(), [])
             if all(self.sources[ident].fields.get(k) == given[k] for k in ("title", "published") if k in given)
         ]
         if len(found) > 1:
-            f.problem("source", f"several sources from {value!r} earlier in the file ({', '.join(found)}): "
-                                "give the source id, or the title")
+            f.problem(
+                "source",
+                f"several sources from {value!r} earlier in the file ({', '.join(found)}): "
+                "give the source id, or the title",
+            )
         return found[0] if found else None
 
     def _finish_source(self, ident: str, draft: _Draft) -> Source:
@@ -598,15 +651,23 @@ class _Importer:
         when = fields.get("published") or fields.get("published_inferred")
         title = fields.get("title") or f"Report by {fields['publisher']}" + (f" of {when.isoformat()}" if when else "")
         return Source(
-            id=ident, publisher=fields["publisher"], title=title, text=text,
-            text_file=fields.get("text_file") or f"sources/{ident}.txt", published=fields.get("published"),
-            published_inferred=fields.get("published_inferred"), published_basis=fields.get("published_basis", ""),
-            url=fields.get("url", ""), language=fields.get("language", ""), licence=fields.get("licence", ""),
+            id=ident,
+            publisher=fields["publisher"],
+            title=title,
+            text=text,
+            text_file=fields.get("text_file") or f"sources/{ident}.txt",
+            published=fields.get("published"),
+            published_inferred=fields.get("published_inferred"),
+            published_basis=fields.get("published_basis", ""),
+            url=fields.get("url", ""),
+            language=fields.get("language", ""),
+            licence=fields.get("licence", ""),
         )
 
     # -- events ------------------------------------------------------------------------
-    def event(self, f: _Fields, place_id: str | None, force_id: str | None, source_id: str | None,
-              start: dt.date | None) -> str | None:
+    def event(
+        self, f: _Fields, place_id: str | None, force_id: str | None, source_id: str | None, start: dt.date | None
+    ) -> str | None:
         eid = f.ident("event_id")
         quote = f.long_text("quote")
         if not quote:
@@ -629,9 +690,14 @@ class _Importer:
             choice = f.choice(key, enum)
             if choice is not None:
                 given[key] = choice
-        for key, name in (("date_as_written", "date_as_written"), ("date_note", "date_note"), ("kind", "event_kind"),
-                          ("summary", "summary"), ("claimed_by", "claimed_by"),
-                          ("verification_note", "verification_note")):
+        for key, name in (
+            ("date_as_written", "date_as_written"),
+            ("date_note", "date_note"),
+            ("kind", "event_kind"),
+            ("summary", "summary"),
+            ("claimed_by", "claimed_by"),
+            ("verification_note", "verification_note"),
+        ):
             if f.has(name):
                 given[key] = f.text(name)
         if f.has("event_places"):
@@ -664,8 +730,9 @@ class _Importer:
             f.missing("date", "is missing: an event (a quote) needs its date")
             return None
         given["date"] = when
-        eid = eid or self._new_id("event", f"{place_id or source_id}_{given['date'].isoformat()}_"
-                                           f"{given.get('kind') or DEFAULT_EVENT_KIND}")
+        eid = eid or self._new_id(
+            "event", f"{place_id or source_id}_{given['date'].isoformat()}_{given.get('kind') or DEFAULT_EVENT_KIND}"
+        )
         draft = _Draft(f.row.label, given)
         self._event_links(draft, place_id, force_id)
         self.events[eid] = draft
@@ -695,13 +762,16 @@ class _Importer:
         source = sources.get(fields["source_id"]) or self.existing.source_by_id.get(fields["source_id"])
         text = source.text if source else ""
         start = fields.get("quote_start")
-        if start is None or text[start:start + len(quote)] != quote:
+        if start is None or text[start : start + len(quote)] != quote:
             found = self.quote_offsets.get(source.id, {}).get(quote, -1) if source is not None else -1
             found = found if found >= 0 else text.find(quote)
             if found < 0:
                 if start is not None and source is not None:
-                    self.problem(draft.label, "quote_start", f"the quote is not at {start} in the text of source "
-                                                             f"'{source.id}', nor anywhere else in it")
+                    self.problem(
+                        draft.label,
+                        "quote_start",
+                        f"the quote is not at {start} in the text of source '{source.id}', nor anywhere else in it",
+                    )
                 else:
                     self.problem(draft.label, "quote", f"is not in the text of source '{fields['source_id']}'")
                 return None
@@ -711,20 +781,32 @@ class _Importer:
             self.problem(draft.label, "event_forces", "an event needs at least one force: give force or event_forces")
         summary = fields.get("summary") or (quote if len(quote) <= 200 else quote[:197].rstrip() + "…")
         return Event(
-            id=ident, date=fields["date"], date_precision=fields.get("date_precision", DatePrecision.DAY),
-            place_ids=tuple(fields.get("place_ids") or draft.places), force_ids=force_ids,
-            kind=fields.get("kind") or DEFAULT_EVENT_KIND, summary=" ".join(summary.split()),
-            source_id=fields["source_id"], quote=quote, quote_start=start, quote_end=start + len(quote),
-            verification=fields.get("verification", Verification.REPORTED), claimed_by=fields.get("claimed_by", ""),
-            verification_note=fields.get("verification_note", ""), date_as_written=fields.get("date_as_written", ""),
+            id=ident,
+            date=fields["date"],
+            date_precision=fields.get("date_precision", DatePrecision.DAY),
+            place_ids=tuple(fields.get("place_ids") or draft.places),
+            force_ids=force_ids,
+            kind=fields.get("kind") or DEFAULT_EVENT_KIND,
+            summary=" ".join(summary.split()),
+            source_id=fields["source_id"],
+            quote=quote,
+            quote_start=start,
+            quote_end=start + len(quote),
+            verification=fields.get("verification", Verification.REPORTED),
+            claimed_by=fields.get("claimed_by", ""),
+            verification_note=fields.get("verification_note", ""),
+            date_as_written=fields.get("date_as_written", ""),
             date_note=fields.get("date_note", ""),
         )
 
     # -- periods -----------------------------------------------------------------------
     def period(self, f: _Fields, place_id: str, force_id: str, event_id: str | None, source_id: str | None) -> None:
         pid = f.ident("period_id")
-        given: dict[str, Any] = {"place_id": place_id, "force_id": force_id,
-                                 "role": f.choice("role", Role, Role.CONTROL)}
+        given: dict[str, Any] = {
+            "place_id": place_id,
+            "force_id": force_id,
+            "role": f.choice("role", Role, Role.CONTROL),
+        }
         start, end = f.date("start"), f.date("end")
         given["start"], given["end"] = start, end
         if f.has("period_note"):
@@ -734,13 +816,18 @@ class _Importer:
         stored = self.stored["period"].get(pid) if pid else self.stored_period_keys.get(key)
         if stored is not None:  # already in the store: only its evidence could be new, and imports only add
             if pid:
-                self._agree(f, given, dataclasses.asdict(stored),
-                            f"control period '{pid}' in the store (use another period_id for a new period)")
+                self._agree(
+                    f,
+                    given,
+                    dataclasses.asdict(stored),
+                    f"control period '{pid}' in the store (use another period_id for a new period)",
+                )
             kind, ident = support or ("", "")
             if support is not None and ident not in (stored.event_ids if kind == "event" else stored.source_ids):
                 self.warnings.append(
                     f"{self.file}, {f.row.label}: control period '{stored.id}' is already in the store; the {kind} "
-                    f"'{ident}' on this row was not linked to it (edit the period to add it)")
+                    f"'{ident}' on this row was not linked to it (edit the period to add it)"
+                )
             return
         if not pid:
             pid = self.period_keys.get(key, "")
@@ -753,8 +840,9 @@ class _Importer:
             if support is None:
                 f.missing("source", "is missing: a control period needs evidence (a source, and a quote)")
                 return
-            pid = pid or self._new_id("period", f"{place_id}_{force_id}_{given['role'].value}_"
-                                                f"{start.isoformat() if start else 'open'}")
+            pid = pid or self._new_id(
+                "period", f"{place_id}_{force_id}_{given['role'].value}_{start.isoformat() if start else 'open'}"
+            )
             draft = _Draft(f.row.label, given)
             self.periods[pid] = draft
             self.period_keys[key] = pid
@@ -765,10 +853,15 @@ class _Importer:
     def _finish_period(self, ident: str, draft: _Draft) -> ControlPeriod:
         fields = draft.fields
         return ControlPeriod(
-            id=ident, place_id=fields["place_id"], force_id=fields["force_id"], role=fields["role"],
-            start=fields["start"], end=fields["end"],
+            id=ident,
+            place_id=fields["place_id"],
+            force_id=fields["force_id"],
+            role=fields["role"],
+            start=fields["start"],
+            end=fields["end"],
             event_ids=tuple(i for k, i in draft.supports if k == "event"),
-            source_ids=tuple(i for k, i in draft.supports if k == "source"), note=fields.get("note", ""),
+            source_ids=tuple(i for k, i in draft.supports if k == "source"),
+            note=fields.get("note", ""),
         )
 
     # -- one row -----------------------------------------------------------------------
@@ -818,8 +911,9 @@ class _Importer:
 PROGRESS_EVERY = 250
 
 
-def read_import(path: str | Path, *, existing: Scenario | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Additions:
+def read_import(
+    path: str | Path, *, existing: Scenario | None = None, progress: Callable[[int, int], None] | None = None
+) -> Additions:
     """Read and validate an import file (GeoJSON, CSV or GeoPackage) against ``existing``.
 
     Raises :class:`ImportRefused` (a ``ScenarioError``) naming every problem with its
@@ -874,8 +968,10 @@ def _read_store_file(path: Path, existing: Scenario) -> Additions:
         raise ImportRefused([Problem(path.name, "", "", str(exc))]) from None
     problems: list[Problem] = []
     for kind, records, stored in (
-        ("force", scenario.forces, existing.force_by_id), ("place", scenario.places, existing.place_by_id),
-        ("source", scenario.sources, existing.source_by_id), ("event", scenario.events, existing.event_by_id),
+        ("force", scenario.forces, existing.force_by_id),
+        ("place", scenario.places, existing.place_by_id),
+        ("source", scenario.sources, existing.source_by_id),
+        ("event", scenario.events, existing.event_by_id),
         ("period", scenario.periods, {p.id: p for p in existing.periods}),
     ):
         for record in records:
@@ -883,8 +979,9 @@ def _read_store_file(path: Path, existing: Scenario) -> Additions:
                 problems.append(Problem(path.name, f"{kind} '{record.id}'", "id", "already exists in the store"))
     if problems:
         raise ImportRefused(problems)
-    additions = Additions(path.name, scenario.forces, scenario.places, scenario.sources, scenario.events,
-                          scenario.periods)
+    additions = Additions(
+        path.name, scenario.forces, scenario.places, scenario.sources, scenario.events, scenario.periods
+    )
     problems = check_consistency(additions.apply_to(existing), locate=lambda k, i: (path.name, f"{k} '{i}'"))
     if problems:
         raise ImportRefused(problems)
@@ -950,8 +1047,11 @@ class ImportJob:
     def check(self) -> None:
         def progress(done: int, total: int) -> None:
             self.fraction = 0.9 * done / total
-            self.text = (f"Checking {self.path.name}: row {done:,} of {total:,}" if done < total else
-                         f"Checking {self.path.name}: every row read; checking the scenario with them added")
+            self.text = (
+                f"Checking {self.path.name}: row {done:,} of {total:,}"
+                if done < total
+                else f"Checking {self.path.name}: every row read; checking the scenario with them added"
+            )
 
         def work() -> None:
             try:
@@ -989,7 +1089,10 @@ class ImportJob:
             except Exception as exc:  # shown to the editor, never a traceback
                 self.error, self.state = f"the store could not be written: {exc}", "failed"
             else:
-                self.fraction, self.text = 1.0, f"Imported {self.path.name}: {len(additions.records()):,} records added."
+                self.fraction, self.text = (
+                    1.0,
+                    f"Imported {self.path.name}: {len(additions.records()):,} records added.",
+                )
                 self.state = "done"
 
         self._start("writing", work)

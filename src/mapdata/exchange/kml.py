@@ -91,10 +91,14 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             state = timeline.state(place.id, day)
             evidence = timeline.evidence(state)
             holder = scenario.force_by_id[state.force].name if state.force else "nobody reported"
-            data |= {name: ";".join(value) if isinstance(value, list) else "" if value is None else value
-                     for name, value in state_columns(state).items()}  # the state, as export and snapshot name it
-            lines.append(f"<p><b>{html.escape(day.isoformat())}</b>: {html.escape(state.status.value)} — "
-                         f"{html.escape(holder)}" + (f" since {state.since.isoformat()}" if state.since else "") + "</p>")
+            data |= {
+                name: ";".join(value) if isinstance(value, list) else "" if value is None else value
+                for name, value in state_columns(state).items()
+            }  # the state, as export and snapshot name it
+            lines.append(
+                f"<p><b>{html.escape(day.isoformat())}</b>: {html.escape(state.status.value)} — "
+                f"{html.escape(holder)}" + (f" since {state.since.isoformat()}" if state.since else "") + "</p>"
+            )
             if state.force:
                 style = f"force_{state.force}"
             events = [ev.event for ev in evidence]
@@ -104,15 +108,22 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
                 style = f"force_{max(holders, key=lambda p: p.start or dt.date.min).force_id}"
             events = list(scenario.events_at(place.id))
         if periods:
-            lines.append("<ul>" + "".join(
-                f"<li>{html.escape(scenario.force_by_id[p.force_id].name)}: {p.role.value}, "
-                f"{p.start.isoformat() if p.start else '…'} to {p.end.isoformat() if p.end else '…'}</li>"
-                for p in periods) + "</ul>")
+            lines.append(
+                "<ul>"
+                + "".join(
+                    f"<li>{html.escape(scenario.force_by_id[p.force_id].name)}: {p.role.value}, "
+                    f"{p.start.isoformat() if p.start else '…'} to {p.end.isoformat() if p.end else '…'}</li>"
+                    for p in periods
+                )
+                + "</ul>"
+            )
         for event in sorted(events, key=lambda e: (e.date, e.id)):
             source = scenario.source_by_id[event.source_id]
-            lines.append(f"<p>{html.escape(event.date_label)} — {html.escape(source.publisher)}, "
-                         f"<i>{html.escape(source.title)}</i> ({html.escape(event.verification_label)}):"
-                         f"<br/>“{html.escape(event.quote)}”</p>")
+            lines.append(
+                f"<p>{html.escape(event.date_label)} — {html.escape(source.publisher)}, "
+                f"<i>{html.escape(source.title)}</i> ({html.escape(event.verification_label)}):"
+                f"<br/>“{html.escape(event.quote)}”</p>"
+            )
         placemark = _el(document, "Placemark")
         _el(placemark, "name", place.label)
         _el(placemark, "description", "".join(lines))  # HTML for the viewer's balloon (its values escaped above)

@@ -58,8 +58,16 @@ def _sniff(path: Path) -> str:
         raise ImportRefused([Problem(name, "", "", "file is empty")])
     if head.startswith(SQLITE_MAGIC):
         if size > MAX_GPKG_BYTES:
-            raise ImportRefused([Problem(name, "", "", f"is {size / 1e6:.1f} MB; GeoPackage imports are limited to "
-                                                        f"{MAX_GPKG_BYTES / 1e6:.0f} MB")])
+            raise ImportRefused(
+                [
+                    Problem(
+                        name,
+                        "",
+                        "",
+                        f"is {size / 1e6:.1f} MB; GeoPackage imports are limited to {MAX_GPKG_BYTES / 1e6:.0f} MB",
+                    )
+                ]
+            )
         return "gpkg"
     what = "is not a GeoJSON, CSV or GeoPackage file"
     if b"\x00" in head:
@@ -72,24 +80,51 @@ def _sniff(path: Path) -> str:
     if stripped.startswith("{"):
         kind = "geojson"
     elif stripped.startswith("["):
-        raise ImportRefused([Problem(name, "", "", "is a JSON list; a GeoJSON import must be a FeatureCollection object")])
+        raise ImportRefused(
+            [Problem(name, "", "", "is a JSON list; a GeoJSON import must be a FeatureCollection object")]
+        )
     else:
         first = stripped.splitlines()[0] if stripped else ""
         header = {_key(c) for c in next(csv.reader([first]), [])}
         if not header & {"name", "place_id"}:
-            raise ImportRefused([Problem(name, "line 1", "", f"{what}: a CSV import needs a header row with a "
-                                                              "'name' (or 'place_id') column")])
+            raise ImportRefused(
+                [
+                    Problem(
+                        name,
+                        "line 1",
+                        "",
+                        f"{what}: a CSV import needs a header row with a 'name' (or 'place_id') column",
+                    )
+                ]
+            )
         kind = "csv"
     if size > MAX_TEXT_BYTES:
-        raise ImportRefused([Problem(name, "", "", f"is {size / 1e6:.1f} MB; {kind.upper()} imports are limited to "
-                                                    f"{MAX_TEXT_BYTES / 1e6:.0f} MB (split the file)")])
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    "",
+                    "",
+                    f"is {size / 1e6:.1f} MB; {kind.upper()} imports are limited to "
+                    f"{MAX_TEXT_BYTES / 1e6:.0f} MB (split the file)",
+                )
+            ]
+        )
     return kind
 
 
 def _check_row_count(name: str, count: int, what: str) -> None:
     if count > MAX_IMPORT_ROWS:
-        raise ImportRefused([Problem(name, "", "", f"holds more than {MAX_IMPORT_ROWS:,} {what}; "
-                                                    "split the file (the limit of one import)")])
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    "",
+                    "",
+                    f"holds more than {MAX_IMPORT_ROWS:,} {what}; split the file (the limit of one import)",
+                )
+            ]
+        )
 
 
 def _key(name: Any) -> str:
@@ -151,10 +186,13 @@ def _rows_geojson(path: Path) -> tuple[list[_InRow], list[Mapping[str, Any]], li
     except UnicodeDecodeError as exc:
         raise ImportRefused([Problem(name, f"byte {exc.start}", "", "is not UTF-8 text")]) from None
     except json.JSONDecodeError as exc:
-        raise ImportRefused([Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}")]) from None
+        raise ImportRefused(
+            [Problem(name, f"line {exc.lineno} column {exc.colno}", "", f"is not valid JSON: {exc.msg}")]
+        ) from None
     except (JsonTooDeep, ValueError) as exc:  # ValueError: e.g. an integer of more than 4,300 digits
-        raise ImportRefused([Problem(name, "", "", f"is not usable JSON: {exc}" if not isinstance(exc, JsonTooDeep)
-                                     else str(exc))]) from None
+        raise ImportRefused(
+            [Problem(name, "", "", f"is not usable JSON: {exc}" if not isinstance(exc, JsonTooDeep) else str(exc))]
+        ) from None
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
         raise ImportRefused([Problem(name, "", "type", "must be a GeoJSON FeatureCollection")])
     features = data.get("features")
@@ -249,8 +287,10 @@ def _sqlite_objects(path: Path) -> dict[str, str]:
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            return {str(name): str(type_) for name, type_ in conn.execute(
-                "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
+            return {
+                str(name): str(type_)
+                for name, type_ in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")
+            }
         finally:
             conn.close()
     except sqlite3.DatabaseError:
@@ -261,9 +301,19 @@ def _refuse_views(path: Path, names: Iterable[str], objects: Mapping[str, str]) 
     """Views are refused: one can be recursive and never finish, or compute rows no file holds."""
     views = [n for n in names if objects.get(n) == "view"]
     if views:
-        raise ImportRefused([Problem(path.name, f"table '{views[0]}'", "", (
-            f"is a view, not a table ({', '.join(views)}); mapdata imports tables only. Save the view's rows as a "
-            "table (e.g. in QGIS: Export > Save Features As) and import that file"))])
+        raise ImportRefused(
+            [
+                Problem(
+                    path.name,
+                    f"table '{views[0]}'",
+                    "",
+                    (
+                        f"is a view, not a table ({', '.join(views)}); mapdata imports tables only. Save the view's rows as a "
+                        "table (e.g. in QGIS: Export > Save Features As) and import that file"
+                    ),
+                )
+            ]
+        )
 
 
 def _is_store(path: Path) -> bool:
@@ -297,12 +347,19 @@ def _rows_gpkg(path: Path) -> tuple[list[_InRow], list[Problem]]:
         try:
             frame = frame.to_crs(4326)
         except Exception as exc:
-            raise ImportRefused([Problem(name, f"layer '{layer}'", "geometry",
-                                         f"cannot be converted from {frame.crs} to WGS 84: {exc}")]) from None
+            raise ImportRefused(
+                [
+                    Problem(
+                        name, f"layer '{layer}'", "geometry", f"cannot be converted from {frame.crs} to WGS 84: {exc}"
+                    )
+                ]
+            ) from None
     _check_row_count(name, len(frame), f"features in layer '{layer}'")
     rows: list[_InRow] = []
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    for index, (values, geometry) in enumerate(zip(frame[columns].itertuples(index=False), frame.geometry, strict=True), start=1):
+    for index, (values, geometry) in enumerate(
+        zip(frame[columns].itertuples(index=False), frame.geometry, strict=True), start=1
+    ):
         data = {_key(c): _plain(v) for c, v in zip(columns, values, strict=True)}
         for dropped in ("wkt", "lat", "lon"):
             data.pop(dropped, None)

@@ -64,7 +64,9 @@ SECRET_ENV = "MAPDATA_CACHE_SECRET"
 SECRET_FILE = Path("data") / "cache.secret"  # beside static/, never under it (static/ is served)
 SECRET_NAME = SECRET_FILE.name  # the app's own static/: in the mapdata home (data/ in a checkout)
 SUPERSEDED = ".superseded"
-LEGACY_EVIDENCE = re.compile(r"evidence-[0-9a-f]{16}-[0-9]+\.json\.gz")  # marker in a version's folder: its mtime is when a newer version replaced it
+LEGACY_EVIDENCE = re.compile(
+    r"evidence-[0-9a-f]{16}-[0-9]+\.json\.gz"
+)  # marker in a version's folder: its mtime is when a newer version replaced it
 
 
 @dataclass(frozen=True)
@@ -111,15 +113,18 @@ def deployment_secret(static_dir: Path = STATIC_DIR, environ: Mapping[str, str] 
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
-def cache_space(location: str, version: str, *, static_dir: Path = STATIC_DIR, secret: bytes | None = None) -> CacheSpace:
+def cache_space(
+    location: str, version: str, *, static_dir: Path = STATIC_DIR, secret: bytes | None = None
+) -> CacheSpace:
     """The folder for ``version`` (e.g. the revision and a file stamp) of the store at ``location``."""
     key = deployment_secret(static_dir) if secret is None else secret
 
     def keyed(text: str) -> str:
         return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
-    return CacheSpace(static_dir=static_dir, store=keyed(f"store\n{location}"),
-                      version=keyed(f"version\n{location}\n{version}"))
+    return CacheSpace(
+        static_dir=static_dir, store=keyed(f"store\n{location}"), version=keyed(f"version\n{location}\n{version}")
+    )
 
 
 def prune_cache(space: CacheSpace, *, grace_s: float = CACHE_GRACE_S, now: float | None = None) -> list[str]:
@@ -174,9 +179,14 @@ def read_published(path: Path) -> Any:
     return json.loads(gzip.decompress(Path(path).read_bytes()))
 
 
-def publish_evidence(scenario: Scenario, *, space: CacheSpace | None = None, chunk: int = EVIDENCE_CHUNK,
-                     static_dir: Path = STATIC_DIR, delay: float = EVIDENCE_DELAY_S
-                     ) -> tuple[list[str], threading.Thread | None]:
+def publish_evidence(
+    scenario: Scenario,
+    *,
+    space: CacheSpace | None = None,
+    chunk: int = EVIDENCE_CHUNK,
+    static_dir: Path = STATIC_DIR,
+    delay: float = EVIDENCE_DELAY_S,
+) -> tuple[list[str], threading.Thread | None]:
     """The popups' evidence files (paths under static/, one per ``chunk`` places), and the thread writing them.
 
     Without ``space`` they are content-addressed and written now. With ``space`` (one per
@@ -185,8 +195,10 @@ def publish_evidence(scenario: Scenario, *, space: CacheSpace | None = None, chu
     the browser retries a file that is not there yet.
     """
     if space is None:
-        return [publish_json(payload, prefix="evidence", static_dir=static_dir)
-                for payload in client_evidence(scenario, chunk=chunk)], None
+        return [
+            publish_json(payload, prefix="evidence", static_dir=static_dir)
+            for payload in client_evidence(scenario, chunk=chunk)
+        ], None
     static_dir = space.static_dir
     names = [f"{space.folder}/evidence-{k}.json.gz" for k in range(_chunks(scenario, chunk))]
     if all((static_dir / name).exists() for name in names):
@@ -246,8 +258,14 @@ def client_bundle(scenario: Scenario, styles: dict[str, Any]) -> dict[str, Any]:
     return {
         "forces": [{"id": f.id, "name": f.name, "colour": f.colour} for f in scenario.forces],
         "places": [
-            {"id": p.id, "name": p.name_en, "ar": p.name_ar, "kind": p.kind.value, "g": geometry_json(p.geometry),
-             "u": p.uncertainty_m}
+            {
+                "id": p.id,
+                "name": p.name_en,
+                "ar": p.name_ar,
+                "kind": p.kind.value,
+                "g": geometry_json(p.geometry),
+                "u": p.uncertainty_m,
+            }
             for p in scenario.places
         ],
         "periods": {
@@ -310,16 +328,24 @@ def _iter_evidence(scenario: Scenario, *, chunk: int) -> Iterator[dict[str, Any]
     rank = {e.id: r for r, e in enumerate(scenario.events_until(dt.date.max))}
     sources = scenario.source_by_id
     for n in range(count):
-        cited_events = {i for ids in periods[n].values() for i in ids} | {i for ids in at_place[n].values() for i in ids}
+        cited_events = {i for ids in periods[n].values() for i in ids} | {
+            i for ids in at_place[n].values() for i in ids
+        }
         payload = {}
         for i in sorted(cited_events):
             e = scenario.events[i]
             source = sources[e.source_id]
             dated, reported = evidence_dates(e, source)
             entry: dict[str, Any] = {
-                "id": e.id, "date": e.date_label, "quote": e.quote, "publisher": source.publisher,
-                "verification": e.verification_label, "rank": rank[e.id], "from": dated.toordinal(),
-                "known": reported.toordinal(), "reported": reported_label(e, source),
+                "id": e.id,
+                "date": e.date_label,
+                "quote": e.quote,
+                "publisher": source.publisher,
+                "verification": e.verification_label,
+                "rank": rank[e.id],
+                "from": dated.toordinal(),
+                "known": reported.toordinal(),
+                "reported": reported_label(e, source),
             }
             if e.date_note and e.date_as_written:
                 entry["as_written"], entry["date_note"] = e.date_as_written, e.date_note

@@ -46,7 +46,6 @@ UNKNOWN_COLOUR = "#595959"
 HIGHLIGHT_COLOUR = "#000000"
 
 
-
 COUNTRIES_LAYER = "countries"  # the basemap layer of country outlines (geodata/basemap/countries.geojson)
 COUNTRIES_STYLE = {"color": "#8C8C8C", "weight": 1.2, "fillColor": "#F3F0E8", "fillOpacity": 1}
 ADMIN_STYLE = {"color": "#A3A3A3", "weight": 0.8, "dashArray": "4 3", "fill": False}
@@ -55,8 +54,9 @@ PRESENCE_DOTS = "0 12"  # zero-length dashes with round caps: a row of round dot
 PRESENCE_DOT_STEP = 12  # the dots' period (px): forces present on one outline shift their dots within it
 
 
-def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: bool = False,
-              shape: str = "circle") -> dict[str, Any]:
+def style_for(
+    status: Status, colour: str, *, geometry: str, presence_of_other: bool = False, shape: str = "circle"
+) -> dict[str, Any]:
     """Leaflet path options for a place drawn in ``colour`` with ``status``.
 
     Control: solid outline and fill. Contested: thick outline of long square dashes, lighter
@@ -69,15 +69,34 @@ def style_for(status: Status, colour: str, *, geometry: str, presence_of_other: 
     if status is Status.CONTROL:
         style = {"color": colour, "weight": 3 if line else 2, "fillColor": colour, "fillOpacity": 0.45, "radius": 8}
     elif status is Status.CONTESTED:
-        style = {"color": colour, "weight": 4 if line else 3, "dashArray": CONTESTED_DASH, "lineCap": "butt",
-                 "fillColor": colour, "fillOpacity": 0.2, "radius": 9}
+        style = {
+            "color": colour,
+            "weight": 4 if line else 3,
+            "dashArray": CONTESTED_DASH,
+            "lineCap": "butt",
+            "fillColor": colour,
+            "fillOpacity": 0.2,
+            "radius": 9,
+        }
     elif status is Status.PRESENCE:
-        style = {"color": colour, "weight": 4.5 if line else 4, "dashArray": PRESENCE_DOTS, "lineCap": "round",
-                 "fill": not line and not point, "fillColor": colour, "fillOpacity": 0.06,
-                 "radius": 13 if presence_of_other else 11}
+        style = {
+            "color": colour,
+            "weight": 4.5 if line else 4,
+            "dashArray": PRESENCE_DOTS,
+            "lineCap": "round",
+            "fill": not line and not point,
+            "fillColor": colour,
+            "fillOpacity": 0.06,
+            "radius": 13 if presence_of_other else 11,
+        }
     else:
-        style = {"color": UNKNOWN_COLOUR, "weight": 2 if line else 1.5, "fillColor": "#BDBDBD", "fillOpacity": 0.2,
-                 "radius": 6}
+        style = {
+            "color": UNKNOWN_COLOUR,
+            "weight": 2 if line else 1.5,
+            "fillColor": "#BDBDBD",
+            "fillOpacity": 0.2,
+            "radius": 6,
+        }
     style["opacity"] = 1.0
     if point:
         style["shape"] = shape if status is not Status.UNKNOWN else "circle"
@@ -107,8 +126,13 @@ LEGEND_STYLES: tuple[tuple[str, Status, str], ...] = (
 def _js(value: Any) -> str:
     """JSON for embedding in a script: no raw <, >, & that could close or open a tag."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _geometry_kind(place: Place) -> str:
@@ -147,8 +171,15 @@ class _Call(JSCSSMixin, MacroElement):
 class MapBuilder:
     """Everything about one scenario that the map needs, prepared once and reused per step."""
 
-    def __init__(self, scenario: Scenario, *, tiles: TileConfig | None = None, assets_url: str = ASSETS_URL,
-                 client: bool | None = None, cache: CacheSpace | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        tiles: TileConfig | None = None,
+        assets_url: str = ASSETS_URL,
+        client: bool | None = None,
+        cache: CacheSpace | None = None,
+    ) -> None:
         self.scenario = scenario
         self.tiles = tiles
         self.assets_url = assets_url
@@ -176,8 +207,12 @@ class MapBuilder:
         styles = {
             kind: {
                 status.value: {
-                    **{f.id: style_for(status, f.colour, geometry=kind, presence_of_other=False, shape=self.shapes[f.id])
-                       for f in self.scenario.forces},
+                    **{
+                        f.id: style_for(
+                            status, f.colour, geometry=kind, presence_of_other=False, shape=self.shapes[f.id]
+                        )
+                        for f in self.scenario.forces
+                    },
                     UNKNOWN_LAYER: style_for(status, UNKNOWN_COLOUR, geometry=kind),
                 }
                 for status in Status
@@ -203,8 +238,9 @@ class MapBuilder:
         layers, labels = [], []
         for name in sorted(self.scenario.basemap, key=lambda n: (n != COUNTRIES_LAYER, n)):
             geojson = self.scenario.basemap[name]
-            layers.append({"name": name, "geojson": geojson,
-                           "style": COUNTRIES_STYLE if name == COUNTRIES_LAYER else ADMIN_STYLE})
+            layers.append(
+                {"name": name, "geojson": geojson, "style": COUNTRIES_STYLE if name == COUNTRIES_LAYER else ADMIN_STYLE}
+            )
             level, min_zoom = ("country", 5) if name == COUNTRIES_LAYER else ("admin1", 8)
             for feature in geojson.get("features", []):
                 props = feature.get("properties") or {}
@@ -212,24 +248,48 @@ class MapBuilder:
                 if not text or not feature.get("geometry"):
                     continue
                 point = shape(feature["geometry"]).representative_point()
-                labels.append({"text": str(text), "at": [round(point.y, 5), round(point.x, 5)], "level": level, "min_zoom": min_zoom})
+                labels.append(
+                    {
+                        "text": str(text),
+                        "at": [round(point.y, 5), round(point.x, 5)],
+                        "level": level,
+                        "min_zoom": min_zoom,
+                    }
+                )
         attribution = [html.escape(text) for text in self.scenario.attribution]
         return {"layers": layers, "labels": labels, "attribution": attribution}
 
     def _chrome_payload(self, panels: Mapping[str, Any] | None = None) -> dict[str, Any]:
         scenario = self.scenario
         center, zoom = scenario.view_center, scenario.view_zoom
-        flyto = [{"id": "theatre", "label": "Theatre", "title": "Back to the scenario's default view", "center": list(center), "zoom": zoom}]
+        flyto = [
+            {
+                "id": "theatre",
+                "label": "Theatre",
+                "title": "Back to the scenario's default view",
+                "center": list(center),
+                "zoom": zoom,
+            }
+        ]
         for place in self.outside_places:
-            flyto.append({
-                "id": place.id, "label": f"{place.name_en} ↗", "title": f"Fly to {place.name_en} (outside the theatre)",
-                "center": list(place.anchor), "zoom": 10,
-            })
+            flyto.append(
+                {
+                    "id": place.id,
+                    "label": f"{place.name_en} ↗",
+                    "title": f"Fly to {place.name_en} (outside the theatre)",
+                    "center": list(place.anchor),
+                    "zoom": 10,
+                }
+            )
         return {
             "title": scenario.title,
             "offline_label": "Offline basemap (boundaries)",
-            "tiles": None if self.tiles is None else {
-                "url": self.tiles.url, "attribution": html.escape(self.tiles.attribution), "label": self.tiles.label,
+            "tiles": None
+            if self.tiles is None
+            else {
+                "url": self.tiles.url,
+                "attribution": html.escape(self.tiles.attribution),
+                "label": self.tiles.label,
             },
             "panels": {key: (panels or {}).get(key) for key in ("legend", "layerctl", "basemap")},
             "flyto": flyto,
@@ -238,10 +298,25 @@ class MapBuilder:
                 "styles": [
                     {"label": label, "shape": shape_, "style": style_for(status, "#555555", geometry="area")}
                     for label, status, shape_ in LEGEND_STYLES
-                ] + [{"label": "Position uncertainty (dotted circle)", "shape": "circle",
-                      "style": {"color": "#555555", "weight": 1, "dashArray": "1 3", "fillOpacity": 0.05, "fillColor": "#555555"}},
-                     {"label": "Selected event's place", "shape": "rect",
-                      "style": {"color": HIGHLIGHT_COLOUR, "weight": 3, "fill": False}}],
+                ]
+                + [
+                    {
+                        "label": "Position uncertainty (dotted circle)",
+                        "shape": "circle",
+                        "style": {
+                            "color": "#555555",
+                            "weight": 1,
+                            "dashArray": "1 3",
+                            "fillOpacity": 0.05,
+                            "fillColor": "#555555",
+                        },
+                    },
+                    {
+                        "label": "Selected event's place",
+                        "shape": "rect",
+                        "style": {"color": HIGHLIGHT_COLOUR, "weight": 3, "fill": False},
+                    },
+                ],
             },
         }
 
@@ -265,8 +340,13 @@ class MapBuilder:
         """
         scenario = self.scenario
         m = folium.Map(
-            location=list(scenario.view_center), zoom_start=scenario.view_zoom, tiles=None,
-            control_scale=True, min_zoom=3, max_zoom=18, prefer_canvas=False,
+            location=list(scenario.view_center),
+            zoom_start=scenario.view_zoom,
+            tiles=None,
+            control_scale=True,
+            min_zoom=3,
+            max_zoom=18,
+            prefer_canvas=False,
         )
         leaflet = self.assets_url + "vendor/leaflet/"
         m.default_js = [("leaflet", leaflet + "leaflet.js")]
@@ -280,8 +360,9 @@ class MapBuilder:
         if self.client:
             layers = [{"id": f.id, "label": f.name, "colour": f.colour} for f in self.scenario.forces]
             layers.append({"id": UNKNOWN_LAYER, "label": "No control reported", "colour": UNKNOWN_COLOUR})
-            _Call("clientLoad", {"url": urls["scenario"], "layers": layers}, on_map=True,
-                  assets_url=self.assets_url).add_to(m)
+            _Call(
+                "clientLoad", {"url": urls["scenario"], "layers": layers}, on_map=True, assets_url=self.assets_url
+            ).add_to(m)
         return m
 
     # -- per step ---------------------------------------------------------------
@@ -328,12 +409,19 @@ class MapBuilder:
             what = STATUS_LABELS[state.status]
         return f"<b>{name}</b><br>{e(what)}"
 
-    def _feature(self, state: PlaceState, layer_force: str | None, status: Status, *, presence_of_other: bool) -> dict[str, Any]:
+    def _feature(
+        self, state: PlaceState, layer_force: str | None, status: Status, *, presence_of_other: bool
+    ) -> dict[str, Any]:
         place = self.scenario.place_by_id[state.place_id]
         geometry = _geometry_kind(place)
         colour = self.scenario.force_by_id[layer_force].colour if layer_force else UNKNOWN_COLOUR
-        style = style_for(status, colour, geometry=geometry, presence_of_other=presence_of_other,
-                          shape=self.shapes.get(layer_force or "", "circle"))
+        style = style_for(
+            status,
+            colour,
+            geometry=geometry,
+            presence_of_other=presence_of_other,
+            shape=self.shapes.get(layer_force or "", "circle"),
+        )
         present = [f for f in state.forces_present if f != state.force]
         if status is Status.PRESENCE and layer_force in present and len(present) > 1:
             # Several forces present along one outline: their dots take turns, so every colour shows.
@@ -349,8 +437,9 @@ class MapBuilder:
             "popup": self.popup_html(state),
         }
 
-    def _client_step(self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str],
-                     layers_gen: int = 0) -> list[folium.FeatureGroup]:
+    def _client_step(
+        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str], layers_gen: int = 0
+    ) -> list[folium.FeatureGroup]:
         """One small group whose script sends the day: the browser restyles the places it already has."""
         group = folium.FeatureGroup(name="step", control=False)
         payload = _client_step_payload(self, day, visible=visible, highlight=highlight, layers_gen=layers_gen)
@@ -375,7 +464,9 @@ class MapBuilder:
                 layers[state.force].append(self._feature(state, state.force, state.status, presence_of_other=False))
             for force in state.forces_present:
                 if force != state.force:
-                    layers[force].append(self._feature(state, force, Status.PRESENCE, presence_of_other=state.force is not None))
+                    layers[force].append(
+                        self._feature(state, force, Status.PRESENCE, presence_of_other=state.force is not None)
+                    )
         for features in layers.values():  # one uncertainty circle per place, in its first layer
             for feature in features:
                 feature["draw_uncertainty"] = feature["place_id"] not in drawn
@@ -383,7 +474,12 @@ class MapBuilder:
         return layers
 
     def force_layers(
-        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str] = (), layers_gen: int = 0,
+        self,
+        day: dt.date,
+        *,
+        visible: Collection[str],
+        highlight: Iterable[str] = (),
+        layers_gen: int = 0,
     ) -> list[folium.FeatureGroup]:
         """The feature groups for ``day``: one per force, the unknown layer, the highlight, and a sync step.
 
@@ -415,13 +511,27 @@ class MapBuilder:
             for place_id in highlight_ids:
                 place = scenario.place_by_id[place_id]
                 kind = _geometry_kind(place)
-                style = {"color": HIGHLIGHT_COLOUR, "weight": 5, "opacity": 0.9, "fill": False, "radius": 16,
-                         "interactive": False, "pane": "mapdata-highlight"}
-                features.append({
-                    "place_id": place_id, "geometry": self._geometries[place_id], "kind": kind, "style": style,
-                    "className": f"mapdata-highlight mapdata-highlight-{place_id}", "uncertainty_m": None,
-                    "tooltip": None, "popup": None,
-                })
+                style = {
+                    "color": HIGHLIGHT_COLOUR,
+                    "weight": 5,
+                    "opacity": 0.9,
+                    "fill": False,
+                    "radius": 16,
+                    "interactive": False,
+                    "pane": "mapdata-highlight",
+                }
+                features.append(
+                    {
+                        "place_id": place_id,
+                        "geometry": self._geometries[place_id],
+                        "kind": kind,
+                        "style": style,
+                        "className": f"mapdata-highlight mapdata-highlight-{place_id}",
+                        "uncertainty_m": None,
+                        "tooltip": None,
+                        "popup": None,
+                    }
+                )
             minx, miny, maxx, maxy = _bounds(scenario.place_by_id[p] for p in highlight_ids)
             fit = [[miny, minx], [maxy, maxx]]
             group = folium.FeatureGroup(name="Selected", control=False)
@@ -432,14 +542,18 @@ class MapBuilder:
         sync = folium.FeatureGroup(name="sync", control=False)
         _Call(
             "sync",
-            {"hidden": hidden, "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}", "fit": fit,
-             "gen": layers_gen},
-            on_map=True, assets_url=self.assets_url,
+            {
+                "hidden": hidden,
+                "date": day.isoformat(),
+                "asof": f"As of {day.day} {day:%B %Y}",
+                "fit": fit,
+                "gen": layers_gen,
+            },
+            on_map=True,
+            assets_url=self.assets_url,
         ).add_to(sync)
         groups.append(sync)
         return groups
-
-
 
 
 def evidence_html(evidence: Iterable[Evidence], state: PlaceState) -> list[str]:
@@ -460,15 +574,20 @@ def evidence_html(evidence: Iterable[Evidence], state: PlaceState) -> list[str]:
             f"<b>{e(event.verification_label)}</b>{later}</div>"
         )
         if event.date_note and event.date_as_written:
-            parts.append(f'<div class="mapdata-warn">Date as written: “{e(event.date_as_written)}”. {e(event.date_note)}</div>')
+            parts.append(
+                f'<div class="mapdata-warn">Date as written: “{e(event.date_as_written)}”. {e(event.date_note)}</div>'
+            )
         parts.append("</div>")
     if not parts and state.periods:
-        parts.append(f'<div class="mapdata-meta mapdata-no-evidence">{e(NO_EVIDENCE_YET.format(day=state.day.isoformat()))}</div>')
+        parts.append(
+            f'<div class="mapdata-meta mapdata-no-evidence">{e(NO_EVIDENCE_YET.format(day=state.day.isoformat()))}</div>'
+        )
     return parts
 
 
-def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str],
-                         layers_gen: int = 0) -> dict[str, Any]:
+def _client_step_payload(
+    builder: MapBuilder, day: dt.date, *, visible: Collection[str], highlight: Iterable[str], layers_gen: int = 0
+) -> dict[str, Any]:
     scenario = builder.scenario
     highlight_ids = [p for p in highlight if p in scenario.place_by_id]
     fit = None
@@ -476,8 +595,12 @@ def _client_step_payload(builder: MapBuilder, day: dt.date, *, visible: Collecti
         minx, miny, maxx, maxy = _bounds(scenario.place_by_id[p] for p in highlight_ids)
         fit = [[miny, minx], [maxy, maxx]]
     return {
-        "day": day.toordinal(), "date": day.isoformat(), "asof": f"As of {day.day} {day:%B %Y}",
-        "hidden": [f.id for f in scenario.forces if f.id not in set(visible)], "highlight": highlight_ids, "fit": fit,
+        "day": day.toordinal(),
+        "date": day.isoformat(),
+        "asof": f"As of {day.day} {day:%B %Y}",
+        "hidden": [f.id for f in scenario.forces if f.id not in set(visible)],
+        "highlight": highlight_ids,
+        "fit": fit,
         "gen": layers_gen,
     }
 
@@ -501,13 +624,23 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
     e = html.escape
     for index, mention in enumerate(mentions):
         geometry = mention.geometry
-        shape_json = geometry_json(geometry) if geometry is not None else {
-            "type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]}
+        shape_json = (
+            geometry_json(geometry)
+            if geometry is not None
+            else {"type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]}
+        )
         kind = "point" if shape_json["type"] == "Point" else "line" if "Line" in shape_json["type"] else "area"
         doubtful = mention.confidence < 0.5
         colour = PREVIEW_DOUBTFUL if doubtful else PREVIEW_COLOUR
-        style = {"color": colour, "weight": 3, "opacity": 1.0, "fillColor": colour,
-                 "fillOpacity": 0.25 if kind == "area" else 0.7, "radius": 8, "fill": kind != "line"}
+        style = {
+            "color": colour,
+            "weight": 3,
+            "opacity": 1.0,
+            "fillColor": colour,
+            "fillOpacity": 0.25 if kind == "area" else 0.7,
+            "radius": 8,
+            "fill": kind != "line",
+        }
         if doubtful:
             style["dashArray"] = "6 4"
         others = ", ".join(f"{c.name} ({c.country})" for c in mention.candidates[1:4])
@@ -519,11 +652,18 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
             + (f'<div class="mapdata-meta">other readings: {e(others)}</div>' if others else "")
             + "</div>"
         )
-        features.append({
-            "place_id": f"m{index}", "geometry": shape_json, "kind": kind, "style": style,
-            "className": f"mapdata-preview mapdata-preview-{index}", "uncertainty_m": None,
-            "tooltip": f"<b>{e(mention.text)}</b> → {e(mention.name)}", "popup": popup,
-        })
+        features.append(
+            {
+                "place_id": f"m{index}",
+                "geometry": shape_json,
+                "kind": kind,
+                "style": style,
+                "className": f"mapdata-preview mapdata-preview-{index}",
+                "uncertainty_m": None,
+                "tooltip": f"<b>{e(mention.text)}</b> → {e(mention.name)}",
+                "popup": popup,
+            }
+        )
     return features
 
 
@@ -535,8 +675,12 @@ def preview_layers(mentions: Iterable[Any], *, assets_url: str = ASSETS_URL) -> 
     local = [m for m in mentions if m.kind != "country"] or mentions
     if not local:
         return [group]
-    lats = [m.lat for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])]
-    lons = [m.lon for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])]
+    lats = [m.lat for m in local] + [
+        b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])
+    ]
+    lons = [m.lon for m in local] + [
+        b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])
+    ]
     fit = folium.FeatureGroup(name="fit", control=False)
     _Call("fitOnce", [[min(lats), min(lons)], [max(lats), max(lons)]], on_map=True, assets_url=assets_url).add_to(fit)
     return [group, fit]

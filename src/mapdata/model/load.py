@@ -71,8 +71,9 @@ class _Record:
     store write obeys), looked up by the record ``kind`` and field name.
     """
 
-    def __init__(self, problems: list[Problem], file: str, record: str, data: Mapping[str, Any], *,
-                 kind: str = "") -> None:
+    def __init__(
+        self, problems: list[Problem], file: str, record: str, data: Mapping[str, Any], *, kind: str = ""
+    ) -> None:
         self.problems = problems
         self.file = file
         self.record = record
@@ -343,7 +344,9 @@ class _Loader:
             return None
         minx, miny, maxx, maxy = geometry.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            rec.problem("geometry", "coordinates are outside longitude -180..180 / latitude -90..90 (order is [lon, lat])")
+            rec.problem(
+                "geometry", "coordinates are outside longitude -180..180 / latitude -90..90 (order is [lon, lat])"
+            )
             return None
         if not geometry.is_valid:
             reason = shapely.is_valid_reason(geometry)
@@ -380,8 +383,17 @@ class _Loader:
             if rec.ok and self._register("place", ident, PLACES_FILE, rec.record, seen):
                 assert kind is not None and geometry is not None
                 out.append(
-                    Place(id=ident, name_en=name_en, kind=kind, geometry=geometry, geometry_source=geometry_source,
-                          name_ar=name_ar, aliases=aliases, uncertainty_m=uncertainty_m, location_note=location_note)
+                    Place(
+                        id=ident,
+                        name_en=name_en,
+                        kind=kind,
+                        geometry=geometry,
+                        geometry_source=geometry_source,
+                        name_ar=name_ar,
+                        aliases=aliases,
+                        uncertainty_m=uncertainty_m,
+                        location_note=location_note,
+                    )
                 )
         return out
 
@@ -399,12 +411,23 @@ class _Loader:
             basis = rec.text("published_basis", required=inferred is not None)
             text_file = rec.text("text_file")
             text = self._source_text(rec, text_file) if text_file else ""
-            extra = dict(url=rec.text("url", required=False), language=rec.text("language", required=False), licence=rec.text("licence", required=False))
+            extra = dict(
+                url=rec.text("url", required=False),
+                language=rec.text("language", required=False),
+                licence=rec.text("licence", required=False),
+            )
             if rec.ok and self._register("source", ident, SOURCES_FILE, rec.record, seen):
                 out.append(
                     Source(
-                        id=ident, publisher=publisher, title=title, text=text, text_file=text_file,
-                        published=published, published_inferred=inferred, published_basis=basis, **extra,
+                        id=ident,
+                        publisher=publisher,
+                        title=title,
+                        text=text,
+                        text_file=text_file,
+                        published=published,
+                        published_inferred=inferred,
+                        published_basis=basis,
+                        **extra,
                     )
                 )
         return out
@@ -445,15 +468,30 @@ class _Loader:
             kind, summary, source_id = rec.text("kind"), rec.text("summary"), rec.text("source_id")
             quote, quote_start, quote_end = rec.text("quote"), rec.integer("quote_start"), rec.integer("quote_end")
             verification_note = rec.text("verification_note", required=False)
-            date_as_written, date_note = rec.text("date_as_written", required=False), rec.text("date_note", required=False)
+            date_as_written, date_note = (
+                rec.text("date_as_written", required=False),
+                rec.text("date_note", required=False),
+            )
             if rec.ok and self._register("event", ident, EVENTS_FILE, rec.record, seen):
                 assert day is not None and precision is not None and verification is not None
                 out.append(
                     Event(
-                        id=ident, date=day, date_precision=precision, place_ids=place_ids, force_ids=force_ids,
-                        verification=verification, claimed_by=claimed_by, kind=kind, summary=summary,
-                        source_id=source_id, quote=quote, quote_start=quote_start, quote_end=quote_end,
-                        verification_note=verification_note, date_as_written=date_as_written, date_note=date_note,
+                        id=ident,
+                        date=day,
+                        date_precision=precision,
+                        place_ids=place_ids,
+                        force_ids=force_ids,
+                        verification=verification,
+                        claimed_by=claimed_by,
+                        kind=kind,
+                        summary=summary,
+                        source_id=source_id,
+                        quote=quote,
+                        quote_start=quote_start,
+                        quote_end=quote_end,
+                        verification_note=verification_note,
+                        date_as_written=date_as_written,
+                        date_note=date_note,
                     )
                 )
         return out
@@ -481,7 +519,9 @@ class _Loader:
             # line_num is the row's last line; a row with line breaks in quoted fields starts earlier
             line = reader.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
             if None in row:
-                self.problems.append(Problem(PERIODS_FILE, f"line {line}", "", "has more values than the header has columns"))
+                self.problems.append(
+                    Problem(PERIODS_FILE, f"line {line}", "", "has more values than the header has columns")
+                )
                 continue
             rec = _Record(self.problems, PERIODS_FILE, _label("line", line, row), row, kind="period")
             ident = rec.ident("id")
@@ -497,8 +537,15 @@ class _Loader:
                 assert role is not None
                 out.append(
                     ControlPeriod(
-                        id=ident, place_id=place_id, force_id=force_id, role=role, start=start, end=end,
-                        event_ids=event_ids, source_ids=source_ids, note=note,
+                        id=ident,
+                        place_id=place_id,
+                        force_id=force_id,
+                        role=role,
+                        start=start,
+                        end=end,
+                        event_ids=event_ids,
+                        source_ids=source_ids,
+                        note=note,
                     )
                 )
         return out
@@ -541,8 +588,9 @@ def _load(folder: Path) -> tuple[Scenario | None, list[Problem]]:
     for kind in KINDS:
         for record in records_of(scenario, kind):
             file, label = locate(kind, record.id)
-            problems += [p for p in record_problems(record, file=file, label=label)
-                         if (p.file, p.record, p.field) not in said]
+            problems += [
+                p for p in record_problems(record, file=file, label=label) if (p.file, p.record, p.field) not in said
+            ]
     return scenario, problems
 
 

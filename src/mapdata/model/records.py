@@ -41,7 +41,11 @@ Record: TypeAlias = Force | Place | Source | Event | ControlPeriod
 
 KINDS: tuple[Kind, ...] = ("force", "place", "source", "event", "period")
 TABLES: dict[str, str] = {
-    "force": "forces", "place": "places", "source": "sources", "event": "events", "period": "control_periods",
+    "force": "forces",
+    "place": "places",
+    "source": "sources",
+    "event": "events",
+    "period": "control_periods",
 }
 MODELS: dict[str, type] = {"force": Force, "place": Place, "source": Source, "event": Event, "period": ControlPeriod}
 KIND_OF_MODEL: dict[type, Kind] = {MODELS[kind]: kind for kind in KINDS}
@@ -95,28 +99,52 @@ class Field:
 FIELDS: dict[str, tuple[Field, ...]] = {
     "force": (Field("name", "text"), Field("colour", "text"), Field("aliases", "list")),
     "place": (
-        Field("name_en", "text"), Field("name_ar", "text"), Field("aliases", "list"),
-        Field("kind", "text", PlaceKind), Field("uncertainty_m", "real", high=MAX_UNCERTAINTY_M),
+        Field("name_en", "text"),
+        Field("name_ar", "text"),
+        Field("aliases", "list"),
+        Field("kind", "text", PlaceKind),
+        Field("uncertainty_m", "real", high=MAX_UNCERTAINTY_M),
         Field("location_note", "text", max_chars=MAX_NOTE_CHARS),
-        Field("geometry_source", "text"), Field("geometry", "geometry"),
+        Field("geometry_source", "text"),
+        Field("geometry", "geometry"),
     ),
     "source": (
-        Field("publisher", "text"), Field("title", "text"), Field("text", "text", max_chars=MAX_SOURCE_TEXT_CHARS),
-        Field("text_file", "text"), Field("published", "date"), Field("published_inferred", "date"),
+        Field("publisher", "text"),
+        Field("title", "text"),
+        Field("text", "text", max_chars=MAX_SOURCE_TEXT_CHARS),
+        Field("text_file", "text"),
+        Field("published", "date"),
+        Field("published_inferred", "date"),
         Field("published_basis", "text", max_chars=MAX_NOTE_CHARS),
-        Field("url", "text"), Field("language", "text"), Field("licence", "text"),
+        Field("url", "text"),
+        Field("language", "text"),
+        Field("licence", "text"),
     ),
     "event": (
-        Field("date", "date"), Field("date_precision", "text", DatePrecision), Field("date_as_written", "text"),
-        Field("date_note", "text", max_chars=MAX_NOTE_CHARS), Field("place_ids", "list"), Field("force_ids", "list"),
-        Field("kind", "text"), Field("summary", "text", max_chars=MAX_NOTE_CHARS), Field("source_id", "text"),
-        Field("quote", "text", max_chars=MAX_NOTE_CHARS), Field("quote_start", "int", high=MAX_SOURCE_TEXT_CHARS),
-        Field("quote_end", "int", high=MAX_SOURCE_TEXT_CHARS), Field("verification", "text", Verification),
-        Field("claimed_by", "text"), Field("verification_note", "text", max_chars=MAX_NOTE_CHARS),
+        Field("date", "date"),
+        Field("date_precision", "text", DatePrecision),
+        Field("date_as_written", "text"),
+        Field("date_note", "text", max_chars=MAX_NOTE_CHARS),
+        Field("place_ids", "list"),
+        Field("force_ids", "list"),
+        Field("kind", "text"),
+        Field("summary", "text", max_chars=MAX_NOTE_CHARS),
+        Field("source_id", "text"),
+        Field("quote", "text", max_chars=MAX_NOTE_CHARS),
+        Field("quote_start", "int", high=MAX_SOURCE_TEXT_CHARS),
+        Field("quote_end", "int", high=MAX_SOURCE_TEXT_CHARS),
+        Field("verification", "text", Verification),
+        Field("claimed_by", "text"),
+        Field("verification_note", "text", max_chars=MAX_NOTE_CHARS),
     ),
     "period": (
-        Field("place_id", "text"), Field("force_id", "text"), Field("role", "text", Role), Field("start", "date"),
-        Field("end", "date"), Field("event_ids", "list"), Field("source_ids", "list"),
+        Field("place_id", "text"),
+        Field("force_id", "text"),
+        Field("role", "text", Role),
+        Field("start", "date"),
+        Field("end", "date"),
+        Field("event_ids", "list"),
+        Field("source_ids", "list"),
         Field("note", "text", max_chars=MAX_NOTE_CHARS),
     ),
 }
@@ -163,12 +191,13 @@ def field_of(kind: str, name: str) -> Field | None:
     return _FIELD_BY_NAME.get((kind, name))
 
 
-_SCENARIO_FIELD = {"force": "forces", "place": "places", "source": "sources", "event": "events", "period": "periods"}
+#: The Scenario field that holds each kind of record.
+SCENARIO_FIELD = {"force": "forces", "place": "places", "source": "sources", "event": "events", "period": "periods"}
 
 
 def records_of(scenario: Scenario, kind: str) -> tuple[Record, ...]:
     """The scenario's records of one kind (``force``, ``place``, ``source``, ``event``, ``period``)."""
-    records: tuple[Record, ...] = getattr(scenario, _SCENARIO_FIELD[kind])
+    records: tuple[Record, ...] = getattr(scenario, SCENARIO_FIELD[kind])
     return records
 
 
@@ -247,6 +276,7 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
             if hit is memo:
                 hit = memo[key] = convert(value)
             return hit
+
         return run
 
     def converter(f: Field) -> Callable[[Any], Any]:
@@ -261,8 +291,11 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
         return lambda v: None if v is None else decode(f.type, v)
 
     # One generated function per kind, as dataclasses generate their __init__: trivial columns inline.
-    inline = {"text": "('' if c[{i}] is None else c[{i}])", "int": "(-1 if c[{i}] is None else int(c[{i}]))",
-              "real": "(None if c[{i}] is None else float(c[{i}]))"}
+    inline = {
+        "text": "('' if c[{i}] is None else c[{i}])",
+        "int": "(-1 if c[{i}] is None else int(c[{i}]))",
+        "real": "(None if c[{i}] is None else float(c[{i}]))",
+    }
     namespace: dict[str, Any] = {}
     arguments = []
     for i, f in enumerate(FIELDS[kind]):
@@ -277,8 +310,10 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
     assert not hasattr(model, "__post_init__") and not hasattr(model, "__slots__")
     assert {f.name for f in dataclasses.fields(model)} == {"id"} | {f.name for f in FIELDS[kind]}, kind
     namespace["model"], namespace["new"] = model, object.__new__
-    source = (f"def read(ident, c):\n    record = new(model)\n"
-              f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n")
+    source = (
+        f"def read(ident, c):\n    record = new(model)\n"
+        f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n"
+    )
     exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # our own field list
     return namespace["read"]
 
@@ -369,8 +404,10 @@ def text_problem(value: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
         return f"is {len(value):,} characters long; the limit is {max_chars:,}"
     bad = FORBIDDEN_CHARACTERS.search(value)
     if bad is not None:
-        return (f"holds the control character U+{ord(bad.group()):04X} at character {bad.start() + 1:,}, "
-                "which text may not hold (remove it)")
+        return (
+            f"holds the control character U+{ord(bad.group()):04X} at character {bad.start() + 1:,}, "
+            "which text may not hold (remove it)"
+        )
     return None
 
 

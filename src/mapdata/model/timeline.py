@@ -135,7 +135,8 @@ class Timeline:
         for period in scenario.periods:
             by_place[period.place_id].append(period)
         self._by_place = {
-            place_id: sorted(periods, key=lambda p: (p.start or dt.date.min, p.id)) for place_id, periods in by_place.items()
+            place_id: sorted(periods, key=lambda p: (p.start or dt.date.min, p.id))
+            for place_id, periods in by_place.items()
         }
 
     def state(self, place_id: str, day: dt.date) -> PlaceState:
@@ -336,7 +337,9 @@ class ControlIndex:
         period = np.full(n, -1, dtype=np.int32)
         presence = np.zeros((n, self.words) if self.words > 1 else n, dtype=np.uint64)
 
-        for places, starts, ends, (word, bit) in zip(self._p_place, self._p_start, self._p_end, self._p_bit, strict=True):
+        for places, starts, ends, (word, bit) in zip(
+            self._p_place, self._p_start, self._p_end, self._p_bit, strict=True
+        ):
             at = places[(starts <= day) & (ends >= day)]
             if self.words > 1:
                 presence[at, word] |= bit
@@ -354,7 +357,9 @@ class ControlIndex:
             self._patch(day, status, holder, presence, period)
         return status, holder, presence, period
 
-    def _patch(self, day: int, status: np.ndarray, holder: np.ndarray, presence: np.ndarray, period: np.ndarray) -> None:
+    def _patch(
+        self, day: int, status: np.ndarray, holder: np.ndarray, presence: np.ndarray, period: np.ndarray
+    ) -> None:
         """Timeline's answer for the places with overlapping holding periods.
 
         The holding period Timeline does not pick still makes its force present (as in
@@ -397,8 +402,7 @@ class ControlIndex:
         else:
             words = [int(w) for w in np.atleast_1d(np.asarray(mask, dtype=np.uint64))]
         return tuple(
-            ident for j, ident in enumerate(self.force_ids)
-            if j // 64 < len(words) and (words[j // 64] >> (j % 64)) & 1
+            ident for j, ident in enumerate(self.force_ids) if j // 64 < len(words) and (words[j // 64] >> (j % 64)) & 1
         )
 
     def forces_present(self, holder: int, mask: int | np.integer | np.ndarray | Sequence[int]) -> tuple[str, ...]:

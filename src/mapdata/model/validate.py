@@ -52,12 +52,18 @@ def check_consistency(scenario: Scenario, *, locate: Locator = _default_locate) 
         start, end = event.quote_start, event.quote_end
         if not 0 <= start < end <= len(source.text):
             report(
-                "event", event.id, "quote_start",
+                "event",
+                event.id,
+                "quote_start",
                 f"offsets {start}..{end} are outside the text of source {source.id!r} ({len(source.text)} characters)",
             )
         elif source.text[start:end] != event.quote:
             found = source.text.find(event.quote)
-            hint = f" (the quote is at {found}..{found + len(event.quote)})" if found >= 0 else " (the quote is not in the text)"
+            hint = (
+                f" (the quote is at {found}..{found + len(event.quote)})"
+                if found >= 0
+                else " (the quote is not in the text)"
+            )
             report("event", event.id, "quote", f"does not match the source text at {start}..{end}{hint}")
 
     for period in scenario.periods:
@@ -90,7 +96,9 @@ def _check_overlaps(periods: tuple[ControlPeriod, ...], report: Callable[[str, s
         for first, second in combinations(members, 2):
             if first.overlaps(second):
                 report(
-                    "period", second.id, "start",
+                    "period",
+                    second.id,
+                    "start",
                     f"{second.role.value} of {second.force_id!r} at {second.place_id!r} ({_span(second)}) overlaps "
                     f"period {first.id!r}, {first.role.value} of {first.force_id!r} ({_span(first)})",
                 )

@@ -46,15 +46,14 @@ from mapdata.store.schema import LATEST as SCHEMA_VERSION, MIGRATIONS
 DEFAULT_STORE_PATH = default_store_path()
 
 
-
 def gpkg_path(url: str | Path) -> Path | None:
     """The file a GeoPackage store location names (a path ending .gpkg or gpkg:///path), else None."""
     if isinstance(url, Path):
         return url
     if url.startswith("gpkg://"):
-        return Path(url[len("gpkg://"):])
+        return Path(url[len("gpkg://") :])
     if url.startswith("gpkg:"):
-        return Path(url[len("gpkg:"):])
+        return Path(url[len("gpkg:") :])
     if url.lower().endswith(".gpkg"):
         return Path(url)
     return None
@@ -102,8 +101,32 @@ def open_store(
 
 
 __all__ = [
-    "DEFAULT_STORE_PATH", "KINDS", "MIGRATIONS", "SCHEMA_VERSION", "TABLES",
-    "Add", "AuditEntry", "Change", "ConflictError", "Current", "Delete", "Kind", "ReadOnlyStoreError", "Record",
-    "RecordNotFoundError", "Store", "StoreError", "StoreUnavailableError", "StoreVersionError", "Update", "Versioned",
-    "changes_between", "gpkg_path", "is_postgres", "kind_of", "meta_of", "open_store", "redact",
+    "DEFAULT_STORE_PATH",
+    "KINDS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "Add",
+    "AuditEntry",
+    "Change",
+    "ConflictError",
+    "Current",
+    "Delete",
+    "Kind",
+    "ReadOnlyStoreError",
+    "Record",
+    "RecordNotFoundError",
+    "Store",
+    "StoreError",
+    "StoreUnavailableError",
+    "StoreVersionError",
+    "Update",
+    "Versioned",
+    "changes_between",
+    "gpkg_path",
+    "is_postgres",
+    "kind_of",
+    "meta_of",
+    "open_store",
+    "redact",
 ]

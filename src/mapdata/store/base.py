@@ -36,6 +36,7 @@ from mapdata.model.models import ControlPeriod, Event, Force, Place, Scenario, S
 from mapdata.model.records import (
     FIELDS,
     KINDS,
+    SCENARIO_FIELD,
     TABLES,
     Record,
     changed_fields,
@@ -197,9 +198,11 @@ def _meta_problems(meta: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     center = meta.get("view_center")
     if not (
-        isinstance(center, (list, tuple)) and len(center) == 2
+        isinstance(center, (list, tuple))
+        and len(center) == 2
         and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in center)
-        and -90 <= center[0] <= 90 and -180 <= center[1] <= 180
+        and -90 <= center[0] <= 90
+        and -180 <= center[1] <= 180
     ):
         problems.append(Problem("meta", "scenario", "view_center", "must be [latitude, longitude]"))
     zoom = meta.get("view_zoom")
@@ -214,8 +217,10 @@ def _meta_problems(meta: Mapping[str, Any]) -> list[Problem]:
 def _layer_summary(data: Any) -> dict[str, Any]:
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     features = data.get("features") if isinstance(data, Mapping) else None
-    return {"features": len(features) if isinstance(features, list) else None,
-            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {
+        "features": len(features) if isinstance(features, list) else None,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
 
 
 def locate(kind: str, ident: str) -> tuple[str, str]:
@@ -249,12 +254,10 @@ class _State:
     basemap: dict[str, Any]
 
     def scenario(self) -> Scenario:
-        records = {kind: tuple(row.record for row in self.rows[kind].values()) for kind in KINDS}
-        return Scenario(
-            forces=records["force"], places=records["place"], sources=records["source"],  # type: ignore[arg-type]
-            events=records["event"], periods=records["period"], basemap=dict(self.basemap),  # type: ignore[arg-type]
-            **_scenario_kwargs(self.meta),
-        )
+        records: dict[str, Any] = {
+            SCENARIO_FIELD[kind]: tuple(row.record for row in self.rows[kind].values()) for kind in KINDS
+        }
+        return Scenario(**records, basemap=dict(self.basemap), **_scenario_kwargs(self.meta))
 
 
 @dataclass
@@ -305,9 +308,14 @@ class _Batch:
             fields_changed += [f for f in entry.changed_fields if f not in fields_changed]
         last = entries[-1] if entries else None
         return ConflictError(
-            kind=kind, record_id=ident, expected_version=expected, current_version=current,
-            changed_by=last.who if last else "", changed_at=last.at if last else None,
-            changed_fields=fields_changed, deleted=ident not in self.state.rows[kind],
+            kind=kind,
+            record_id=ident,
+            expected_version=expected,
+            current_version=current,
+            changed_by=last.who if last else "",
+            changed_at=last.at if last else None,
+            changed_fields=fields_changed,
+            deleted=ident not in self.state.rows[kind],
         )
 
     @staticmethod
@@ -333,8 +341,13 @@ class _Batch:
         row = self.state.rows[kind].get(record.id)
         if row is not None:
             raise ConflictError(
-                kind=kind, record_id=record.id, expected_version=None, current_version=row.version,
-                changed_by=row.updated_by, changed_at=row.updated_at, exists=True,
+                kind=kind,
+                record_id=record.id,
+                expected_version=None,
+                current_version=row.version,
+                changed_by=row.updated_by,
+                changed_at=row.updated_at,
+                exists=True,
             )
         latest = self._latest(kind, record.id)
         version = latest[0] + 1 if latest else 1
@@ -374,12 +387,23 @@ class _Batch:
             return current + 1
         return self.update(target, expected_version, action="restore")
 
-    def _put(self, kind: str, record: Record, version: int, *, action: Action, before: dict[str, Any] | None,
-             existed: bool) -> None:
+    def _put(
+        self, kind: str, record: Record, version: int, *, action: Action, before: dict[str, Any] | None, existed: bool
+    ) -> None:
         now = self.store._now()
         self.state.rows[kind][record.id] = _Row(record, version, now, "")
-        self._record_op(_Op(kind, record.id, action, before=before, after_record=record, after=to_json(record),
-                            version=version, existed=existed))
+        self._record_op(
+            _Op(
+                kind,
+                record.id,
+                action,
+                before=before,
+                after_record=record,
+                after=to_json(record),
+                version=version,
+                existed=existed,
+            )
+        )
 
     def set_meta(self, meta: Mapping[str, Any]) -> None:
         old = {key: self.state.meta.get(key) for key in META_KEYS}
@@ -392,15 +416,23 @@ class _Batch:
         current = self.state.basemap
         for name, data in layers.items():
             if name not in current:
-                self.ops.append(_Op(BASEMAP_KIND, name, "add", before=None, after=_layer_summary(data),
-                                    after_record=None))
+                self.ops.append(
+                    _Op(BASEMAP_KIND, name, "add", before=None, after=_layer_summary(data), after_record=None)
+                )
             elif current[name] != data:
-                self.ops.append(_Op(BASEMAP_KIND, name, "update", before=_layer_summary(current[name]),
-                                    after=_layer_summary(data), existed=True))
+                self.ops.append(
+                    _Op(
+                        BASEMAP_KIND,
+                        name,
+                        "update",
+                        before=_layer_summary(current[name]),
+                        after=_layer_summary(data),
+                        existed=True,
+                    )
+                )
         for name in current:
             if name not in layers:
-                self.ops.append(_Op(BASEMAP_KIND, name, "delete", before=_layer_summary(current[name]),
-                                    existed=True))
+                self.ops.append(_Op(BASEMAP_KIND, name, "delete", before=_layer_summary(current[name]), existed=True))
         self.state.basemap = dict(layers)
 
     def touched(self) -> list[Record]:
@@ -432,8 +464,9 @@ class Cursor(ABC):
         """New rows of ``table`` (values already encoded by the store's ``_encode``), in bulk: a backend
         may use its own bulk path (PostgreSQL: ``COPY``)."""
         if rows:
-            self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                             rows)
+            self.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+            )
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
@@ -522,7 +555,9 @@ class Store(ABC):
             found = self._read_schema_version(cur)
         self._refuse_newer(found or 0)
         if found is None and self.read_only:
-            raise StoreError(f"{self.describe()} is not a mapdata store yet; open it read-write (or run `mapdata store init`)")
+            raise StoreError(
+                f"{self.describe()} is not a mapdata store yet; open it read-write (or run `mapdata store init`)"
+            )
         self.schema_version = found or 0
         if (found is None or (upgrade and found < self.max_version)) and not self.read_only:
             self.migrate()
@@ -541,7 +576,8 @@ class Store(ABC):
             raise StoreVersionError(
                 f"{self.describe()} has schema version {found}, newer than this mapdata supports "
                 f"(schema version {self.max_version}); upgrade mapdata to open it",
-                store_version=found, app_version=self.max_version,
+                store_version=found,
+                app_version=self.max_version,
             )
 
     def _read_schema_version(self, cur: Cursor) -> int | None:
@@ -577,8 +613,17 @@ class Store(ABC):
                 )
                 self._after_migration(cur)
                 if found:
-                    self._insert_audit(cur, self._now(), SYSTEM_USER, SCHEMA_KIND, "schema_version", "update", None,
-                                       {"schema_version": found}, {"schema_version": self.max_version})
+                    self._insert_audit(
+                        cur,
+                        self._now(),
+                        SYSTEM_USER,
+                        SCHEMA_KIND,
+                        "schema_version",
+                        "update",
+                        None,
+                        {"schema_version": found},
+                        {"schema_version": self.max_version},
+                    )
         if found and found < self.max_version:
             self.upgraded_from = found
         self.schema_version = max(found, self.max_version)
@@ -593,7 +638,8 @@ class Store(ABC):
             raise StoreVersionError(
                 f"{self.describe()} has schema version {self.schema_version} but this mapdata needs "
                 f"schema version {self.max_version}; run `mapdata store migrate` (or open it read-write)",
-                store_version=self.schema_version, app_version=self.max_version,
+                store_version=self.schema_version,
+                app_version=self.max_version,
             )
 
     def _check_writable(self) -> None:
@@ -602,11 +648,15 @@ class Store(ABC):
 
     # -- reading -------------------------------------------------------------------------
     def _columns(self, kind: str) -> list[str]:
-        return [_q("id")] + [
-            self._geometry_out(_q(f.column)) if f.type == "geometry" else _q(f.column) for f in FIELDS[kind]
-        ] + [_q("version"), _q("updated_at"), _q("updated_by")]
+        return (
+            [_q("id")]
+            + [self._geometry_out(_q(f.column)) if f.type == "geometry" else _q(f.column) for f in FIELDS[kind]]
+            + [_q("version"), _q("updated_at"), _q("updated_by")]
+        )
 
-    def _rows(self, cur: Cursor, kind: str, where: str = "", params: Sequence[Any] = ()) -> tuple[dict[str, _Row], list[Problem]]:
+    def _rows(
+        self, cur: Cursor, kind: str, where: str = "", params: Sequence[Any] = ()
+    ) -> tuple[dict[str, _Row], list[Problem]]:
         sql = f"SELECT {', '.join(self._columns(kind))} FROM {TABLES[kind]} {where} ORDER BY fid"
         rows: dict[str, _Row] = {}
         problems: list[Problem] = []
@@ -616,10 +666,12 @@ class Store(ABC):
         for raw in cur.execute(sql, params):
             ident = raw[0]
             try:
-                record = read(ident, raw[1:width + 1])
+                record = read(ident, raw[1 : width + 1])
             except Exception:  # a value edited outside mapdata that does not decode: the slow path says why
                 try:
-                    data = {f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:], strict=False)}
+                    data = {
+                        f.name: self._decode(f.type, value) for f, value in zip(FIELDS[kind], raw[1:], strict=False)
+                    }
                     record = from_values(kind, ident, data)
                 except Exception as exc:
                     problems.append(Problem(TABLES[kind], f"id '{ident}'", "", f"cannot be read: {exc}"))
@@ -640,7 +692,9 @@ class Store(ABC):
         if problems:
             raise ScenarioError(problems)
         meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
-        basemap = {name: json.loads(text) for name, text in cur.execute("SELECT name, geojson FROM basemap ORDER BY fid")}
+        basemap = {
+            name: json.loads(text) for name, text in cur.execute("SELECT name, geojson FROM basemap ORDER BY fid")
+        }
         return _State(rows=rows, meta=meta, basemap=basemap)
 
     def _revision(self, cur: Cursor) -> int:
@@ -669,9 +723,11 @@ class Store(ABC):
             problems += _meta_problems(meta_of(scenario))
             if problems:
                 raise ScenarioError(problems)
-            found: dict[tuple[str, str], int] = {
-                (kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()
-            } if versions else {}
+            found: dict[tuple[str, str], int] = (
+                {(kind, ident): row.version for kind in KINDS for ident, row in state.rows[kind].items()}
+                if versions
+                else {}
+            )
         if changes is not None and not known_valid and not self.read_only:
             self._mark_checked(changes)
         return Current(scenario=scenario, versions=found, revision=revision)
@@ -688,16 +744,22 @@ class Store(ABC):
         (None, None) before schema v3, which does not count."""
         if self.schema_version < 3:
             return None, None
-        rows = {key: str(value) for key, value in cur.execute(
-            "SELECT key, value FROM meta WHERE key IN (?, ?)", (schema.DATA_CHANGES, schema.VALIDATED_CHANGES))}
+        rows = {
+            key: str(value)
+            for key, value in cur.execute(
+                "SELECT key, value FROM meta WHERE key IN (?, ?)", (schema.DATA_CHANGES, schema.VALIDATED_CHANGES)
+            )
+        }
         return rows.get(schema.DATA_CHANGES), rows.get(schema.VALIDATED_CHANGES)
 
     def _mark_checked(self, changes: str) -> None:
         """Record that every record was valid at change count ``changes`` (unless something changed since)."""
         try:
             with self._transaction(write=True) as cur:
-                cur.execute("UPDATE meta SET value = ? WHERE key = ? AND (SELECT value FROM meta WHERE key = ?) = ?",
-                            (changes, schema.VALIDATED_CHANGES, schema.DATA_CHANGES, changes))
+                cur.execute(
+                    "UPDATE meta SET value = ? WHERE key = ? AND (SELECT value FROM meta WHERE key = ?) = ?",
+                    (changes, schema.VALIDATED_CHANGES, schema.DATA_CHANGES, changes),
+                )
         except StoreError:
             pass  # e.g. a database the user may read but not write: the next read checks again
 
@@ -753,12 +815,21 @@ class Store(ABC):
             return self._audit(cur, "WHERE id > ?", (since,), tail=tail)
 
     def _audit(self, cur: Cursor, where: str, params: Sequence[Any], *, tail: str = "") -> list[AuditEntry]:
-        sql = ('SELECT id, at, who, kind, record_id, action, version, "before", "after" FROM audit '
-               f"{where} ORDER BY id{tail}")
+        sql = (
+            'SELECT id, at, who, kind, record_id, action, version, "before", "after" FROM audit '
+            f"{where} ORDER BY id{tail}"
+        )
         return [
             AuditEntry(
-                id=int(r[0]), at=self._decode("timestamp", r[1]), who=r[2], kind=r[3], record_id=r[4], action=r[5],
-                version=r[6], before=self._decode("json", r[7]), after=self._decode("json", r[8]),
+                id=int(r[0]),
+                at=self._decode("timestamp", r[1]),
+                who=r[2],
+                kind=r[3],
+                record_id=r[4],
+                action=r[5],
+                version=r[6],
+                before=self._decode("json", r[7]),
+                after=self._decode("json", r[8]),
             )
             for r in cur.execute(sql, params)
         ]
@@ -776,15 +847,15 @@ class Store(ABC):
     def info(self) -> dict[str, Any]:
         """What ``mapdata store info`` prints."""
         out: dict[str, Any] = {
-            "store": self.describe(), "backend": self.backend, "schema_version": self.schema_version,
-            "app_schema_version": self.max_version, "read_only": self.read_only,
+            "store": self.describe(),
+            "backend": self.backend,
+            "schema_version": self.schema_version,
+            "app_schema_version": self.max_version,
+            "read_only": self.read_only,
         }
         if self.schema_version == self.max_version:
             with self._transaction(write=False) as cur:
-                out["records"] = {
-                    TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0])
-                    for k in KINDS
-                }
+                out["records"] = {TABLES[k]: int(cur.one(f"SELECT COUNT(*) FROM {TABLES[k]}")[0]) for k in KINDS}
                 out["audit_entries"] = int(cur.one("SELECT COUNT(*) FROM audit")[0])
                 out["revision"] = self._revision(cur)
                 meta = {key: json.loads(value) for key, value in cur.execute("SELECT key, value FROM meta")}
@@ -827,8 +898,9 @@ class Store(ABC):
                     adds = []
                 adds.append(op)
                 tables.add(TABLES[op.kind])
-                audit.append(self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before,
-                                             op.after))
+                audit.append(
+                    self._audit_row(stamp, user, op.kind, op.ident, op.action, op.version, op.before, op.after)
+                )
                 continue
             if adds:
                 self._insert_rows(cur, adds, stamp, user)
@@ -854,8 +926,10 @@ class Store(ABC):
         self._after_write(cur, batch.state, tables, now)
         if batch.known_valid and self.schema_version >= 3:
             # the records this batch touched were checked above, the others were known valid: all are
-            cur.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key = ?) WHERE key = ?",
-                        (schema.DATA_CHANGES, schema.VALIDATED_CHANGES))
+            cur.execute(
+                "UPDATE meta SET value = (SELECT value FROM meta WHERE key = ?) WHERE key = ?",
+                (schema.DATA_CHANGES, schema.VALIDATED_CHANGES),
+            )
         batch.revision = self._revision(cur)
 
     def _write_row(self, cur: Cursor, op: _Op, now: dt.datetime, user: str) -> None:
@@ -892,9 +966,14 @@ class Store(ABC):
             # the audit's JSON holds every plain value already (dates and geometries come from the record)
             record, after = op.after_record, op.after
             assert after is not None
-            params.append([op.ident] + [
-                encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
-                for f in kind_fields] + [op.version, stamp, user])
+            params.append(
+                [op.ident]
+                + [
+                    encode(f.type, getattr(record, f.name) if f.type in ("date", "geometry") else after[f.name])
+                    for f in kind_fields
+                ]
+                + [op.version, stamp, user]
+            )
         cur.insert_rows(TABLES[kind], columns, params)
 
     def _write_layer(self, cur: Cursor, op: _Op, layers: Mapping[str, Any]) -> None:
@@ -907,14 +986,27 @@ class Store(ABC):
                 (op.ident, text),
             )
 
-    def _audit_row(self, stamp: Any, user: str, kind: str, ident: str, action: str, version: int | None,
-                   before: Any, after: Any) -> tuple[Any, ...]:
+    def _audit_row(
+        self, stamp: Any, user: str, kind: str, ident: str, action: str, version: int | None, before: Any, after: Any
+    ) -> tuple[Any, ...]:
         return (stamp, user, kind, ident, action, version, self._encode("json", before), self._encode("json", after))
 
-    def _insert_audit(self, cur: Cursor, now: dt.datetime, user: str, kind: str, ident: str, action: str,
-                      version: int | None, before: Any, after: Any) -> None:
-        cur.execute(_AUDIT_INSERT, self._audit_row(self._encode("timestamp", now), user, kind, ident, action,
-                                                   version, before, after))
+    def _insert_audit(
+        self,
+        cur: Cursor,
+        now: dt.datetime,
+        user: str,
+        kind: str,
+        ident: str,
+        action: str,
+        version: int | None,
+        before: Any,
+        after: Any,
+    ) -> None:
+        cur.execute(
+            _AUDIT_INSERT,
+            self._audit_row(self._encode("timestamp", now), user, kind, ident, action, version, before, after),
+        )
 
     def add(self, record: Record, *, user: str) -> int:
         """Add a new record; returns its version (1 for a new id)."""
@@ -935,7 +1027,13 @@ class Store(ABC):
             batch.delete(kind, ident, expected_version)
 
     def restore(
-        self, kind: str, ident: str, audit_id: int, *, expected_version: int, user: str,
+        self,
+        kind: str,
+        ident: str,
+        audit_id: int,
+        *,
+        expected_version: int,
+        user: str,
         state: Literal["before", "after"] | None = None,
     ) -> int:
         """Put back the state recorded by audit entry ``audit_id`` as a new version; returns it.
@@ -958,8 +1056,9 @@ class Store(ABC):
         """Apply several adds, updates and deletes in one transaction (all or nothing); returns the revision."""
         with self._batch(user) as batch:
             if sum(isinstance(change, Add) for change in changes) > BULK_ADDS:
-                batch.audited = {(str(k), str(i)) for k, i in batch.cur.execute(
-                    "SELECT DISTINCT kind, record_id FROM audit")}
+                batch.audited = {
+                    (str(k), str(i)) for k, i in batch.cur.execute("SELECT DISTINCT kind, record_id FROM audit")
+                }
             for change in changes:
                 if isinstance(change, Add):
                     batch.add(change.record)

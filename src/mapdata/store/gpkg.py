@@ -58,14 +58,23 @@ _GPKG_CORE = (
 _SRS_ROWS = (
     ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
     ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-    ("WGS 84 geodetic", SRS_ID, "EPSG", SRS_ID, WGS84_WKT,
-     "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+    (
+        "WGS 84 geodetic",
+        SRS_ID,
+        "EPSG",
+        SRS_ID,
+        WGS84_WKT,
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
 )
 _DESCRIPTIONS = {
-    "forces": "the forces", "places": "the places (who holds them is in control_periods)",
-    "sources": "the reports, with their full text", "events": "dated, sourced events",
+    "forces": "the forces",
+    "places": "the places (who holds them is in control_periods)",
+    "sources": "the reports, with their full text",
+    "events": "dated, sourced events",
     "control_periods": "who controls / contests / is present where, from when to when",
-    "audit": "every change: who, when, before and after (JSON)", "meta": "schema version and scenario metadata",
+    "audit": "every change: who, when, before and after (JSON)",
+    "meta": "schema version and scenario metadata",
     "basemap": "reference boundary layers (GeoJSON)",
 }
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -91,7 +100,7 @@ def read_gpkg_geometry(blob: bytes) -> BaseGeometry:
     envelope = (flags >> 1) & 0b111
     if envelope not in _ENVELOPE_BYTES:
         raise ValueError(f"bad GeoPackage envelope indicator {envelope}")
-    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope]:])
+    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope] :])
 
 
 def _envelope(blob: Any) -> tuple[float, float, float, float] | None:
@@ -125,8 +134,9 @@ def _register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions GDAL's and QGIS's R-tree triggers call, should a tool add a spatial index."""
     for index, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         conn.create_function(name, 1, _envelope_part(index), deterministic=True)
-    conn.create_function("ST_IsEmpty", 1, lambda blob: None if blob is None else int(_envelope(blob) is None),
-                         deterministic=True)
+    conn.create_function(
+        "ST_IsEmpty", 1, lambda blob: None if blob is None else int(_envelope(blob) is None), deterministic=True
+    )
 
 
 def _timestamp(value: dt.datetime) -> str:
@@ -167,13 +177,20 @@ class GeoPackageStore(Store):
             if head and head != SQLITE_MAGIC:
                 raise StoreError(f"{path} is not a GeoPackage (not an SQLite database)")
         elif self.read_only:
-            raise StoreError(f"{path} does not exist (a read-only store is never created; create it with `mapdata store init --store PATH`)")
+            raise StoreError(
+                f"{path} does not exist (a read-only store is never created; create it with `mapdata store init --store PATH`)"
+            )
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             if self.read_only:
-                conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
-                                       timeout=30, check_same_thread=False)
+                conn = sqlite3.connect(
+                    path.resolve().as_uri() + "?mode=ro",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=30,
+                    check_same_thread=False,
+                )
             else:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             _register_functions(conn)
@@ -189,7 +206,9 @@ class GeoPackageStore(Store):
             raise StoreError(f"{path} cannot be opened as a GeoPackage: {exc}") from None
         if tables and application_id != GPKG_APPLICATION_ID:
             conn.close()
-            raise StoreError(f"{path} is an SQLite database but not a GeoPackage (application_id is {application_id:#x})")
+            raise StoreError(
+                f"{path} is an SQLite database but not a GeoPackage (application_id is {application_id:#x})"
+            )
         return conn
 
     def _recover(self) -> None:
@@ -282,8 +301,14 @@ class GeoPackageStore(Store):
             cur.execute(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (table, "features" if features else "attributes", table, _DESCRIPTIONS.get(table, ""), now,
-                 SRS_ID if features else None),
+                (
+                    table,
+                    "features" if features else "attributes",
+                    table,
+                    _DESCRIPTIONS.get(table, ""),
+                    now,
+                    SRS_ID if features else None,
+                ),
             )
             if features:
                 cur.execute(
@@ -298,7 +323,8 @@ class GeoPackageStore(Store):
             geometries = [row.record.geometry for row in state.rows["place"].values()]  # type: ignore[union-attr]
             extent = tuple(float(v) for v in shapely.total_bounds(geometries)) if geometries else (None,) * 4
             cur.execute(
-                "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = 'places'", extent
+                "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = 'places'",
+                extent,
             )
 
     def _encode(self, type_: str, value: Any) -> Any:
@@ -351,12 +377,14 @@ def _write_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if code == sqlite3.SQLITE_FULL:
         return StoreFullError(
             f"{path}: the disk holding the store is full (SQLite: {exc}); nothing was changed. Free some space on "
-            "that disk (or move the store to a larger one), then try again.")
+            "that disk (or move the store to a larger one), then try again."
+        )
     if code == sqlite3.SQLITE_READONLY:
         return StoreNotWritableError(
             f"{path} cannot be written: the file or its folder is read-only for this user (SQLite: {exc}); "
             "nothing was changed. Give the user that runs mapdata write access to the file and its folder "
-            "(chmod / chown), or open the store read-only to view it.")
+            "(chmod / chown), or open the store read-only to view it."
+        )
     return StoreWriteError(f"{path}: the database refused the change (SQLite: {exc}); nothing was changed.")
 
 

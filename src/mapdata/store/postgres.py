@@ -37,10 +37,22 @@ RECONNECT_FIRST = 1.0
 RECONNECT_MAX = 30.0
 # What a server that is down, restarting or failing over answers (as opposed to a wrong password or database).
 _UNREACHABLE = (
-    "connection refused", "could not connect", "timeout expired", "timed out", "starting up", "shutting down",
-    "in recovery mode", "server closed the connection", "connection is lost", "connection is closed",
-    "terminating connection", "no route to host", "network is unreachable", "consistent recovery state",
-    "not currently accepting connections", "too many clients",
+    "connection refused",
+    "could not connect",
+    "timeout expired",
+    "timed out",
+    "starting up",
+    "shutting down",
+    "in recovery mode",
+    "server closed the connection",
+    "connection is lost",
+    "connection is closed",
+    "terminating connection",
+    "no route to host",
+    "network is unreachable",
+    "consistent recovery state",
+    "not currently accepting connections",
+    "too many clients",
 )
 
 
@@ -213,19 +225,23 @@ class PostgresStore(Store):
             raise StoreError(f"{self.describe()}: permission denied: {self._words(exc)}") from None
         # write errors, mapped to what they mean (the transaction was rolled back: nothing changed)
         if isinstance(exc, (psycopg.errors.DiskFull, psycopg.errors.ProgramLimitExceeded)):
-            raise StoreFullError(f"{self.describe()}: the database server is out of space or past a limit "
-                                 f"({self._words(exc)}); nothing was changed. Ask its administrator to free "
-                                 "space, then try again.") from None
+            raise StoreFullError(
+                f"{self.describe()}: the database server is out of space or past a limit "
+                f"({self._words(exc)}); nothing was changed. Ask its administrator to free "
+                "space, then try again."
+            ) from None
         if isinstance(exc, psycopg.DataError):
-            raise StoreWriteError(f"{self.describe()}: the database refused a value ({self._words(exc)}); "
-                                  "nothing was changed.") from None
+            raise StoreWriteError(
+                f"{self.describe()}: the database refused a value ({self._words(exc)}); nothing was changed."
+            ) from None
         if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
             self._discard()  # the next transaction reconnects at once (a failure to reconnect starts the back-off)
             lost = f"the connection to the PostgreSQL store {self.describe()} was lost ({self._words(exc)})"
             if committing:
                 raise StoreUnavailableError(
                     f"{lost} while saving: the change may or may not have been saved; reload and check before "
-                    "trying again", retry_in=0.0,
+                    "trying again",
+                    retry_in=0.0,
                 ) from None
             raise StoreUnavailableError(f"{lost}; reading again reconnects", retry_in=0.0) from None
 
@@ -249,8 +265,9 @@ class PostgresStore(Store):
         if type_ == "list":
             return [str(v) for v in value]
         if type_ == "geometry":  # hex EWKB text: the geometry type's own input form (parameters and COPY)
-            return shapely.to_wkb(shapely.set_srid(value, schema.SRID), hex=True, include_srid=True, flavor="extended",
-                                  output_dimension=2)
+            return shapely.to_wkb(
+                shapely.set_srid(value, schema.SRID), hex=True, include_srid=True, flavor="extended", output_dimension=2
+            )
         if type_ == "json":
             return Jsonb(value)
         return value

@@ -86,16 +86,20 @@ _V3_COUNTERS = (  # a store upgraded from v2 starts unchecked: its next full rea
     f"INSERT INTO meta (\"key\", \"value\") VALUES ('{DATA_CHANGES}', '1'), ('{VALIDATED_CHANGES}', '0')",
 )
 _V3_BY_DIALECT: dict[str, tuple[str, ...]] = {
-    "gpkg": _V3_COUNTERS + tuple(
+    "gpkg": _V3_COUNTERS
+    + tuple(
         f"CREATE TRIGGER {table}_{action.lower()}_counted AFTER {action} ON {table} BEGIN "
-        f"UPDATE meta SET \"value\" = CAST(CAST(\"value\" AS INTEGER) + 1 AS TEXT) WHERE \"key\" = '{DATA_CHANGES}'; END"
-        for table in DATA_TABLES for action in ("INSERT", "UPDATE", "DELETE")
+        f'UPDATE meta SET "value" = CAST(CAST("value" AS INTEGER) + 1 AS TEXT) WHERE "key" = \'{DATA_CHANGES}\'; END'
+        for table in DATA_TABLES
+        for action in ("INSERT", "UPDATE", "DELETE")
     ),
-    "postgres": _V3_COUNTERS + (
+    "postgres": _V3_COUNTERS
+    + (
         "CREATE FUNCTION mapdata_count_data_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"UPDATE meta SET \"value\" = ((\"value\")::bigint + 1)::text WHERE \"key\" = '{DATA_CHANGES}'; "
+        f'UPDATE meta SET "value" = (("value")::bigint + 1)::text WHERE "key" = \'{DATA_CHANGES}\'; '
         "RETURN NULL; END $$",
-    ) + tuple(
+    )
+    + tuple(
         f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION mapdata_count_data_change()"
         for table in DATA_TABLES
@@ -120,8 +124,11 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "forces, places, sources, events, control_periods, audit, meta, basemap", _V1),
     Migration(2, "indexes for history look-ups and per-place periods", _V2),
-    Migration(3, "count changes to the record tables (by any program), so reads can skip re-checking",
-              by_dialect=_V3_BY_DIALECT),
+    Migration(
+        3,
+        "count changes to the record tables (by any program), so reads can skip re-checking",
+        by_dialect=_V3_BY_DIALECT,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -47,14 +47,38 @@ FUTURE_WINDOW_DAYS = 60
 """With a publication date, a yearless date may fall at most this many days after it."""
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _MONTH_BY_NAME = {name.lower(): i for i, name in enumerate(MONTHS, 1)}
 _MONTH_BY_NAME.update({name[:3].lower(): i for i, name in enumerate(MONTHS, 1)})
 _MONTH_BY_NAME["sept"] = 9
 _WEEKDAY_BY_NAME = {name.lower(): i for i, name in enumerate(WEEKDAYS)}
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _OLDEST_YEAR = 1900
 
 # -- the pattern ---------------------------------------------------------------------------------
@@ -80,8 +104,7 @@ _ALTERNATIVES = [
     # Monday, June 4[, 2018]
     ("[JFMASONDTW]", rf"{_wd_prefix('mdw')}(?P<mdm>{_MONTH}){_S}(?P<mdd>{_DAY})(?:,?{_S}(?P<mdy>{_YEAR}))?"),
     # Monday 4 June [2018] / 4th of June
-    (r"[\dMTWFS]",
-     rf"{_wd_prefix('dmw')}(?P<dmd>{_DAY})(?:{_S}of)?{_S}(?P<dmm>{_MONTH})(?:,?{_S}(?P<dmy>{_YEAR}))?"),
+    (r"[\dMTWFS]", rf"{_wd_prefix('dmw')}(?P<dmd>{_DAY})(?:{_S}of)?{_S}(?P<dmm>{_MONTH})(?:,?{_S}(?P<dmy>{_YEAR}))?"),
     # 2018-06-04
     (r"\d", r"(?P<iy>(?:19|20)\d\d)-(?P<im>0[1-9]|1[0-2])-(?P<id>0[1-9]|[12]\d|3[01])(?!\d)"),
     # 4/6/2018, 4.6.2018, 4-6-2018
@@ -89,24 +112,32 @@ _ALTERNATIVES = [
     # June 2018
     ("[JFMASOND]", rf"(?P<mym>{_MONTH}),?{_S}(?P<myy>{_YEAR})"),
     # early June [2018], mid-June, the end of May, last May
-    ("[emltbsnEMLTBSN]",
-     rf"(?P<qmq>(?i:early|mid|late|(?:the{_S})?(?:end|beginning|start|middle){_S}of|last|this|next))[\s\-]{{1,3}}"
-     rf"(?P<qmm>{_MONTH_FULL})(?!\w)(?:,?{_S}(?P<qmy>{_YEAR}))?(?!\.?,?\s{{0,3}}\d)"),
+    (
+        "[emltbsnEMLTBSN]",
+        rf"(?P<qmq>(?i:early|mid|late|(?:the{_S})?(?:end|beginning|start|middle){_S}of|last|this|next))[\s\-]{{1,3}}"
+        rf"(?P<qmm>{_MONTH_FULL})(?!\w)(?:,?{_S}(?P<qmy>{_YEAR}))?(?!\.?,?\s{{0,3}}\d)",
+    ),
     # in June (the preposition is not part of the mention)
-    ("[idsutbfaIDSUTBFA]",
-     rf"(?i:in|during|since|until|till|by|from|throughout|before|after){_S}(?P<pmm>{_MONTH_FULL})(?!\w)"
-     rf"(?!\.?,?\s{{0,3}}\d)"),
+    (
+        "[idsutbfaIDSUTBFA]",
+        rf"(?i:in|during|since|until|till|by|from|throughout|before|after){_S}(?P<pmm>{_MONTH_FULL})(?!\w)"
+        rf"(?!\.?,?\s{{0,3}}\d)",
+    ),
     # the day before yesterday
     ("[tT]", rf"(?P<dby>(?i:the{_S}day{_S}before{_S}yesterday))"),
     # yesterday, today, last night ...
     ("[ytlYTL]", rf"(?P<rw>(?i:yesterday|today|tonight|last{_S}night|this{_S}(?:morning|afternoon|evening)))(?!\w)"),
     # three days ago, a few weeks ago
-    (r"[\daotfsencAOTFSENC]",
-     rf"(?P<ago>(?i:(?P<agon>{_NUM}|(?:a{_S})?(?:few|several|couple{_S}of)){_S}(?P<agou>days?|weeks?){_S}ago))(?!\w)"),
+    (
+        r"[\daotfsencAOTFSENC]",
+        rf"(?P<ago>(?i:(?P<agon>{_NUM}|(?:a{_S})?(?:few|several|couple{_S}of)){_S}(?P<agou>days?|weeks?){_S}ago))(?!\w)",
+    ),
     # in the past (a) few days, over the last two weeks
-    ("[iodwftIODWFT]",
-     rf"(?P<past>(?i:(?:(?:in|over|during|within|for){_S})?the{_S}(?:past|last|previous){_S}"
-     rf"(?:(?:a{_S})?(?:few|several|couple{_S}of|{_NUM}){_S})?(?:days|weeks?|hours|months?)))(?!\w)"),
+    (
+        "[iodwftIODWFT]",
+        rf"(?P<past>(?i:(?:(?:in|over|during|within|for){_S})?the{_S}(?:past|last|previous){_S}"
+        rf"(?:(?:a{_S})?(?:few|several|couple{_S}of|{_NUM}){_S})?(?:days|weeks?|hours|months?)))(?!\w)",
+    ),
     # in recent days, recently
     ("[irIR]", rf"(?P<recent>(?i:(?:in{_S})?recent{_S}(?:days|weeks)|recently))(?!\w)"),
     # last week, earlier this week
@@ -114,9 +145,11 @@ _ALTERNATIVES = [
     # last month, earlier this month
     ("[ltepnLTEPN]", rf"(?P<month>(?i:(?P<mnq>last|this|earlier{_S}this|previous|next){_S}month))(?!\w)"),
     # on Monday, last Friday (not followed by a date, which the first two alternatives take)
-    ("[ltpnLTPNMWFS]",
-     rf"(?:(?P<waq>(?i:last|this{_S}past|this|next|past)){_S})?(?P<wa>{_WD})(?!\w)"
-     rf"(?!,?{_S}(?:the{_S})?(?:\d|{_MONTH}))(?!{_S}(?i:prayers?|sermons?))"),
+    (
+        "[ltpnLTPNMWFS]",
+        rf"(?:(?P<waq>(?i:last|this{_S}past|this|next|past)){_S})?(?P<wa>{_WD})(?!\w)"
+        rf"(?!,?{_S}(?:the{_S})?(?:\d|{_MONTH}))(?!{_S}(?i:prayers?|sermons?))",
+    ),
 ]
 _PATTERN = re.compile(r"(?<!\w)(?=[0-9A-Za-z])(?:" + "|".join(f"(?={gate}){alt}" for gate, alt in _ALTERNATIVES) + ")")
 _YEAR_TOKEN = re.compile(r"(?<![\w\-/.])((?:19|20)\d\d)(?![\w\-/])")
@@ -149,6 +182,7 @@ class _Raw:
 
 
 # -- small helpers --------------------------------------------------------------------------------
+
 
 def _fmt(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
@@ -193,6 +227,7 @@ def _clean(text: str) -> str:
 
 # -- step 1: match --------------------------------------------------------------------------------
 
+
 def _scan(text: str) -> list[_Raw]:
     out: list[_Raw] = []
     for m in _PATTERN.finditer(text):
@@ -204,8 +239,17 @@ def _scan(text: str) -> list[_Raw]:
             day = int(re.sub(r"\D", "", g(f"{pre}d")))  # "4th" -> 4
             year = int(g(f"{pre}y")) if g(f"{pre}y") else None
             start = m.start(f"{pre}w") if wd else min(m.start(f"{pre}m"), m.start(f"{pre}d"))
-            out.append(_Raw("day", start, m.end(), day=day, month=month, year=year,
-                            weekday=_WEEKDAY_BY_NAME[wd.lower()] if wd else None))
+            out.append(
+                _Raw(
+                    "day",
+                    start,
+                    m.end(),
+                    day=day,
+                    month=month,
+                    year=year,
+                    weekday=_WEEKDAY_BY_NAME[wd.lower()] if wd else None,
+                )
+            )
         elif g("iy") is not None:
             out.append(_Raw("day", m.start(), m.end(), day=int(g("id")), month=int(g("im")), year=int(g("iy"))))
         elif g("na") is not None:
@@ -219,12 +263,23 @@ def _scan(text: str) -> list[_Raw]:
                 kind = "numeric_ambiguous" if all(readings) else "invalid"
                 out.append(_Raw(kind, m.start(), m.end(), note=f"{m.group()!r} could be {shown}"))
         elif g("mym") is not None:
-            out.append(_Raw("month", m.start(), m.end(), month=_MONTH_BY_NAME[g("mym").rstrip(".").lower()],
-                            year=int(g("myy"))))
+            out.append(
+                _Raw(
+                    "month", m.start(), m.end(), month=_MONTH_BY_NAME[g("mym").rstrip(".").lower()], year=int(g("myy"))
+                )
+            )
         elif g("qmm") is not None:
             qualifier = _clean(g("qmq")).lower()
-            out.append(_Raw("month", m.start(), m.end(), month=_MONTH_BY_NAME[g("qmm").lower()],
-                            year=int(g("qmy")) if g("qmy") else None, qualifier=qualifier))
+            out.append(
+                _Raw(
+                    "month",
+                    m.start(),
+                    m.end(),
+                    month=_MONTH_BY_NAME[g("qmm").lower()],
+                    year=int(g("qmy")) if g("qmy") else None,
+                    qualifier=qualifier,
+                )
+            )
         elif g("pmm") is not None:
             out.append(_Raw("month", m.start("pmm"), m.end("pmm"), month=_MONTH_BY_NAME[g("pmm").lower()]))
         elif g("dby") is not None:
@@ -242,29 +297,57 @@ def _scan(text: str) -> list[_Raw]:
                 out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
             else:
                 factor = 7 if unit.startswith("week") else 1
-                out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=number * factor,
-                                note="week" if factor == 7 else ""))
+                out.append(
+                    _Raw(
+                        "relative",
+                        m.start(),
+                        m.end(),
+                        relative="days_ago",
+                        amount=number * factor,
+                        note="week" if factor == 7 else "",
+                    )
+                )
         elif g("past") is not None or g("recent") is not None:
             out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
         elif g("week") is not None:
             qualifier = _clean(g("wkq")).lower()
-            out.append(_Raw("relative", m.start(), m.end(), qualifier=qualifier,
-                            relative="last_week" if qualifier in {"last", "previous"} else
-                            "next" if qualifier == "next" else "reported"))
+            out.append(
+                _Raw(
+                    "relative",
+                    m.start(),
+                    m.end(),
+                    qualifier=qualifier,
+                    relative="last_week"
+                    if qualifier in {"last", "previous"}
+                    else "next"
+                    if qualifier == "next"
+                    else "reported",
+                )
+            )
         elif g("month") is not None:
             qualifier = _clean(g("mnq")).lower()
             relative = "next" if qualifier == "next" else "month_rel"
-            out.append(_Raw("relative", m.start(), m.end(), qualifier=qualifier, relative=relative,
-                            amount=1 if qualifier in {"last", "previous"} else 0))
+            out.append(
+                _Raw(
+                    "relative",
+                    m.start(),
+                    m.end(),
+                    qualifier=qualifier,
+                    relative=relative,
+                    amount=1 if qualifier in {"last", "previous"} else 0,
+                )
+            )
         elif g("wa") is not None:
             qualifier = _clean(g("waq")).lower() if g("waq") else ""
             start = m.start("waq") if g("waq") else m.start("wa")
-            out.append(_Raw("weekday", start, m.end("wa"), weekday=_WEEKDAY_BY_NAME[g("wa").lower()],
-                            qualifier=qualifier))
+            out.append(
+                _Raw("weekday", start, m.end("wa"), weekday=_WEEKDAY_BY_NAME[g("wa").lower()], qualifier=qualifier)
+            )
     return out
 
 
 # -- step 2: the year basis -----------------------------------------------------------------------
+
 
 def _written_years(text: str, raws: list[_Raw], today: dt.date) -> tuple[list[int], list[int]]:
     """Years written in the text (positions, years), from dates and plain year tokens."""
@@ -294,7 +377,7 @@ def _infer_year(text: str, raws: list[_Raw], written: set[int], today: dt.date) 
             key = (r.weekday, r.day, r.month)
             if key not in seen:
                 seen.add(key)
-                combos.append((_clean(text[r.start:r.end]), _fitting_years(r.day, r.month, r.weekday, today)))
+                combos.append((_clean(text[r.start : r.end]), _fitting_years(r.day, r.month, r.weekday, today)))
     combos = [(label, years) for label, years in combos if years]
     if not combos:
         return None, ""
@@ -323,6 +406,7 @@ def _infer_year(text: str, raws: list[_Raw], written: set[int], today: dt.date) 
 
 # -- step 3: resolve ------------------------------------------------------------------------------
 
+
 class _Resolver:
     def __init__(self, text: str, raws: list[_Raw], published: dt.date | None, today: dt.date) -> None:
         self.published = published
@@ -330,18 +414,24 @@ class _Resolver:
         self.year_positions, self.year_values = _written_years(text, raws, today)
         self.inferred: int | None = None
         if published is not None:
-            self.basis = (f"publication date {published.isoformat()}: a date without a year is the occurrence "
-                          f"nearest it, at most {FUTURE_WINDOW_DAYS} days after it")
+            self.basis = (
+                f"publication date {published.isoformat()}: a date without a year is the occurrence "
+                f"nearest it, at most {FUTURE_WINDOW_DAYS} days after it"
+            )
         else:
             self.inferred, self.basis = _infer_year(text, raws, set(self.year_values), today)
             if self.inferred is None:
                 if self.year_values:
-                    self.basis = ("no publication date and no weekday-date combination: a date without a year "
-                                  "takes the nearest year written before it in the text")
+                    self.basis = (
+                        "no publication date and no weekday-date combination: a date without a year "
+                        "takes the nearest year written before it in the text"
+                    )
                 else:
-                    self.basis = ("no publication date, no year in the text and no weekday-date combination: "
-                                  "a date without a year is assumed to be its latest occurrence not after today "
-                                  f"({today.isoformat()})")
+                    self.basis = (
+                        "no publication date, no year in the text and no weekday-date combination: "
+                        "a date without a year is assumed to be its latest occurrence not after today "
+                        f"({today.isoformat()})"
+                    )
             else:
                 self.basis = f"no publication date; year inferred from the text: {self.basis}"
 
@@ -374,8 +464,11 @@ class _Resolver:
             date = _safe_date(year, month, day)
             if date is not None and date <= self.today:
                 break
-        return (year, f"year {year} assumed: its latest occurrence not after today",
-                f"no year: assumed {year} (no publication date and no year in the text)")
+        return (
+            year,
+            f"year {year} assumed: its latest occurrence not after today",
+            f"no year: assumed {year} (no publication date and no year in the text)",
+        )
 
     @staticmethod
     def _last_next(pub: dt.date, month: int, offset: int) -> int:
@@ -384,11 +477,18 @@ class _Resolver:
         return pub.year if month > pub.month else pub.year + 1
 
     def resolve(self, text: str, raw: _Raw) -> DateMention:
-        as_written = text[raw.start:raw.end]
+        as_written = text[raw.start : raw.end]
         if raw.kind in {"numeric_ambiguous", "invalid"}:
             what = "ambiguous" if raw.kind == "numeric_ambiguous" else "not a valid date"
-            return DateMention(as_written, raw.start, raw.end, None, DatePrecision.DAY,
-                               warning=f"{what}: {raw.note}; not resolved", basis="numeric date")
+            return DateMention(
+                as_written,
+                raw.start,
+                raw.end,
+                None,
+                DatePrecision.DAY,
+                warning=f"{what}: {raw.note}; not resolved",
+                basis="numeric date",
+            )
         if raw.kind == "day":
             return self._day(as_written, raw)
         if raw.kind == "month":
@@ -407,13 +507,21 @@ class _Resolver:
             year, basis, warning = self.year_for(raw)
         date = _safe_date(year, raw.month, raw.day) if year is not None else None
         if date is None:
-            return DateMention(as_written, raw.start, raw.end, None, DatePrecision.DAY,
-                               warning=f"{as_written!r} is not a valid date in {year}", basis=basis)
+            return DateMention(
+                as_written,
+                raw.start,
+                raw.end,
+                None,
+                DatePrecision.DAY,
+                warning=f"{as_written!r} is not a valid date in {year}",
+                basis=basis,
+            )
         if raw.weekday is not None and date.weekday() != raw.weekday:
             nearest = _nearest_weekday(date, raw.weekday)
             said = WEEKDAYS[raw.weekday]
-            mismatch = (f"weekday contradicts the date: {_fmt(date)} was a {WEEKDAYS[date.weekday()]}, not a {said}"
-                        + (f"; the nearest {said} is {_fmt(nearest)}" if nearest else ""))
+            mismatch = f"weekday contradicts the date: {_fmt(date)} was a {WEEKDAYS[date.weekday()]}, not a {said}" + (
+                f"; the nearest {said} is {_fmt(nearest)}" if nearest else ""
+            )
             warning = f"{warning}; {mismatch}" if warning else mismatch
         return DateMention(as_written, raw.start, raw.end, date, DatePrecision.DAY, warning=warning, basis=basis)
 
@@ -435,9 +543,15 @@ class _Resolver:
         name = WEEKDAYS[raw.weekday]
         pub = self.published
         if pub is None:
-            return DateMention(as_written, raw.start, raw.end, None, DatePrecision.DAY,
-                               warning="weekday alone and no publication date: not resolved",
-                               basis="a weekday alone needs the publication date")
+            return DateMention(
+                as_written,
+                raw.start,
+                raw.end,
+                None,
+                DatePrecision.DAY,
+                warning="weekday alone and no publication date: not resolved",
+                basis="a weekday alone needs the publication date",
+            )
         back = (pub.weekday() - raw.weekday) % 7
         if raw.qualifier == "next":
             date = _shift(pub, (raw.weekday - pub.weekday()) % 7 or 7)
@@ -454,9 +568,15 @@ class _Resolver:
         pub = self.published
         phrase = _clean(as_written).lower()
         if pub is None:
-            return DateMention(as_written, raw.start, raw.end, None, DatePrecision.REPORTED_BY,
-                               warning="relative to the publication date, which is not known: not resolved",
-                               basis=f"{phrase!r} is relative to the publication date")
+            return DateMention(
+                as_written,
+                raw.start,
+                raw.end,
+                None,
+                DatePrecision.REPORTED_BY,
+                warning="relative to the publication date, which is not known: not resolved",
+                basis=f"{phrase!r} is relative to the publication date",
+            )
         p = pub.isoformat()
         if raw.relative == "days_ago":
             date = _shift(pub, -raw.amount)
@@ -470,16 +590,28 @@ class _Resolver:
             week_start = _shift(pub, -pub.weekday() - 7)
             date = _shift(pub, -pub.weekday() - 1)
             precision = DatePrecision.REPORTED_BY
-            basis = (f"{phrase!r}: the week of {_fmt(week_start)} to {_fmt(date)} (Monday to Sunday) before the "
-                     f"publication date {p}; recorded as on or before its last day") if week_start and date else phrase
+            basis = (
+                (
+                    f"{phrase!r}: the week of {_fmt(week_start)} to {_fmt(date)} (Monday to Sunday) before the "
+                    f"publication date {p}; recorded as on or before its last day"
+                )
+                if week_start and date
+                else phrase
+            )
         elif raw.relative == "month_rel":
             date = _month_start(pub, raw.amount)
             precision = DatePrecision.MONTH
             basis = f"{phrase!r}: the month {'before' if raw.amount else 'of'} the publication date {p}"
         elif raw.relative == "next":
-            return DateMention(as_written, raw.start, raw.end, None, DatePrecision.REPORTED_BY,
-                               warning="refers to the future: not resolved",
-                               basis=f"{phrase!r} is after the publication date {p}")
+            return DateMention(
+                as_written,
+                raw.start,
+                raw.end,
+                None,
+                DatePrecision.REPORTED_BY,
+                warning="refers to the future: not resolved",
+                basis=f"{phrase!r} is after the publication date {p}",
+            )
         else:  # reported: a range ending at the publication date
             date, precision = pub, DatePrecision.REPORTED_BY
             basis = f"{phrase!r}: a range of days ending at the publication date {p}; recorded as on or before it"

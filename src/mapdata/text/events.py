@@ -93,9 +93,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 word_start = m.start()
                 while word_start > start and not text[word_start - 1].isspace():
                     word_start -= 1
-                word = text[word_start:m.start()].strip("“\"‘'«([").lower()
-                if (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or "." in word
-                        or (word in {"no", "nos"} and k < n and text[k].isdigit())):
+                word = text[word_start : m.start()].strip("“\"‘'«([").lower()
+                if (
+                    word in _ABBREVIATIONS
+                    or (len(word) == 1 and word.isalpha())
+                    or "." in word
+                    or (word in {"no", "nos"} and k < n and text[k].isdigit())
+                ):
                     continue
         _add_span(text, start, end, spans)
         start = end
@@ -161,8 +165,7 @@ _BY_BEFORE = re.compile(r"\bby\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
 _WITH_BEFORE = re.compile(r"^\s*(?:\w+\s+)?with\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
 _NOMINAL_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 _OF_BETWEEN = re.compile(r"^\s*(?:of\s+)?(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
-_COORDINATED = re.compile(r"[\s,“”\"‘’']*(?:and|or|as\s+well\s+as|along\s+with)[\s“”\"‘’']*(?:both\s+)?",
-                          re.IGNORECASE)
+_COORDINATED = re.compile(r"[\s,“”\"‘’']*(?:and|or|as\s+well\s+as|along\s+with)[\s“”\"‘’']*(?:both\s+)?", re.IGNORECASE)
 _LISTED = re.compile(r"[\s“”\"‘’']*,[\s“”\"‘’']*")
 
 KNOWN_CLAIMANTS = {
@@ -189,6 +192,7 @@ def _default_specs() -> dict[str, ActionSpec]:
 
 
 # -- per-sentence reading -------------------------------------------------------------------------
+
 
 @dataclass
 class _Sentence:
@@ -243,7 +247,7 @@ def _coordinated(text: str, forces: list[ForceMention], index: int, step: int) -
     joined = False
     while 0 <= index + step < len(forces):
         a, b = (forces[index + step], forces[index]) if step < 0 else (forces[index], forces[index + step])
-        between = text[a.end:b.start]
+        between = text[a.end : b.start]
         if _COORDINATED.fullmatch(between):
             joined = True
         elif not (step < 0 and joined and _LISTED.fullmatch(between)):
@@ -261,15 +265,15 @@ def _agents(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
     after = [i for i, f in enumerate(forces) if f.start >= action.end]
     if after:
         first = forces[after[0]]
-        gap = text[action.end:first.start]
+        gap = text[action.end : first.start]
         # passive "taken over by Russian forces" / nominal "the control of Assad's forces"
         if (_BY_BEFORE.search(gap) and len(gap) <= 40) or (
-            _NOMINAL_BEFORE.search(text, max(sentence.start, action.start - 6), action.start)
-            and _OF_BETWEEN.match(gap)
+            _NOMINAL_BEFORE.search(text, max(sentence.start, action.start - 6), action.start) and _OF_BETWEEN.match(gap)
         ):
             return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
-    if _FIRST_PERSON.search(action.text) or _FIRST_PERSON.search(text, max(sentence.start, action.start - 12),
-                                                                    action.start):
+    if _FIRST_PERSON.search(action.text) or _FIRST_PERSON.search(
+        text, max(sentence.start, action.start - 12), action.start
+    ):
         speakers = [i for i in before if _SPEECH.match(text, forces[i].end, action.start)]
         return [forces[speakers[0]].force] if speakers else []  # the first speaker: usually the subject
     if before:
@@ -293,7 +297,7 @@ def _counterparts(text: str, sentence: _Sentence, action: ActionMention) -> list
     after = [i for i, f in enumerate(forces) if f.start >= action.end]
     if action.role is not Role.CONTESTED or not after:
         return []
-    if not _WITH_BEFORE.match(text[action.end:forces[after[0]].start]):
+    if not _WITH_BEFORE.match(text[action.end : forces[after[0]].start]):
         return []
     return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
 
@@ -303,15 +307,16 @@ def _readings(text: str, sentence: _Sentence) -> list[_Reading]:
     scope_start = sentence.start
     for action in sentence.actions:
         hypothetical = bool(_HYPOTHETICAL.search(text, max(scope_start, action.start - 90), action.start))
-        out.append(_Reading(action, _agents(text, sentence, action), hypothetical,
-                            _counterparts(text, sentence, action)))
+        out.append(
+            _Reading(action, _agents(text, sentence, action), hypothetical, _counterparts(text, sentence, action))
+        )
         scope_start = action.end
     return out
 
 
 def _carried_places(text: str, sentences: list[_Sentence], index: int) -> tuple[list[PlaceMention], str]:
     sentence = sentences[index]
-    quote = text[sentence.start:sentence.end]
+    quote = text[sentence.start : sentence.end]
     anaphor = _ANAPHOR.search(quote)
     if anaphor is None and not _OPENS_WITH_REFERENCE.match(quote):
         return [], ""
@@ -319,10 +324,10 @@ def _carried_places(text: str, sentences: list[_Sentence], index: int) -> tuple[
     if noun:
         stem = re.escape(noun.lower().rstrip("s") if not noun.lower().endswith("ies") else noun.lower()[:-3])
         pattern = re.compile(rf"\b{stem}", re.IGNORECASE)
-        for earlier in reversed(sentences[max(0, index - 6):index]):
+        for earlier in reversed(sentences[max(0, index - 6) : index]):
             if earlier.places and pattern.search(text, earlier.start, earlier.end):
                 return earlier.places, f"{noun!r} refers back to sentence {earlier.index}"
-    for earlier in reversed(sentences[max(0, index - 2):index]):
+    for earlier in reversed(sentences[max(0, index - 2) : index]):
         if earlier.places:
             what = f"{anaphor.group()!r}" if anaphor else "the opening reference"
             return earlier.places, f"{what} refers back to sentence {earlier.index}"
@@ -336,7 +341,7 @@ def _claimant(who: str) -> str:
 
 
 def _verification(text: str, sentence: _Sentence, following: _Sentence | None) -> tuple[Verification, str, str]:
-    quote = text[sentence.start:sentence.end]
+    quote = text[sentence.start : sentence.end]
     verification, claimed_by = Verification.REPORTED, ""
     according = _ACCORDING_TO.search(quote)
     if according:
@@ -348,7 +353,7 @@ def _verification(text: str, sentence: _Sentence, following: _Sentence | None) -
     note = ""
     for candidate in (sentence, following):
         if candidate is not None and _NOT_VERIFIED.search(text, candidate.start, candidate.end):
-            note = text[candidate.start:candidate.end]
+            note = text[candidate.start : candidate.end]
             if verification is Verification.REPORTED:
                 verification = Verification.UNVERIFIED
             break
@@ -371,9 +376,7 @@ def _pick_date(
     return None, DatePrecision.REPORTED_BY, warnings + ["no date in the sentence and no publication date"]
 
 
-def _periods(
-    readings: list[_Reading], places: list[PlaceMention], date: dt.date | None
-) -> list[ProposedPeriod]:
+def _periods(readings: list[_Reading], places: list[PlaceMention], date: dt.date | None) -> list[ProposedPeriod]:
     by_key: dict[tuple[str, str], tuple[int, ProposedPeriod]] = {}
     controllers: list[tuple[int, str]] = []  # (action start, force) of control actions so far
     downgraded: set[str] = set()
@@ -424,8 +427,9 @@ def _date_label(date: dt.date | None, precision: DatePrecision) -> str:
     return f"on {date.isoformat()}"
 
 
-def describe_event(*, kind: str, forces: Sequence[str], places: Sequence[str], date: dt.date | None,
-                   precision: DatePrecision) -> str:
+def describe_event(
+    *, kind: str, forces: Sequence[str], places: Sequence[str], date: dt.date | None, precision: DatePrecision
+) -> str:
     """A one-line summary written from an event's fields (names, not ids), e.g. after an analyst corrected
     the force, place, date or kind of a proposal: "Syrian regime forces: takeover at al-Qusayr, on 2018-06-08"."""
     who = " and ".join(forces) or "no force named"
@@ -434,24 +438,32 @@ def describe_event(*, kind: str, forces: Sequence[str], places: Sequence[str], d
 
 
 def _kind_and_summary(
-    text: str, sentence: _Sentence, readings: list[_Reading], places: list[PlaceMention], forces: list[str],
-    date_label: str, specs: dict[str, ActionSpec],
+    text: str,
+    sentence: _Sentence,
+    readings: list[_Reading],
+    places: list[PlaceMention],
+    forces: list[str],
+    date_label: str,
+    specs: dict[str, ActionSpec],
 ) -> tuple[str, str, bool]:
     effective = [r for r in readings if not r.hypothetical]
     place_names = ", ".join(_unique(p.name or p.text for p in places))
     if effective:
-        best = max(effective, key=lambda r: (_STRENGTH.get(r.action.role, 0) if not r.action.negated else 1,
-                                             -r.action.start))
+        best = max(
+            effective, key=lambda r: (_STRENGTH.get(r.action.role, 0) if not r.action.negated else 1, -r.action.start)
+        )
         spec = specs.get(best.action.action)
         kind = spec.kind if spec else best.action.action
         parts = []
         for r in effective:
             label = specs[r.action.action].label if r.action.action in specs else r.action.action
             who = " and ".join(r.agents or r.counterparts) or "unknown force"
-            parts.append(f"{who} {'(negated) ' if r.action.negated and not label.startswith('refuse') else ''}"
-                         f"{label} (“{' '.join(r.action.text.split())}”)")
+            parts.append(
+                f"{who} {'(negated) ' if r.action.negated and not label.startswith('refuse') else ''}"
+                f"{label} (“{' '.join(r.action.text.split())}”)"
+            )
         return kind, f"{'; '.join(parts)} at {place_names}, {date_label}", False
-    quote = text[sentence.start:sentence.end]
+    quote = text[sentence.start : sentence.end]
     if _AGREEMENT.search(quote):
         kind = "agreement"
     elif _DEMAND.search(quote):
@@ -507,10 +519,12 @@ def propose_events(
         date, precision, warnings = _pick_date(sentence, readings, published)
         following = sentences[index + 1] if index + 1 < len(sentences) else None
         verification, claimed_by, note = _verification(text, sentence, following)
-        force_ids = _unique([a for r in readings if not r.hypothetical for a in r.agents]
-                            + [f.force for f in sentence.forces])
+        force_ids = _unique(
+            [a for r in readings if not r.hypothetical for a in r.agents] + [f.force for f in sentence.forces]
+        )
         kind, summary, hypothetical = _kind_and_summary(
-            text, sentence, readings, event_places, force_ids, _date_label(date, precision), specs)
+            text, sentence, readings, event_places, force_ids, _date_label(date, precision), specs
+        )
         periods = _periods(readings, event_places, date)
         if carried_note:
             warnings.append(f"places carried over: {carried_note}")
@@ -519,24 +533,56 @@ def propose_events(
         if note:
             warnings.append(f"verification note: {' '.join(note.split())}")
             note = " ".join(note.split())
-        if precision is DatePrecision.REPORTED_BY and date is not None and date == published and not any(
-            d.date for d in sentence.dates
+        if (
+            precision is DatePrecision.REPORTED_BY
+            and date is not None
+            and date == published
+            and not any(d.date for d in sentence.dates)
         ):
             warnings.append(f"no date in the sentence: dated by the publication date {date.isoformat()}")
-        out.append(ProposedEvent(
-            id=f"cand_{first_sentence + sentence.index}", quote=text[sentence.start:sentence.end], start=sentence.start,
-            end=sentence.end, date=date, date_precision=precision, place_mentions=tuple(event_places),
-            forces=tuple(force_ids), kind=kind, summary=summary, verification=verification,
-            confidence=_confidence(sentence, readings, event_places, date, precision, verification,
-                                   bool(carried_note), hypothetical, warnings),
-            periods=tuple(periods), claimed_by=claimed_by, verification_note=note or "", warnings=tuple(warnings),
-        ))
+        out.append(
+            ProposedEvent(
+                id=f"cand_{first_sentence + sentence.index}",
+                quote=text[sentence.start : sentence.end],
+                start=sentence.start,
+                end=sentence.end,
+                date=date,
+                date_precision=precision,
+                place_mentions=tuple(event_places),
+                forces=tuple(force_ids),
+                kind=kind,
+                summary=summary,
+                verification=verification,
+                confidence=_confidence(
+                    sentence,
+                    readings,
+                    event_places,
+                    date,
+                    precision,
+                    verification,
+                    bool(carried_note),
+                    hypothetical,
+                    warnings,
+                ),
+                periods=tuple(periods),
+                claimed_by=claimed_by,
+                verification_note=note or "",
+                warnings=tuple(warnings),
+            )
+        )
     return out
 
 
 def _confidence(
-    sentence: _Sentence, readings: list[_Reading], places: list[PlaceMention], date: dt.date | None,
-    precision: DatePrecision, verification: Verification, carried: bool, hypothetical: bool, warnings: list[str],
+    sentence: _Sentence,
+    readings: list[_Reading],
+    places: list[PlaceMention],
+    date: dt.date | None,
+    precision: DatePrecision,
+    verification: Verification,
+    carried: bool,
+    hypothetical: bool,
+    warnings: list[str],
 ) -> float:
     score = 0.2
     if any(r.agents and not r.hypothetical for r in readings):

@@ -51,7 +51,9 @@ class ExtractError(MapdataError, ValueError):
 def read_report(data: bytes, *, name: str = "the file") -> str:
     """Decode an uploaded or read report, refusing binary and non-UTF-8 input clearly."""
     if b"\x00" in data[:65536]:
-        raise ExtractError(f"{name} looks like a binary file (it contains NUL bytes): give a plain-text report (.txt, UTF-8)")
+        raise ExtractError(
+            f"{name} looks like a binary file (it contains NUL bytes): give a plain-text report (.txt, UTF-8)"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -71,14 +73,23 @@ class Pipeline:
     lexicon: Lexicon
 
     @classmethod
-    def build(cls, scenario: Scenario, *, gazetteer_path: Path | None = None, actions_path: Path | None = None) -> Pipeline:
+    def build(
+        cls, scenario: Scenario, *, gazetteer_path: Path | None = None, actions_path: Path | None = None
+    ) -> Pipeline:
         gazetteer = load_gazetteer(gazetteer_path) if gazetteer_path else load_gazetteer()
         geoparser = Geoparser(gazetteer, scenario=scenario)
         lexicon = Lexicon.from_forces(scenario.forces, actions_path=actions_path)
         return cls(scenario=scenario, geoparser=geoparser, lexicon=lexicon)
 
-    def extract(self, text: str, *, published: dt.date | None = None, today: dt.date | None = None,
-                max_chars: int = MAX_CHARS, time_limit: float | None = None) -> Extraction:
+    def extract(
+        self,
+        text: str,
+        *,
+        published: dt.date | None = None,
+        today: dt.date | None = None,
+        max_chars: int = MAX_CHARS,
+        time_limit: float | None = None,
+    ) -> Extraction:
         """Everything found in ``text``; refused above ``max_chars``; stopped after ``time_limit`` seconds."""
         if not isinstance(text, str):
             raise ExtractError("the report must be text")
@@ -108,13 +119,22 @@ class Pipeline:
                 )
             piece = text[start:end]
             found_places = self.geoparser.find_places(piece)
-            found_dates = [_shifted(m, -start) for m in all_dates[bisect_left(date_starts, start):bisect_left(date_starts, end)]
-                           if m.end <= end]
+            found_dates = [
+                _shifted(m, -start)
+                for m in all_dates[bisect_left(date_starts, start) : bisect_left(date_starts, end)]
+                if m.end <= end
+            ]
             found_forces = self.lexicon.find_forces(piece)
             found_actions = self.lexicon.find_actions(piece)
             found_events = propose_events(
-                piece, places=found_places, dates=found_dates, forces=found_forces, actions=found_actions,
-                published=published, action_specs=self.lexicon.actions, first_sentence=sentences_before,
+                piece,
+                places=found_places,
+                dates=found_dates,
+                forces=found_forces,
+                actions=found_actions,
+                published=published,
+                action_specs=self.lexicon.actions,
+                first_sentence=sentences_before,
             )
             if end < len(text):
                 sentences_before += len(split_sentences(piece))
@@ -122,8 +142,12 @@ class Pipeline:
                 found_places = [_shifted(m, start) for m in found_places]
                 found_forces = [_shifted(m, start) for m in found_forces]
                 found_actions = [_shifted(m, start) for m in found_actions]
-                found_events = [dataclasses.replace(_shifted(e, start), place_mentions=tuple(
-                    _shifted(m, start) for m in e.place_mentions)) for e in found_events]
+                found_events = [
+                    dataclasses.replace(
+                        _shifted(e, start), place_mentions=tuple(_shifted(m, start) for m in e.place_mentions)
+                    )
+                    for e in found_events
+                ]
             places += found_places
             forces += found_forces
             actions += found_actions
@@ -133,8 +157,15 @@ class Pipeline:
         if not places:
             warnings.append("No places were found in the text: nothing can be put on the map.")
         return Extraction(
-            text=text, published=published, places=tuple(places), dates=tuple(all_dates), forces=tuple(forces),
-            actions=tuple(actions), events=tuple(events), warnings=tuple(warnings), year_basis=year_basis,
+            text=text,
+            published=published,
+            places=tuple(places),
+            dates=tuple(all_dates),
+            forces=tuple(forces),
+            actions=tuple(actions),
+            events=tuple(events),
+            warnings=tuple(warnings),
+            year_basis=year_basis,
             stats={"characters": len(text), "words": len(text.split()), "seconds": round(elapsed, 4)},
         )
 

@@ -82,12 +82,24 @@ class Entry:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
         return cls(
-            id=data["id"], name=data["name"], names=tuple(data.get("names") or (data["name"],)), kind=data["kind"],
-            lat=float(data["lat"]), lon=float(data["lon"]), country=data.get("country", ""),
-            admin1=data.get("admin1", "") or "", population=data.get("population"), source=data.get("source", ""),
-            source_id=str(data.get("source_id", "")), licence=data.get("licence", ""), place_id=data.get("place_id"),
-            prior=float(data.get("prior", 0.0)), border=data.get("border"), uncertainty_m=data.get("uncertainty_m"),
-            pcode=data.get("pcode", "") or "", note=data.get("note", "") or "",
+            id=data["id"],
+            name=data["name"],
+            names=tuple(data.get("names") or (data["name"],)),
+            kind=data["kind"],
+            lat=float(data["lat"]),
+            lon=float(data["lon"]),
+            country=data.get("country", ""),
+            admin1=data.get("admin1", "") or "",
+            population=data.get("population"),
+            source=data.get("source", ""),
+            source_id=str(data.get("source_id", "")),
+            licence=data.get("licence", ""),
+            place_id=data.get("place_id"),
+            prior=float(data.get("prior", 0.0)),
+            border=data.get("border"),
+            uncertainty_m=data.get("uncertainty_m"),
+            pcode=data.get("pcode", "") or "",
+            note=data.get("note", "") or "",
         )
 
 
@@ -155,4 +167,13 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         return cached
 
 
-__all__ = ["DEFAULT_GAZETTEER", "Entry", "Gazetteer", "KINDS", "THEATRE_FILE", "Theatre", "load_gazetteer", "read_gazetteer"]
+__all__ = [
+    "DEFAULT_GAZETTEER",
+    "Entry",
+    "Gazetteer",
+    "KINDS",
+    "THEATRE_FILE",
+    "Theatre",
+    "load_gazetteer",
+    "read_gazetteer",
+]

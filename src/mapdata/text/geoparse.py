@@ -64,8 +64,30 @@ _FINAL_AH = re.compile("(?<=..)[ae]h$")
 
 #: Article forms dropped from names; "al"/"el" also when written with a space in text.
 ARTICLES = frozenset(
-    {"al", "el", "il", "ul", "ad", "adh", "ar", "as", "ash", "at", "ath", "az", "an", "ed", "en", "er", "es", "esh",
-     "et", "ez", "ej", "ech"}
+    {
+        "al",
+        "el",
+        "il",
+        "ul",
+        "ad",
+        "adh",
+        "ar",
+        "as",
+        "ash",
+        "at",
+        "ath",
+        "az",
+        "an",
+        "ed",
+        "en",
+        "er",
+        "es",
+        "esh",
+        "et",
+        "ez",
+        "ej",
+        "ech",
+    }
 )
 _ARTICLES_ANY_SEPARATOR = frozenset({"al", "el"})
 _ARTICLES_ENGLISH = frozenset({"as", "at", "an", "en", "es", "et", "ed", "er"})  # also English/French words
@@ -95,9 +117,41 @@ COMMON_WORDS = frozenset(
 OUTLET_WORDS = frozenset({"press", "news", "network", "agency", "tv", "channel", "radio", "times", "post"})
 #: Capitalised words before a name that do not make it part of a longer, unknown name.
 _PREFIX_OK = frozenset(
-    {"syrian", "lebanese", "russian", "iranian", "turkish", "israeli", "iraqi", "jordanian", "egyptian", "libyan",
-     "regime", "rebel", "opposition", "downtown", "greater", "rural", "besieged", "northern", "southern", "eastern",
-     "western", "central", "north", "south", "east", "west", "old", "new", "in", "at", "near", "from", "to"}
+    {
+        "syrian",
+        "lebanese",
+        "russian",
+        "iranian",
+        "turkish",
+        "israeli",
+        "iraqi",
+        "jordanian",
+        "egyptian",
+        "libyan",
+        "regime",
+        "rebel",
+        "opposition",
+        "downtown",
+        "greater",
+        "rural",
+        "besieged",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "north",
+        "south",
+        "east",
+        "west",
+        "old",
+        "new",
+        "in",
+        "at",
+        "near",
+        "from",
+        "to",
+    }
 )
 
 #: Arabic words that must not be read as places on their own (folded, article removed).
@@ -180,9 +234,7 @@ def normalise(token: str) -> str:
 
 # --------------------------------------------------------------------------- spatial vocabulary
 
-_DIR = (
-    r"(?:north|south)(?:ern)?(?:[\s\-]?(?:east|west)(?:ern)?)?|(?:east|west)(?:ern)?|central|centre|center|middle"
-)
+_DIR = r"(?:north|south)(?:ern)?(?:[\s\-]?(?:east|west)(?:ern)?)?|(?:east|west)(?:ern)?|central|centre|center|middle"
 _FEATURE = r"countryside|outskirts|suburbs|periphery|environs|rural\s+areas|parts?"
 _BEFORE_OF = re.compile(
     rf"(?:\b(?P<dir1>{_DIR})\s*(?:,\s*|\s+(?:and|or|&)\s+))?\b(?P<dir>{_DIR})?\s*\b(?P<feat>{_FEATURE})\s+of\s+"
@@ -213,16 +265,38 @@ _WINDOW = 70
 _TERM = "\x00"  # trie key of the entries ending at a node (never a folded token: no control characters)
 
 _FEATURE_CLASS = {
-    "countryside": "countryside", "rural areas": "countryside", "villages": "countryside", "environs": "countryside",
-    "areas": "countryside", "area": "countryside", "region": "countryside", "regions": "countryside",
-    "outskirts": "outskirts", "suburbs": "outskirts", "periphery": "outskirts",
-    "part": "part", "parts": "part", "side": "part",
+    "countryside": "countryside",
+    "rural areas": "countryside",
+    "villages": "countryside",
+    "environs": "countryside",
+    "areas": "countryside",
+    "area": "countryside",
+    "region": "countryside",
+    "regions": "countryside",
+    "outskirts": "outskirts",
+    "suburbs": "outskirts",
+    "periphery": "outskirts",
+    "part": "part",
+    "parts": "part",
+    "side": "part",
 }
 
 _DEMONYMS = {
-    "syrian": "SY", "syrians": "SY", "lebanese": "LB", "egyptian": "EG", "egyptians": "EG", "libyan": "LY",
-    "iraqi": "IQ", "iraqis": "IQ", "jordanian": "JO", "turkish": "TR", "israeli": "IL", "palestinian": "PS",
-    "cypriot": "CY", "russian": "RU", "iranian": "IR",
+    "syrian": "SY",
+    "syrians": "SY",
+    "lebanese": "LB",
+    "egyptian": "EG",
+    "egyptians": "EG",
+    "libyan": "LY",
+    "iraqi": "IQ",
+    "iraqis": "IQ",
+    "jordanian": "JO",
+    "turkish": "TR",
+    "israeli": "IL",
+    "palestinian": "PS",
+    "cypriot": "CY",
+    "russian": "RU",
+    "iranian": "IR",
 }
 _DEMONYM_RE = re.compile(r"\b(?:" + "|".join(sorted(_DEMONYMS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
@@ -243,8 +317,17 @@ def _direction(words: str | None) -> float | None:
     return {(0.0, 90.0): 45.0, (0.0, 270.0): 315.0, (180.0, 90.0): 135.0, (180.0, 270.0): 225.0}[(ns, ew)]
 
 
-_BEARING_WORD = {None: "central", 0.0: "northern", 45.0: "north-eastern", 90.0: "eastern", 135.0: "south-eastern",
-                 180.0: "southern", 225.0: "south-western", 270.0: "western", 315.0: "north-western"}
+_BEARING_WORD = {
+    None: "central",
+    0.0: "northern",
+    45.0: "north-eastern",
+    90.0: "eastern",
+    135.0: "south-eastern",
+    180.0: "southern",
+    225.0: "south-western",
+    270.0: "western",
+    315.0: "north-western",
+}
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -290,8 +373,15 @@ def _buffer_km(geom: BaseGeometry, km: float) -> BaseGeometry:
 # --------------------------------------------------------------------------- scoring constants
 
 KIND_PRIOR = {
-    "country": 0.5, "admin1": 0.3, "town": 0.4, "military_site": 0.4, "region": 0.35, "area": 0.35, "border": 0.35,
-    "admin2": 0.15, "admin3": 0.1,
+    "country": 0.5,
+    "admin1": 0.3,
+    "town": 0.4,
+    "military_site": 0.4,
+    "region": 0.35,
+    "area": 0.35,
+    "border": 0.35,
+    "admin2": 0.15,
+    "admin3": 0.1,
 }
 ANCHOR_KINDS = frozenset({"town", "military_site", "admin2", "admin3", "area", "region"})
 SCENARIO_BONUS = 0.2
@@ -311,8 +401,17 @@ FOREIGN_COUNTRYSIDE_KM = 30.0
 FUZZY_MIN = 0.75  # geocode(): spelling similarity (difflib ratio of folded names) to consider
 FUZZY_ACCEPT = 0.85  # ... and the mean of that and the consonant-skeleton similarity to accept
 CONTEXT_KM = 60.0  # geocode(): a reading this far from the context place and outside its governorate is implausible
-_KIND_GROUP = {"town": "p", "admin2": "p", "admin3": "p", "military_site": "m", "area": "a", "region": "a",
-               "border": "b", "country": "c", "admin1": "g"}
+_KIND_GROUP = {
+    "town": "p",
+    "admin2": "p",
+    "admin3": "p",
+    "military_site": "m",
+    "area": "a",
+    "region": "a",
+    "border": "b",
+    "country": "c",
+    "admin1": "g",
+}
 
 
 @dataclass(frozen=True)
@@ -370,7 +469,9 @@ class Geoparser:
         self._scenario_places: dict[str, Place] = {p.id: p for p in scenario.places} if scenario else {}
         self._lock = threading.Lock()
         self._geo: dict[str, Any] | None = None
-        entries: list[Entry] = [e for e in gazetteer.entries if not (e.place_id and e.place_id in self._scenario_places)]
+        entries: list[Entry] = [
+            e for e in gazetteer.entries if not (e.place_id and e.place_id in self._scenario_places)
+        ]
         self._scenario_first = len(entries)
         entries += [self._scenario_entry(p) for p in (scenario.places if scenario else ())]
         self.entries: tuple[Entry, ...] = tuple(entries)
@@ -407,8 +508,10 @@ class Geoparser:
         country, admin1, population, border = "", "", None, None
         linked = [e for e in self.gazetteer.entries if e.place_id == place.id]
         near = [
-            e for e in self.gazetteer.entries
-            if e.kind in ("town", "military_site") and haversine_km((lat, lon), e.point) < 10
+            e
+            for e in self.gazetteer.entries
+            if e.kind in ("town", "military_site")
+            and haversine_km((lat, lon), e.point) < 10
             and any(_key(n) in keys for n in e.names)
         ]
         for e in linked + near:
@@ -419,9 +522,20 @@ class Geoparser:
         if not country:
             country = self._country_at(lat, lon) or ""
         return Entry(
-            id=f"scenario:{place.id}", name=place.name_en, names=tuple(n for n in names if n), kind=place.kind.value,
-            lat=lat, lon=lon, country=country, admin1=admin1, population=population, source="scenario",
-            source_id=place.id, licence="", place_id=place.id, uncertainty_m=place.uncertainty_m,
+            id=f"scenario:{place.id}",
+            name=place.name_en,
+            names=tuple(n for n in names if n),
+            kind=place.kind.value,
+            lat=lat,
+            lon=lon,
+            country=country,
+            admin1=admin1,
+            population=population,
+            source="scenario",
+            source_id=place.id,
+            licence="",
+            place_id=place.id,
+            uncertainty_m=place.uncertainty_m,
             border=border,
         )
 
@@ -506,7 +620,9 @@ class Geoparser:
             return True
         # "Ash Shaykh", "As Suwayda": capitalised, mid-sentence, before a capitalised word
         nxt = toks[j + 1][2]
-        return word[0].isupper() and nxt[:1].isupper() and (low not in _ARTICLES_ENGLISH or not _sentence_initial(text, s))
+        return (
+            word[0].isupper() and nxt[:1].isupper() and (low not in _ARTICLES_ENGLISH or not _sentence_initial(text, s))
+        )
 
     def _raw_matches(self, text: str, *, allowed_kinds: set[str] | None = None) -> list[_Raw]:
         toks = tokens(text)
@@ -568,8 +684,14 @@ class Geoparser:
         return False
 
     def _accept(
-        self, text: str, toks: Sequence[tuple[int, int, str]], norms: Sequence[str], i: int, j: int,
-        term: tuple[int, ...], previous_end: int = -1,
+        self,
+        text: str,
+        toks: Sequence[tuple[int, int, str]],
+        norms: Sequence[str],
+        i: int,
+        j: int,
+        term: tuple[int, ...],
+        previous_end: int = -1,
     ) -> _Raw | None:
         """Filter one candidate match toks[i..j]; None when it is not a place mention.
 
@@ -593,10 +715,14 @@ class Geoparser:
             # "Teir Maalah" (not Malah), "Shahba Press" (an outlet)
             if first > 0 and first - 1 > previous_end and len(content) == 1:
                 p_start, p_end, p_word = toks[first - 1]
-                gap = text[p_end:toks[first][0]]
+                gap = text[p_end : toks[first][0]]
                 if (
-                    gap == " " and p_word[:1].isupper() and not p_word.isupper() and not _ARABIC.match(p_word)
-                    and p_word.lower() not in COMMON_WORDS and p_word.lower() not in _PREFIX_OK
+                    gap == " "
+                    and p_word[:1].isupper()
+                    and not p_word.isupper()
+                    and not _ARABIC.match(p_word)
+                    and p_word.lower() not in COMMON_WORDS
+                    and p_word.lower() not in _PREFIX_OK
                     and p_word.lower() not in _DEMONYMS
                     and (has_article or (not _sentence_initial(text, p_start) and not self._major(term)))
                 ):
@@ -639,7 +765,8 @@ class Geoparser:
             e = self.entries[idx]
             group = _KIND_GROUP.get(e.kind, e.kind)
             if any(
-                _KIND_GROUP.get(self.entries[k].kind) == group and haversine_km(e.point, self.entries[k].point) < DEDUPE_KM
+                _KIND_GROUP.get(self.entries[k].kind) == group
+                and haversine_km(e.point, self.entries[k].point) < DEDUPE_KM
                 for _, k in kept
             ):
                 continue
@@ -656,18 +783,19 @@ class Geoparser:
         probs = self._probabilities(ranked)
         points = [self.entries[x].point for _, x in ranked]
         spread = len(ranked) > 1 and max(haversine_km(points[0], p) for p in points[1:]) > SAME_PLACE_KM
-        return _Ranking(tuple(ranked), tuple(probs), self._confidence(ranked, probs), self._candidates(ranked, probs),
-                        spread)
+        return _Ranking(
+            tuple(ranked), tuple(probs), self._confidence(ranked, probs), self._candidates(ranked, probs), spread
+        )
 
-    def _first_pass(
-        self, raw: _Raw, text: str, countries: frozenset[str], demonyms: frozenset[str]
-    ) -> _Ranking:
+    def _first_pass(self, raw: _Raw, text: str, countries: frozenset[str], demonyms: frozenset[str]) -> _Ranking:
         """Candidates ranked on priors and the countries the text names (cached: texts repeat names)."""
         light = _light(text[raw.start : raw.end])
         cache_key = (raw.entries, countries, demonyms, light)
         found = self._rank_cache.get(cache_key)
         if found is None:
-            scored = [(self._base_score(x, countries=countries, demonyms=demonyms, light=light), x) for x in raw.entries]
+            scored = [
+                (self._base_score(x, countries=countries, demonyms=demonyms, light=light), x) for x in raw.entries
+            ]
             found = self._ranking(self._dedupe(scored))
             if len(self._rank_cache) > 50_000:
                 self._rank_cache.clear()
@@ -675,7 +803,11 @@ class Geoparser:
         return found
 
     def _resolve(
-        self, raws: Sequence[_Raw], text: str, *, extra_anchors: Sequence[tuple[tuple[float, float], float]] = (),
+        self,
+        raws: Sequence[_Raw],
+        text: str,
+        *,
+        extra_anchors: Sequence[tuple[tuple[float, float], float]] = (),
         extra_countries: Iterable[str] = (),
     ) -> list[_Ranking]:
         """Ranked candidates per raw match, in two passes: priors (and the countries named), then
@@ -717,10 +849,12 @@ class Geoparser:
             if _AFTER_PROVINCE.match(text[raw.end : raw.end + 40]) or _BEFORE_PROVINCE.search(
                 text[max(0, raw.start - 40) : raw.start]
             ):
-                ranking = self._ranking(sorted(
-                    ((s + (1.0 if self.entries[x].kind == "admin1" else 0.0), x) for s, x in ranking.ranked),
-                    key=lambda si: (-si[0], self.entries[si[1]].id),
-                ))
+                ranking = self._ranking(
+                    sorted(
+                        ((s + (1.0 if self.entries[x].kind == "admin1" else 0.0), x) for s, x in ranking.ranked),
+                        key=lambda si: (-si[0], self.entries[si[1]].id),
+                    )
+                )
             out.append(ranking)
         return out
 
@@ -755,7 +889,11 @@ class Geoparser:
             if m.group("dir1"):
                 coord = ((_direction(m.group("dir1")), lo + m.start("dir1"), lo + m.end("dir1")),)
             phrase = " ".join(text[s:start].split())
-            if direction and _direction(direction) is None and direction.lower() not in ("central", "centre", "center", "middle"):
+            if (
+                direction
+                and _direction(direction) is None
+                and direction.lower() not in ("central", "centre", "center", "middle")
+            ):
                 return None
             return _Spatial(_direction(direction) if direction else None, cls, s, end, phrase, coord)
         m = _AFTER_FEATURE.match(after)
@@ -768,12 +906,25 @@ class Geoparser:
                     # "Aleppo's western and southern countryside": two areas, "Aleppo's western" and
                     # "southern countryside" (spans must not overlap)
                     coord = ((_direction(m.group("dir2")), end + m.start("dir2"), end + m.end()),)
-                    return _Spatial(_direction(m.group("dir")), cls, start, end + m.end("dir"),
-                                    " ".join(after[: m.end()].split()), coord)
-                return _Spatial(_direction(m.group("dir")), cls, start, end + m.end(), " ".join(after[: m.end()].split()))
+                    return _Spatial(
+                        _direction(m.group("dir")),
+                        cls,
+                        start,
+                        end + m.end("dir"),
+                        " ".join(after[: m.end()].split()),
+                        coord,
+                    )
+                return _Spatial(
+                    _direction(m.group("dir")), cls, start, end + m.end(), " ".join(after[: m.end()].split())
+                )
             if b:
-                return _Spatial(_direction(b.group("dir")), cls, lo + b.start("dir"), end + m.end(),
-                                f"{' '.join(b.group('dir').lower().split())} {feat}")
+                return _Spatial(
+                    _direction(b.group("dir")),
+                    cls,
+                    lo + b.start("dir"),
+                    end + m.end(),
+                    f"{' '.join(b.group('dir').lower().split())} {feat}",
+                )
             return _Spatial(None, cls, start, end + m.end(), " ".join(after[: m.end()].split()))
         m = _BEFORE_DIR.search(before)
         if m:
@@ -888,7 +1039,9 @@ class Geoparser:
         out = []
         for (_, x), p in list(zip(ranked, probs, strict=True))[:limit]:
             e = self.entries[x]
-            out.append(Candidate(entry_id=e.id, name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, country=e.country, score=p))
+            out.append(
+                Candidate(entry_id=e.id, name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, country=e.country, score=p)
+            )
         return tuple(out)
 
     def _compatible(self, a: Entry, b: Entry) -> bool:
@@ -903,11 +1056,23 @@ class Geoparser:
 
     def _confidence(self, ranked: list[tuple[float, int]], probs: list[float]) -> float:
         best = self.entries[ranked[0][1]]
-        return min(1.0, sum(p for (_, x), p in zip(ranked, probs, strict=True) if self._compatible(best, self.entries[x])))
+        return min(
+            1.0, sum(p for (_, x), p in zip(ranked, probs, strict=True) if self._compatible(best, self.entries[x]))
+        )
 
     def _mention(
-        self, text: str, start: int, end: int, entry: Entry, confidence: float, candidates: tuple[Candidate, ...],
-        *, geometry: BaseGeometry | None = None, phrase: str = "", kind: str | None = None, name: str | None = None,
+        self,
+        text: str,
+        start: int,
+        end: int,
+        entry: Entry,
+        confidence: float,
+        candidates: tuple[Candidate, ...],
+        *,
+        geometry: BaseGeometry | None = None,
+        phrase: str = "",
+        kind: str | None = None,
+        name: str | None = None,
         entry_id: str | None = None,
     ) -> PlaceMention:
         place_id = entry.place_id if entry.place_id in self._scenario_places and entry.source == "scenario" else None
@@ -918,9 +1083,20 @@ class Geoparser:
             point = geometry.representative_point()
             lat, lon = point.y, point.x
         return PlaceMention(
-            text=text[start:end], start=start, end=end, entry_id=entry_id or entry.id, name=name or entry.name,
-            lat=lat, lon=lon, kind=kind or entry.kind, confidence=max(0.0, min(1.0, confidence)), place_id=place_id,
-            geometry=geometry, country=entry.country, candidates=candidates, phrase=phrase,
+            text=text[start:end],
+            start=start,
+            end=end,
+            entry_id=entry_id or entry.id,
+            name=name or entry.name,
+            lat=lat,
+            lon=lon,
+            kind=kind or entry.kind,
+            confidence=max(0.0, min(1.0, confidence)),
+            place_id=place_id,
+            geometry=geometry,
+            country=entry.country,
+            candidates=candidates,
+            phrase=phrase,
         )
 
     def _scenario_area(self, bearing: float | None, cls: str, key: tuple[str, ...]) -> Entry | None:
@@ -937,8 +1113,18 @@ class Geoparser:
             admin = anchor if anchor.kind == "admin1" else None
             if admin is None:
                 return []
-            return [self._mention(text, hit.start, hit.end, admin, confidence, candidates,
-                                  geometry=self._entry_geometry(admin), phrase=hit.phrase)]
+            return [
+                self._mention(
+                    text,
+                    hit.start,
+                    hit.end,
+                    admin,
+                    confidence,
+                    candidates,
+                    geometry=self._entry_geometry(admin),
+                    phrase=hit.phrase,
+                )
+            ]
         if hit.cls == "near":
             if anchor.kind != "border":
                 return []
@@ -947,8 +1133,11 @@ class Geoparser:
                 line = self._entry_geometry(anchor)
                 self._derived[cache_key] = _buffer_km(line, NEAR_BORDER_KM) if line is not None else None
             geometry = self._derived[cache_key]
-            return [self._mention(text, hit.start, raw.end, anchor, confidence, candidates, geometry=geometry,
-                                  phrase=hit.phrase)]
+            return [
+                self._mention(
+                    text, hit.start, raw.end, anchor, confidence, candidates, geometry=geometry, phrase=hit.phrase
+                )
+            ]
         if anchor.kind in ("border", "area"):
             return []
         out = []
@@ -961,8 +1150,18 @@ class Geoparser:
             cls_word = {"part": "part", "outskirts": "outskirts", "countryside": "countryside"}[hit.cls]
             phrase = hit.phrase if main else f"{word} {cls_word} of".strip()
             if scenario_area is not None:
-                out.append(self._mention(text, s, e, scenario_area, confidence * 0.95, candidates,
-                                         geometry=self._entry_geometry(scenario_area), phrase=phrase))
+                out.append(
+                    self._mention(
+                        text,
+                        s,
+                        e,
+                        scenario_area,
+                        confidence * 0.95,
+                        candidates,
+                        geometry=self._entry_geometry(scenario_area),
+                        phrase=phrase,
+                    )
+                )
                 continue
             geometry = self._derive(bearing, hit.cls, anchor)
             if geometry is None:
@@ -972,9 +1171,21 @@ class Geoparser:
             if hit.cls == "part" and anchor.kind in ("country", "admin1", "region"):
                 name = f"{word} {anchor.name}"
             label = f"{'c' if bearing is None else int(bearing)}"
-            out.append(self._mention(text, s, e, anchor, confidence * 0.9, candidates, geometry=geometry, phrase=phrase,
-                                     kind=kind, name=name[:1].upper() + name[1:],
-                                     entry_id=f"derived:{hit.cls}_{label}:{anchor.id}"))
+            out.append(
+                self._mention(
+                    text,
+                    s,
+                    e,
+                    anchor,
+                    confidence * 0.9,
+                    candidates,
+                    geometry=geometry,
+                    phrase=phrase,
+                    kind=kind,
+                    name=name[:1].upper() + name[1:],
+                    entry_id=f"derived:{hit.cls}_{label}:{anchor.id}",
+                )
+            )
         return out
 
     def find_places(self, text: str, *, nested: bool = False) -> list[PlaceMention]:
@@ -1006,7 +1217,9 @@ class Geoparser:
             if entry.kind in ("area", "region", "border", "admin1"):
                 own = self._phrase_of.get(self._index[entry.id])
                 geometry = self._entry_geometry(entry)
-                mentions.append(self._mention(text, raw.start, raw.end, entry, confidence, candidates, geometry=geometry))
+                mentions.append(
+                    self._mention(text, raw.start, raw.end, entry, confidence, candidates, geometry=geometry)
+                )
                 # "the western and southern western countryside of Homs": the first direction is its own area
                 if own is not None:
                     m = _BEFORE_COORD.search(text[max(0, raw.start - 40) : raw.start])
@@ -1016,19 +1229,37 @@ class Geoparser:
                         other = self._scenario_area(bearing, own[1], own[2])
                         word = m.group("dir1")
                         if other is not None:
-                            mentions.append(self._mention(text, s, s + len(word), other, confidence * 0.9, candidates,
-                                                          geometry=self._entry_geometry(other),
-                                                          phrase=f"{word} {own[1]} of"))
+                            mentions.append(
+                                self._mention(
+                                    text,
+                                    s,
+                                    s + len(word),
+                                    other,
+                                    confidence * 0.9,
+                                    candidates,
+                                    geometry=self._entry_geometry(other),
+                                    phrase=f"{word} {own[1]} of",
+                                )
+                            )
                         else:
                             anchor = self._best_for_key(own[2])
                             geometry = self._derive(bearing, own[1], anchor) if anchor is not None else None
                             if anchor is not None and geometry is not None:
-                                mentions.append(self._mention(
-                                    text, s, s + len(word), anchor, confidence * 0.85, candidates, geometry=geometry,
-                                    phrase=f"{word} {own[1]} of", kind="area",
-                                    name=f"{_BEARING_WORD.get(bearing, word)} {own[1]} of {anchor.name}",
-                                    entry_id=f"derived:{own[1]}_{'c' if bearing is None else int(bearing)}:{anchor.id}",
-                                ))
+                                mentions.append(
+                                    self._mention(
+                                        text,
+                                        s,
+                                        s + len(word),
+                                        anchor,
+                                        confidence * 0.85,
+                                        candidates,
+                                        geometry=geometry,
+                                        phrase=f"{word} {own[1]} of",
+                                        kind="area",
+                                        name=f"{_BEARING_WORD.get(bearing, word)} {own[1]} of {anchor.name}",
+                                        entry_id=f"derived:{own[1]}_{'c' if bearing is None else int(bearing)}:{anchor.id}",
+                                    )
+                                )
                 continue
             mentions.append(self._mention(text, raw.start, raw.end, entry, confidence, candidates))
         mentions.sort(key=lambda m: (m.start, m.end))
@@ -1055,8 +1286,11 @@ class Geoparser:
         extra = []
         for raw, ranking in zip(inner, self._resolve(inner, text), strict=True):
             entry = self.entries[ranking.ranked[0][1]]
-            extra.append(self._mention(text, raw.start, raw.end, entry, ranking.confidence, ranking.candidates,
-                                       phrase="inside a phrase"))
+            extra.append(
+                self._mention(
+                    text, raw.start, raw.end, entry, ranking.confidence, ranking.candidates, phrase="inside a phrase"
+                )
+            )
         return sorted(mentions + extra, key=lambda m: (m.start, -m.end))
 
     # ------------------------------------------------------------------ geocoding short labels
@@ -1110,16 +1344,25 @@ class Geoparser:
                 if admin is not None and (e.admin1 == (admin.pcode or admin.admin1)):
                     s += 0.6
                 if anchors and e.kind != "country":
-                    s += PROXIMITY_WEIGHT * max(w * math.exp(-haversine_km(e.point, p) / PROXIMITY_KM) for p, w in anchors)
+                    s += PROXIMITY_WEIGHT * max(
+                        w * math.exp(-haversine_km(e.point, p) / PROXIMITY_KM) for p, w in anchors
+                    )
                 scored.append((s, x))
             return self._dedupe(scored)
 
         def mention(ranked: list[tuple[float, int]], start: int, end: int, phrase: str, factor: float) -> PlaceMention:
             probs = self._probabilities(ranked)
             entry = self.entries[ranked[0][1]]
-            return self._mention(name, start, end, entry, self._confidence(ranked, probs) * factor,
-                                 self._candidates(ranked, probs), geometry=self._entry_geometry(entry)
-                                 if entry.kind in ("area", "region", "border", "admin1") else None, phrase=phrase)
+            return self._mention(
+                name,
+                start,
+                end,
+                entry,
+                self._confidence(ranked, probs) * factor,
+                self._candidates(ranked, probs),
+                geometry=self._entry_geometry(entry) if entry.kind in ("area", "region", "border", "admin1") else None,
+                phrase=phrase,
+            )
 
         ranked = rank(self._by_key.get(_key(name), ()), _light(name))
         if ranked:
@@ -1161,7 +1404,6 @@ class Geoparser:
         return mention(rank(self._by_key[best[1]], ""), 0, len(name), f"closest spelling ({best[0]:.2f})", best[0])
 
 
-
 _DEFAULT: Geoparser | None = None
 _DEFAULT_LOCK = threading.Lock()
 
@@ -1183,5 +1425,12 @@ def find_places(text: str) -> list[PlaceMention]:
 
 
 __all__ = [
-    "ARTICLES", "COMMON_WORDS", "Geoparser", "default_geoparser", "find_places", "haversine_km", "normalise", "tokens",
+    "ARTICLES",
+    "COMMON_WORDS",
+    "Geoparser",
+    "default_geoparser",
+    "find_places",
+    "haversine_km",
+    "normalise",
+    "tokens",
 ]

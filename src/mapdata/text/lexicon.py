@@ -146,12 +146,17 @@ def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]
     for index, entry in enumerate(data.get("actions", [])):
         where = f"{path.name}: actions[{index}]"
         try:
-            specs.append(ActionSpec(
-                action=str(entry["action"]), label=str(entry.get("label") or entry["action"]),
-                kind=str(entry.get("kind") or entry["action"]), role=_role(entry.get("role"), where),
-                negated_role=_role(entry.get("negated_role"), where), negated=bool(entry.get("negated", False)),
-                patterns=tuple(str(p) for p in entry["patterns"]),
-            ))
+            specs.append(
+                ActionSpec(
+                    action=str(entry["action"]),
+                    label=str(entry.get("label") or entry["action"]),
+                    kind=str(entry.get("kind") or entry["action"]),
+                    role=_role(entry.get("role"), where),
+                    negated_role=_role(entry.get("negated_role"), where),
+                    negated=bool(entry.get("negated", False)),
+                    patterns=tuple(str(p) for p in entry["patterns"]),
+                )
+            )
         except KeyError as missing:
             raise ValueError(f"{where}: {missing} is missing") from None
     return specs, int(data.get("max_gap", 8))
@@ -196,8 +201,11 @@ class Lexicon:
     conflicts: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._force_re = re.compile(r"(?<!\w)(?=\w)(?:" + _trie_pattern(self.aliases) + r")(?!\w)", re.IGNORECASE) \
-            if self.aliases else None
+        self._force_re = (
+            re.compile(r"(?<!\w)(?=\w)(?:" + _trie_pattern(self.aliases) + r")(?!\w)", re.IGNORECASE)
+            if self.aliases
+            else None
+        )
         self._action_re, self._group_spec = self._compile_actions()
 
     @classmethod
@@ -220,8 +228,9 @@ class Lexicon:
                     taken = aliases.setdefault(key, [])
                     other = next((a for a in taken if a.force != force.id), None)
                     if other is not None:
-                        conflicts.append(f"alias {variant!r} of {force.id} is already an alias of {other.force}; "
-                                         f"kept {other.force}")
+                        conflicts.append(
+                            f"alias {variant!r} of {force.id} is already an alias of {other.force}; kept {other.force}"
+                        )
                         continue
                     if entry not in taken:
                         taken.append(entry)

@@ -50,13 +50,28 @@ class PlaceMention:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "text": self.text, "start": self.start, "end": self.end, "place_id": self.place_id or self.entry_id,
-            "entry_id": self.entry_id, "name": self.name, "lat": round(self.lat, 6), "lon": round(self.lon, 6),
-            "kind": self.kind, "confidence": round(self.confidence, 3), "country": self.country,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "place_id": self.place_id or self.entry_id,
+            "entry_id": self.entry_id,
+            "name": self.name,
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "kind": self.kind,
+            "confidence": round(self.confidence, 3),
+            "country": self.country,
             "phrase": self.phrase,
             "candidates": [
-                {"entry_id": c.entry_id, "name": c.name, "lat": c.lat, "lon": c.lon, "kind": c.kind,
-                 "country": c.country, "score": round(c.score, 3)}
+                {
+                    "entry_id": c.entry_id,
+                    "name": c.name,
+                    "lat": c.lat,
+                    "lon": c.lon,
+                    "kind": c.kind,
+                    "country": c.country,
+                    "score": round(c.score, 3),
+                }
                 for c in self.candidates
             ],
         }
@@ -74,9 +89,13 @@ class DateMention:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "text": self.text, "start": self.start, "end": self.end,
-            "date": self.date.isoformat() if self.date else None, "precision": self.precision.value,
-            "warning": self.warning or None, "basis": self.basis,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "date": self.date.isoformat() if self.date else None,
+            "precision": self.precision.value,
+            "warning": self.warning or None,
+            "basis": self.basis,
         }
 
 
@@ -133,16 +152,30 @@ class ProposedEvent:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "quote": self.quote, "quote_start": self.start, "quote_end": self.end,
-            "date": self.date.isoformat() if self.date else None, "date_precision": self.date_precision.value,
+            "id": self.id,
+            "quote": self.quote,
+            "quote_start": self.start,
+            "quote_end": self.end,
+            "date": self.date.isoformat() if self.date else None,
+            "date_precision": self.date_precision.value,
             "place_ids": [m.place_id or m.entry_id for m in self.place_mentions],
-            "forces": list(self.forces), "force_ids": list(self.forces), "kind": self.kind, "summary": self.summary,
-            "verification": self.verification.value, "claimed_by": self.claimed_by,
+            "forces": list(self.forces),
+            "force_ids": list(self.forces),
+            "kind": self.kind,
+            "summary": self.summary,
+            "verification": self.verification.value,
+            "claimed_by": self.claimed_by,
             "verification_note": self.verification_note,
-            "confidence": round(self.confidence, 3), "warnings": list(self.warnings),
+            "confidence": round(self.confidence, 3),
+            "warnings": list(self.warnings),
             "periods": [
-                {"place_id": p.place_id, "force": p.force, "role": p.role.value,
-                 "start": p.start.isoformat() if p.start else None, "end": p.end.isoformat() if p.end else None}
+                {
+                    "place_id": p.place_id,
+                    "force": p.force,
+                    "role": p.role.value,
+                    "start": p.start.isoformat() if p.start else None,
+                    "end": p.end.isoformat() if p.end else None,
+                }
                 for p in self.periods
             ],
         }
@@ -177,6 +210,13 @@ class Extraction:
 
 
 __all__ = [
-    "ActionMention", "Candidate", "DateMention", "Extraction", "ForceMention", "PlaceKind", "PlaceMention",
-    "ProposedEvent", "ProposedPeriod",
+    "ActionMention",
+    "Candidate",
+    "DateMention",
+    "Extraction",
+    "ForceMention",
+    "PlaceKind",
+    "PlaceMention",
+    "ProposedEvent",
+    "ProposedPeriod",
 ]

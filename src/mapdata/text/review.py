@@ -64,10 +64,27 @@ class NewPlace:
     location_note: str = ""
 
     @classmethod
-    def point(cls, key: str, name: str, lat: float, lon: float, *, kind: PlaceKind = PlaceKind.TOWN,
-              source: str = "analyst", name_ar: str = "", note: str = "") -> NewPlace:
-        return cls(key=key, name_en=name, kind=kind, geometry=Point(lon, lat), geometry_source=source,
-                   name_ar=name_ar, location_note=note)
+    def point(
+        cls,
+        key: str,
+        name: str,
+        lat: float,
+        lon: float,
+        *,
+        kind: PlaceKind = PlaceKind.TOWN,
+        source: str = "analyst",
+        name_ar: str = "",
+        note: str = "",
+    ) -> NewPlace:
+        return cls(
+            key=key,
+            name_en=name,
+            kind=kind,
+            geometry=Point(lon, lat),
+            geometry_source=source,
+            name_ar=name_ar,
+            location_note=note,
+        )
 
 
 @dataclass(frozen=True)
@@ -156,12 +173,22 @@ def apply_report(
             raise ReviewError(f"report: source id {source_id!r} already exists")
     else:
         when = meta.published or meta.published_inferred
-        source_id = _unique(slug(f"{meta.publisher} {when.isoformat() if when else ''} {meta.title}", limit=60), source_ids)
+        source_id = _unique(
+            slug(f"{meta.publisher} {when.isoformat() if when else ''} {meta.title}", limit=60), source_ids
+        )
     text_file = text_file or f"sources/{source_id}.txt"
     source = Source(
-        id=source_id, publisher=meta.publisher.strip(), title=meta.title.strip(), text=text, text_file=text_file,
-        published=meta.published, published_inferred=meta.published_inferred, published_basis=meta.published_basis,
-        url=meta.url.strip(), language=meta.language, licence=meta.licence,
+        id=source_id,
+        publisher=meta.publisher.strip(),
+        title=meta.title.strip(),
+        text=text,
+        text_file=text_file,
+        published=meta.published,
+        published_inferred=meta.published_inferred,
+        published_basis=meta.published_basis,
+        url=meta.url.strip(),
+        language=meta.language,
+        licence=meta.licence,
     )
 
     place_ids = {p.id for p in scenario.places}
@@ -172,10 +199,19 @@ def apply_report(
             continue
         pid = _unique(slug(new.name_en), place_ids)
         place_for_key[new.key] = pid
-        added_places.append(Place(
-            id=pid, name_en=new.name_en, kind=new.kind, geometry=new.geometry, geometry_source=new.geometry_source,
-            name_ar=new.name_ar, aliases=new.aliases, uncertainty_m=new.uncertainty_m, location_note=new.location_note,
-        ))
+        added_places.append(
+            Place(
+                id=pid,
+                name_en=new.name_en,
+                kind=new.kind,
+                geometry=new.geometry,
+                geometry_source=new.geometry_source,
+                name_ar=new.name_ar,
+                aliases=new.aliases,
+                uncertainty_m=new.uncertainty_m,
+                location_note=new.location_note,
+            )
+        )
 
     def place(key: str, where: str) -> str:
         if key not in place_for_key:
@@ -190,7 +226,9 @@ def apply_report(
     for decision in events:
         where = f"event {decision.key}"
         if not 0 <= decision.quote_start < decision.quote_end <= len(text):
-            raise ReviewError(f"{where}: field 'quote': offsets {decision.quote_start}..{decision.quote_end} are outside the text")
+            raise ReviewError(
+                f"{where}: field 'quote': offsets {decision.quote_start}..{decision.quote_end} are outside the text"
+            )
         if not decision.place_keys:
             raise ReviewError(f"{where}: field 'places': name at least one place")
         eid = decision.event_id or f"{source_id}_{slug(decision.key)}"
@@ -200,19 +238,37 @@ def apply_report(
         event_for_key[decision.key] = eid
         event_places = tuple(dict.fromkeys(place(k, where) for k in decision.place_keys))
         event_forces = tuple(dict.fromkeys(decision.force_ids))
-        summary = decision.summary if decision.summary.strip() else describe_event(
-            kind=decision.kind, forces=[force_names.get(f, f) for f in event_forces],
-            places=[place_names.get(p, p) for p in event_places], date=decision.date,
-            precision=decision.date_precision,
+        summary = (
+            decision.summary
+            if decision.summary.strip()
+            else describe_event(
+                kind=decision.kind,
+                forces=[force_names.get(f, f) for f in event_forces],
+                places=[place_names.get(p, p) for p in event_places],
+                date=decision.date,
+                precision=decision.date_precision,
+            )
         )
-        added_events.append(Event(
-            id=eid, date=decision.date, date_precision=decision.date_precision,
-            place_ids=event_places, force_ids=event_forces, kind=decision.kind, summary=summary,
-            source_id=source_id, quote=text[decision.quote_start:decision.quote_end],
-            quote_start=decision.quote_start, quote_end=decision.quote_end, verification=decision.verification,
-            claimed_by=decision.claimed_by, verification_note=decision.verification_note,
-            date_as_written=decision.date_as_written, date_note=decision.date_note,
-        ))
+        added_events.append(
+            Event(
+                id=eid,
+                date=decision.date,
+                date_precision=decision.date_precision,
+                place_ids=event_places,
+                force_ids=event_forces,
+                kind=decision.kind,
+                summary=summary,
+                source_id=source_id,
+                quote=text[decision.quote_start : decision.quote_end],
+                quote_start=decision.quote_start,
+                quote_end=decision.quote_end,
+                verification=decision.verification,
+                claimed_by=decision.claimed_by,
+                verification_note=decision.verification_note,
+                date_as_written=decision.date_as_written,
+                date_note=decision.date_note,
+            )
+        )
 
     period_ids = {p.id for p in scenario.periods}
     added_periods: list[ControlPeriod] = []
@@ -226,10 +282,18 @@ def apply_report(
         period_id = period.period_id or _unique(
             f"{event_for_key[period.event_key]}_{slug(period.force_id, limit=20)}_{period.role.value}", period_ids
         )
-        added_periods.append(ControlPeriod(
-            id=period_id, place_id=pid, force_id=period.force_id, role=period.role, start=period.start,
-            end=period.end, event_ids=(event_for_key[period.event_key],), note=period.note,
-        ))
+        added_periods.append(
+            ControlPeriod(
+                id=period_id,
+                place_id=pid,
+                force_id=period.force_id,
+                role=period.role,
+                start=period.start,
+                end=period.end,
+                event_ids=(event_for_key[period.event_key],),
+                note=period.note,
+            )
+        )
 
     existing = list(scenario.periods)
     closed: list[str] = []
@@ -238,8 +302,12 @@ def apply_report(
             if not added.role.holds or added.start is None:
                 continue
             for index, old in enumerate(existing):
-                if (old.place_id == added.place_id and old.role.holds and old.end is None
-                        and (old.start is None or old.start < added.start)):
+                if (
+                    old.place_id == added.place_id
+                    and old.role.holds
+                    and old.end is None
+                    and (old.start is None or old.start < added.start)
+                ):
                     existing[index] = dataclasses.replace(old, end=added.start - dt.timedelta(days=1))
                     closed.append(old.id)
 
@@ -251,7 +319,10 @@ def apply_report(
         periods=tuple(existing) + tuple(added_periods),
     )
     return ReportResult(
-        scenario=updated, source_id=source_id, event_ids=tuple(e.id for e in added_events),
-        period_ids=tuple(p.id for p in added_periods), place_ids=tuple(p.id for p in added_places),
+        scenario=updated,
+        source_id=source_id,
+        event_ids=tuple(e.id for e in added_events),
+        period_ids=tuple(p.id for p in added_periods),
+        place_ids=tuple(p.id for p in added_places),
         closed_periods=tuple(closed),
     )

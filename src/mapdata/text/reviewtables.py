@@ -34,24 +34,66 @@ if TYPE_CHECKING:
     from mapdata.text.geoparse import Geoparser
     from mapdata.text.mentions import Extraction
 
-PLACE_COLUMNS = ("use", "mention", "at", "resolved as", "lat", "lon", "kind", "confidence", "other readings", "key",
-                 "index")
+PLACE_COLUMNS = (
+    "use",
+    "mention",
+    "at",
+    "resolved as",
+    "lat",
+    "lon",
+    "kind",
+    "confidence",
+    "other readings",
+    "key",
+    "index",
+)
 """The places table: ``use`` (false: not a place), ``resolved as`` (a label of :func:`place_labels`), ``lat`` and
 ``lon`` (as corrected), ``key`` (:func:`mention_key` of the mention) and ``index`` (its position in the extraction);
 the other columns are for reading."""
-EVENT_COLUMNS = ("accept", "event", "date", "precision", "places", "forces", "kind", "summary", "verification",
-                 "claimed by", "confidence", "quote", "warnings", "id")
+EVENT_COLUMNS = (
+    "accept",
+    "event",
+    "date",
+    "precision",
+    "places",
+    "forces",
+    "kind",
+    "summary",
+    "verification",
+    "claimed by",
+    "confidence",
+    "quote",
+    "warnings",
+    "id",
+)
 """The events table: one row a proposal, ``id`` its id, ``event`` its label, ``places`` place labels and ``forces``
 force names; ``confidence``, ``quote`` and ``warnings`` are for reading."""
 PERIOD_COLUMNS = ("accept", "event", "place", "force", "role", "start", "end")
 """The control periods table: ``event`` an event label, ``place`` a place label, ``force`` a force name."""
 CORRECTED_FIELDS = ("date", "precision", "places", "forces", "kind")
 """Corrections that make the parser's summary stale (a new one is written from the corrected fields)."""
-PLACE_KINDS = {"town": PlaceKind.TOWN, "military_site": PlaceKind.MILITARY_SITE, "area": PlaceKind.AREA,
-               "border": PlaceKind.BORDER, "region": PlaceKind.REGION}
+PLACE_KINDS = {
+    "town": PlaceKind.TOWN,
+    "military_site": PlaceKind.MILITARY_SITE,
+    "area": PlaceKind.AREA,
+    "border": PlaceKind.BORDER,
+    "region": PlaceKind.REGION,
+}
 """A gazetteer kind -> the kind of the new place made from it (another kind: a town for a point, an area else)."""
-COUNTRIES = {"SY": "Syria", "LB": "Lebanon", "IL": "Israel", "PS": "Palestine", "JO": "Jordan", "IQ": "Iraq",
-             "TR": "Turkey", "IR": "Iran", "RU": "Russia", "US": "United States", "EG": "Egypt", "SA": "Saudi Arabia"}
+COUNTRIES = {
+    "SY": "Syria",
+    "LB": "Lebanon",
+    "IL": "Israel",
+    "PS": "Palestine",
+    "JO": "Jordan",
+    "IQ": "Iraq",
+    "TR": "Turkey",
+    "IR": "Iran",
+    "RU": "Russia",
+    "US": "United States",
+    "EG": "Egypt",
+    "SA": "Saudi Arabia",
+}
 
 Row = Mapping[str, Any]
 """One row of a review table: column -> cell."""
@@ -127,20 +169,33 @@ def _mention_label(mention: PlaceMention, geoparser: Geoparser | None) -> tuple[
     return f"{_named(mention.name, arabic)} (new {kind}, {country_name(mention.country)})", arabic
 
 
-def readings(scenario: Scenario, mentions: Iterable[PlaceMention], *,
-             geoparser: Geoparser | None = None) -> dict[str, Reading]:
+def readings(
+    scenario: Scenario, mentions: Iterable[PlaceMention], *, geoparser: Geoparser | None = None
+) -> dict[str, Reading]:
     """Every reading the review offers, keyed, each with a label people read (names, never raw ids).
 
     ``geoparser`` gives the gazetteer's Arabic names and the names of the places a derived area is drawn from;
     without it the labels carry the entries' ids there."""
-    found = {p.id: Reading(p.id, f"{_named(p.name_en, p.name_ar)} (in the scenario)", p.name_en, p.anchor[0],
-                           p.anchor[1], p.kind.value, "scenario", name_ar=p.name_ar) for p in scenario.places}
+    found = {
+        p.id: Reading(
+            p.id,
+            f"{_named(p.name_en, p.name_ar)} (in the scenario)",
+            p.name_en,
+            p.anchor[0],
+            p.anchor[1],
+            p.kind.value,
+            "scenario",
+            name_ar=p.name_ar,
+        )
+        for p in scenario.places
+    }
     for m in mentions:
         key = mention_key(m)
         if key not in found:
             label, arabic = _mention_label(m, geoparser)
-            found[key] = Reading(key, label, m.name, m.lat, m.lon, m.kind, f"gazetteer:{m.entry_id}", m.geometry,
-                                 name_ar=arabic)
+            found[key] = Reading(
+                key, label, m.name, m.lat, m.lon, m.kind, f"gazetteer:{m.entry_id}", m.geometry, name_ar=arabic
+            )
         for c in m.candidates:
             ckey = f"gaz:{c.entry_id}"
             if ckey not in found:
@@ -148,7 +203,13 @@ def readings(scenario: Scenario, mentions: Iterable[PlaceMention], *,
                 found[ckey] = Reading(
                     ckey,
                     f"{_named(c.name, arabic)} (other reading: {c.kind.replace('_', ' ')}, {country_name(c.country)})",
-                    c.name, c.lat, c.lon, c.kind, f"gazetteer:{c.entry_id}", name_ar=arabic)
+                    c.name,
+                    c.lat,
+                    c.lon,
+                    c.kind,
+                    f"gazetteer:{c.entry_id}",
+                    name_ar=arabic,
+                )
     return found
 
 
@@ -164,8 +225,9 @@ def _distinct_labels(found: Mapping[str, Reading]) -> dict[str, str]:
     return labels
 
 
-def place_labels(scenario: Scenario, mentions: Iterable[PlaceMention], *,
-                 geoparser: Geoparser | None = None) -> dict[str, str]:
+def place_labels(
+    scenario: Scenario, mentions: Iterable[PlaceMention], *, geoparser: Geoparser | None = None
+) -> dict[str, str]:
     """Reading key -> label, every label distinct (so a label chosen in a table names one reading)."""
     return _distinct_labels(readings(scenario, mentions, geoparser=geoparser))
 
@@ -185,8 +247,11 @@ def event_labels(events: Iterable[ProposedEvent]) -> dict[str, str]:
 
 def _missing(value: Any) -> bool:
     """None, NaN or NaT (a datetime not equal to itself)."""
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, dt.datetime) and value != value)
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, dt.datetime) and value != value)
+    )
 
 
 def _instant(value: dt.date) -> dt.datetime:
@@ -252,17 +317,33 @@ class _Places:
 
 def _new_place(key: str, reading: Reading, lat: float, lon: float, *, moved: bool) -> NewPlace:
     if reading.geometry is not None and not moved:
-        return NewPlace(key=key, name_en=reading.name, kind=PLACE_KINDS.get(reading.kind, PlaceKind.AREA),
-                        geometry=reading.geometry, geometry_source=reading.source, name_ar=reading.name_ar)
+        return NewPlace(
+            key=key,
+            name_en=reading.name,
+            kind=PLACE_KINDS.get(reading.kind, PlaceKind.AREA),
+            geometry=reading.geometry,
+            geometry_source=reading.source,
+            name_ar=reading.name_ar,
+        )
     return NewPlace.point(
-        key, reading.name, lat, lon, kind=PLACE_KINDS.get(reading.kind, PlaceKind.TOWN),
-        source="analyst" if moved else reading.source, name_ar=reading.name_ar,
+        key,
+        reading.name,
+        lat,
+        lon,
+        kind=PLACE_KINDS.get(reading.kind, PlaceKind.TOWN),
+        source="analyst" if moved else reading.source,
+        name_ar=reading.name_ar,
         note="position set by the analyst" if moved else "",
     )
 
 
-def _resolve_mention(row: Row, scenario: Scenario, found: Mapping[str, Reading], key_for_label: Mapping[str, str],
-                     moves: Mapping[int, tuple[float, float]]) -> tuple[str, NewPlace | None]:
+def _resolve_mention(
+    row: Row,
+    scenario: Scenario,
+    found: Mapping[str, Reading],
+    key_for_label: Mapping[str, str],
+    moves: Mapping[int, tuple[float, float]],
+) -> tuple[str, NewPlace | None]:
     """The place key a used mention resolves to, and the new place it needs (None: a scenario place)."""
     index = int(row["index"])
     key = key_for_label.get(row["resolved as"], row["key"])
@@ -281,8 +362,9 @@ def _resolve_mention(row: Row, scenario: Scenario, found: Mapping[str, Reading],
     return key, _new_place(key, reading, lat, lon, moved=moved)
 
 
-def _resolve_places(rows: Sequence[Row], scenario: Scenario, found: Mapping[str, Reading],
-                    moves: Mapping[int, tuple[float, float]]) -> _Places:
+def _resolve_places(
+    rows: Sequence[Row], scenario: Scenario, found: Mapping[str, Reading], moves: Mapping[int, tuple[float, float]]
+) -> _Places:
     key_for_label = {label: key for key, label in _distinct_labels(found).items()}
     used = [row for row in rows if row["use"]]
     new_places: dict[str, NewPlace] = {}
@@ -296,30 +378,39 @@ def _resolve_places(rows: Sequence[Row], scenario: Scenario, found: Mapping[str,
     return _Places(key_for_label, resolution, frozenset(unused), tuple(new_places.values()))
 
 
-def _event_decision(row: Row, proposal: ProposedEvent, proposed: Row, places: _Places,
-                    force_for_name: Mapping[str, str]) -> EventDecision:
+def _event_decision(
+    row: Row, proposal: ProposedEvent, proposed: Row, places: _Places, force_for_name: Mapping[str, str]
+) -> EventDecision:
     date = _date(row["date"], where=str(row["event"]), field="date")
     if date is None:
         raise ReviewError(f"{row['event']}: field 'date' is empty: give a date before saving")
     corrected = any(not same_cell(row[c], proposed[c]) for c in CORRECTED_FIELDS)
     return EventDecision(
-        key=proposal.id, quote_start=proposal.start, quote_end=proposal.end, date=date,
+        key=proposal.id,
+        quote_start=proposal.start,
+        quote_end=proposal.end,
+        date=date,
         date_precision=DatePrecision(row["precision"]),
         place_keys=tuple(places.key(label) for label in _items(row["places"]) if not places.unused_label(label)),
         force_ids=tuple(force_for_name.get(name, name) for name in _items(row["forces"])),
         kind=str(row["kind"] or "report"),
-        summary=reviewed_summary(proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""),
-                                 corrected=corrected),
-        verification=Verification(row["verification"]), claimed_by=str(row["claimed by"] or ""),
+        summary=reviewed_summary(
+            proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""), corrected=corrected
+        ),
+        verification=Verification(row["verification"]),
+        claimed_by=str(row["claimed by"] or ""),
     )
 
 
 def _period_decision(row: Row, event_key: str, places: _Places, force_for_name: Mapping[str, str]) -> PeriodDecision:
     where = f"period of {row['event']}"
     return PeriodDecision(
-        event_key=event_key, place_key=places.key(row["place"]),
-        force_id=force_for_name.get(row["force"], row["force"]), role=Role(row["role"]),
-        start=_date(row["start"], where=where, field="start"), end=_date(row["end"], where=where, field="end"),
+        event_key=event_key,
+        place_key=places.key(row["place"]),
+        force_id=force_for_name.get(row["force"], row["force"]),
+        role=Role(row["role"]),
+        start=_date(row["start"], where=where, field="start"),
+        end=_date(row["end"], where=where, field="end"),
     )
 
 
@@ -354,8 +445,11 @@ def decisions_from_tables(
     force_for_name = {name: force_id for force_id, name in force_names(scenario).items()}
     by_id = {e.id: e for e in extraction.events}
     proposed = {row["id"]: row for row in proposed_events}
-    event_decisions = tuple(_event_decision(row, by_id[row["id"]], proposed[row["id"]], resolved, force_for_name)
-                            for row in events if row["accept"])
+    event_decisions = tuple(
+        _event_decision(row, by_id[row["id"]], proposed[row["id"]], resolved, force_for_name)
+        for row in events
+        if row["accept"]
+    )
     accepted = {d.key for d in event_decisions}
     event_for_label = {label: event_id for event_id, label in event_labels(extraction.events).items()}
     period_decisions = []

@@ -61,8 +61,9 @@ def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_ma
     config = settings()
     with collector_paused(collect_first=True):
         space = _cache_space(location, revision)
-        builder = MapBuilder(_reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map,
-                             cache=space)
+        builder = MapBuilder(
+            _reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map, cache=space
+        )
         builder.prepare()
         _prune(space, force=True)
         # The server keeps this: later collections need not walk it again (frozen before the collector
@@ -126,8 +127,11 @@ def _retry_store() -> None:
 
 
 def _show_unavailable(exc: StoreUnavailableError) -> None:
-    st.warning("The data store is unavailable right now; retrying. This page reloads by itself when the store is "
-               "back (your place in it is kept).", icon=":material/hourglass_top:")
+    st.warning(
+        "The data store is unavailable right now; retrying. This page reloads by itself when the store is "
+        "back (your place in it is kept).",
+        icon=":material/hourglass_top:",
+    )
     st.caption(plain(shown(exc)))
     _retry_store()
     st.stop()

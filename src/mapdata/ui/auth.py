@@ -85,7 +85,9 @@ class SignInThrottle:
 
     clock: Callable[[], float] = time.monotonic
     max_sessions: int = 10_000
-    _sessions: OrderedDict[str, tuple[int, float]] = field(default_factory=OrderedDict)  # session -> (failures, locked until)
+    _sessions: OrderedDict[str, tuple[int, float]] = field(
+        default_factory=OrderedDict
+    )  # session -> (failures, locked until)
     _recent: deque[float] = field(default_factory=deque)  # times of recent failures, any session
     _global_until: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -176,7 +178,11 @@ def guard_session() -> None:
             return
         widgets = ctx.session_state._state._new_widget_state
         for widget_id in list(widgets.states):
-            if not is_element_id(widget_id) and not widget_id.startswith("$$") and widget_id not in widgets.widget_metadata:
+            if (
+                not is_element_id(widget_id)
+                and not widget_id.startswith("$$")
+                and widget_id not in widgets.widget_metadata
+            ):
                 del widgets.states[widget_id]
     except Exception:  # another Streamlit version: nothing to do here
         pass
@@ -220,24 +226,29 @@ def how_to_edit() -> str:
     if _oidc_configured():
         logged_in, email = _oidc_account()
         if logged_in:
-            return (f"The account {plain(email)} is not on this server's list of editors: ask whoever runs the "
-                    "server to add it (`editors` under `[mapdata]` in .streamlit/secrets.toml).")
+            return (
+                f"The account {plain(email)} is not on this server's list of editors: ask whoever runs the "
+                "server to add it (`editors` under `[mapdata]` in .streamlit/secrets.toml)."
+            )
         return "Sign in as an editor in the sidebar (**Editing**) with your organisation's account."
     if _team_password():
-        return ("Sign in as an editor in the sidebar (**Editing**) with your name and the team password "
-                "(ask whoever runs the server for it).")
-    return ("Read-only: nobody can edit on this server yet. Whoever runs the server enables editing in one of two "
-            "ways: a team password (the environment variable `MAPDATA_EDITOR_PASSWORD`, or `editor_password` under "
-            "`[mapdata]` in .streamlit/secrets.toml), or an OpenID Connect provider under `[auth]` in "
-            ".streamlit/secrets.toml (sign-in with the organisation's accounts). See docs/deployment.md.")
+        return (
+            "Sign in as an editor in the sidebar (**Editing**) with your name and the team password "
+            "(ask whoever runs the server for it)."
+        )
+    return (
+        "Read-only: nobody can edit on this server yet. Whoever runs the server enables editing in one of two "
+        "ways: a team password (the environment variable `MAPDATA_EDITOR_PASSWORD`, or `editor_password` under "
+        "`[mapdata]` in .streamlit/secrets.toml), or an OpenID Connect provider under `[auth]` in "
+        ".streamlit/secrets.toml (sign-in with the organisation's accounts). See docs/deployment.md."
+    )
 
 
 def _password_sign_in(name: str, password: str) -> None:
     session = _session_id()
     wait = THROTTLE.wait(session)
     if wait > 0:
-        st.session_state[ERROR_KEY] = (f"Too many wrong passwords: sign-in is locked for {wait:.0f} s. "
-                                       "Try again later.")
+        st.session_state[ERROR_KEY] = f"Too many wrong passwords: sign-in is locked for {wait:.0f} s. Try again later."
         return
     expected = _team_password()
     name = " ".join(str(name).split())[:MAX_NAME_CHARS]

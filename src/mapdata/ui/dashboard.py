@@ -144,8 +144,13 @@ def _sidebar(builder: MapBuilder, view: ViewState) -> None:
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
         gen = st.session_state.get(LAYERS_GEN_KEY, 0)
         for force in scenario.forces:
-            st.checkbox(label(force.name), value=force.id in view.forces, key=force_key(force.id, gen),  # a label
-                        on_change=_checkbox_changed, args=(force.id, gen))  # renders Markdown: the name is text
+            st.checkbox(
+                label(force.name),
+                value=force.id in view.forces,
+                key=force_key(force.id, gen),  # a label
+                on_change=_checkbox_changed,
+                args=(force.id, gen),
+            )  # renders Markdown: the name is text
         all_on, all_off = st.columns(2)
         all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_choose_layers, args=(force_ids,))
         all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_choose_layers, args=((),))
@@ -161,8 +166,12 @@ def _share_box(scenario: Scenario, view: ViewState) -> None:
         st.code(link, language=None, wrap_lines=True)
 
 
-EXPORT_FORMATS: dict[str, tuple[Format, str]] = {"GeoJSON": ("geojson", "application/geo+json"), "CSV": ("csv", "text/csv"),
-                  "KML": ("kml", "application/vnd.google-earth.kml+xml"), "GeoPackage": ("gpkg", "application/geopackage+sqlite3")}
+EXPORT_FORMATS: dict[str, tuple[Format, str]] = {
+    "GeoJSON": ("geojson", "application/geo+json"),
+    "CSV": ("csv", "text/csv"),
+    "KML": ("kml", "application/vnd.google-earth.kml+xml"),
+    "GeoPackage": ("gpkg", "application/geopackage+sqlite3"),
+}
 
 
 @st.cache_data(show_spinner="Preparing the download…", max_entries=16)
@@ -184,8 +193,11 @@ def _download_box(view: ViewState) -> None:
         st.download_button(
             f"Download {label}",
             # made only when clicked (in its own thread), so slider steps never pay for an export
-            data=lambda: _export_bytes(location, revision, fmt, view.day, view.forces), file_name=f"mapdata-{view.day.isoformat()}.{fmt}", mime=mime,
-            width="stretch", key="export_download",
+            data=lambda: _export_bytes(location, revision, fmt, view.day, view.forces),
+            file_name=f"mapdata-{view.day.isoformat()}.{fmt}",
+            mime=mime,
+            width="stretch",
+            key="export_download",
         )
 
 
@@ -194,15 +206,17 @@ def _states_table(builder: MapBuilder, day: dt.date, *, limit: int) -> pd.DataFr
     rows = []
     for place in scenario.places[:limit]:
         state = builder.timeline.state(place.id, day)
-        rows.append({
-            "Place": place.name_en,
-            "Arabic": place.name_ar,
-            "Status": state.status.value,
-            "Controlling force": scenario.force_by_id[state.force].name if state.force else "",
-            "Since": state.since.isoformat() if state.since else ("before the first report" if state.force else ""),
-            "Forces present": ", ".join(scenario.force_by_id[f].name for f in state.forces_present),
-            "place_id": place.id,
-        })
+        rows.append(
+            {
+                "Place": place.name_en,
+                "Arabic": place.name_ar,
+                "Status": state.status.value,
+                "Controlling force": scenario.force_by_id[state.force].name if state.force else "",
+                "Since": state.since.isoformat() if state.since else ("before the first report" if state.force else ""),
+                "Forces present": ", ".join(scenario.force_by_id[f].name for f in state.forces_present),
+                "place_id": place.id,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -221,8 +235,9 @@ def text_column_px(texts: Iterable[str], *, minimum: int = 70) -> int:
     return min(max(minimum, round(longest * CHAR_PX) + CELL_PADDING_PX), MAX_FITTED_COLUMN_PX)
 
 
-def fitted_columns(frame: pd.DataFrame, fitted: Iterable[str], *, pinned: str | None = None,
-                   wide: Iterable[str] = ()) -> dict[str, Any]:
+def fitted_columns(
+    frame: pd.DataFrame, fitted: Iterable[str], *, pinned: str | None = None, wide: Iterable[str] = ()
+) -> dict[str, Any]:
     """Column settings: ``fitted`` columns as wide as their longest value (or header), ``wide`` ones large."""
     text = st.column_config.TextColumn
     config: dict[str, Any] = {name: text(width="large") for name in wide}
@@ -234,16 +249,19 @@ def fitted_columns(frame: pd.DataFrame, fitted: Iterable[str], *, pinned: str | 
 
 def _events_table(scenario: Scenario, day: dt.date, *, limit: int) -> tuple[pd.DataFrame, list[str]]:
     events = scenario.events_until(day)[-limit:]
-    rows = [{
-        "Date": event.date_label,
-        "Event": event.summary,
-        "Places": ", ".join(scenario.place_by_id[p].name_en for p in event.place_ids),
-        "Forces": ", ".join(scenario.force_by_id[f].name for f in event.force_ids),
-        "Verification": event.verification_label,
-        "Source": scenario.source_by_id[event.source_id].publisher,
-        "Quote": event.quote,
-        "Date note": event.date_note,
-    } for event in events]
+    rows = [
+        {
+            "Date": event.date_label,
+            "Event": event.summary,
+            "Places": ", ".join(scenario.place_by_id[p].name_en for p in event.place_ids),
+            "Forces": ", ".join(scenario.force_by_id[f].name for f in event.force_ids),
+            "Verification": event.verification_label,
+            "Source": scenario.source_by_id[event.source_id].publisher,
+            "Quote": event.quote,
+            "Date note": event.date_note,
+        }
+        for event in events
+    ]
     return pd.DataFrame(rows), [event.id for event in events]
 
 
@@ -258,7 +276,12 @@ def render() -> None:
     slider_column, typed_column = st.columns([5, 1], vertical_alignment="bottom")
     with slider_column:
         day = st.slider(
-            "Date", min_value=first, max_value=last, step=dt.timedelta(days=1), key=DATE_KEY, format="ddd D MMM YYYY",
+            "Date",
+            min_value=first,
+            max_value=last,
+            step=dt.timedelta(days=1),
+            key=DATE_KEY,
+            format="ddd D MMM YYYY",
             help="Daily steps across the scenario. The map shows who held what on this day.",
         )
     if st.session_state.get(DATE_INPUT_KEY) != day:  # the slider moved (or the link set it): the box follows
@@ -267,10 +290,15 @@ def render() -> None:
         # Any plausible date is let through (the box's own range check is a tooltip few see): _date_typed
         # moves to the nearest day of the scenario and says so under the slider.
         st.date_input(
-            "Go to date", min_value=TYPED_DATE_RANGE[0], max_value=TYPED_DATE_RANGE[1], key=DATE_INPUT_KEY,
-            format="YYYY-MM-DD", on_change=_date_typed, args=(first, last),
+            "Go to date",
+            min_value=TYPED_DATE_RANGE[0],
+            max_value=TYPED_DATE_RANGE[1],
+            key=DATE_INPUT_KEY,
+            format="YYYY-MM-DD",
+            on_change=_date_typed,
+            args=(first, last),
             help=f"Type a date (YYYY-MM-DD) or pick one; the scenario runs from {first.isoformat()} to "
-                 f"{last.isoformat()}. A typed date applies when the calendar closes (Esc, or click elsewhere).",
+            f"{last.isoformat()}. A typed date applies when the calendar closes (Esc, or click elsewhere).",
         )
     date_note = st.session_state.get(DATE_NOTE_KEY)
     if date_note:
@@ -282,8 +310,12 @@ def render() -> None:
     st.caption(f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.forces)} force layers shown")
 
     view = ViewState(
-        day=day, forces=visible, center=st.session_state.get("_center"), zoom=st.session_state.get("_zoom"),
-        event_id=event_id, **st.session_state.get("_panels", {}),
+        day=day,
+        forces=visible,
+        center=st.session_state.get("_center"),
+        zoom=st.session_state.get("_zoom"),
+        event_id=event_id,
+        **st.session_state.get("_panels", {}),
     )
     _sidebar(builder, view)
 
@@ -292,8 +324,9 @@ def render() -> None:
     result = st_folium(
         builder.base_map(panels=st.session_state.get("_initial_panels")),
         key=MAP_KEY,
-        feature_group_to_add=builder.force_layers(day, visible=visible, highlight=highlight,
-                                                  layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0)),
+        feature_group_to_add=builder.force_layers(
+            day, visible=visible, highlight=highlight, layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0)
+        ),
         center=list(initial_center) if initial_center else None,
         zoom=st.session_state.get("_initial_zoom"),
         returned_objects=["center", "zoom", "selected_layers"],
@@ -302,14 +335,22 @@ def render() -> None:
         on_change=_layers_from_map,
     )
     _remember_view(result)
-    view = ViewState(day=day, forces=visible, center=st.session_state.get("_center"),
-                     zoom=st.session_state.get("_zoom"), event_id=event_id, **st.session_state.get("_panels", {}))
+    view = ViewState(
+        day=day,
+        forces=visible,
+        center=st.session_state.get("_center"),
+        zoom=st.session_state.get("_zoom"),
+        event_id=event_id,
+        **st.session_state.get("_panels", {}),
+    )
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
     _download_box(view)
 
     if builder.client and not st.toggle(
-        "Show the tables of places and events", key="show_tables", value=False,
+        "Show the tables of places and events",
+        key="show_tables",
+        value=False,
         help="Large scenario: the tables are off by default so that slider steps stay light.",
     ):
         return
@@ -317,9 +358,15 @@ def render() -> None:
     states = _states_table(builder, day, limit=TABLE_ROWS)
     if len(scenario.places) > TABLE_ROWS:
         st.caption(f"The first {TABLE_ROWS:,} of {len(scenario.places):,} places; download the view for all of them.")
-    st.dataframe(states.drop(columns=["place_id"]), hide_index=True, key="states", width="stretch",
-                 column_config=fitted_columns(states, ["Place", "Status", "Controlling force", "Since", "Forces present"],
-                                              pinned="Place"))
+    st.dataframe(
+        states.drop(columns=["place_id"]),
+        hide_index=True,
+        key="states",
+        width="stretch",
+        column_config=fitted_columns(
+            states, ["Place", "Status", "Controlling force", "Since", "Forces present"], pinned="Place"
+        ),
+    )
 
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
@@ -333,10 +380,16 @@ def render() -> None:
         {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
     )
     st.dataframe(
-        events, hide_index=True, key=table_key, on_select=lambda: _select_event(table_key, event_ids),
-        selection_mode="single-row", selection_default=selection_default, width="stretch",
-        column_config=fitted_columns(events, ["Date", "Places", "Forces", "Verification", "Source"],
-                                     wide=["Event", "Quote"]),
+        events,
+        hide_index=True,
+        key=table_key,
+        on_select=lambda: _select_event(table_key, event_ids),
+        selection_mode="single-row",
+        selection_default=selection_default,
+        width="stretch",
+        column_config=fitted_columns(
+            events, ["Date", "Places", "Forces", "Verification", "Source"], wide=["Event", "Quote"]
+        ),
     )
     if event_id:
         event = scenario.event_by_id[event_id]
@@ -372,8 +425,10 @@ def _link_warnings() -> None:
         return
     with st.container(key="link_warnings"):
         lines = "\n".join(f"- {label(warning)}" for warning in warnings)
-        st.warning(f"Parts of the link you opened could not be used, so the view and its link were corrected:\n\n{lines}",
-                   icon="⚠️")
+        st.warning(
+            f"Parts of the link you opened could not be used, so the view and its link were corrected:\n\n{lines}",
+            icon="⚠️",
+        )
         st.button("Dismiss", key="dismiss_link_warnings", on_click=_dismiss_link_warnings)
 
 
@@ -399,7 +454,6 @@ def _remember_view(result: Any) -> None:
     if isinstance(center, dict) and "lat" in center and "lng" in center and isinstance(zoom, (int, float)):
         st.session_state["_center"] = (round(float(center["lat"]), 5), round(float(center["lng"]), 5))
         st.session_state["_zoom"] = int(zoom)
-
 
 
 __all__ = ["render", "STATUS_LABELS"]

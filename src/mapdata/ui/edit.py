@@ -92,9 +92,18 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
         if period.place_id != place_id:
             continue
         item = store.get("period", period.id)
-        rows.append({"id": period.id, "force": forces.get(period.force_id, period.force_id), "role": period.role.value,
-                     "start": period.start, "end": period.end, "events": ", ".join(period.event_ids),
-                     "version": item.version, "last edit": f"{item.updated_by}, {item.updated_at:%Y-%m-%d %H:%M}"})
+        rows.append(
+            {
+                "id": period.id,
+                "force": forces.get(period.force_id, period.force_id),
+                "role": period.role.value,
+                "start": period.start,
+                "end": period.end,
+                "events": ", ".join(period.event_ids),
+                "version": item.version,
+                "last edit": f"{item.updated_by}, {item.updated_at:%Y-%m-%d %H:%M}",
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     choices: list[str] = ["(add a new period)"] + [r["id"] for r in rows]
     chosen = st.selectbox("Edit", choices, key="edit_period_id")
@@ -106,9 +115,15 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
         current, version = item.record, _opened_version("period", chosen, item.version)
     with st.form(f"period_form_{chosen}"):
         c1, c2 = st.columns(2)
-        force = c1.selectbox("Force", list(forces), format_func=forces.__getitem__,
-                             index=list(forces).index(current.force_id) if current else 0)
-        role = c2.selectbox("Role", [r.value for r in Role], index=[r.value for r in Role].index(current.role.value) if current else 0)
+        force = c1.selectbox(
+            "Force",
+            list(forces),
+            format_func=forces.__getitem__,
+            index=list(forces).index(current.force_id) if current else 0,
+        )
+        role = c2.selectbox(
+            "Role", [r.value for r in Role], index=[r.value for r in Role].index(current.role.value) if current else 0
+        )
         c3, c4 = st.columns(2)
         start = c3.date_input("Start (empty = since before the first report)", value=current.start if current else None)
         end = c4.date_input("End (inclusive; empty = still holds)", value=current.end if current else None)
@@ -118,8 +133,14 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
     if submitted:
         record = ControlPeriod(
             id=current.id if current else _new_id(f"{place_id}_{force}_{role}", {p.id for p in scenario.periods}),
-            place_id=place_id, force_id=force, role=Role(role), start=_date_or_none(start), end=_date_or_none(end),
-            event_ids=tuple(supporting), source_ids=current.source_ids if current else (), note=note,
+            place_id=place_id,
+            force_id=force,
+            role=Role(role),
+            start=_date_or_none(start),
+            end=_date_or_none(end),
+            event_ids=tuple(supporting),
+            source_ids=current.source_ids if current else (),
+            note=note,
         )
         if current:
             _save(lambda s: s.update(record, expected_version=version, user=editor.name), f"Saved period {record.id}.")
@@ -129,18 +150,26 @@ def _periods_tab(scenario: Scenario, editor: Editor) -> None:
         with st.form(f"period_delete_{chosen}"):
             sure = st.checkbox(f"Delete period {plain(chosen)} (it stays in the history and can be restored)")
             if st.form_submit_button("Delete") and sure:
-                _save(lambda s: s.delete("period", chosen, expected_version=version, user=editor.name),
-                      f"Deleted period {chosen}.")
+                _save(
+                    lambda s: s.delete("period", chosen, expected_version=version, user=editor.name),
+                    f"Deleted period {chosen}.",
+                )
 
 
 def _events_tab(scenario: Scenario, editor: Editor) -> None:
     sources = {s.id: f"{s.publisher}: {s.title}" for s in scenario.sources}
     places = {p.id: p.label for p in scenario.places}
     forces = {f.id: f.name for f in scenario.forces}
-    st.caption("An event is backed by an exact quote from a source; the quote's position in the source is found for you.")
+    st.caption(
+        "An event is backed by an exact quote from a source; the quote's position in the source is found for you."
+    )
     choices = ["(add a new event)"] + [e.id for e in scenario.events]
-    chosen = st.selectbox("Event", choices, key="edit_event_id",
-                          format_func=lambda i: i if i == choices[0] else f"{i} — {scenario.event_by_id[i].summary[:70]}")
+    chosen = st.selectbox(
+        "Event",
+        choices,
+        key="edit_event_id",
+        format_func=lambda i: i if i == choices[0] else f"{i} — {scenario.event_by_id[i].summary[:70]}",
+    )
     store = reader()
     if chosen == choices[0]:
         current, version = None, 0
@@ -148,21 +177,36 @@ def _events_tab(scenario: Scenario, editor: Editor) -> None:
         item = store.get("event", chosen)
         current, version = item.record, _opened_version("event", chosen, item.version)
     with st.form(f"event_form_{chosen}"):
-        source_id = st.selectbox("Source", list(sources), format_func=sources.__getitem__,
-                                 index=list(sources).index(current.source_id) if current else 0, disabled=bool(current))
-        quote = st.text_area("Quote (exactly as in the source)", value=current.quote if current else "", disabled=bool(current))
+        source_id = st.selectbox(
+            "Source",
+            list(sources),
+            format_func=sources.__getitem__,
+            index=list(sources).index(current.source_id) if current else 0,
+            disabled=bool(current),
+        )
+        quote = st.text_area(
+            "Quote (exactly as in the source)", value=current.quote if current else "", disabled=bool(current)
+        )
         c1, c2 = st.columns(2)
         day = c1.date_input("Date", value=current.date if current else None)
-        precision = c2.selectbox("Date precision", [p.value for p in DatePrecision],
-                                 index=[p.value for p in DatePrecision].index(current.date_precision.value) if current else 0)
-        chosen_places = st.multiselect("Places", list(places), format_func=places.__getitem__,
-                                       default=list(current.place_ids) if current else [])
-        chosen_forces = st.multiselect("Forces", list(forces), format_func=forces.__getitem__,
-                                       default=list(current.force_ids) if current else [])
+        precision = c2.selectbox(
+            "Date precision",
+            [p.value for p in DatePrecision],
+            index=[p.value for p in DatePrecision].index(current.date_precision.value) if current else 0,
+        )
+        chosen_places = st.multiselect(
+            "Places", list(places), format_func=places.__getitem__, default=list(current.place_ids) if current else []
+        )
+        chosen_forces = st.multiselect(
+            "Forces", list(forces), format_func=forces.__getitem__, default=list(current.force_ids) if current else []
+        )
         c3, c4 = st.columns(2)
         kind = c3.text_input("Kind (e.g. deployment, takeover)", value=current.kind if current else "")
-        verification = c4.selectbox("Verification", [v.value for v in Verification],
-                                    index=[v.value for v in Verification].index(current.verification.value) if current else 1)
+        verification = c4.selectbox(
+            "Verification",
+            [v.value for v in Verification],
+            index=[v.value for v in Verification].index(current.verification.value) if current else 1,
+        )
         summary = st.text_input("Summary", value=current.summary if current else "")
         c5, c6 = st.columns(2)
         claimed_by = c5.text_input("Claimed by", value=current.claimed_by if current else "")
@@ -176,10 +220,17 @@ def _events_tab(scenario: Scenario, editor: Editor) -> None:
         return
     if current:
         record = dataclasses.replace(
-            current, date=day, date_precision=DatePrecision(precision), place_ids=tuple(chosen_places),
-            force_ids=tuple(chosen_forces), kind=kind.strip(), summary=summary.strip(),
-            verification=Verification(verification), claimed_by=claimed_by.strip(),
-            verification_note=verification_note.strip(), date_note=date_note.strip(),
+            current,
+            date=day,
+            date_precision=DatePrecision(precision),
+            place_ids=tuple(chosen_places),
+            force_ids=tuple(chosen_forces),
+            kind=kind.strip(),
+            summary=summary.strip(),
+            verification=Verification(verification),
+            claimed_by=claimed_by.strip(),
+            verification_note=verification_note.strip(),
+            date_note=date_note.strip(),
         )
         _save(lambda s: s.update(record, expected_version=version, user=editor.name), f"Saved event {record.id}.")
         return
@@ -189,11 +240,21 @@ def _events_tab(scenario: Scenario, editor: Editor) -> None:
         st.error("Field 'quote' is not in the source's text: copy the passage exactly.")
         return
     record = Event(
-        id=_new_id(f"ev_{kind or 'event'}_{day.isoformat()}", {e.id for e in scenario.events}), date=day,
-        date_precision=DatePrecision(precision), place_ids=tuple(chosen_places), force_ids=tuple(chosen_forces),
-        kind=kind.strip() or "event", summary=summary.strip(), source_id=source_id, quote=quote.strip(),
-        quote_start=start, quote_end=start + len(quote.strip()), verification=Verification(verification),
-        claimed_by=claimed_by.strip(), verification_note=verification_note.strip(), date_note=date_note.strip(),
+        id=_new_id(f"ev_{kind or 'event'}_{day.isoformat()}", {e.id for e in scenario.events}),
+        date=day,
+        date_precision=DatePrecision(precision),
+        place_ids=tuple(chosen_places),
+        force_ids=tuple(chosen_forces),
+        kind=kind.strip() or "event",
+        summary=summary.strip(),
+        source_id=source_id,
+        quote=quote.strip(),
+        quote_start=start,
+        quote_end=start + len(quote.strip()),
+        verification=Verification(verification),
+        claimed_by=claimed_by.strip(),
+        verification_note=verification_note.strip(),
+        date_note=date_note.strip(),
     )
     _save(lambda s: s.add(record, user=editor.name), f"Added event {record.id}.")
 
@@ -214,8 +275,15 @@ def _sources_tab(scenario: Scenario, editor: Editor) -> None:
             st.error("Fields 'publisher', 'title' and 'full text' are required.")
             return
         ident = _new_id(f"{publisher} {published or ''} {title}", {s.id for s in scenario.sources})
-        record = Source(id=ident, publisher=publisher.strip(), title=title.strip(), text=text,
-                        text_file=f"sources/{ident}.txt", published=_date_or_none(published), url=url.strip())
+        record = Source(
+            id=ident,
+            publisher=publisher.strip(),
+            title=title.strip(),
+            text=text,
+            text_file=f"sources/{ident}.txt",
+            published=_date_or_none(published),
+            url=url.strip(),
+        )
         _save(lambda s: s.add(record, user=editor.name), f"Added source {ident}.")
 
 
@@ -236,10 +304,25 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
         lat0, lon0 = picked
     if is_point:
         st.caption("Type coordinates, or click the map to pick the position.")
-        mention = PlaceMention(text="", start=0, end=0, entry_id="pick", name="Selected position", lat=lat0, lon=lon0,
-                               kind="town", confidence=1.0)
-        result = st_folium(map_builder().base_map(), key="edit_place_map", feature_group_to_add=preview_layers([mention]),
-                           returned_objects=["last_clicked"], use_container_width=True, height=360)
+        mention = PlaceMention(
+            text="",
+            start=0,
+            end=0,
+            entry_id="pick",
+            name="Selected position",
+            lat=lat0,
+            lon=lon0,
+            kind="town",
+            confidence=1.0,
+        )
+        result = st_folium(
+            map_builder().base_map(),
+            key="edit_place_map",
+            feature_group_to_add=preview_layers([mention]),
+            returned_objects=["last_clicked"],
+            use_container_width=True,
+            height=360,
+        )
         clicked = (result or {}).get("last_clicked")
         if clicked and clicked != st.session_state.get("_edit_last_click"):
             st.session_state["_edit_last_click"] = clicked
@@ -257,8 +340,11 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
             lon = c4.number_input("Longitude", value=float(lon0), min_value=-180.0, max_value=180.0, format="%.6f")
         else:
             st.caption("Areas and lines are edited in GIS (export, edit, import); names and notes here.")
-        uncertainty = st.number_input("Position uncertainty (m, 0 = none)", min_value=0.0,
-                                      value=float(current.uncertainty_m or 0) if current else 0.0)
+        uncertainty = st.number_input(
+            "Position uncertainty (m, 0 = none)",
+            min_value=0.0,
+            value=float(current.uncertainty_m or 0) if current else 0.0,
+        )
         note = st.text_input("Location note", value=current.location_note if current else "")
         submitted = st.form_submit_button("Save place" if current else "Add place", type="primary")
     if not submitted:
@@ -267,10 +353,19 @@ def _places_tab(scenario: Scenario, editor: Editor) -> None:
         st.error("Field 'name (English)' is empty.")
         return
     geometry = Point(lon, lat) if is_point or current is None else current.geometry
-    fields = dict(name_en=name_en.strip(), name_ar=name_ar.strip(), kind=PlaceKind(kind), geometry=geometry,
-                  uncertainty_m=uncertainty or None, location_note=note.strip())
+    fields = dict(
+        name_en=name_en.strip(),
+        name_ar=name_ar.strip(),
+        kind=PlaceKind(kind),
+        geometry=geometry,
+        uncertainty_m=uncertainty or None,
+        location_note=note.strip(),
+    )
     if current:
-        moved = is_point and (round(lat, 6), round(lon, 6)) != (round(current.geometry.y, 6), round(current.geometry.x, 6))
+        moved = is_point and (round(lat, 6), round(lon, 6)) != (
+            round(current.geometry.y, 6),
+            round(current.geometry.x, 6),
+        )
         record = dataclasses.replace(current, geometry_source="analyst" if moved else current.geometry_source, **fields)
         _save(lambda s: s.update(record, expected_version=version, user=editor.name), f"Saved place {record.id}.")
     else:
@@ -286,15 +381,17 @@ HISTORY_VALUE_CHARS = 300
 def change_label(entry: AuditEntry) -> str:
     """How the change picker names a change: "rev 12 · 2018-06-10 14:03 · Rana · updated place homs (v2)"."""
     version = f" (v{entry.version})" if entry.version is not None else ""
-    return (f"rev {entry.id} · {entry.at:%Y-%m-%d %H:%M} · {entry.who} · {entry.action} {entry.kind} "
-            f"{entry.record_id}{version}")
+    return (
+        f"rev {entry.id} · {entry.at:%Y-%m-%d %H:%M} · {entry.who} · {entry.action} {entry.kind} "
+        f"{entry.record_id}{version}"
+    )
 
 
 def _shown(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= HISTORY_VALUE_CHARS else text[:HISTORY_VALUE_CHARS - 1] + "…"
+    return text if len(text) <= HISTORY_VALUE_CHARS else text[: HISTORY_VALUE_CHARS - 1] + "…"
 
 
 def difference_table(entry: AuditEntry, *, everything: bool = False) -> pd.DataFrame:
@@ -305,51 +402,87 @@ def difference_table(entry: AuditEntry, *, everything: bool = False) -> pd.DataF
     for name in dict.fromkeys([*before, *after]):
         if name not in changed and not everything:
             continue
-        rows.append({"field": name, "changed": "yes" if name in changed else "",
-                     "before": _shown(before.get(name)) if entry.before is not None else "(did not exist)",
-                     "after": _shown(after.get(name)) if entry.after is not None else "(deleted)"})
+        rows.append(
+            {
+                "field": name,
+                "changed": "yes" if name in changed else "",
+                "before": _shown(before.get(name)) if entry.before is not None else "(did not exist)",
+                "after": _shown(after.get(name)) if entry.after is not None else "(deleted)",
+            }
+        )
     return pd.DataFrame(rows, columns=["field", "changed", "before", "after"])
 
 
 def _history_tab(scenario: Scenario, editor: Editor) -> None:
-    kinds = {"period": [p.id for p in scenario.periods], "event": [e.id for e in scenario.events],
-             "place": [p.id for p in scenario.places], "source": [s.id for s in scenario.sources],
-             "force": [f.id for f in scenario.forces]}
+    kinds = {
+        "period": [p.id for p in scenario.periods],
+        "event": [e.id for e in scenario.events],
+        "place": [p.id for p in scenario.places],
+        "source": [s.id for s in scenario.sources],
+        "force": [f.id for f in scenario.forces],
+    }
     c1, c2 = st.columns([1, 3])
     kind = c1.selectbox("Record type", list(kinds), key="history_kind")
     store = reader()
     known = kinds[kind]
     deleted = sorted({e.record_id for e in store.audit() if e.kind == kind and e.record_id not in known})
-    ident = c2.selectbox("Record", known + deleted, key="history_id",
-                         format_func=lambda i: i + (" (deleted)" if i in deleted else ""))
+    ident = c2.selectbox(
+        "Record", known + deleted, key="history_id", format_func=lambda i: i + (" (deleted)" if i in deleted else "")
+    )
     if not ident:
         return
     entries = store.history(kind, ident)
-    st.dataframe(pd.DataFrame([{
-        "change": e.id, "when": f"{e.at:%Y-%m-%d %H:%M:%S}", "who": e.who, "action": e.action, "version": e.version,
-        "fields changed": ", ".join(e.changed_fields),
-    } for e in entries]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "change": e.id,
+                    "when": f"{e.at:%Y-%m-%d %H:%M:%S}",
+                    "who": e.who,
+                    "action": e.action,
+                    "version": e.version,
+                    "fields changed": ", ".join(e.changed_fields),
+                }
+                for e in entries
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if not entries:
         return
     by_id = {e.id: e for e in entries}
-    pick = st.selectbox("Change", list(by_id), index=len(entries) - 1, key="history_entry",
-                        format_func=lambda i: change_label(by_id[i]) if i in by_id else str(i))
+    pick = st.selectbox(
+        "Change",
+        list(by_id),
+        index=len(entries) - 1,
+        key="history_entry",
+        format_func=lambda i: change_label(by_id[i]) if i in by_id else str(i),
+    )
     entry = by_id.get(pick, entries[-1])
     everything = st.toggle("Show the unchanged fields too", key="history_everything")
-    st.dataframe(difference_table(entry, everything=everything), hide_index=True, width="stretch",
-                 column_config={"before": st.column_config.TextColumn(width="large"),
-                                "after": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        difference_table(entry, everything=everything),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "before": st.column_config.TextColumn(width="large"),
+            "after": st.column_config.TextColumn(width="large"),
+        },
+    )
     try:
         current_version = store.get(kind, ident).version
     except RecordNotFoundError:
         current_version = 0
     states: list[Literal["after", "before"]] = ["after", "before"]
-    state = st.radio("Restore", states, horizontal=True, key="history_state",
-                     format_func=lambda s: f"the state {s} this change")
+    state = st.radio(
+        "Restore", states, horizontal=True, key="history_state", format_func=lambda s: f"the state {s} this change"
+    )
     if st.button(f"Restore {kind} {plain(ident)} to the state {state} change {entry.id}", type="primary"):
-        _save(lambda s: s.restore(kind, ident, entry.id, expected_version=current_version, user=editor.name,
-                                  state=state),
-              f"Restored {kind} {ident} (as a new version).")
+        _save(
+            lambda s: s.restore(kind, ident, entry.id, expected_version=current_version, user=editor.name, state=state),
+            f"Restored {kind} {ident} (as a new version).",
+        )
 
 
 IMPORT_LIMIT = 64 * 1024 * 1024
@@ -377,14 +510,18 @@ def _import_show(job: ImportJob, editor: Editor) -> None:
     if job.state == "done":
         st.session_state["_edit_notice"] = job.text
         st.session_state.pop("_import_job", None)
-        st.session_state[UPLOADER_GEN] = st.session_state.get(UPLOADER_GEN, 0) + 1  # an empty uploader: not checked again
+        st.session_state[UPLOADER_GEN] = (
+            st.session_state.get(UPLOADER_GEN, 0) + 1
+        )  # an empty uploader: not checked again
         for key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("_edit_opened_")]:
             del st.session_state[key]
         st.rerun()  # the whole page: it shows the new revision
     if job.state in ("refused", "failed"):
         what = "cannot be imported" if job.state == "refused" else "was not imported"
-        st.error(f"{plain(name)} {what}; nothing was changed." + (
-            " Every problem, with row and field:" if job.problems else ""))
+        st.error(
+            f"{plain(name)} {what}; nothing was changed."
+            + (" Every problem, with row and field:" if job.problems else "")
+        )
         st.code("\n".join(str(p) for p in job.problems) or job.error, language=None, wrap_lines=True)
         return
     additions = job.additions
@@ -399,18 +536,27 @@ def _import_show(job: ImportJob, editor: Editor) -> None:
         f"**Ready to add** from {plain(name)}: {len(additions.places)} places, {len(additions.periods)} control "
         f"periods, {len(additions.events)} events, {len(additions.sources)} sources, {len(additions.forces)} forces."
     )
-    st.dataframe(pd.DataFrame([{"place": p.name_en, "kind": p.kind.value, "id": p.id} for p in additions.places]),
-                 hide_index=True, width="stretch")
-    st.button(f"Import {plain(name)}", type="primary", key="import_go",
-              on_click=lambda: job.write(writer, user=editor.name))
+    st.dataframe(
+        pd.DataFrame([{"place": p.name_en, "kind": p.kind.value, "id": p.id} for p in additions.places]),
+        hide_index=True,
+        width="stretch",
+    )
+    st.button(
+        f"Import {plain(name)}", type="primary", key="import_go", on_click=lambda: job.write(writer, user=editor.name)
+    )
 
 
 def _import_tab(scenario: Scenario, editor: Editor) -> None:
-    st.caption("GeoJSON (features with at least a `name`), CSV with lat/lon or WKT columns, or GeoPackage — "
-               "see docs/import-format.md. The file is checked in full first; it is added all or nothing. "
-               "Large files are checked and written in the background, with a progress bar.")
-    upload = st.file_uploader("File to import", type=["geojson", "json", "csv", "gpkg"],
-                              key=f"import_file_{st.session_state.get(UPLOADER_GEN, 0)}")
+    st.caption(
+        "GeoJSON (features with at least a `name`), CSV with lat/lon or WKT columns, or GeoPackage — "
+        "see docs/import-format.md. The file is checked in full first; it is added all or nothing. "
+        "Large files are checked and written in the background, with a progress bar."
+    )
+    upload = st.file_uploader(
+        "File to import",
+        type=["geojson", "json", "csv", "gpkg"],
+        key=f"import_file_{st.session_state.get(UPLOADER_GEN, 0)}",
+    )
     if upload is None:
         return
     data = upload.getvalue()

@@ -18,8 +18,10 @@ import streamlit as st
 
 LOG = logging.getLogger("mapdata.ui")
 
-MESSAGE = ("Something went wrong while showing this page. Reload the page to try again; "
-           "if it happens again, tell the people who run this site (reference {reference}).")
+MESSAGE = (
+    "Something went wrong while showing this page. Reload the page to try again; "
+    "if it happens again, tell the people who run this site (reference {reference})."
+)
 
 
 def guarded(render: Callable[[], None]) -> None:

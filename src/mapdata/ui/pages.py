@@ -94,20 +94,28 @@ def render_sources() -> None:
                 "Terms": source.licence,
             }
             st.dataframe(
-                pd.DataFrame({"": list(details), "Value": list(details.values())}), hide_index=True, width="stretch",
+                pd.DataFrame({"": list(details), "Value": list(details.values())}),
+                hide_index=True,
+                width="stretch",
             )
             events = by_source.get(source.id, ())
             st.markdown(f"**{len(events)} passages used as evidence**")
             st.dataframe(
-                pd.DataFrame([{
-                    "Event date": e.date_label,
-                    "Date as written": e.date_as_written,
-                    "Quote": e.quote,
-                    "Characters": f"{e.quote_start}–{e.quote_end}",
-                    "Verification": e.verification_label,
-                    "Date note": e.date_note,
-                } for e in events]),
-                hide_index=True, width="stretch",
+                pd.DataFrame(
+                    [
+                        {
+                            "Event date": e.date_label,
+                            "Date as written": e.date_as_written,
+                            "Quote": e.quote,
+                            "Characters": f"{e.quote_start}–{e.quote_end}",
+                            "Verification": e.verification_label,
+                            "Date note": e.date_note,
+                        }
+                        for e in events
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
                 column_config={"Quote": st.column_config.TextColumn(width="large")},
             )
             with st.expander("Full text"):
@@ -164,10 +172,12 @@ def render_data_check() -> None:
         return
     info = check.info
     reads = f"; viewers read through {shown(read_location())}" if read_location() != store_location() else ""
-    st.caption(plain(
-        f"Store: {shown(store_location())}{reads} ({info.get('backend', '?')}, schema v{info.get('schema_version', '?')}, "
-        f"revision {revision}). Seed folder: {folder}."
-    ))
+    st.caption(
+        plain(
+            f"Store: {shown(store_location())}{reads} ({info.get('backend', '?')}, schema v{info.get('schema_version', '?')}, "
+            f"revision {revision}). Seed folder: {folder}."
+        )
+    )
     st.markdown("**The shared data in the store**")
     scenario = check.scenario
     if scenario is None:
@@ -192,7 +202,8 @@ def _problems(problems: Sequence[Problem], *, key: str) -> None:
     page = _paged(problems, per_page=PROBLEMS_PER_PAGE, key=key, noun="problems")
     st.dataframe(
         pd.DataFrame([{"File": p.file, "Record": p.record, "Field": p.field, "Problem": p.message} for p in page]),
-        hide_index=True, width="stretch",
+        hide_index=True,
+        width="stretch",
     )
 
 
@@ -202,6 +213,9 @@ def _colour_check(found: Sequence[ColourClash]) -> None:
         return
     st.warning("Some force colours are hard to tell apart for some readers:")
     st.dataframe(
-        pd.DataFrame([{"Force": c.first, "and": c.second, "Vision": c.vision, "Difference (ΔE)": c.delta_e} for c in found]),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            [{"Force": c.first, "and": c.second, "Vision": c.vision, "Difference (ΔE)": c.delta_e} for c in found]
+        ),
+        hide_index=True,
+        width="stretch",
     )

@@ -117,7 +117,9 @@ def _with_names(summary: str, forces: dict[str, str]) -> str:
     """A proposal's summary with force ids ("syrian_regime deploy …") replaced by the forces' names."""
     if not forces:
         return summary
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forces, key=len, reverse=True)) + r")(?![\w-])")
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(f) for f in sorted(forces, key=len, reverse=True)) + r")(?![\w-])"
+    )
     return pattern.sub(lambda m: forces[m.group(1)], summary)
 
 
@@ -130,14 +132,20 @@ def _form(editor: Editor | None) -> None:
         st.info("On this server only editors analyse reports (`MAPDATA_VIEWER_ANALYSIS` is off). " + how_to_edit())
         return
     with st.form("report_form", border=True):
-        text = st.text_area(f"Report text (at most {PAGE_MAX_CHARS:,} characters)", height=220,
-                            placeholder="Paste the report here…")
+        text = st.text_area(
+            f"Report text (at most {PAGE_MAX_CHARS:,} characters)", height=220, placeholder="Paste the report here…"
+        )
         upload = st.file_uploader("…or upload a plain-text file (.txt, UTF-8)", type=["txt"])
         c1, c2, c3 = st.columns(3)
-        publisher = c1.text_input("Publisher (required)", placeholder="e.g. Enab Baladi",
-                                  help="Needed to save the events: who published the report.")
+        publisher = c1.text_input(
+            "Publisher (required)",
+            placeholder="e.g. Enab Baladi",
+            help="Needed to save the events: who published the report.",
+        )
         title = c2.text_input("Title (required)", help="Needed to save the events: the report's title.")
-        published = c3.date_input("Publication date", value=None, help="Leave empty if unknown: the year is then inferred.")
+        published = c3.date_input(
+            "Publication date", value=None, help="Leave empty if unknown: the year is then inferred."
+        )
         url = st.text_input("URL (optional)")
         submitted = st.form_submit_button("Analyse", type="primary")
     if not submitted:
@@ -147,8 +155,10 @@ def _form(editor: Editor | None) -> None:
     try:
         if upload is not None:
             if upload.size > 4 * PAGE_MAX_CHARS:
-                raise ExtractError(f"{upload.name} is {upload.size:,} bytes; the limit here is {PAGE_MAX_CHARS:,} "
-                                   "characters: split the report into parts and add them one by one")
+                raise ExtractError(
+                    f"{upload.name} is {upload.size:,} bytes; the limit here is {PAGE_MAX_CHARS:,} "
+                    "characters: split the report into parts and add them one by one"
+                )
             body = read_report(upload.getvalue(), name=upload.name)
         else:
             body = text
@@ -166,17 +176,19 @@ def _form(editor: Editor | None) -> None:
 def _analyse(body: str, published: dt.date | None) -> Extraction | None:
     """Run the pipeline within the limits; None (with a message) when the server is busy."""
     if isinstance(body, str) and len(body) > PAGE_MAX_CHARS:  # refused before taking a slot or building anything
-        raise ExtractError(f"the text has {len(body):,} characters; the limit here is {PAGE_MAX_CHARS:,}: "
-                           "split the report into parts and add them one by one")
+        raise ExtractError(
+            f"the text has {len(body):,} characters; the limit here is {PAGE_MAX_CHARS:,}: "
+            "split the report into parts and add them one by one"
+        )
     pipeline = _current_pipeline()
     if not _SLOTS.acquire(blocking=False):
-        st.warning(f"The server is busy analysing other reports (at most {ANALYSIS_SLOTS} at a time): "
-                   "try again in a minute.")
+        st.warning(
+            f"The server is busy analysing other reports (at most {ANALYSIS_SLOTS} at a time): try again in a minute."
+        )
         return None
     try:
         with st.spinner("Analysing the report…"):
-            return pipeline.extract(body, published=published, max_chars=PAGE_MAX_CHARS,
-                                    time_limit=ANALYSIS_SECONDS)
+            return pipeline.extract(body, published=published, max_chars=PAGE_MAX_CHARS, time_limit=ANALYSIS_SECONDS)
     finally:
         _SLOTS.release()
 
@@ -194,13 +206,21 @@ def _forget_review() -> None:
 def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFrame:
     rows = []
     for index, m in enumerate(extraction.places):
-        rows.append({
-            "use": m.kind != "country", "mention": m.text, "at": f"{m.start}–{m.end}", "resolved as": labels[mention_key(m)],
-            "lat": round(m.lat, 5), "lon": round(m.lon, 5), "kind": m.kind.replace("_", " "),
-            "confidence": round(m.confidence, 2),
-            "other readings": ", ".join(f"{c.name} ({country_name(c.country)})" for c in m.candidates[1:4]),
-            "key": mention_key(m), "index": index,
-        })
+        rows.append(
+            {
+                "use": m.kind != "country",
+                "mention": m.text,
+                "at": f"{m.start}–{m.end}",
+                "resolved as": labels[mention_key(m)],
+                "lat": round(m.lat, 5),
+                "lon": round(m.lon, 5),
+                "kind": m.kind.replace("_", " "),
+                "confidence": round(m.confidence, 2),
+                "other readings": ", ".join(f"{c.name} ({country_name(c.country)})" for c in m.candidates[1:4]),
+                "key": mention_key(m),
+                "index": index,
+            }
+        )
     return pd.DataFrame(rows, columns=list(PLACE_COLUMNS))
 
 
@@ -214,16 +234,24 @@ def _events_frame(extraction: Extraction, scenario: Scenario, labels: dict[str, 
     events = event_labels(extraction.events)
     rows = []
     for event in extraction.events:
-        rows.append({
-            "accept": _worth_accepting(event), "event": events[event.id], "date": event.date,
-            "precision": event.date_precision.value,
-            "places": [labels[mention_key(m)] for m in event.place_mentions],
-            "forces": [forces.get(f, f) for f in event.forces], "kind": event.kind,
-            "summary": _with_names(event.summary, forces),
-            "verification": event.verification.value, "claimed by": event.claimed_by,
-            "confidence": round(event.confidence, 2), "quote": event.quote, "warnings": "; ".join(event.warnings),
-            "id": event.id,
-        })
+        rows.append(
+            {
+                "accept": _worth_accepting(event),
+                "event": events[event.id],
+                "date": event.date,
+                "precision": event.date_precision.value,
+                "places": [labels[mention_key(m)] for m in event.place_mentions],
+                "forces": [forces.get(f, f) for f in event.forces],
+                "kind": event.kind,
+                "summary": _with_names(event.summary, forces),
+                "verification": event.verification.value,
+                "claimed by": event.claimed_by,
+                "confidence": round(event.confidence, 2),
+                "quote": event.quote,
+                "warnings": "; ".join(event.warnings),
+                "id": event.id,
+            }
+        )
     return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
@@ -236,11 +264,17 @@ def _periods_frame(extraction: Extraction, scenario: Scenario, labels: dict[str,
         for period in event.periods:
             mention = mention_for.get(period.place_id)
             key = mention_key(mention) if mention else period.place_id
-            rows.append({
-                "accept": _worth_accepting(event), "event": events[event.id], "place": labels.get(key, key),
-                "force": forces.get(period.force, period.force), "role": period.role.value, "start": period.start,
-                "end": period.end,
-            })
+            rows.append(
+                {
+                    "accept": _worth_accepting(event),
+                    "event": events[event.id],
+                    "place": labels.get(key, key),
+                    "force": forces.get(period.force, period.force),
+                    "role": period.role.value,
+                    "start": period.start,
+                    "end": period.end,
+                }
+            )
     return pd.DataFrame(rows, columns=list(PERIOD_COLUMNS))
 
 
@@ -262,10 +296,23 @@ def _paged_editor(name: str, frame: pd.DataFrame, *, scope: str, dynamic: bool =
     rows = [dict(row, **edits.get(index, {})) for index, row in enumerate(base)]
     page = 0
     if pages > 1:
-        page = int(st.number_input(f"Page (of {pages:,}; {PAGE_ROWS} rows each, {len(base):,} in all)", min_value=1,
-                                   max_value=pages, value=1, step=1, key=f"report_{name}_page@{scope}")) - 1
+        page = (
+            int(
+                st.number_input(
+                    f"Page (of {pages:,}; {PAGE_ROWS} rows each, {len(base):,} in all)",
+                    min_value=1,
+                    max_value=pages,
+                    value=1,
+                    step=1,
+                    key=f"report_{name}_page@{scope}",
+                )
+            )
+            - 1
+        )
     low, high = page * PAGE_ROWS, min(len(base), (page + 1) * PAGE_ROWS)
-    edited = st.data_editor(pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}@{scope}", **options)
+    edited = st.data_editor(
+        pd.DataFrame(rows[low:high], columns=columns), key=f"report_{name}_{page}@{scope}", **options
+    )
     for offset, record in enumerate(edited.to_dict("records")):
         index = low + offset
         changes = {c: v for c, v in record.items() if not same_cell(v, base[index][c])}
@@ -298,8 +345,10 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
         return
     extraction = RESULTS.get(review.get("token"))
     if extraction is None:
-        st.info(f"This analysis is no longer held by the server (it keeps the last {RESULTS_KEPT}): analyse the "
-                "report again.")
+        st.info(
+            f"This analysis is no longer held by the server (it keeps the last {RESULTS_KEPT}): analyse the "
+            "report again."
+        )
         return
     stored_meta = review.get("meta")
     meta: dict[str, Any] = stored_meta if isinstance(stored_meta, dict) else {}
@@ -323,10 +372,16 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     labels = place_labels(scenario, extraction.places, geoparser=pipeline.geoparser)
     options = sorted(set(labels.values()))
     st.markdown("#### Places")
-    st.caption("Untick what is not a place, pick another reading, or move a point by editing its coordinates "
-               "or by choosing it below and clicking the map.")
+    st.caption(
+        "Untick what is not a place, pick another reading, or move a point by editing its coordinates "
+        "or by choosing it below and clicking the map."
+    )
     places = _paged_editor(
-        "places", _places_frame(extraction, labels), scope=scope, hide_index=True, width="stretch",
+        "places",
+        _places_frame(extraction, labels),
+        scope=scope,
+        hide_index=True,
+        width="stretch",
         disabled=["mention", "at", "kind", "confidence", "other readings", "key", "index"],
         column_config={"resolved as": st.column_config.SelectboxColumn(options=options), "key": None, "index": None},
     )
@@ -334,11 +389,17 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
 
     forces = force_names(scenario)
     st.markdown("#### Proposed events")
-    st.caption("Accept, reject or correct each; the quote and its offsets come from the text. A summary you leave "
-               "as proposed is written afresh from the force, places, date and kind you correct.")
+    st.caption(
+        "Accept, reject or correct each; the quote and its offsets come from the text. A summary you leave "
+        "as proposed is written afresh from the force, places, date and kind you correct."
+    )
     original_events = _events_frame(extraction, scenario, labels)
     events = _paged_editor(
-        "events", original_events, scope=scope, hide_index=True, width="stretch",
+        "events",
+        original_events,
+        scope=scope,
+        hide_index=True,
+        width="stretch",
         disabled=["event", "quote", "confidence", "warnings", "id"],
         column_config={
             "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -346,12 +407,18 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
             "places": st.column_config.MultiselectColumn(options=options),
             "forces": st.column_config.MultiselectColumn(options=list(forces.values())),
             "verification": st.column_config.SelectboxColumn(options=[v.value for v in Verification]),
-            "quote": st.column_config.TextColumn(width="large"), "id": None,
+            "quote": st.column_config.TextColumn(width="large"),
+            "id": None,
         },
     )
     st.markdown("#### Proposed control periods")
     periods = _paged_editor(
-        "periods", _periods_frame(extraction, scenario, labels), scope=scope, dynamic=True, hide_index=True, width="stretch",
+        "periods",
+        _periods_frame(extraction, scenario, labels),
+        scope=scope,
+        dynamic=True,
+        hide_index=True,
+        width="stretch",
         column_config={
             "event": st.column_config.SelectboxColumn(options=list(event_labels(extraction.events).values())),
             "place": st.column_config.SelectboxColumn(options=options),
@@ -371,8 +438,10 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     if st.button("Save accepted events to the scenario", type="primary"):
         missing = [name for name, value in (("Publisher", publisher), ("Title", title)) if not str(value or "").strip()]
         if missing:
-            st.error(f"Not saved: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required — fill "
-                     f"{'it' if len(missing) == 1 else 'them'} in above and save again. Nothing was changed.")
+            st.error(
+                f"Not saved: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required — fill "
+                f"{'it' if len(missing) == 1 else 'them'} in above and save again. Nothing was changed."
+            )
             return
         meta = dict(meta, publisher=str(publisher).strip(), title=str(title).strip())
         _save(scenario, extraction, meta, places, original_events, events, periods, editor, pipeline)
@@ -384,8 +453,13 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
     options = ["(none)"] + [f"{row['index']}: {row['mention']}" for _, row in places.iterrows()]
     pick = st.selectbox("Move this place to where I click on the map", options, key=PICK_KEY)
     result = st_folium(
-        builder.base_map(), key="report_map", feature_group_to_add=preview_layers(mentions),
-        returned_objects=["last_clicked"], use_container_width=True, height=420, **_view_of(mentions),
+        builder.base_map(),
+        key="report_map",
+        feature_group_to_add=preview_layers(mentions),
+        returned_objects=["last_clicked"],
+        use_container_width=True,
+        height=420,
+        **_view_of(mentions),
     )
     clicked = (result or {}).get("last_clicked")
     if pick != "(none)" and clicked and clicked != st.session_state.get("_report_last_click"):
@@ -393,8 +467,10 @@ def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
         index = int(pick.split(":", 1)[0])
         moves = st.session_state.setdefault("_report_moves", {})
         moves[index] = (round(float(clicked["lat"]), 5), round(float(clicked["lng"]), 5))
-        st.success(f"Moved “{plain(str(places.iloc[index]['mention']))}” to {moves[index][0]}, {moves[index][1]} "
-                   "(saved with the place).")
+        st.success(
+            f"Moved “{plain(str(places.iloc[index]['mention']))}” to {moves[index][0]}, {moves[index][1]} "
+            "(saved with the place)."
+        )
 
 
 def _view_of(mentions: list[PlaceMention]) -> dict[str, Any]:
@@ -402,8 +478,12 @@ def _view_of(mentions: list[PlaceMention]) -> dict[str, Any]:
     local = [m for m in mentions if m.kind != "country"] or mentions
     if not local:
         return {}
-    lats = [m.lat for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])]
-    lons = [m.lon for m in local] + [b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])]
+    lats = [m.lat for m in local] + [
+        b for m in local if m.geometry is not None for b in (m.geometry.bounds[1], m.geometry.bounds[3])
+    ]
+    lons = [m.lon for m in local] + [
+        b for m in local if m.geometry is not None for b in (m.geometry.bounds[0], m.geometry.bounds[2])
+    ]
     south, north, west, east = min(lats), max(lats), min(lons), max(lons)
     span = max(north - south, (east - west) * 0.6, 0.02)  # a 420 px high map about 700 px wide
     zoom = int(max(3, min(12, math.floor(math.log2(420 / 256 * 180 / span)))))
@@ -417,19 +497,34 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _report_meta(meta: dict[str, Any]) -> ReportMeta:
     published = meta.get("published")
     return ReportMeta(
-        publisher=meta.get("publisher") or "", title=meta.get("title") or "",
-        published=published if isinstance(published, dt.date) else None, url=meta.get("url") or "",
+        publisher=meta.get("publisher") or "",
+        title=meta.get("title") or "",
+        published=published if isinstance(published, dt.date) else None,
+        url=meta.get("url") or "",
     )
 
 
-def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], places: pd.DataFrame,
-          original_events: pd.DataFrame, events: pd.DataFrame, periods: pd.DataFrame, editor: Editor,
-          pipeline: Pipeline) -> None:
+def _save(
+    scenario: Scenario,
+    extraction: Extraction,
+    meta: dict[str, Any],
+    places: pd.DataFrame,
+    original_events: pd.DataFrame,
+    events: pd.DataFrame,
+    periods: pd.DataFrame,
+    editor: Editor,
+    pipeline: Pipeline,
+) -> None:
     moves = st.session_state.get("_report_moves")
     try:
         decisions = decisions_from_tables(
-            scenario, extraction, places=_records(places), proposed_events=_records(original_events),
-            events=_records(events), periods=_records(periods), moves=moves if isinstance(moves, dict) else {},
+            scenario,
+            extraction,
+            places=_records(places),
+            proposed_events=_records(original_events),
+            events=_records(events),
+            periods=_records(periods),
+            moves=moves if isinstance(moves, dict) else {},
             geoparser=pipeline.geoparser,
         )
     except ReviewError as exc:
@@ -438,8 +533,14 @@ def _save(scenario: Scenario, extraction: Extraction, meta: dict[str, Any], plac
     try:
         with writer() as store:
             current = store.current()
-            result = apply_report(current.scenario, meta=_report_meta(meta), text=extraction.text,
-                                  events=decisions.events, periods=decisions.periods, new_places=decisions.new_places)
+            result = apply_report(
+                current.scenario,
+                meta=_report_meta(meta),
+                text=extraction.text,
+                events=decisions.events,
+                periods=decisions.periods,
+                new_places=decisions.new_places,
+            )
             store.apply(changes_between(current, result.scenario), user=editor.name)
     except ReviewError as exc:
         st.error(f"Not saved: {plain(_readable(str(exc), extraction))}")
@@ -470,8 +571,10 @@ def _readable(message: str, extraction: Extraction) -> str:
 def render() -> None:
     scenario = map_builder().scenario
     st.markdown("### Add a report")
-    st.caption("Paste a report: the places, dates and forces it names are found offline and proposed as events "
-               "with their quotes. Review them, then save the ones you accept into the scenario.")
+    st.caption(
+        "Paste a report: the places, dates and forces it names are found offline and proposed as events "
+        "with their quotes. Review them, then save the ones you accept into the scenario."
+    )
     editor = sign_in_box()
     _form(editor)
     _review(scenario, editor)

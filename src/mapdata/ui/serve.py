@@ -43,7 +43,9 @@ def warm_up() -> None:
             builder = ui.preload()
         except ScenarioError as exc:
             count = len(exc.problems)
-            raise _NotLoaded(f"{count} problem{'s' if count != 1 else ''} in the data, the first: {exc.problems[0]}") from None
+            raise _NotLoaded(
+                f"{count} problem{'s' if count != 1 else ''} in the data, the first: {exc.problems[0]}"
+            ) from None
         except StoreError as exc:
             raise _NotLoaded(str(exc)) from None
     except Exception as exc:  # whatever it is, the page shows it with its file, record and field
@@ -51,11 +53,17 @@ def warm_up() -> None:
         from mapdata.store.errors import redact
 
         reason = redact(reason, settings().store, settings().store_read)  # not in logs
-        print(f"mapdata serve: the data was not preloaded ({reason}); the first page view shows the problem",
-              file=sys.stderr, flush=True)
+        print(
+            f"mapdata serve: the data was not preloaded ({reason}); the first page view shows the problem",
+            file=sys.stderr,
+            flush=True,
+        )
         return
-    print(f"mapdata serve: {len(builder.scenario.places):,} places preloaded in {time.perf_counter() - start:.1f} s",
-          file=sys.stderr, flush=True)
+    print(
+        f"mapdata serve: {len(builder.scenario.places):,} places preloaded in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 class _NotLoaded(Exception):
