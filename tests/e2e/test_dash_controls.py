@@ -81,6 +81,9 @@ def _sidebar_button(dashboard: Dashboard, name: str) -> Locator:
 # -- 1. Show all / Hide all -------------------------------------------------------------------
 
 
+@pytest.mark.flaky(
+    reruns=2
+)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
 def test_hide_all_and_show_all_on_the_server_map(dashboard: Dashboard) -> None:
     dashboard.open("?date=2018-06-10", date="2018-06-10")
     assert dashboard.places(".mapdata-force-syrian_regime").count() > 0
@@ -128,6 +131,9 @@ def _wait_hidden_forces(page: Page, count: int) -> None:
     )
 
 
+@pytest.mark.flaky(
+    reruns=2
+)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
 def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboard) -> None:
     dashboard = client_dashboard
     dashboard.page.goto(f"{dashboard.server.url}/?date=2018-06-10")
@@ -144,6 +150,7 @@ def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboa
 
     dashboard.click_sidebar_checkbox("Hezbollah")  # one back on, then all
     expect(dashboard.sidebar_checkbox("Hezbollah")).to_be_checked()
+    dashboard.wait_for_query("params.get('layers') === 'hezbollah'")  # that choice has reached the server
     _sidebar_button(dashboard, "Show all").click()
     for name in FORCE_NAMES:
         expect(dashboard.sidebar_checkbox(name)).to_be_checked()
