@@ -81,9 +81,7 @@ def _sidebar_button(dashboard: Dashboard, name: str) -> Locator:
 # -- 1. Show all / Hide all -------------------------------------------------------------------
 
 
-@pytest.mark.flaky(
-    reruns=2
-)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
+@pytest.mark.flaky(reruns=2)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
 def test_hide_all_and_show_all_on_the_server_map(dashboard: Dashboard) -> None:
     dashboard.open("?date=2018-06-10", date="2018-06-10")
     assert dashboard.places(".mapdata-force-syrian_regime").count() > 0
@@ -131,9 +129,7 @@ def _wait_hidden_forces(page: Page, count: int) -> None:
     )
 
 
-@pytest.mark.flaky(
-    reruns=2
-)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
+@pytest.mark.flaky(reruns=2)  # a race seen under load (once in 3 full CI runs); see the closing note of issue 10
 def test_hide_all_and_show_all_on_the_browser_side_map(client_dashboard: Dashboard) -> None:
     dashboard = client_dashboard
     dashboard.page.goto(f"{dashboard.server.url}/?date=2018-06-10")
