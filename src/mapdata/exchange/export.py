@@ -39,6 +39,7 @@ from mapdata.exchange.columns import (
     places_selected,
     state_columns,
 )
+from mapdata.exchange.folder import source_record
 from mapdata.exchange.kml import _export_kml
 
 # -- export ----------------------------------------------------------------------------
@@ -76,17 +77,10 @@ def export_rows(
         }
 
     def source_props(source: Source) -> dict[str, Any]:
+        record = source_record(source)  # the open file format's fields; the row names the id "source"
         props = {
-            "source": source.id,
-            "publisher": source.publisher,
-            "title": source.title,
-            "published": source.published.isoformat() if source.published else None,
-            "published_inferred": source.published_inferred.isoformat() if source.published_inferred else None,
-            "published_basis": source.published_basis,
-            "url": source.url,
-            "language": source.language,
-            "licence": source.licence,
-            "text_file": source.text_file,
+            "source": record.pop("id"),
+            **record,
             "source_text": source.text if source.id not in written_sources else None,
         }
         written_sources.add(source.id)
