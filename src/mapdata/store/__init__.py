@@ -18,13 +18,13 @@ from pathlib import Path
 from mapdata.config import is_postgres
 from mapdata.model.records import KINDS, TABLES, Kind, Record, kind_of
 from mapdata.resources import default_store_path
-from mapdata.store.base import (
+from mapdata.store.base import Store
+from mapdata.store.changes import (
     Add,
     AuditEntry,
     Change,
     Current,
     Delete,
-    Store,
     Update,
     Versioned,
     changes_between,

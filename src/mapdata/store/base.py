@@ -20,15 +20,13 @@ Every write is one transaction that:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Literal, overload
 
 from mapdata.heap import collector_paused
 from mapdata.model.errors import Problem, ScenarioError
@@ -36,415 +34,41 @@ from mapdata.model.models import ControlPeriod, Event, Force, Place, Scenario, S
 from mapdata.model.records import (
     FIELDS,
     KINDS,
-    SCENARIO_FIELD,
     TABLES,
     Record,
-    changed_fields,
     check_kind,
-    from_json,
     from_values,
-    kind_of,
-    record_problems,
     record_reader,
     records_of,
-    to_json,
     values,
 )
-from mapdata.model.validate import check_consistency
 from mapdata.store import schema
+from mapdata.store.batch import _Batch, _Op, _Row, _State
+from mapdata.store.changes import (
+    BASEMAP_KIND,
+    BULK_ADDS,
+    META_KEYS,
+    SCENARIO_KIND,
+    SCHEMA_KIND,
+    SEED_USER,
+    SYSTEM_USER,
+    Add,
+    AuditEntry,
+    Change,
+    Current,
+    Delete,
+    Update,
+    Versioned,
+    _meta_problems,
+    meta_of,
+    scenario_problems,
+)
 from mapdata.store.errors import (
-    ConflictError,
     ReadOnlyStoreError,
     RecordNotFoundError,
     StoreError,
     StoreVersionError,
 )
-
-T = TypeVar("T")
-
-SYSTEM_USER = "mapdata"
-SEED_USER = "mapdata seed"
-SCENARIO_KIND = "scenario"  # audit kind of scenario-level metadata changes
-BASEMAP_KIND = "basemap"  # audit kind of basemap layer changes
-SCHEMA_KIND = "schema"  # audit kind of schema upgrades
-
-#: Above this many added records in one apply, the ids the audit knows are read at once, not one by one.
-BULK_ADDS = 50
-
-Action = Literal["add", "update", "delete", "restore"]
-
-
-@dataclass(frozen=True)
-class Versioned(Generic[T]):
-    """A record as stored, with its version and who saved it when."""
-
-    record: T
-    version: int
-    updated_at: dt.datetime
-    updated_by: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One change: the state before and after (JSON; ``None`` when the record did not exist)."""
-
-    id: int
-    at: dt.datetime
-    who: str
-    kind: str
-    record_id: str
-    action: str
-    version: int | None
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
-
-    @property
-    def changed_fields(self) -> list[str]:
-        return changed_fields(self.before, self.after)
-
-    def record(self, state: Literal["before", "after"] = "after") -> Record | None:
-        """The record as it was before or after this change (``None`` if it did not exist then)."""
-        data = self.before if state == "before" else self.after
-        return None if data is None else from_json(self.kind, data)
-
-
-@dataclass(frozen=True)
-class Add:
-    record: Record
-
-
-@dataclass(frozen=True)
-class Update:
-    record: Record
-    expected_version: int
-
-
-@dataclass(frozen=True)
-class Delete:
-    kind: str
-    id: str
-    expected_version: int
-
-
-Change = Add | Update | Delete
-
-
-@dataclass(frozen=True)
-class Current:
-    """The scenario with every record's version, read in one transaction."""
-
-    scenario: Scenario
-    versions: Mapping[tuple[str, str], int]
-    revision: int
-
-    def version(self, kind: str, ident: str) -> int:
-        return self.versions[(kind, ident)]
-
-
-def changes_between(current: Current, new: Scenario) -> list[Change]:
-    """The adds, updates and deletes that turn ``current.scenario`` into ``new``.
-
-    Updates and deletes carry the versions read in ``current``, so applying them with
-    :meth:`Store.apply` refuses (``ConflictError``) if someone changed those records since.
-    """
-    adds: list[Change] = []
-    deletes: list[Change] = []
-    for kind in KINDS:
-        old = {r.id: r for r in records_of(current.scenario, kind)}
-        wanted = {r.id: r for r in records_of(new, kind)}
-        for ident, record in wanted.items():
-            if ident not in old:
-                adds.append(Add(record))
-            elif old[ident] != record:
-                adds.append(Update(record, expected_version=current.versions[(kind, ident)]))
-        for ident in old:
-            if ident not in wanted:
-                deletes.append(Delete(kind, ident, expected_version=current.versions[(kind, ident)]))
-    return adds + deletes[::-1]
-
-
-# -- scenario-level metadata ------------------------------------------------------------
-
-META_KEYS = ("title", "description", "view_center", "view_zoom", "date_start", "date_end", "attribution")
-_DEFAULTS = {f.name: f.default for f in dataclass_fields(Scenario) if f.name in META_KEYS and f.name != "title"}
-
-
-def meta_of(scenario: Scenario) -> dict[str, Any]:
-    """Scenario-level metadata as JSON values (stored in the meta table)."""
-    return {
-        "title": scenario.title,
-        "description": scenario.description,
-        "view_center": list(scenario.view_center),
-        "view_zoom": scenario.view_zoom,
-        "date_start": scenario.date_start.isoformat() if scenario.date_start else None,
-        "date_end": scenario.date_end.isoformat() if scenario.date_end else None,
-        "attribution": list(scenario.attribution),
-    }
-
-
-def _scenario_kwargs(meta: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": meta.get("title") or ""}
-    out["description"] = meta.get("description") or ""
-    center = meta.get("view_center")
-    out["view_center"] = tuple(float(c) for c in center) if center else _DEFAULTS["view_center"]
-    out["view_zoom"] = int(meta["view_zoom"]) if meta.get("view_zoom") is not None else _DEFAULTS["view_zoom"]
-    for key in ("date_start", "date_end"):
-        out[key] = dt.date.fromisoformat(meta[key]) if meta.get(key) else None
-    out["attribution"] = tuple(meta.get("attribution") or ())
-    return out
-
-
-def _meta_problems(meta: Mapping[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    center = meta.get("view_center")
-    if not (
-        isinstance(center, (list, tuple))
-        and len(center) == 2
-        and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in center)
-        and -90 <= center[0] <= 90
-        and -180 <= center[1] <= 180
-    ):
-        problems.append(Problem("meta", "scenario", "view_center", "must be [latitude, longitude]"))
-    zoom = meta.get("view_zoom")
-    if not (isinstance(zoom, int) and not isinstance(zoom, bool) and 1 <= zoom <= 18):
-        problems.append(Problem("meta", "scenario", "view_zoom", "must be a whole number from 1 to 18"))
-    start, end = meta.get("date_start"), meta.get("date_end")
-    if start and end and end < start:
-        problems.append(Problem("meta", "scenario", "date_end", f"{end} is before date_start {start}"))
-    return problems
-
-
-def _layer_summary(data: Any) -> dict[str, Any]:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    features = data.get("features") if isinstance(data, Mapping) else None
-    return {
-        "features": len(features) if isinstance(features, list) else None,
-        "sha256": hashlib.sha256(text.encode()).hexdigest(),
-    }
-
-
-def locate(kind: str, ident: str) -> tuple[str, str]:
-    """Where a problem with a stored record is reported: table and id."""
-    return (TABLES.get(kind, kind), f"id '{ident}'")
-
-
-def scenario_problems(scenario: Scenario, records: Sequence[Record] | None = None) -> list[Problem]:
-    """Record checks (of ``records``, default all) plus the cross-record consistency rules."""
-    if records is None:
-        records = [r for kind in KINDS for r in records_of(scenario, kind)]
-    problems = [p for record in records for p in record_problems(record)]
-    return problems + check_consistency(scenario, locate=locate)
-
-
-# -- internal state ----------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    record: Record
-    version: int
-    updated_at: dt.datetime
-    updated_by: str
-
-
-@dataclass
-class _State:
-    rows: dict[str, dict[str, _Row]]
-    meta: dict[str, Any]
-    basemap: dict[str, Any]
-
-    def scenario(self) -> Scenario:
-        records: dict[str, Any] = {
-            SCENARIO_FIELD[kind]: tuple(row.record for row in self.rows[kind].values()) for kind in KINDS
-        }
-        return Scenario(**records, basemap=dict(self.basemap), **_scenario_kwargs(self.meta))
-
-
-@dataclass
-class _Op:
-    kind: str
-    ident: str
-    action: Action
-    before: dict[str, Any] | None
-    after_record: Record | None = None
-    after: dict[str, Any] | None = None
-    version: int | None = None
-    existed: bool = False  # a row was there before this op
-
-
-@dataclass
-class _Batch:
-    """Changes planned inside one write transaction, checked against the current state."""
-
-    store: Store
-    cur: Cursor
-    state: _State
-    ops: list[_Op] = field(default_factory=list)
-    revision: int = 0
-    # every record other than those this batch touches (which its commit checks) is known valid: at the
-    # start, when nothing changed since mapdata last checked them all, or because the caller checked them
-    known_valid: bool = False
-    # (kind, id) of every record the audit knows, when read up front (large batches): an id not in it
-    # never existed, so its version needs no query of its own
-    audited: set[tuple[str, str]] | None = None
-    _last: dict[tuple[str, str], tuple[int, str, dt.datetime | None] | None] = field(default_factory=dict)
-
-    # the latest version of an id, counting deletions (a deleted record's version is its delete's)
-    def _latest(self, kind: str, ident: str) -> tuple[int, str, dt.datetime | None] | None:
-        row = self.state.rows[kind].get(ident)
-        if row is not None:
-            return (row.version, row.updated_by, row.updated_at)
-        key = (kind, ident)
-        if key not in self._last:
-            if self.audited is not None and key not in self.audited:
-                return None
-            self._last[key] = self.store._last_audit(self.cur, kind, ident)
-        return self._last[key]
-
-    def _conflict(self, kind: str, ident: str, expected: int, current: int) -> ConflictError:
-        entries = self.store._audit_since(self.cur, kind, ident, expected)
-        fields_changed: list[str] = []
-        for entry in entries:
-            fields_changed += [f for f in entry.changed_fields if f not in fields_changed]
-        last = entries[-1] if entries else None
-        return ConflictError(
-            kind=kind,
-            record_id=ident,
-            expected_version=expected,
-            current_version=current,
-            changed_by=last.who if last else "",
-            changed_at=last.at if last else None,
-            changed_fields=fields_changed,
-            deleted=ident not in self.state.rows[kind],
-        )
-
-    @staticmethod
-    def _deleted(kind: str, ident: str, version: int) -> RecordNotFoundError:
-        return RecordNotFoundError(
-            f"{kind} {ident!r} was deleted (version {version}); restore it from its history to change it"
-        )
-
-    def _check_version(self, kind: str, ident: str, expected: int) -> int:
-        latest = self._latest(kind, ident)
-        if latest is None:
-            raise RecordNotFoundError(f"there is no {kind} with id {ident!r}")
-        if latest[0] != expected:
-            raise self._conflict(kind, ident, expected, latest[0])
-        return latest[0]
-
-    def _record_op(self, op: _Op) -> None:
-        self.ops.append(op)
-        self._last[(op.kind, op.ident)] = (op.version or 0, "", None)
-
-    def add(self, record: Record) -> int:
-        kind = kind_of(record)
-        row = self.state.rows[kind].get(record.id)
-        if row is not None:
-            raise ConflictError(
-                kind=kind,
-                record_id=record.id,
-                expected_version=None,
-                current_version=row.version,
-                changed_by=row.updated_by,
-                changed_at=row.updated_at,
-                exists=True,
-            )
-        latest = self._latest(kind, record.id)
-        version = latest[0] + 1 if latest else 1
-        self._put(kind, record, version, action="add", before=None, existed=False)
-        return version
-
-    def update(self, record: Record, expected_version: int, *, action: Action = "update") -> int:
-        kind = kind_of(record)
-        current = self._check_version(kind, record.id, expected_version)
-        row = self.state.rows[kind].get(record.id)
-        if row is None:
-            raise self._deleted(kind, record.id, current)
-        if row.record == record and action == "update":
-            return row.version  # nothing changed: no new version
-        self._put(kind, record, current + 1, action=action, before=to_json(row.record), existed=True)
-        return current + 1
-
-    def delete(self, kind: str, ident: str, expected_version: int, *, action: Action = "delete") -> int:
-        kind = check_kind(kind)
-        current = self._check_version(kind, ident, expected_version)
-        row = self.state.rows[kind].get(ident)
-        if row is None:
-            raise self._deleted(kind, ident, current)
-        del self.state.rows[kind][ident]
-        self._record_op(_Op(kind, ident, action, before=to_json(row.record), version=current + 1, existed=True))
-        return current + 1
-
-    def restore(self, kind: str, ident: str, target: Record | None, expected_version: int) -> int:
-        current = self._check_version(kind, ident, expected_version)
-        row = self.state.rows[kind].get(ident)
-        if target is None:
-            if row is None:
-                return current  # already absent
-            return self.delete(kind, ident, expected_version, action="restore")
-        if row is None:
-            self._put(kind, target, current + 1, action="restore", before=None, existed=False)
-            return current + 1
-        return self.update(target, expected_version, action="restore")
-
-    def _put(
-        self, kind: str, record: Record, version: int, *, action: Action, before: dict[str, Any] | None, existed: bool
-    ) -> None:
-        now = self.store._now()
-        self.state.rows[kind][record.id] = _Row(record, version, now, "")
-        self._record_op(
-            _Op(
-                kind,
-                record.id,
-                action,
-                before=before,
-                after_record=record,
-                after=to_json(record),
-                version=version,
-                existed=existed,
-            )
-        )
-
-    def set_meta(self, meta: Mapping[str, Any]) -> None:
-        old = {key: self.state.meta.get(key) for key in META_KEYS}
-        new = {key: meta.get(key) for key in META_KEYS}
-        if old != new:
-            self.state.meta.update(new)
-            self.ops.append(_Op(SCENARIO_KIND, "metadata", "update", before=old, after=new))
-
-    def set_basemap(self, layers: Mapping[str, Any]) -> None:
-        current = self.state.basemap
-        for name, data in layers.items():
-            if name not in current:
-                self.ops.append(
-                    _Op(BASEMAP_KIND, name, "add", before=None, after=_layer_summary(data), after_record=None)
-                )
-            elif current[name] != data:
-                self.ops.append(
-                    _Op(
-                        BASEMAP_KIND,
-                        name,
-                        "update",
-                        before=_layer_summary(current[name]),
-                        after=_layer_summary(data),
-                        existed=True,
-                    )
-                )
-        for name in current:
-            if name not in layers:
-                self.ops.append(_Op(BASEMAP_KIND, name, "delete", before=_layer_summary(current[name]), existed=True))
-        self.state.basemap = dict(layers)
-
-    def touched(self) -> list[Record]:
-        """The records added or changed (their final state), for the record checks."""
-        out: dict[tuple[str, str], Record] = {}
-        for op in self.ops:
-            if op.kind in TABLES:
-                row = self.state.rows[op.kind].get(op.ident)
-                if row is not None:
-                    out[(op.kind, op.ident)] = row.record
-        return list(out.values())
-
 
 # -- the store ---------------------------------------------------------------------------
 
