@@ -12,7 +12,7 @@ Three steps, all offline and deterministic:
 2. **Filtering.** Lower-case single words ("area", "hama"), common English words
    ("Western", "Center") and matches that are not one name (separated by punctuation) are
    not places.
-3. **Disambiguation.** Each reading is scored: kind and size, Syria and Lebanon first, the
+3. **Disambiguation.** Each reading is scored: kind and size, the theatre's home countries first, the
    countries the text names, and nearness to the other places of the same text (two
    passes); a low-prior out-of-region confusable only wins with context. Spatial phrases
    ("the western countryside of Homs", "near the Lebanese border", "southern Syria") become
@@ -28,347 +28,60 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence, Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import shapely
-from shapely import affinity
-from shapely.geometry import Point, Polygon, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from mapdata.model.models import Place, Scenario
 from mapdata.text.gazetteer import Entry, Gazetteer, load_gazetteer
 from mapdata.text.mentions import Candidate, PlaceMention
-
-# --------------------------------------------------------------------------- normalisation
-
-_COMBINING = re.compile(
-    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
-    "\u08d3-\u08ff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+from mapdata.text.normalise import (
+    _ARABIC,
+    _ARTICLES_ANY_SEPARATOR,
+    _ARTICLES_ENGLISH,
+    _HYPHENS,
+    _MARKS,
+    _PREFIX_OK,
+    ARABIC_COMMON,
+    ARTICLES,
+    COMMON_WORDS,
+    OUTLET_WORDS,
+    _fold_token,
+    _key,
+    _skeleton,
+    _strip_marks,
+    normalise,
+    tokens,
 )
-_MARKS = re.compile("['’‘`´ʿʾʻʼ′ʹ\u02c8\u055a\u0640\\-\u2010-\u2015]")
-_LATIN_SPECIAL = str.maketrans(
-    {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ß": "ss", "æ": "ae", "œ": "oe", "ħ": "h", "ŧ": "t"}
+from mapdata.text.spatial import (
+    _AFTER_FEATURE,
+    _AFTER_PROVINCE,
+    _BEARING_WORD,
+    _BEFORE_COORD,
+    _BEFORE_DIR,
+    _BEFORE_NEAR,
+    _BEFORE_OF,
+    _BEFORE_PROVINCE,
+    _BEFORE_RURAL,
+    _DEMONYM_RE,
+    _DEMONYMS,
+    _FEATURE_CLASS,
+    _SPATIAL_HINT,
+    _TERM,
+    _WINDOW,
+    _buffer_km,
+    _direction,
+    _from_local,
+    _sector_local,
+    _to_local,
+    haversine_km,
 )
-_ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ٱ": "ا", "ک": "ك", "ی": "ي", "ۀ": "ه", "ە": "ه", "ں": "ن"})
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
-_OU = re.compile("ou|oo")
-_DOUBLE = re.compile(r"(.)\1+")
-_AY = re.compile("ei|ey|ai")
-_FINAL_AH = re.compile("(?<=..)[ae]h$")
-
-#: Article forms dropped from names; "al"/"el" also when written with a space in text.
-ARTICLES = frozenset(
-    {
-        "al",
-        "el",
-        "il",
-        "ul",
-        "ad",
-        "adh",
-        "ar",
-        "as",
-        "ash",
-        "at",
-        "ath",
-        "az",
-        "an",
-        "ed",
-        "en",
-        "er",
-        "es",
-        "esh",
-        "et",
-        "ez",
-        "ej",
-        "ech",
-    }
-)
-_ARTICLES_ANY_SEPARATOR = frozenset({"al", "el"})
-_ARTICLES_ENGLISH = frozenset({"as", "at", "an", "en", "es", "et", "ed", "er"})  # also English/French words
-_HYPHENS = "-\u2010\u2011\u2012\u2013"
-
-#: Capitalised English words that are also (parts of) gazetteer names: never a place on their own.
-COMMON_WORDS = frozenset(
-    """a about above across after again against all along also am among an and another any are area areas army
-    around as at attack attacks back base be because been before being below between both but by camp can center
-    centre central city could countryside day did do does down during each east eastern end even every few first
-    for free from front further general government had has have he her here high his hospital how i if in into is
-    it its just last like local made mall many market may media middle military more most mount much must my
-    national near never new next no north northern not now of off old on once one only or other our out outside
-    over own part people place police public regime region road rural said same school second see she should since
-    so some south southern state still street such than that the their them then there these they third this those
-    through to today too town two under until up upon us very village was we well were west western what when where
-    which while who why will with within without would year yet you
-    abyad ahmar akhdar aswad kabir kabira saghir saghira sharqi gharbi shamali janubi jadid jadida qadim
-    bab bir birr tall tal tell jabal jebel wadi ras ain ayn deir dayr kafr khirbat khirbet hay hayy qalat qasr
-    sheikh shaykh markaz mazraa nahr ard sahl jisr tahtani fawqani
-    amal bulbul mari salt sinai shin tiny hish nabi sultan sultana homsi tel khan sham
-    alley damask haul hole hums humus murk seen soda tiro tyros
-    """.split()
-)
-
-#: Capitalised words after a place name that make it the name of an outlet, not a location ("Shahba Press").
-OUTLET_WORDS = frozenset({"press", "news", "network", "agency", "tv", "channel", "radio", "times", "post"})
-#: Capitalised words before a name that do not make it part of a longer, unknown name.
-_PREFIX_OK = frozenset(
-    {
-        "syrian",
-        "lebanese",
-        "russian",
-        "iranian",
-        "turkish",
-        "israeli",
-        "iraqi",
-        "jordanian",
-        "egyptian",
-        "libyan",
-        "regime",
-        "rebel",
-        "opposition",
-        "downtown",
-        "greater",
-        "rural",
-        "besieged",
-        "northern",
-        "southern",
-        "eastern",
-        "western",
-        "central",
-        "north",
-        "south",
-        "east",
-        "west",
-        "old",
-        "new",
-        "in",
-        "at",
-        "near",
-        "from",
-        "to",
-    }
-)
-
-#: Arabic words that must not be read as places on their own (folded, article removed).
-ARABIC_COMMON = frozenset({"باب", "مركز", "شمال", "جنوب", "شرق", "غرب", "ريف", "مدينه", "قريه", "منطقه", "حي"})
-
-_TOKEN = re.compile(
-    "[ʿʾ]?[^\\W_][\\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]*"
-    "(?:['’‘`ʼʿʾ](?![sS]\\b)[^\\W_][\\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]*)*"
-)  # a possessive "'s" is not part of the word
-
-
-def _strip_marks(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
-
-
-def _fold_token(token: str) -> str:
-    """One token, folded (no article handling across tokens)."""
-    if token.isascii():
-        text = token.lower()
-        if "'" in text or "`" in text or "-" in text:
-            text = _MARKS.sub("", text)
-    else:
-        text = _MARKS.sub("", _strip_marks(token).casefold().translate(_LATIN_SPECIAL))
-    if not text:
-        return ""
-    if _ARABIC.search(text):
-        text = text.translate(_ARABIC_LETTERS)
-        for prefix in ("وال", "بال", "فال", "كال"):
-            if text.startswith(prefix) and len(text) >= 5:
-                return text[3:]
-        if text.startswith("ال") and len(text) >= 4:
-            return text[2:]
-        if text.startswith("لل") and len(text) >= 4:
-            return text[2:]
-        return text
-    text = text.replace("q", "k")
-    text = _OU.sub("u", text)
-    text = _DOUBLE.sub(r"\1", text)
-    text = _AY.sub("ay", text)
-    text = _DOUBLE.sub(r"\1", text)
-    return _FINAL_AH.sub("a", text)
-
-
-def tokens(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, token) of every word; a possessive "'s" is left out of the token."""
-    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-
-
-def _key(name: str) -> tuple[str, ...]:
-    """The folded token sequence of a name, articles dropped (while another token follows)."""
-    toks = [t for _, _, t in tokens(name)]
-    out = []
-    for i, tok in enumerate(toks):
-        low = _MARKS.sub("", tok.casefold())
-        if low in ARTICLES and i + 1 < len(toks):
-            continue
-        folded = _fold_token(tok)
-        if folded:
-            out.append(folded)
-    return tuple(out)
-
-
-def _skeleton(folded: str) -> str:
-    """Consonants of a folded name, each word's first letter kept ("ariha" -> "arh")."""
-    return " ".join(w[:1] + re.sub("[aeiouy]", "", w[1:]) for w in folded.split())
-
-
-def normalise(token: str) -> str:
-    """Fold transliteration variants of a name (or one token) to one spelling key.
-
-    Case; diacritics; the marks ʿ ʾ ‘ ’ ' and hyphens; the article (al-, el-, ad-, ar-, as-,
-    ash-, at-, az-, an-, en-, ed-, er-, es-, et-, ez-); q/k; ou/oo/u; ei/ey/ai/ay; doubled
-    letters; final -ah/-eh; in Arabic script: tashkeel, alef forms, ة/ه, ى/ي and the article ال.
-    ``normalise("al-Qusayr") == normalise("El Quseir") == "kusayr"``,
-    ``normalise("القصير") == normalise("قصير")``.
-    """
-    return " ".join(_key(token))
-
-
-# --------------------------------------------------------------------------- spatial vocabulary
-
-_DIR = r"(?:north|south)(?:ern)?(?:[\s\-]?(?:east|west)(?:ern)?)?|(?:east|west)(?:ern)?|central|centre|center|middle"
-_FEATURE = r"countryside|outskirts|suburbs|periphery|environs|rural\s+areas|parts?"
-_BEFORE_OF = re.compile(
-    rf"(?:\b(?P<dir1>{_DIR})\s*(?:,\s*|\s+(?:and|or|&)\s+))?\b(?P<dir>{_DIR})?\s*\b(?P<feat>{_FEATURE})\s+of\s+"
-    r"(?:the\s+)?(?:(?:city|town|province|governorate)\s+of\s+)?\Z",
-    re.IGNORECASE,
-)
-_BEFORE_DIR = re.compile(
-    rf"(?:\b(?P<dir1>{_DIR})\s*(?:,\s*|\s+(?:and|or|&)\s+))?\b(?P<dir>{_DIR})\s+(?P<rural>rural\s+)?\Z", re.IGNORECASE
-)
-_BEFORE_RURAL = re.compile(r"\brural\s+\Z", re.IGNORECASE)
-_AFTER_FEATURE = re.compile(
-    rf"\A(?:['’]s?)?\s+(?:(?P<dir>{_DIR})(?:\s*(?:,\s*|\s+(?:and|or|&)\s+)(?P<dir2>{_DIR}))?\s+)?"
-    r"(?P<feat>countryside|outskirts|suburbs|periphery|environs)\b",
-    re.IGNORECASE,
-)
-_AFTER_PROVINCE = re.compile(r"\A\s+(?:province|governorate|muhafazat)\b", re.IGNORECASE)
-_BEFORE_PROVINCE = re.compile(r"\b(?:province|governorate)\s+of\s+(?:the\s+)?\Z", re.IGNORECASE)
-_BEFORE_NEAR = re.compile(
-    r"\b(?:near|along|alongside|close\s+to|next\s+to|by|on|at|towards?|across)\s+(?:the\s+)?\Z", re.IGNORECASE
-)
-_BEFORE_COORD = re.compile(rf"\b(?P<dir1>{_DIR})\s*(?:,\s*|\s+(?:and|or|&)\s+)\Z", re.IGNORECASE)
-_SPATIAL_HINT = re.compile(
-    r"countryside|outskirts|suburb|periphery|environs|rural|province|governorate|muhafazat|north|south|east|west|"
-    r"central|centre|center|middle|part",
-    re.IGNORECASE,
-)
-_WINDOW = 70
-_TERM = "\x00"  # trie key of the entries ending at a node (never a folded token: no control characters)
-
-_FEATURE_CLASS = {
-    "countryside": "countryside",
-    "rural areas": "countryside",
-    "villages": "countryside",
-    "environs": "countryside",
-    "areas": "countryside",
-    "area": "countryside",
-    "region": "countryside",
-    "regions": "countryside",
-    "outskirts": "outskirts",
-    "suburbs": "outskirts",
-    "periphery": "outskirts",
-    "part": "part",
-    "parts": "part",
-    "side": "part",
-}
-
-_DEMONYMS = {
-    "syrian": "SY",
-    "syrians": "SY",
-    "lebanese": "LB",
-    "egyptian": "EG",
-    "egyptians": "EG",
-    "libyan": "LY",
-    "iraqi": "IQ",
-    "iraqis": "IQ",
-    "jordanian": "JO",
-    "turkish": "TR",
-    "israeli": "IL",
-    "palestinian": "PS",
-    "cypriot": "CY",
-    "russian": "RU",
-    "iranian": "IR",
-}
-_DEMONYM_RE = re.compile(r"\b(?:" + "|".join(sorted(_DEMONYMS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-
-
-def _direction(words: str | None) -> float | None:
-    """Compass bearing of a direction word ("south-western" -> 225); None for central / no direction."""
-    if not words:
-        return None
-    w = words.lower()
-    ns = 0.0 if w.startswith("north") else 180.0 if w.startswith("south") else None
-    ew = 90.0 if "east" in w else 270.0 if "west" in w else None
-    if ns is None and ew is None:
-        return None
-    if ns is None:
-        return ew
-    if ew is None:
-        return ns
-    return {(0.0, 90.0): 45.0, (0.0, 270.0): 315.0, (180.0, 90.0): 135.0, (180.0, 270.0): 225.0}[(ns, ew)]
-
-
-_BEARING_WORD = {
-    None: "central",
-    0.0: "northern",
-    45.0: "north-eastern",
-    90.0: "eastern",
-    135.0: "south-eastern",
-    180.0: "southern",
-    225.0: "south-western",
-    270.0: "western",
-    315.0: "north-western",
-}
-
-
-# --------------------------------------------------------------------------- geometry helpers
-
-_KY = 110.574  # km per degree of latitude
-
-
-def _kx(lat: float) -> float:
-    return 111.320 * math.cos(math.radians(lat))
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km between two (lat, lon)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _to_local(geom: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
-    kx = _kx(lat0)
-    return affinity.affine_transform(geom, [kx, 0, 0, _KY, -lon0 * kx, -lat0 * _KY])
-
-
-def _from_local(geom: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
-    kx = _kx(lat0)
-    return affinity.affine_transform(geom, [1 / kx, 0, 0, 1 / _KY, lon0, lat0])
-
-
-def _sector_local(bearing: float, half_angle: float, radius_km: float = 2000.0) -> Polygon:
-    steps = max(2, int(half_angle * 2 / 5))
-    pts = [(0.0, 0.0)]
-    for k in range(steps + 1):
-        a = math.radians(bearing - half_angle + 2 * half_angle * k / steps)
-        pts.append((radius_km * math.sin(a), radius_km * math.cos(a)))
-    return Polygon(pts)
-
-
-def _buffer_km(geom: BaseGeometry, km: float) -> BaseGeometry:
-    c = geom.centroid
-    return _from_local(_to_local(geom, c.y, c.x).buffer(km), c.y, c.x)
-
 
 # --------------------------------------------------------------------------- scoring constants
 
