@@ -201,3 +201,18 @@ def test_show_all_stands_even_if_the_browser_still_holds_the_old_ticks() -> None
     assert not at.exception
     assert at.query_params.get("layers") is None, at.query_params.get("layers")
     assert all(c.value for c in at.checkbox if c.label in ("Hezbollah", "Russian forces"))
+
+
+def test_the_caption_says_how_many_places_changed_since_the_day_before() -> None:
+    """The timeline's whole-map index (Timeline.changed_between) counts the places whose state differs."""
+    from mapdata.model.load import load_scenario
+    from mapdata.model.timeline import Timeline
+
+    timeline = Timeline(load_scenario())
+    expected = len(timeline.changed_between(dt.date(2018, 6, 3), dt.date(2018, 6, 4)))
+    assert expected >= 3  # the three al-Qusayr positions at least
+    at = run_app(date="2018-06-04")
+    assert any(f"{expected} places changed since 3 June" in c.value for c in at.caption), [c.value for c in at.caption]
+    first = load_scenario().date_range[0]
+    at = run_app(date=first.isoformat())
+    assert not any("changed since" in c.value for c in at.caption)  # no day before the scenario's first

@@ -123,6 +123,28 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
+def _view(day: dt.date, visible: tuple[str, ...], event_id: str | None) -> ViewState:
+    """The view as the session holds it now (the map's centre, zoom and panels as it last reported them)."""
+    return ViewState(
+        day=day,
+        forces=visible,
+        center=st.session_state.get("_center"),
+        zoom=st.session_state.get("_zoom"),
+        event_id=event_id,
+        **st.session_state.get("_panels", {}),
+    )
+
+
+def _changes_note(builder: MapBuilder, day: dt.date) -> str:
+    """' · N places changed since <the day before>' (the timeline's whole-map index answers it at once)."""
+    before = day - dt.timedelta(days=1)
+    first = builder.scenario.date_range[0]
+    if before < first:
+        return ""
+    changed = len(builder.timeline.changed_between(before, day))
+    return f" · {changed} place{'s' if changed != 1 else ''} changed since {before.day} {before:%B}"
+
+
 def _checkbox_changed(force_id: str, gen: int) -> None:
     """A force's sidebar checkbox was ticked or unticked. A checkbox drawn for an older choice (its browser
     had not redrawn it yet) does not count: the later choice stands."""
@@ -307,17 +329,11 @@ def render() -> None:
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
-    st.caption(f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.forces)} force layers shown")
-
-    view = ViewState(
-        day=day,
-        forces=visible,
-        center=st.session_state.get("_center"),
-        zoom=st.session_state.get("_zoom"),
-        event_id=event_id,
-        **st.session_state.get("_panels", {}),
+    st.caption(
+        f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.forces)} force layers shown"
+        + _changes_note(builder, day)
     )
-    _sidebar(builder, view)
+    _sidebar(builder, _view(day, visible, event_id))
 
     highlight = scenario.event_by_id[event_id].place_ids if event_id else ()
     initial_center = st.session_state.get("_initial_center")
@@ -335,14 +351,7 @@ def render() -> None:
         on_change=_layers_from_map,
     )
     _remember_view(result)
-    view = ViewState(
-        day=day,
-        forces=visible,
-        center=st.session_state.get("_center"),
-        zoom=st.session_state.get("_zoom"),
-        event_id=event_id,
-        **st.session_state.get("_panels", {}),
-    )
+    view = _view(day, visible, event_id)
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
     _download_box(view)
