@@ -1,7 +1,7 @@
 """mapdata: who controls what, where and since when — the map page.
 
-Run with ``mapdata serve`` (``streamlit run dashboard.py`` that loads the data while it starts;
-``streamlit run dashboard.py`` too). The other pages are in ``pages/`` (Add a
+Run with ``mapdata serve`` (``streamlit run dashboard.py``, loading the data while the server starts);
+plain ``streamlit run dashboard.py`` works too. The other pages are in ``pages/`` (Add a
 report, Edit, Sources, Data check); mapdata.ui.nav declares them all (the map reads "Map"
 in the navigation). Pages are thin: mapdata.ui reads the widgets and calls the library.
 """

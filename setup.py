@@ -44,7 +44,13 @@ class _BuildWithApp(build_py):
         if getattr(self, "editable_mode", False):
             return
         app = Path(self.build_lib) / "mapdata" / "app"
-        for rel in _resources().app_files_in(ROOT):
+        files = _resources().app_files_in(ROOT)
+        if "dashboard.py" not in files or not any(rel.startswith("static/vendor/") for rel in files):
+            raise SystemExit(
+                f"setup.py: the app (dashboard.py, pages/, static/) is not in {ROOT}; "
+                "a source archive must carry it (MANIFEST.in)"
+            )
+        for rel in files:
             (app / rel).parent.mkdir(parents=True, exist_ok=True)
             self.copy_file(str(ROOT / rel), str(app / rel), preserve_mode=False)
 

@@ -12,7 +12,7 @@ on one core:
   store (:func:`mapdata.synth.write_store`: ``open_store`` + ``replace_scenario``), with the
   store's whole-scenario validation (record checks + consistency rules) timed apart, and
   reading it back (``store.scenario()``, which validates again);
-* :class:`mapdata.controlindex.ControlIndex`: the one-time build, then ``states_on`` for
+* :class:`mapdata.model.timeline.ControlIndex` (``Timeline.index``): the one-time build, then ``states_on`` for
   ``--days`` random days (median, 95th percentile, maximum), and ``changed_between`` for
   as many random pairs of days;
 * the naive reference, :meth:`mapdata.model.timeline.Timeline.states` (one Python call per

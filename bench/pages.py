@@ -33,9 +33,8 @@ PAGES = {"Sources": "pages/3_Sources.py", "Data check": "pages/4_Data_check.py"}
 
 
 def app_folder(root: Path) -> Path:
-    """Where ``root``'s pages/ is: the root of the checkout (for a while it was src/mapdata/app/)."""
-    app = root / "src" / "mapdata" / "app"
-    return app if (app / "pages").is_dir() else root
+    """Where ``root``'s pages/ is: the root of the checkout."""
+    return root
 
 
 def measure(root: Path, store: Path, views: int) -> dict[str, dict[str, float]]:

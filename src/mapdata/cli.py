@@ -346,7 +346,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace, folder: Path) -> int:
-    from mapdata.text.extract import ExtractError, default_pipeline, read_report
+    from mapdata.text.extract import default_pipeline, read_report
 
     name = "standard input" if args.file == "-" else args.file
     try:
@@ -357,11 +357,11 @@ def _extract(args: argparse.Namespace, folder: Path) -> int:
     try:
         text = read_report(data, name=name)
         extraction = default_pipeline(folder).extract(text, published=args.published)
-    except ExtractError as exc:
-        print(f"mapdata extract: {exc}", file=sys.stderr)
-        return 2
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except MapdataError as exc:  # the report (ExtractError), a lexicon file (LexiconError), ...
+        print(f"mapdata extract: {exc}", file=sys.stderr)
         return 2
     for warning in extraction.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 | variable | default | meaning |
 |---|---|---|
-| ``MAPDATA_DATA`` | the bundled ``geodata/`` | scenario folder to show |
+| ``MAPDATA_STORE`` | ``data/mapdata.gpkg`` (installed: in the user's data folder) | the store: a ``.gpkg`` path or a ``postgresql://`` URL |
+| ``MAPDATA_DATA`` | the bundled ``geodata/`` | scenario folder that seeds a new store |
 | ``MAPDATA_TILES_URL`` | OpenStreetMap's standard tiles | online tile URL template, offered as a base layer |
 | ``MAPDATA_TILES_ATTRIBUTION`` | OpenStreetMap's credit | attribution shown with those tiles |
 | ``MAPDATA_TILES`` | ``on`` | ``off`` removes the online tiles option (strictly air-gapped sites) |
@@ -11,8 +12,10 @@
 | ``MAPDATA_VIEWER_ANALYSIS`` | ``auto`` | ``on``/``off``: viewers (not signed in) may analyse texts on "Add a report"; auto = on for a GeoPackage store, off for a ``postgresql://`` (team) store |
 | ``MAPDATA_USER`` | the login name | the editor name the command line records in the audit |
 | ``MAPDATA_EDITOR_PASSWORD`` | none | the team password that lets people sign in to edit (``.streamlit/secrets.toml``'s ``[mapdata] editor_password`` comes first) |
+| ``MAPDATA_CACHE_SECRET`` | made once in the data folder | the key of the browser-side map's file names |
 
-This is the one place mapdata reads its settings (``MAPDATA_CACHE_SECRET``: :mod:`mapdata.map.clientmap`).
+This is the one place mapdata reads its settings. (``XDG_DATA_HOME``, the platform's own variable, is read
+by :mod:`mapdata.resources`, below this module.)
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Settings:
     viewer_analysis: bool = True  # MAPDATA_VIEWER_ANALYSIS: may viewers analyse reports (auto: not in team mode)
     user: str | None = None  # MAPDATA_USER: the CLI's editor name; None = the login name
     editor_password: str = ""  # MAPDATA_EDITOR_PASSWORD: "" = no sign-in by environment
+    cache_secret: str = ""  # MAPDATA_CACHE_SECRET: "" = the secret made once in the data folder
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,4 +88,5 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         viewer_analysis=viewer_analysis,
         user=(env.get("MAPDATA_USER") or "").strip() or None,
         editor_password=env.get("MAPDATA_EDITOR_PASSWORD") or "",
+        cache_secret=env.get("MAPDATA_CACHE_SECRET") or "",
     )

@@ -65,6 +65,7 @@ from mapdata.model.models import (
     Source,
     Verification,
 )
+from mapdata.text.dates import MONTHS, WEEKDAYS
 
 DEFAULT_START = dt.date(2014, 1, 1)
 DEFAULT_END = dt.date(2019, 12, 31)
@@ -197,21 +198,6 @@ _ROOTS = (
     ("al-Hawa", "الهوا"),
     ("al-Ghazal", "الغزال"),
 )
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Shares and mean lengths (days) of the spells of a place's chain.
 _CONTESTED_SHARE = 0.3
@@ -646,8 +632,8 @@ _SUMMARY = {
 
 
 def _written(day: dt.date, rng: random.Random) -> str:
-    text = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-    return f"{_WEEKDAYS[day.weekday()]} {text}" if rng.random() < 0.3 else text
+    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{WEEKDAYS[day.weekday()]} {text}" if rng.random() < 0.3 else text
 
 
 def _cap(text: str) -> str:

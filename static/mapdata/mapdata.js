@@ -1,6 +1,6 @@
 /* mapdata: the map's own Leaflet code (served by the app; no CDN).
  *
- * Python (src/mapdata/mapview.py) emits calls to these functions with JSON data.
+ * Python (src/mapdata/map/mapview.py) emits calls to these functions with JSON data.
  * Every string coming from the data is put into the page with textContent, or is
  * HTML that Python has already escaped (popups and tooltips).
  */
@@ -26,7 +26,7 @@
     return node;
   }
 
-  /* Point markers: each force has its own shape (mapdata/colours.py marker_shapes), so two forces
+  /* Point markers: each force has its own shape (mapdata/map/colours.py marker_shapes), so two forces
      with near colours (amber, vermilion) differ in small markers too. Corners of the shape around
      (x, y), with the area of a circle of radius r. */
   var SHAPES = {
@@ -500,7 +500,7 @@
     window.mapdataLastFit = key;
   }
 
-  /* ---- Large scenarios: data fetched once, timeline applied here (see mapdata/clientmap.py). ---- */
+  /* ---- Large scenarios: data fetched once, timeline applied here (see mapdata/map/clientmap.py). ---- */
 
   /* The published files are gzipped once by the server (``*.json.gz``, served as application/gzip):
      inflate them here, unless a proxy already sent them with Content-Encoding: gzip. */
@@ -714,7 +714,7 @@
     });
   }
 
-  /* The state of place i on the day: same rules as mapdata/timeline.py (Timeline.state). ``periods`` are the
+  /* The state of place i on the day: same rules as mapdata/model/timeline.py (Timeline.state). ``periods`` are the
      periods behind it (the holding one first, then those of presence), as PlaceState.periods. */
   function stateAt(b, index, i, day) {
     var per = b.periods, holder = -1, holding = -1, status = "unknown", forces = [], presence = [], since = null;
@@ -750,7 +750,7 @@
 
   /* The evidence behind a state as of its day, from place i's evidence file: same rule as Timeline.evidence
      (the events its periods cite, else the events at the place up to the day; one dated after the day is left
-     out, one reported after it is marked). The dates come from Python (mapdata.timeline.evidence_dates). */
+     out, one reported after it is marked). The dates come from Python (mapdata.model.timeline.evidence_dates). */
   function evidenceOf(chunk, i, st, day) {
     var ids = [], periods = chunk.periods || {}, events = chunk.events || {};
     st.periods.forEach(function (k) {

@@ -62,3 +62,23 @@ def test_the_readme_layout_names_every_module() -> None:
     assert missing == []
     for folder in sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"):
         assert f"{folder}/" in layout, folder
+
+
+def test_the_readme_lists_the_parts_top_down_in_layer_order() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") : readme.index("## Licence")]
+    listed = [m.group(1) for m in re.finditer(r"^  (\w+)(?:\.py|/)\s", layout, re.M)]
+    parts = [name for name in listed if name in LAYERS and name != "testing"]
+    assert parts == [name for name in reversed(LAYERS) if name in parts]
+
+
+def test_only_config_reads_the_environment() -> None:
+    """One settings object: config.settings() reads mapdata's variables (resources reads the platform's
+    XDG_DATA_HOME; the CLI hands --store to the app it starts by setting MAPDATA_STORE)."""
+    readers = sorted(
+        name
+        for name, path in _modules().items()
+        if re.search(r"os\.environ(?!\[\"MAPDATA_STORE\"\] =)|os\.getenv", path.read_text(encoding="utf-8"))
+        and name not in ("mapdata.config", "mapdata.resources")
+    )
+    assert readers == []

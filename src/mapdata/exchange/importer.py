@@ -38,15 +38,16 @@ from mapdata.model.models import (
     Verification,
 )
 from mapdata.model.records import (
-    COLOUR_PATTERN,
     ID_PATTERN,
     MAX_LIST_ITEMS,
     MAX_SOURCE_TEXT_CHARS,
     MAX_TEXT_CHARS,
     MAX_UNCERTAINTY_M,
     IdMaker,
+    colour_problem,
     date_problem,
     field_of,
+    id_problem,
     number_problem,
     record_problems,
     slug,
@@ -188,8 +189,9 @@ class _Fields:
 
     def ident(self, name: str) -> str:
         value = self.text(name)
-        if value and not ID_PATTERN.match(value):
-            self.problem(name, f"{value!r} is not a valid id (lower-case letters, digits and _)")
+        message = id_problem(value) if value else None
+        if message:
+            self.problem(name, message)
             return ""
         return value
 
@@ -412,8 +414,8 @@ class _Importer:
             return value
         ident = value if ID_PATTERN.match(value) else self._new_id("force", value)
         colour = str(given.get("colour") or "")
-        if colour and not COLOUR_PATTERN.match(colour):
-            f.problem("force_colour", f"{colour!r} is not a colour like #0072B2")
+        if colour and (message := colour_problem(colour)):
+            f.problem("force_colour", message)
         self.forces[ident] = _Draft(f.row.label, {"name_from": value, **given})
         self.where[("force", ident)] = f.row.label
         return ident

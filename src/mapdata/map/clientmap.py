@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mapdata.config import settings
 from mapdata.model.geometry import geometry_json
 from mapdata.model.models import KIND_LABELS, Role, Scenario, Status
 from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, evidence_dates, reported_label
@@ -91,9 +92,9 @@ def deployment_secret(static_dir: Path = STATIC_DIR, environ: Mapping[str, str] 
     """The deployment's cache secret: ``MAPDATA_CACHE_SECRET``, else ``data/cache.secret`` beside static/
     (for the app's own static/, ``cache.secret`` in :func:`mapdata.resources.home`: ``data/`` in a checkout;
     made once, 32 random bytes, readable by its owner only)."""
-    env = os.environ if environ is None else environ
-    if env.get(SECRET_ENV):
-        return env[SECRET_ENV].encode("utf-8")
+    given = settings(environ).cache_secret
+    if given:
+        return given.encode("utf-8")
     path = home() / SECRET_NAME if static_dir == STATIC_DIR else static_dir.parent / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())

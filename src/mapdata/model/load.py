@@ -33,15 +33,15 @@ from mapdata.model.models import (
     Verification,
 )
 from mapdata.model.records import (
-    COLOUR_PATTERN,
     GEOMETRY_TYPES,
-    ID_PATTERN,
     KINDS,
     MAX_LIST_ITEMS,
     MAX_SOURCE_TEXT_CHARS,
     MAX_TEXT_CHARS,
+    colour_problem,
     date_problem,
     field_of,
+    id_problem,
     number_problem,
     record_problems,
     records_of,
@@ -109,8 +109,9 @@ class _Record:
 
     def ident(self, name: str) -> str:
         value = self.text(name)
-        if value and not ID_PATTERN.match(value):
-            self.problem(name, f"{value!r} is not a valid id (lower-case letters, digits and _)")
+        message = id_problem(value) if value else None
+        if message:
+            self.problem(name, message)
         return value
 
     def date(self, name: str, *, required: bool = True) -> dt.date | None:
@@ -319,8 +320,8 @@ class _Loader:
             ident = rec.ident("id")
             name = rec.text("name")
             colour = rec.text("colour")
-            if colour and not COLOUR_PATTERN.match(colour):
-                rec.problem("colour", f"{colour!r} is not a colour like #0072B2")
+            if colour and (message := colour_problem(colour)):
+                rec.problem("colour", message)
             aliases = rec.strings("aliases")
             if rec.ok and self._register("force", ident, FORCES_FILE, rec.record, seen):
                 out.append(Force(id=ident, name=name, colour=colour.upper(), aliases=aliases))

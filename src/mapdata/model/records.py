@@ -1,7 +1,7 @@
 """Records <-> table rows and JSON (for the audit), and per-record checks.
 
 One place lists, for every record kind, its table and its fields with a neutral
-column type; the backends map those types to SQL (``mapdata.store.sql``).
+column type; the backends map those types to SQL (``mapdata.store.schema``).
 """
 
 from __future__ import annotations
@@ -398,6 +398,22 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def id_problem(value: Any) -> str | None:
+    """What is wrong with an id (lower-case letters, digits and _, at most MAX_ID_CHARS), or None."""
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        return f"{_shown(value)} is not a valid id (lower-case letters, digits and _)"
+    if len(value) > MAX_ID_CHARS:
+        return f"is {len(value):,} characters long; the limit is {MAX_ID_CHARS}"
+    return None
+
+
+def colour_problem(value: Any) -> str | None:
+    """What is wrong with a colour (#RRGGBB), or None."""
+    if not isinstance(value, str) or not COLOUR_PATTERN.match(value):
+        return f"{_shown(value)} is not a colour like #0072B2"
+    return None
+
+
 def text_problem(value: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
     """What is wrong with a text value: too long, or a character no text may hold."""
     if len(value) > max_chars:
@@ -495,17 +511,16 @@ def record_problems(record: Record, *, file: str | None = None, label: str | Non
     kind = kind_of(record)
     found: list[tuple[str, str]] = []
     report = found.append
-    if not isinstance(record.id, str) or not ID_PATTERN.match(record.id):
-        report(("id", f"{_shown(record.id)} is not a valid id (lower-case letters, digits and _)"))
-    elif len(record.id) > MAX_ID_CHARS:
-        report(("id", f"is {len(record.id):,} characters long; the limit is {MAX_ID_CHARS}"))
+    message = id_problem(record.id)
+    if message:
+        report(("id", message))
     required = _REQUIRED[kind]
     for f in FIELDS[kind]:
         message = field_problem(f, getattr(record, f.name), required=f.name in required)
         if message:
             report((f.name, message))
-    if isinstance(record, Force) and record.colour and not COLOUR_PATTERN.match(record.colour):
-        report(("colour", f"{_shown(record.colour)} is not a colour like #0072B2"))
+    if isinstance(record, Force) and record.colour and (message := colour_problem(record.colour)):
+        report(("colour", message))
     elif isinstance(record, Source) and record.published_inferred and not record.published_basis.strip():
         report(("published_basis", "is empty (needed with published_inferred)"))
     elif isinstance(record, Event):

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mapdata.model.errors import MapdataError
 from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.model.models import Force, Role
 from mapdata.text.mentions import ActionMention, ForceMention
@@ -109,6 +110,10 @@ def _case_sensitive(alias: str) -> bool:
     return bool(letters) and not any(c.islower() for c in letters) and len(alias) <= 6
 
 
+class LexiconError(MapdataError, ValueError):
+    """A lexicon file (``lexicon/actions.json``) that cannot be used; the message names the entry and field."""
+
+
 @dataclass(frozen=True)
 class _Alias:
     force: str
@@ -135,7 +140,7 @@ def _role(value: Any, where: str) -> Role | None:
     try:
         return Role(value)
     except ValueError:
-        raise ValueError(f"{where}: role {value!r} is not one of {[r.value for r in Role]} or null") from None
+        raise LexiconError(f"{where}: role {value!r} is not one of {[r.value for r in Role]} or null") from None
 
 
 def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]:
@@ -158,7 +163,7 @@ def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]
                 )
             )
         except KeyError as missing:
-            raise ValueError(f"{where}: {missing} is missing") from None
+            raise LexiconError(f"{where}: {missing} is missing") from None
     return specs, int(data.get("max_gap", 8))
 
 
@@ -270,7 +275,7 @@ class Lexicon:
             for phrase in spec.patterns:
                 tokens = phrase.split()
                 if not tokens or tokens[0] == "...":
-                    raise ValueError(f"action {spec.action}: phrase {phrase!r} must start with a word")
+                    raise LexiconError(f"action {spec.action}: phrase {phrase!r} must start with a word")
                 firsts: dict[str, list[str]] = {}
                 for word in tokens[0].split("|"):
                     firsts.setdefault(_fold_char(word[0]), []).append(word)
