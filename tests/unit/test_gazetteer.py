@@ -175,3 +175,16 @@ def test_the_theatre_is_data_beside_the_gazetteer(tmp_path) -> None:
         assert not re.search(r'"SY-LB"|syr_adm1|lbn_adm1|HOME =|NEIGHBOURS =|"760"', code), (
             module
         )  # demonyms are language
+
+
+def test_a_malformed_theatre_file_is_refused_with_its_name(tmp_path) -> None:
+    import pytest
+
+    from mapdata.model.errors import ScenarioError
+    from mapdata.text.gazetteer import Theatre
+
+    bad = tmp_path / "theatre.json"
+    for text in ("{not json", '["SY"]', '{"home_countries": "SY"}'):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ScenarioError, match="gazetteer/theatre.json"):
+            Theatre.read(bad)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mapdata.model.errors import Problem, ScenarioError
 from mapdata.model.load import DEFAULT_DATA_DIR
 
 DEFAULT_GAZETTEER = DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json"
@@ -42,13 +43,22 @@ class Theatre:
     def read(cls, path: Path) -> Theatre:
         if not path.is_file():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("must hold a JSON object")
+            lists = {name: data.get(name) or [] for name in ("home_countries", "neighbours", "admin1_layers")}
+            ids = data.get("country_ids") or {}
+            if not all(isinstance(v, list) for v in lists.values()) or not isinstance(ids, dict):
+                raise ValueError("home_countries, neighbours and admin1_layers must be lists, country_ids an object")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ScenarioError([Problem(f"gazetteer/{path.name}", "", "", str(exc))]) from None
         return cls(
-            home_countries=frozenset(str(c) for c in data.get("home_countries", ())),
-            neighbours=frozenset(str(c) for c in data.get("neighbours", ())),
-            admin1_layers=tuple(str(n) for n in data.get("admin1_layers", ())),
+            home_countries=frozenset(str(c) for c in lists["home_countries"]),
+            neighbours=frozenset(str(c) for c in lists["neighbours"]),
+            admin1_layers=tuple(str(n) for n in lists["admin1_layers"]),
             countries_layer=str(data.get("countries_layer") or "countries"),
-            country_ids={str(k): str(v) for k, v in (data.get("country_ids") or {}).items()},
+            country_ids={str(k): str(v) for k, v in ids.items()},
         )
 
 
