@@ -814,20 +814,20 @@
     }
     var note = (chunk.notes || {})[i];
     if (note) { html += "<details><summary>Location: how it was placed</summary>" + escapeHtml(note) + "</details>"; }
-    var text = b.card_text || {}, evidence = evidenceOf(chunk, i, st, day);
+    var text = b.card_text, evidence = evidenceOf(chunk, i, st, day);  /* the server's words (model/timeline.py) */
     evidence.forEach(function (ev) {
       var e = ev.event;
       html += '<div class="mapdata-ev' + (ev.later ? " mapdata-ev-later" : "") + '" data-event="' + escapeHtml(e.id) + '">'
         + "<blockquote>“" + escapeHtml(e.quote) + "”</blockquote>"
         + '<div class="mapdata-meta">' + escapeHtml(e.publisher) + ", " + escapeHtml(e.date) + " · <b>" + escapeHtml(e.verification) + "</b>"
-        + (ev.later ? ' · <span class="mapdata-later">' + escapeHtml((text.reported_later || "reported later ({date})").replace("{date}", e.reported)) + "</span>" : "")
+        + (ev.later ? ' · <span class="mapdata-later">' + escapeHtml(text.reported_later.replace("{date}", e.reported)) + "</span>" : "")
         + "</div>";
       if (e.date_note && e.as_written) {
         html += '<div class="mapdata-warn">Date as written: “' + escapeHtml(e.as_written) + "”. " + escapeHtml(e.date_note) + "</div>";
       }
       html += "</div>";
     });
-    if (!evidence.length && st.periods.length && text.no_evidence_yet) {
+    if (!evidence.length && st.periods.length) {
       html += '<div class="mapdata-meta mapdata-no-evidence">' + escapeHtml(text.no_evidence_yet.replace("{day}", isoDate(day))) + "</div>";
     }
     return html + "</div>";

@@ -49,7 +49,7 @@ from typing import Any
 
 from mapdata.config import settings
 from mapdata.model.geometry import geometry_json
-from mapdata.model.models import KIND_LABELS, Role, Scenario, Status
+from mapdata.model.models import KIND_LABELS, Role, Scenario
 from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, evidence_dates, reported_label
 from mapdata.resources import home, served_static_dir
 
@@ -277,9 +277,9 @@ def client_bundle(scenario: Scenario, styles: dict[str, Any]) -> dict[str, Any]:
             "end": [p.end.toordinal() if p.end else NO_DAY_AFTER for p in periods],
         },
         "styles": styles,
-        "status_labels": {s.value: label for s, label in _status_labels().items()},
-        "kind_labels": {k.value: label for k, label in _kind_labels().items()},
-        "card_text": _card_text(),
+        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+        "kind_labels": {k.value: label for k, label in KIND_LABELS.items()},
+        "card_text": {"no_evidence_yet": NO_EVIDENCE_YET, "reported_later": REPORTED_LATER},  # the server's words
         "range": [scenario.date_range[0].toordinal(), scenario.date_range[1].toordinal()],
     }
 
@@ -352,15 +352,3 @@ def _iter_evidence(scenario: Scenario, *, chunk: int) -> Iterator[dict[str, Any]
                 entry["as_written"], entry["date_note"] = e.date_as_written, e.date_note
             payload[str(i)] = entry
         yield {"events": payload, "periods": periods[n], "places": at_place[n], "notes": notes[n]}
-
-
-def _status_labels() -> dict[Status, str]:
-    return STATUS_LABELS
-
-
-def _kind_labels() -> dict[Any, str]:
-    return KIND_LABELS
-
-
-def _card_text() -> dict[str, str]:
-    return {"no_evidence_yet": NO_EVIDENCE_YET, "reported_later": REPORTED_LATER}

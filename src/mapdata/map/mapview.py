@@ -193,11 +193,14 @@ class MapBuilder:
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
     def prepare(self) -> MapBuilder:
-        """Do now the one-off work of the first map (the files the browser fetches, or the geometries)."""
+        """Do now the one-off work of the first map (the files the browser fetches, or the geometries, and
+        the timeline's whole-map index the page's "changed since the day before" reads), so that it is done
+        once per revision (and at start-up, in ``mapdata serve``'s warm-up), not in a viewer's first step."""
         if self.client:
             _ = self._client_urls
         else:
             _ = self._geometries, self._basemap_payload
+        _ = self.timeline.index
         return self
 
     @cached_property
