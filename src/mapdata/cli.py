@@ -282,14 +282,12 @@ def _store(args: argparse.Namespace) -> int:
             print("mapdata store dump: --out FOLDER is needed", file=sys.stderr)
             return 2
         from mapdata.exchange.folder import save_scenario
+        from mapdata.model.records import records_summary
 
         with _open_store(url, write=False) as store:
             scenario = store.scenario()
         save_scenario(scenario, args.out)
-        print(
-            f"{args.out}: {len(scenario.places)} places, {len(scenario.periods)} control periods, "
-            f"{len(scenario.events)} events, {len(scenario.sources)} sources, {len(scenario.forces)} forces"
-        )
+        print(f"{args.out}: {records_summary(scenario)}")
         return 0
     if args.action == "migrate":
         with _open_store(url, write=True, upgrade=False) as store:

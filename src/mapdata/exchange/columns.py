@@ -157,3 +157,10 @@ def state_columns(state: PlaceState) -> dict[str, Any]:
         "forces_present": list(state.forces_present),
         "since": state.since.isoformat() if state.since else None,
     }
+
+
+def flat_cell(value: Any) -> Any:
+    """A row value for a flat format (CSV, GeoPackage, KML data): a list as ``a;b;c``, anything else as it is."""
+    if isinstance(value, list):
+        return ";".join(value)
+    return value

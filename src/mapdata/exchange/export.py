@@ -36,6 +36,7 @@ from mapdata.exchange.columns import (
     IMPORT_FORMAT_VERSION,
     STATE_COLUMNS,
     Format,
+    flat_cell,
     places_selected,
     state_columns,
 )
@@ -153,12 +154,6 @@ def _column_order(day: dt.date | None) -> list[str]:
     return columns
 
 
-def _flat(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(value)
-    return value
-
-
 def export(
     scenario: Scenario,
     *,
@@ -231,14 +226,14 @@ def _csv_cell(value: Any) -> str:
         return repr(value)
     if isinstance(value, int):
         return str(value)
-    return csv_text(str(_flat(value)))
+    return csv_text(str(flat_cell(value)))
 
 
 def _export_gpkg(rows: list[tuple[dict[str, Any], BaseGeometry]], columns: list[str], out: Path) -> None:
     import geopandas as gpd
     import pyogrio
 
-    data = {c: [_flat(props.get(c)) for props, _ in rows] for c in columns}
+    data = {c: [flat_cell(props.get(c)) for props, _ in rows] for c in columns}
     for c in ("uncertainty_m", "quote_start"):
         data[c] = [math.nan if v is None else float(v) for v in data[c]]
     for c in columns:

@@ -50,6 +50,7 @@ from mapdata.model.records import (
     id_problem,
     number_problem,
     record_problems,
+    records_summary,
     slug,
     text_problem,
 )
@@ -110,17 +111,7 @@ class Additions:
         return not self.records()
 
     def summary(self) -> str:
-        parts = []
-        for name, items in (
-            ("force", self.forces),
-            ("place", self.places),
-            ("source", self.sources),
-            ("event", self.events),
-            ("control period", self.periods),
-        ):
-            if items:
-                parts.append(f"{len(items)} {name}{'s' if len(items) != 1 else ''}")
-        return ", ".join(parts) or "nothing"
+        return records_summary(self)
 
 
 def _empty_scenario() -> Scenario:

@@ -13,7 +13,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from mapdata.exchange.columns import places_selected, state_columns
+from mapdata.exchange.columns import flat_cell, places_selected, state_columns
 from mapdata.model.models import Scenario
 from mapdata.model.timeline import Timeline
 
@@ -92,8 +92,7 @@ def _export_kml(scenario: Scenario, out: Path, day: dt.date | None, forces: Sequ
             evidence = timeline.evidence(state)
             holder = scenario.force_by_id[state.force].name if state.force else "nobody reported"
             data |= {
-                name: ";".join(value) if isinstance(value, list) else "" if value is None else value
-                for name, value in state_columns(state).items()
+                name: "" if value is None else flat_cell(value) for name, value in state_columns(state).items()
             }  # the state, as export and snapshot name it
             lines.append(
                 f"<p><b>{html.escape(day.isoformat())}</b>: {html.escape(state.status.value)} — "

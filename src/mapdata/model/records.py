@@ -201,6 +201,23 @@ def records_of(scenario: Scenario, kind: str) -> tuple[Record, ...]:
     return records
 
 
+def records_summary(records: Any) -> str:
+    """'2 places, 1 source, 2 events' for anything holding forces, places, sources, events and periods (a
+    scenario, an import's additions); kinds it has none of are left out."""
+    parts = []
+    for kind, name in (
+        ("force", "force"),
+        ("place", "place"),
+        ("source", "source"),
+        ("event", "event"),
+        ("period", "control period"),
+    ):
+        count = len(getattr(records, SCENARIO_FIELD[kind]))
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return ", ".join(parts) or "nothing"
+
+
 def kind_of(record: Any) -> Kind:
     try:
         return KIND_OF_MODEL[type(record)]
