@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -41,6 +40,7 @@ from mapdata.model.records import (
     colour_problem,
     date_problem,
     field_of,
+    geometry_problem,
     id_problem,
     number_problem,
     record_problems,
@@ -340,18 +340,9 @@ class _Loader:
         except Exception as exc:  # shapely raises several types for malformed coordinates
             rec.problem("geometry", f"malformed {kind} coordinates ({exc})")
             return None
-        if geometry.is_empty:
-            rec.problem("geometry", f"{kind} is empty")
-            return None
-        minx, miny, maxx, maxy = geometry.bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            rec.problem(
-                "geometry", "coordinates are outside longitude -180..180 / latitude -90..90 (order is [lon, lat])"
-            )
-            return None
-        if not geometry.is_valid:
-            reason = shapely.is_valid_reason(geometry)
-            rec.problem("geometry", f"invalid {kind}: {reason}")
+        message = geometry_problem(geometry)  # the record rule: empty, 2-D, in range, valid
+        if message:
+            rec.problem("geometry", message)
             return None
         return geometry
 
