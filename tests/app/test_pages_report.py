@@ -222,3 +222,33 @@ def test_a_new_analysis_starts_with_fresh_tables(fresh_store: Path) -> None:
     click(at, "Analyse")
     assert pager(at, "events").value == 1
     assert table(at, "summary").value["accept"].all()
+
+
+VILLAGES = (
+    "Regime forces shelled Busr al-Harir and Nahtah in the eastern Daraa countryside on Sunday, June 10, 2018, "
+    "while clashes continued in Kafr Nabudah in the northern Hama countryside. Shells also fell on the Jobar "
+    "neighbourhood of Damascus."
+)
+
+
+def test_villages_of_a_pasted_report_are_placed_at_the_right_villages() -> None:
+    """Issue 11: the national gazetteer finds the villages, each row says why, and a neighbourhood the gazetteer lacks
+    is offered approximately (for the analyst to pin) rather than dropped."""
+    at = analyse(VILLAGES)
+    places = table(at, "resolved as").value.set_index("mention")
+    expected = {"Busr al-Harir": (32.845, 36.341), "Nahtah": (32.788, 36.349), "Kafr Nabudah": (35.432, 36.494)}
+    for mention, (lat, lon) in expected.items():
+        row = places.loc[mention]
+        assert abs(row["lat"] - lat) < 0.02 and abs(row["lon"] - lon) < 0.02, (mention, row.to_dict())
+        assert row["use"] and row["why"]
+    jobar = places.loc["Jobar neighbourhood"]
+    assert "approximate" in jobar["resolved as"] and "pin it" in jobar["why"]
+    code = json.loads(next(iter(at.get("component_instance"))).proto.json_args)["feature_group"]
+    start = code.index("addPlaces(")
+    payload, _ = json.JSONDecoder().raw_decode(code, code.index("{", start))
+    features = {f["tooltip"].split("</b>")[0].removeprefix("<b>"): f for f in payload["features"]}
+    for mention, (lat, lon) in expected.items():  # the preview map draws each village at its point
+        x, y = features[mention]["geometry"]["coordinates"]
+        assert abs(y - lat) < 0.02 and abs(x - lon) < 0.02, mention
+    approx = features["Jobar neighbourhood"]
+    assert approx["uncertainty_m"] and approx["style"].get("dashArray")  # drawn as doubtful, with its circle

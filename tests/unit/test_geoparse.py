@@ -325,8 +325,10 @@ def test_geocode_short_labels(gp: Geoparser) -> None:
     talbiseh = gp.geocode("Talbiseh", context="Homs")
     assert talbiseh is not None and km((talbiseh.lat, talbiseh.lon), (34.8336, 36.7357)) < 2
     assert gp.geocode("Xqzzyv") is None
-    fuzzy = gp.geocode("Hirbinafsah", context="Hama")
-    assert fuzzy is not None and fuzzy.phrase.startswith("closest spelling")
+    # a spelling no gazetteer name has: read on its consonants (Harbinafsah, Hama governorate)
+    variant = gp.geocode("Hirbinafsah", context="Hama")
+    assert variant is not None and variant.phrase in ("part of the label", "") or variant.phrase.startswith("closest")
+    assert km((variant.lat, variant.lon), (34.937, 36.5)) < 15
     assert gp.geocode("Homs").place_id == "homs"
 
 
@@ -353,6 +355,16 @@ _NAMES = [
     "\u0301",
     "ʿ",
 ]
+_NAMES += [
+    "Busr al-Harir",
+    "the Jobar neighbourhood of Damascus",
+    "in Sakhour, in Aleppo governorate,",
+    "Kafr aweed",
+    "Aldar alkabera",
+    "Ma`arrat an Nu`man",
+    "Kuwayris airbase",
+    "Saida",
+]
 _pieces = st.one_of(
     st.text(max_size=30),
     st.sampled_from(_NAMES),
@@ -376,4 +388,8 @@ def test_find_places_never_crashes_and_offsets_hold(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_normalise_never_crashes(text: str) -> None:
-    assert isinstance(normalise(text), str)
+    from mapdata.text.normalise import loose_key
+
+    folded = normalise(text)
+    assert isinstance(folded, str)
+    assert all(isinstance(t, str) for t in loose_key(tuple(folded.split())))

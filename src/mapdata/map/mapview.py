@@ -621,7 +621,9 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
     """Features for the places found in a report (``PlaceMention``s), for the review map.
 
     Solid blue when the reading is confident, dashed vermilion when it is doubtful
-    (confidence below 0.5); areas and lines are drawn as such. Popups are escaped.
+    (confidence below 0.5) or approximate (a place the gazetteer does not hold, put at the place the text
+    says it is in, with the circle it lies in); areas and lines are drawn as such. Popups say why the
+    reading was chosen; they are escaped.
     """
     features = []
     e = html.escape
@@ -633,7 +635,8 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
             else {"type": "Point", "coordinates": [round(mention.lon, 6), round(mention.lat, 6)]}
         )
         kind = "point" if shape_json["type"] == "Point" else "line" if "Line" in shape_json["type"] else "area"
-        doubtful = mention.confidence < 0.5
+        approximate = bool(getattr(mention, "approximate", False))
+        doubtful = mention.confidence < 0.5 or approximate
         colour = PREVIEW_DOUBTFUL if doubtful else PREVIEW_COLOUR
         style = {
             "color": colour,
@@ -647,14 +650,18 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
         if doubtful:
             style["dashArray"] = "6 4"
         others = ", ".join(f"{c.name} ({c.country})" for c in mention.candidates[1:4])
+        reason = str(getattr(mention, "reason", "") or "")
         popup = (
             f'<div class="mapdata-popup"><h4>“{e(mention.text)}”</h4>'
-            f"<div>→ <b>{e(mention.name)}</b> ({e(mention.kind)}{', ' + e(mention.country) if mention.country else ''})</div>"
+            f"<div>→ <b>{e(mention.name)}</b> ({e(mention.kind)}{', ' + e(mention.country) if mention.country else ''}"
+            f"{', approximate' if approximate else ''})</div>"
             f'<div class="mapdata-meta">confidence {mention.confidence:.2f}'
             f"{' · scenario place ' + e(mention.place_id) if mention.place_id else ''}</div>"
+            + (f'<div class="mapdata-meta">why: {e(reason)}</div>' if reason else "")
             + (f'<div class="mapdata-meta">other readings: {e(others)}</div>' if others else "")
             + "</div>"
         )
+        uncertainty = getattr(mention, "uncertainty_m", None) if approximate and kind == "point" else None
         features.append(
             {
                 "place_id": f"m{index}",
@@ -662,7 +669,7 @@ def preview_features(mentions: Iterable[Any]) -> list[dict[str, Any]]:
                 "kind": kind,
                 "style": style,
                 "className": f"mapdata-preview mapdata-preview-{index}",
-                "uncertainty_m": None,
+                "uncertainty_m": uncertainty,  # an approximate place: the circle it lies in
                 "tooltip": f"<b>{e(mention.text)}</b> → {e(mention.name)}",
                 "popup": popup,
             }

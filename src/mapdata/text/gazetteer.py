@@ -1,8 +1,9 @@
 """The offline gazetteer: every known reading of a place name, with its source and licence.
 
 ``geodata/gazetteer/gazetteer.json`` is written by ``scripts/build_gazetteer.py`` (via
-``scripts/build_geodata.py``) from GeoNames, Open-Syria, Natural Earth, the Lebanon
-governorates, the scenario's ``places.geojson`` and a few curated entries. The text
+``scripts/build_geodata.py``) from Who's On First (every Syrian and Lebanese locality, district and
+neighbourhood it has), GeoNames, Open-Syria, Natural Earth, the Lebanon governorates, the scenario's
+``places.geojson`` and a few curated entries: one entry per real place, with every name kept. The text
 geoparser (:mod:`mapdata.text.geoparse`) builds its matcher from it.
 """
 
@@ -20,8 +21,19 @@ from mapdata.model.load import DEFAULT_DATA_DIR
 
 DEFAULT_GAZETTEER = DEFAULT_DATA_DIR / "gazetteer" / "gazetteer.json"
 
-KINDS = ("country", "admin1", "admin2", "admin3", "town", "military_site", "area", "border", "region")
-POINT_KINDS = frozenset({"town", "military_site", "admin2", "admin3"})
+KINDS = (
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "town",
+    "neighbourhood",
+    "military_site",
+    "area",
+    "border",
+    "region",
+)
+POINT_KINDS = frozenset({"town", "neighbourhood", "military_site", "admin2", "admin3"})
 
 THEATRE_FILE = "theatre.json"  # beside the gazetteer file
 
@@ -84,6 +96,9 @@ class Entry:
     uncertainty_m: float | None = None
     pcode: str = ""  # its own OCHA pcode (administrative units)
     note: str = ""
+    feature: str = ""  # what it is, finer than the kind: city, town, village, neighbourhood, airport, district...
+    status: str = ""  # "" (current), "abandoned", "destroyed", "historical" or "deprecated"
+    same_as: tuple[str, ...] = ()  # records of other sources merged into this entry (e.g. "wof:1193129627")
 
     @property
     def point(self) -> tuple[float, float]:
@@ -110,6 +125,9 @@ class Entry:
             uncertainty_m=data.get("uncertainty_m"),
             pcode=data.get("pcode", "") or "",
             note=data.get("note", "") or "",
+            feature=data.get("feature", "") or "",
+            status=data.get("status", "") or "",
+            same_as=tuple(data.get("same_as") or ()),
         )
 
 

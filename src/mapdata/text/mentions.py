@@ -47,6 +47,9 @@ class PlaceMention:
     country: str = ""
     candidates: tuple[Candidate, ...] = ()  # alternatives, best first (for the analyst to pick)
     phrase: str = ""  # e.g. "western countryside of" for spatial phrases
+    reason: str = ""  # why the chosen reading won over the other candidates
+    approximate: bool = False  # not in the gazetteer: placed at the place it is said to be in
+    uncertainty_m: float | None = None  # radius the place lies within, when known
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,9 @@ class PlaceMention:
             "confidence": round(self.confidence, 3),
             "country": self.country,
             "phrase": self.phrase,
+            "reason": self.reason,
+            "approximate": self.approximate,
+            "uncertainty_m": self.uncertainty_m,
             "candidates": [
                 {
                     "entry_id": c.entry_id,

@@ -1,6 +1,21 @@
-"""Folding place-name tokens so that spellings of one name meet: case, diacritics, transliteration
-marks, Arabic letter forms, the article, q/k, ou/u, ei/ay, doubled letters (:func:`normalise`), tokens with
-their offsets (:func:`tokens`) and the consonant skeleton used for near spellings."""
+"""Folding place-name tokens so that spellings of one name meet.
+
+Two levels:
+
+* :func:`normalise` (the *fold*): case, diacritics, transliteration marks (ayn, hamza), Arabic letter
+  forms, the article and its sun-letter forms (al-/el-/as-/ash-/ad-/an-...), q/k, ou/u, ei/ay, doubled
+  letters and final -ah/-eh. ``al-Qusayr``, ``El Quseir`` and ``القصير`` meet here; matching on the fold
+  is safe for any capitalised word.
+* :func:`loose` (the *skeleton*): the fold reduced to its consonants, the way Arabic itself writes a name:
+  vowels, w and y after the first letter dropped, an initial vowel written "a", th/t, dh/z, ch/sh, dj/j,
+  c/k, p/b, v/f. ``Maarat al-Numan``, ``Ma`arrat an Nu`man``, ``Maret Numan``; ``Tayr Ma'lah``/``Ter
+  Maela``; ``Talmenes``/``Tallmannis``; ``Kafr``/``Kfar``/``Kafar``; ``Tal``/``Tell``/``Tall``;
+  ``Deir``/``Dayr``/``Dair``; ``Khirbet``/``Khirbat`` all meet here, and so does an Arabic-script name
+  (:func:`loose` romanises its consonants): the Arabic name is the bridge between Latin spellings that
+  share no vowel. The geoparser matches on the skeleton only where the text gives a reason (a place cue, a
+  governorate named nearby), since many different names share one.
+
+Tokens with their offsets: :func:`tokens`."""
 
 from __future__ import annotations
 
@@ -67,6 +82,9 @@ COMMON_WORDS = frozenset(
     so some south southern state still street such than that the their them then there these they third this those
     through to today too town two under until up upon us very village was we well were west western what when where
     which while who why will with within without would year yet you
+    monday tuesday wednesday thursday friday saturday sunday january february march april june july august
+    september october november december
+    allah muhammad mohammed abu ibn bin umm
     abyad ahmar akhdar aswad kabir kabira saghir saghira sharqi gharbi shamali janubi jadid jadida qadim
     bab bir birr tall tal tell jabal jebel wadi ras ain ayn deir dayr kafr khirbat khirbet hay hayy qalat qasr
     sheikh shaykh markaz mazraa nahr ard sahl jisr tahtani fawqani
@@ -74,6 +92,19 @@ COMMON_WORDS = frozenset(
     alley damask haul hole hums humus murk seen soda tiro tyros
     """.split()
 )
+
+#: The Arabic words of :data:`COMMON_WORDS` (hill, spring, gate, village...): a name on their own only with
+#: an article, but two of them can make one ("Tell Sultan").
+_ARABIC_GENERIC = frozenset(
+    """abyad ahmar akhdar aswad kabir kabira saghir saghira sharqi gharbi shamali janubi jadid jadida qadim
+    bab bir birr tall tal tell jabal jebel wadi ras ain ayn deir dayr kafr khirbat khirbet hay hayy qalat qasr
+    sheikh shaykh markaz mazraa nahr ard sahl jisr tahtani fawqani sultan sultana nabi khan sham abu ibn bin umm
+    """.split()
+)
+
+#: Names of armed groups and leaders that are also (parts of) village names: never the start of a
+#: spelling-variant match or of a place the gazetteer does not know.
+ORGANISATION_WORDS = frozenset("assad nusra hezbollah hizbullah daesh isis tahrir jaish ahrar islamic".split())
 
 #: Capitalised words after a place name that make it the name of an outlet, not a location ("Shahba Press").
 OUTLET_WORDS = frozenset({"press", "news", "network", "agency", "tv", "channel", "radio", "times", "post"})
@@ -120,14 +151,21 @@ _PREFIX_OK = frozenset(
 ARABIC_COMMON = frozenset({"باب", "مركز", "شمال", "جنوب", "شرق", "غرب", "ريف", "مدينه", "قريه", "منطقه", "حي"})
 
 _TOKEN = re.compile(
+    "(?<!\\w)[Rr][Aa]['’‘`ʼ][Ss](?!\\w)|"  # "Ra's" (head, cape) is a word, not "Ra" with a possessive
     "[ʿʾ]?[^\\W_][\\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]*"
     "(?:['’‘`ʼʿʾ](?![sS]\\b)[^\\W_][\\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]*)*"
 )  # a possessive "'s" is not part of the word
 
 
+# every non-spacing mark of the Basic Multilingual Plane, deleted by str.translate (much faster than a loop)
+_NONSPACING = dict.fromkeys(c for c in range(0x300, 0x10000) if unicodedata.category(chr(c)) == "Mn")
+
+
 def _strip_marks(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
+    text = unicodedata.normalize("NFKD", text).translate(_NONSPACING)
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")  # marks beyond the BMP (rare)
+    return _COMBINING.sub("", text)
 
 
 def _fold_token(token: str) -> str:
@@ -151,11 +189,13 @@ def _fold_token(token: str) -> str:
             return text[2:]
         return text
     text = text.replace("q", "k")
-    text = _OU.sub("u", text)
+    if "ou" in text or "oo" in text:
+        text = _OU.sub("u", text)
     text = _DOUBLE.sub(r"\1", text)
-    text = _AY.sub("ay", text)
-    text = _DOUBLE.sub(r"\1", text)
-    return _FINAL_AH.sub("a", text)
+    if "ei" in text or "ey" in text or "ai" in text:
+        text = _AY.sub("ay", text)
+        text = _DOUBLE.sub(r"\1", text)
+    return _FINAL_AH.sub("a", text) if text.endswith(("ah", "eh")) else text
 
 
 def tokens(text: str) -> list[tuple[int, int, str]]:
@@ -175,6 +215,86 @@ def _key(name: str) -> tuple[str, ...]:
         if folded:
             out.append(folded)
     return tuple(out)
+
+
+_LOOSE_PAIRS = (("ch", "sh"), ("dj", "j"), ("th", "t"), ("dh", "z"), ("ph", "f"), ("c", "k"), ("p", "b"), ("v", "f"))
+_LOOSE_DROP = re.compile("[aeiouyw]")
+# Arabic letters -> the Latin consonants of the skeleton (vowel letters, ayn, hamza and ta marbuta drop)
+_ARABIC_CONSONANTS = str.maketrans(
+    {
+        "ب": "b",
+        "ت": "t",
+        "ث": "t",
+        "ج": "j",
+        "ح": "h",
+        "خ": "kh",
+        "د": "d",
+        "ذ": "z",
+        "ر": "r",
+        "ز": "z",
+        "س": "s",
+        "ش": "sh",
+        "ص": "s",
+        "ض": "d",
+        "ط": "t",
+        "ظ": "z",
+        "غ": "gh",
+        "ف": "f",
+        "ق": "k",
+        "ك": "k",
+        "ل": "l",
+        "م": "m",
+        "ن": "n",
+        "ه": "h",
+        "ة": "",
+        "ء": "",
+        "ئ": "",
+        "ؤ": "",
+        "ع": "",
+        "ا": "",
+        "أ": "",
+        "إ": "",
+        "آ": "",
+        "و": "",
+        "ي": "",
+        "ى": "",
+        "پ": "b",
+        "چ": "j",
+        "ڤ": "f",
+        "گ": "k",
+    }
+)
+_ARABIC_INITIAL_VOWEL = frozenset("اأإآعءئؤ")
+
+
+def loose(folded: str, *, last: bool = True) -> str:
+    """The consonant skeleton of one folded token (see the module doc): ``loose("marat") == loose("maret")
+    == "mrt"``; an Arabic-script token is romanised: ``loose(normalise("تلمنس")) == loose("talmanis")``.
+    ``last=False`` for a token that another follows in the name: its Arabic ta marbuta is read -at
+    ("معرة النعمان", Maarat al-Numan)."""
+    if not folded:
+        return ""
+    if _ARABIC.search(folded):
+        head = "a" if folded[0] in _ARABIC_INITIAL_VOWEL else ""
+        if folded[-1] in "هة":  # the -ah ending (the fold writes ة as ه): -at inside a name, silent at its end
+            folded = folded[:-1] + ("ت" if not last else "")
+        text = folded.translate(_ARABIC_CONSONANTS)
+        return head + re.sub(r"[^a-z]", "", text)
+    text = folded
+    for a, b in _LOOSE_PAIRS:
+        if a in text:
+            text = text.replace(a, b)
+    head = "a" if text[0] in "aeiou" else text[0]
+    text = head + _LOOSE_DROP.sub("", text[1:])
+    if len(text) > 2 and text.endswith("h") and folded[-2:-1] in ("a", "e", "i"):
+        text = text[:-1]
+    return text
+
+
+def loose_key(key: tuple[str, ...]) -> tuple[str, ...]:
+    """The skeleton of a folded name (a :func:`normalise` token sequence)."""
+    n = len(key)
+    return tuple(loose(tok, last=i == n - 1) for i, tok in enumerate(key))
 
 
 def _skeleton(folded: str) -> str:

@@ -75,6 +75,7 @@ class NewPlace:
         source: str = "analyst",
         name_ar: str = "",
         note: str = "",
+        uncertainty_m: float | None = None,
     ) -> NewPlace:
         return cls(
             key=key,
@@ -84,6 +85,7 @@ class NewPlace:
             geometry_source=source,
             name_ar=name_ar,
             location_note=note,
+            uncertainty_m=uncertainty_m,
         )
 
 

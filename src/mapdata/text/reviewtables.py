@@ -43,13 +43,14 @@ PLACE_COLUMNS = (
     "lon",
     "kind",
     "confidence",
+    "why",
     "other readings",
     "key",
     "index",
 )
 """The places table: ``use`` (false: not a place), ``resolved as`` (a label of :func:`place_labels`), ``lat`` and
 ``lon`` (as corrected), ``key`` (:func:`mention_key` of the mention) and ``index`` (its position in the extraction);
-the other columns are for reading."""
+the other columns are for reading (``why``: why the parser chose that reading, or that it is approximate)."""
 EVENT_COLUMNS = (
     "accept",
     "event",
@@ -112,6 +113,8 @@ class Reading:
     source: str  # "scenario" or "gazetteer:<entry id>"
     geometry: BaseGeometry | None = None  # an area or a line; None: the point
     name_ar: str = ""
+    uncertainty_m: float | None = None  # the radius the place lies within, when known
+    note: str = ""  # how it was placed (an approximate reading says so)
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,10 @@ def _mention_label(mention: PlaceMention, geoparser: Geoparser | None) -> tuple[
     if mention.entry_id.startswith("derived:"):
         anchor = _entry_name(geoparser, mention.entry_id.split(":", 2)[-1])  # derived:<class>_<bearing>:<anchor id>
         return f"{mention.name} (new area drawn from {anchor})", ""
-    arabic = _entry_arabic(geoparser, mention.entry_id)
     kind = mention.kind.replace("_", " ")
+    if mention.approximate:  # not in the gazetteer: put at the place the text says it is in
+        return f"{mention.name} (new {kind}, approximate: {mention.phrase.removesuffix(', approximate')})", ""
+    arabic = _entry_arabic(geoparser, mention.entry_id)
     return f"{_named(mention.name, arabic)} (new {kind}, {country_name(mention.country)})", arabic
 
 
@@ -189,13 +194,25 @@ def readings(
         )
         for p in scenario.places
     }
-    for m in mentions:
+    mentions = list(mentions)
+    for m in mentions:  # every mention's own reading first: a later mention's candidate is not its label
         key = mention_key(m)
         if key not in found:
             label, arabic = _mention_label(m, geoparser)
             found[key] = Reading(
-                key, label, m.name, m.lat, m.lon, m.kind, f"gazetteer:{m.entry_id}", m.geometry, name_ar=arabic
+                key,
+                label,
+                m.name,
+                m.lat,
+                m.lon,
+                m.kind,
+                "approximate" if m.approximate else f"gazetteer:{m.entry_id}",
+                m.geometry,
+                name_ar=arabic,
+                uncertainty_m=m.uncertainty_m,
+                note=m.reason if m.approximate else "",
             )
+    for m in mentions:
         for c in m.candidates:
             ckey = f"gaz:{c.entry_id}"
             if ckey not in found:
@@ -333,7 +350,8 @@ def _new_place(key: str, reading: Reading, lat: float, lon: float, *, moved: boo
         kind=PLACE_KINDS.get(reading.kind, PlaceKind.TOWN),
         source="analyst" if moved else reading.source,
         name_ar=reading.name_ar,
-        note="position set by the analyst" if moved else "",
+        note="position set by the analyst" if moved else reading.note,
+        uncertainty_m=None if moved else reading.uncertainty_m,
     )
 
 

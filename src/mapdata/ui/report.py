@@ -216,6 +216,7 @@ def _places_frame(extraction: Extraction, labels: dict[str, str]) -> pd.DataFram
                 "lon": round(m.lon, 5),
                 "kind": m.kind.replace("_", " "),
                 "confidence": round(m.confidence, 2),
+                "why": m.reason,
                 "other readings": ", ".join(f"{c.name} ({country_name(c.country)})" for c in m.candidates[1:4]),
                 "key": mention_key(m),
                 "index": index,
@@ -382,7 +383,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
         scope=scope,
         hide_index=True,
         width="stretch",
-        disabled=["mention", "at", "kind", "confidence", "other readings", "key", "index"],
+        disabled=["mention", "at", "kind", "confidence", "why", "other readings", "key", "index"],
         column_config={"resolved as": st.column_config.SelectboxColumn(options=options), "key": None, "index": None},
     )
     _preview_map(extraction, places)
