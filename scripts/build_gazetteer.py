@@ -1091,6 +1091,11 @@ def read_wof_archive(path: Path) -> list[dict[str, Any]]:
                 missing = [k for k in WOF_REQUIRED if props.get(k) in (None, "")]
                 if missing:
                     raise BuildError(f"{path}: record {name}: field {missing[0]} missing")
+                for field, kind in (("wof:id", int), ("geom:latitude", float), ("geom:longitude", float)):
+                    try:
+                        kind(props[field])
+                    except (TypeError, ValueError):
+                        raise BuildError(f"{path}: record {name}: field {field} is not a number") from None
                 records.append(props)
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
         raise BuildError(f"{path}: not a readable gzip tar archive ({exc})") from None

@@ -131,7 +131,7 @@ def test_import_page_refuses_a_bad_file_then_imports_a_good_one(
 
     good = Path(__file__).resolve().parents[2] / "docs" / "examples" / "import-example.geojson"
     panel.locator('input[type="file"]').set_input_files(str(good))
-    panel.get_by_role("button", name="Import import-example.geojson").click()
+    panel.get_by_role("button", name="Import import-example.geojson").click(timeout=60_000)  # a loaded CI machine
     expect(page.get_by_text("Imported import-example.geojson")).to_be_visible(timeout=60_000)  # a loaded CI machine
     assert store.revision() > revision
     assert any(p.name_en == "Tal Kalakh" for p in store.scenario().places)

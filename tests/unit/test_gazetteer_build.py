@@ -80,6 +80,20 @@ def test_an_archive_without_records_is_named(build: ModuleType, tmp_path: Path) 
             json.dumps({"type": "Feature", "properties": {"wof:id": 1, "wof:placetype": "locality"}}).encode(),
             "field geom:latitude missing",
         ),
+        (
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "wof:id": "x1",
+                        "wof:placetype": "locality",
+                        "geom:latitude": 1,
+                        "geom:longitude": 2,
+                    },
+                }
+            ).encode(),
+            "field wof:id is not a number",
+        ),
     ],
 )
 def test_a_bad_record_is_named_with_its_file(build: ModuleType, tmp_path: Path, content: bytes, says: str) -> None:

@@ -56,6 +56,9 @@ def skeleton(name: str) -> tuple[str, ...]:
         ["Jisr al-Shughur", "Jasr ash-Shughur", "جسر الشغور"],
         ["Khirbet Ghazaleh", "Khirbat Ghazalah"],
         ["Ras al-Ain", "Ras el Ayn", "Ra's al `Ayn", "رأس العين"],
+        ["Yabroud", "Yabrud", "يبرود"],
+        ["Wadi Barada", "Wadi Barada", "وادي بردى"],
+        ["Salih", "صالح"],
     ],
 )
 def test_spellings_of_one_name_share_a_skeleton(spellings: list[str]) -> None:
@@ -238,3 +241,34 @@ def test_a_report_of_the_page_limit_in_mixed_scripts_parses(gp: Geoparser) -> No
     mentions = gp.find_places(text)
     assert mentions and all(text[m.start : m.end] == m.text for m in mentions)
     assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "near"),
+    [
+        ("Troops attacked Zarbuta neighbourhood in Homs.", "Zarbuta", (34.73, 36.71)),
+        ("Clashes at Zarbuta airbase, near Hama.", "Zarbuta", (35.13, 36.75)),
+        ("The Zarbuta neighbourhood of Damascus was shelled.", "Zarbuta", DAMASCUS),
+        ("In Zarbuta neighbourhood of Damascus, shells fell.", "Zarbuta", DAMASCUS),
+        ("Shells fell on the Salma Zarbuta neighbourhood of Damascus.", "Salma Zarbuta", DAMASCUS),
+    ],
+)
+def test_an_unknown_place_keeps_its_own_name_and_nothing_before_it(
+    gp: Geoparser, text: str, name: str, near: tuple[float, float]
+) -> None:
+    """No English word, preposition or first word of the sentence taken into the name; no word read as a village."""
+    mentions = gp.find_places(text)
+    (approx,) = [m for m in mentions if m.approximate]
+    assert approx.name == name and km((approx.lat, approx.lon), near) < 10
+    assert not [m for m in mentions if not m.approximate and m.kind == "town" and m.text in ("Shells", "Salma")]
+
+
+def test_an_unknown_place_is_put_near_the_report_s_places_when_its_sentence_names_none(gp: Geoparser) -> None:
+    mentions = gp.find_places("Fighting continued in Homs. Rebels then took the village of Zarbuta.")
+    (approx,) = [m for m in mentions if m.approximate]
+    assert approx.name == "Zarbuta" and "nearest place the report names" in approx.reason and approx.confidence < 0.5
+
+
+def test_a_country_or_border_is_too_vague_to_place_an_unknown_place_in(gp: Geoparser) -> None:
+    for text in ("The Zarbuta neighbourhood of Syria was hit.", "Zarbuta airbase near the Lebanese border was hit."):
+        assert not [m for m in gp.find_places(text) if m.approximate]

@@ -48,7 +48,7 @@ from shapely.geometry.base import BaseGeometry
 from mapdata import resources
 from mapdata.model.models import Place, Scenario
 from mapdata.text import normalise as _normalise_module
-from mapdata.text.gazetteer import Entry, Gazetteer, load_gazetteer
+from mapdata.text.gazetteer import POINT_KINDS, Entry, Gazetteer, load_gazetteer
 from mapdata.text.mentions import Candidate, PlaceMention
 from mapdata.text.normalise import (
     _ARABIC,
@@ -173,6 +173,7 @@ _CUE_AFTER = re.compile(
     r"outskirts|governorate|province|farms)\b|\A,?\s+(?:in|near|north\s+of|south\s+of|east\s+of|west\s+of)\s",
     re.IGNORECASE,
 )
+_LIST_AFTER = re.compile(r"\s*(?:,|and\s|&)")  # "Talmenes, Tallmannis and ...": a list of places goes on
 _LIST_GAP = re.compile(r"\A\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?\Z", re.IGNORECASE)
 _IN_GAP = re.compile(
     r"\A,?\s+(?:in|of|near)\s+(?:the\s+)?(?:(?:north|south|east|west|central)[a-z]*(?:[\s-]+[a-z]+)?\s+)?\Z",
@@ -210,9 +211,12 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and word[:1].isalpha() and not _ARABIC.match(word)
 
 
-_ARTICLE_RE = r"(?:(?:al|el|ad|an|ar|as|ash|at|az|ez|es|ed|en|er)[-\s])"
+# an article: "al"/"el" also before a space, the others (which are English words too) only hyphenated or capitalised
+_ARTICLE_RE = (
+    r"(?:(?:[Aa]l|[Ee]l)[-\s]|(?:ad|an|ar|as|ash|at|az|ez|es|ed|en|er)-|(?:Ad|An|Ar|As|Ash|At|Az|Ez|Es|Ed|En|Er)[-\s])"
+)
 _NAME_WORD = r"[A-Z][\w'’`]*[\w]"
-_NAME = rf"(?:{_ARTICLE_RE}?{_NAME_WORD}(?:[-\s]{_ARTICLE_RE}?{_NAME_WORD}){{0,2}})"
+_NAME = rf"(?:(?<![\w'’`-]){_ARTICLE_RE}?{_NAME_WORD}(?:[-\s]{_ARTICLE_RE}?{_NAME_WORD}){{0,2}})"
 # what a named place not in the gazetteer can be, and the kind of the approximate mention
 _APPROX_WHAT = {
     "neighbourhood": "neighbourhood",
@@ -256,6 +260,22 @@ _APPROX_PATTERNS = (
         rf"(?:(?i:north|south|east|west)(?i:ern)?\s+)?(?P<city>{_NAME})\s+(?i:governorate|province|countryside)"
     ),
 )
+_NAME_TOKEN = re.compile(r"[\w'’`]+(?:-[\w'’`]+)*")
+_CONTAINER_KINDS = frozenset({"town", "admin1", "admin2", "admin3", "neighbourhood", "area", "region"})
+
+
+def _a(kind: str) -> str:
+    """ "a town", "an admin2", "an area": a kind with its indefinite article."""
+    word = kind.replace("_", " ")
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _not_a_name(word: str) -> bool:
+    """A word that does not begin (or belong to) the name of a place: an English word, a demonym, a group."""
+    low = word.lower()
+    return low in COMMON_WORDS - _ARABIC_GENERIC or low in _PREFIX_OK or low in _DEMONYMS or low in ORGANISATION_WORDS
+
+
 _LAST_WORD = re.compile(r"[\w'’`-]+\s*\Z")
 _PART_WORDS = frozenset("village town neighbourhood neighborhood district suburb quarter".split())
 _APPROX_HINT = re.compile(rf"{_WHAT}|governorate|province|countryside")  # on the lower-cased text
@@ -425,7 +445,7 @@ class Geoparser:
         near = [
             e
             for e in self.gazetteer.entries
-            if e.kind in ("town", "military_site")
+            if e.kind in ("town", "neighbourhood", "military_site")
             and abs(e.lat - lat) < 0.1
             and abs(e.lon - lon) < 0.15
             and haversine_km((lat, lon), e.point) < 10
@@ -467,7 +487,7 @@ class Geoparser:
     def _build_registry(self) -> None:
         """Parse the names of area / region entries ("Western countryside of Homs") into
         (direction, class, anchor key), so a phrase in text finds the scenario's own area."""
-        point_kinds = {"town", "military_site", "admin1", "admin2", "admin3", "country"}
+        point_kinds = {*POINT_KINDS, "admin1", "country"}
         for i, e in enumerate(self.entries):
             if e.kind not in ("area", "region"):
                 continue
@@ -687,6 +707,13 @@ class Geoparser:
                 if raw is not None:
                     accepted = replace(raw, loose=True, bridge=not keep)
                     break
+            if (
+                accepted is not None
+                and accepted.sentence_initial
+                and accepted.first_token == accepted.last_token
+                and not _LIST_AFTER.match(text, accepted.end)
+            ):
+                accepted = None  # "Shells fell...": one capitalised word opening a sentence is no sign of a name
             if accepted is None:
                 i += 1
                 continue
@@ -843,6 +870,18 @@ class Geoparser:
             if len(content) == 1 and content[0].isupper() and len(content[0]) <= 5 and not has_article:
                 if not self._major(term) and text.upper() != text:
                     return None
+            # "Salma Zarbuta": a village's name followed by an unknown capitalised word is part of a longer name
+            if len(content) == 1 and j + 1 < len(toks) and not self._major(term) and not has_article:
+                nxt = toks[j + 1][2]
+                if (
+                    text[toks[j][1] : toks[j + 1][0]] == " "
+                    and _capitalised(nxt)
+                    and not nxt.isupper()
+                    and nxt.lower() not in COMMON_WORDS
+                    and nxt.lower() not in _PREFIX_OK
+                    and norms[j + 1] not in self._root
+                ):
+                    return None
             # "Salah al-Din", "Bustan al-Qasr": a village's name is the start of a longer one we do not know
             if len(content) == 1 and j + 2 < len(toks) and not self._major(term):
                 if self._is_article(text, toks, j + 1) and _capitalised(toks[j + 2][2]):
@@ -961,7 +1000,8 @@ class Geoparser:
         on its skeleton) is kept when one of its readings lies near another place of the text or in a
         governorate the text names, or with a place cue ("in X", "the village of X", "X, in Y"); a skeleton
         match then keeps only the supported readings, and one no spelling confirms needs that support. When
-        its sentence names a governorate and no reading lies there, the match is not this place."""
+        the text says where it is ("X, in Y governorate", "X in the Y countryside", "X neighbourhood of Z") and no
+        reading lies there, the match is not this place (an approximate mention may take it instead)."""
         weak = {i for i, r in enumerate(raws) if self._minor(r) and not _ARABIC.match(text[r.start : r.end])}
         if not weak:
             return raws
@@ -1014,8 +1054,10 @@ class Geoparser:
             ] = {}  # point -> the names that put a village there
             for k, r in kept.items():
                 if k in weak:
-                    point = self.entries[self._first_pass(r, text, frozenset(), frozenset()).ranked[0][1]].point
-                    villages.setdefault(point, set()).add(r.key)
+                    ranking = self._first_pass(r, text, frozenset(), frozenset())
+                    if ranking.confidence >= 0.5:  # a village of many namesakes supports nothing
+                        point = self.entries[ranking.ranked[0][1]].point
+                        villages.setdefault(point, set()).add(r.key)
             for i in pending:
                 r = raws[i]
                 near = tuple(
@@ -1177,9 +1219,11 @@ class Geoparser:
             )
             if alt is not None and best in why:
                 b, a = why[best], why.get(alt, (0.0, "", 0.0, ""))
-                if b[0] - a[0] > 0.2:
+                changed = best != ranking.ranked[0][1]  # the context, not the priors, chose this reading
+                admin_gain, near_gain = b[0] - a[0], b[2] - a[2]
+                if admin_gain > 0.2 or (changed and admin_gain > 0 and admin_gain >= near_gain):
                     found = replace(found, reason=b[1])
-                elif b[2] - a[2] > 0.1:
+                elif near_gain > 0.1 or (changed and near_gain > 0):
                     found = replace(found, reason=b[3])
             if len(self._context_cache) > 50_000:
                 self._context_cache.clear()
@@ -1226,7 +1270,7 @@ class Geoparser:
         if best.country in home and alt.country not in home:
             return f"in the theatre's own countries (of {many})"
         if KIND_PRIOR.get(best.kind, 0.2) > KIND_PRIOR.get(alt.kind, 0.2):
-            return f"a {best.kind.replace('_', ' ')} is likelier than a {alt.kind.replace('_', ' ')} (of {many})"
+            return f"{_a(best.kind)} is likelier than {_a(alt.kind)} (of {many})"
         if (best.population or 0) > (alt.population or 0):
             return f"the largest (population {best.population:,}) of {many}; nothing in the text points elsewhere"
         return f"the first of {many} by the gazetteer's order; nothing in the text points elsewhere"
@@ -1339,7 +1383,7 @@ class Geoparser:
         lat0, lon0 = anchor.lat, anchor.lon
         geo = self._geodata()
         region: BaseGeometry | None = None
-        is_point = anchor.kind in ("town", "military_site", "admin2", "admin3")
+        is_point = anchor.kind in POINT_KINDS
         if anchor.kind == "country":
             region = geo["countries"].get(anchor.country)
         elif anchor.kind == "admin1":
@@ -1664,8 +1708,10 @@ class Geoparser:
 
     def _approximate(self, text: str, mentions: Sequence[PlaceMention]) -> list[PlaceMention]:
         """Named places the gazetteer does not hold, said to be in a place it does: "the Jobar neighbourhood of
-        Damascus", "X airbase" near a city, "in X, in Aleppo governorate". Each is put at that place with the
-        radius it honestly has, marked approximate, for the analyst to pin; never silently dropped."""
+        Damascus", "X airbase" near a city, "in X, in Aleppo governorate". Each is put at that place (or, when its
+        sentence names none, at the nearest place the report names, with a lower confidence) with the radius it
+        honestly has, marked approximate, for the analyst to pin. Only a report that names no place at all to put
+        it near leaves it out."""
         lower = text.lower()
         if not mentions or not _APPROX_HINT.search(lower):
             return []
@@ -1693,45 +1739,38 @@ class Geoparser:
         matches = [found[span] for span in sorted(found)]
         for pattern in _APPROX_PATTERNS:
             for match in (m for m in matches if m.re is pattern):  # in pattern order: the most specific first
-                start, end = match.span("name")
+                name_at = self._approximate_name(match)
+                if name_at is None:
+                    continue
+                start, end, name = name_at
                 at = bisect.bisect_left(taken, (end, -1))
                 if any(s < end and start < e for s, e in taken[max(0, at - 3) : at]):
                     continue
-                words = [w for w in re.split(r"[-\s]+", match.group("name")) if w]
-                content = [w for w in words if w.lower() not in ARTICLES]
-                if (
-                    not content
-                    or all(w.lower() in COMMON_WORDS for w in content)
-                    or any(w.lower() in COMMON_WORDS - _ARABIC_GENERIC for w in content[:1])
-                    or any(
-                        w.lower() in _PREFIX_OK or w.lower() in _DEMONYMS or w.lower() in ORGANISATION_WORDS
-                        for w in content
-                    )
-                ):
+                found_in = self._container(match, mentions, starts, bounds, start)
+                if found_in is None:
                     continue
-                container = self._container(match, mentions, starts, bounds, start)
-                if container is None:
-                    continue
+                container, nearby = found_in
                 what = " ".join(match.group("what").lower().split()) if "what" in pattern.groupindex else "place"
                 kind = _APPROX_WHAT.get(what, "town")
                 span_end = match.end("what") if pattern is _APPROX_PATTERNS[0] else end
                 radius = self._approx_radius(container, kind)
                 label = f"{what} in {container.name}" if what != "place" else f"in {container.name}"
+                said = "the nearest place the report names" if nearby else "which the text says it is in"
                 out.append(
                     PlaceMention(
                         text=text[start:span_end],
                         start=start,
                         end=span_end,
-                        entry_id=f"approx:{_slug(match.group('name'))}@{container.entry_id}",
-                        name=" ".join(match.group("name").split()),
+                        entry_id=f"approx:{_slug(name)}@{container.entry_id}",
+                        name=name,
                         lat=container.lat,
                         lon=container.lon,
                         kind=kind,
-                        confidence=min(0.5, container.confidence * 0.5),
+                        confidence=min(0.5 if not nearby else 0.3, container.confidence * 0.5),
                         country=container.country,
                         candidates=container.candidates[:1],
                         phrase=f"{label}, approximate",
-                        reason=f"not in the gazetteer: placed at {container.name}, which the text says it is in "
+                        reason=f"not in the gazetteer: placed at {container.name}, {said} "
                         f"(within about {radius / 1000:.0f} km); pin it on the map",
                         approximate=True,
                         uncertainty_m=radius,
@@ -1740,6 +1779,20 @@ class Geoparser:
                 bisect.insort(taken, (start, span_end))
         return out
 
+    @staticmethod
+    def _approximate_name(match: re.Match[str]) -> tuple[int, int, str] | None:
+        """(start, end, name) of the unknown place a pattern found, leading words that cannot begin a place name
+        ("The", "In", "Russian", "Hezbollah") trimmed; None when nothing of a name is left."""
+        base = match.start("name")
+        words = [(m.start() + base, m.end() + base, m.group()) for m in _NAME_TOKEN.finditer(match.group("name"))]
+        while words and _not_a_name(words[0][2]):
+            words.pop(0)
+        content = [w for _, _, w in words if w.lower() not in ARTICLES]
+        if not content or all(w.lower() in COMMON_WORDS for w in content) or any(_not_a_name(w) for w in content):
+            return None
+        start, end = words[0][0], words[-1][1]
+        return start, end, " ".join(match.string[start:end].split())
+
     def _container(
         self,
         match: re.Match[str],
@@ -1747,29 +1800,35 @@ class Geoparser:
         starts: Sequence[int],
         bounds: Sequence[int],
         start: int,
-    ) -> PlaceMention | None:
-        """The known place an unknown one is said to be in: the one the phrase names ("of Damascus"), else the
-        nearest town, district or governorate before it in the same sentence, else the one after it.
-        ``starts``: the mentions' start offsets (they are in text order)."""
+    ) -> tuple[PlaceMention, bool] | None:
+        """The known place an unknown one is said to be in, and whether it is only the nearest place the report
+        names: the one the phrase names ("of Damascus"), else the nearest town, district or governorate before
+        it in the same sentence, else the one after it, else the nearest in the rest of the text. Never a
+        country or a border: too vague to place anything. ``starts``: the mentions' start offsets (in order)."""
+
+        def usable(m: PlaceMention) -> bool:
+            return not m.approximate and m.kind in _CONTAINER_KINDS
+
         if "city" in match.re.groupindex and match.group("city"):
             cs, ce = match.span("city")
             at = bisect.bisect_left(starts, cs)
-            found = [m for m in mentions[max(0, at - 1) : at + 2] if m.start < ce and cs < m.end and not m.approximate]
+            found = [m for m in mentions[max(0, at - 1) : at + 2] if m.start < ce and cs < m.end and usable(m)]
             if found:
-                return found[0]
+                return found[0], False
         sentence = bisect.bisect_right(bounds, start)
         lo = bounds[sentence - 1] if sentence else 0
         hi = bounds[sentence] if sentence < len(bounds) else len(match.string)
-        usable = [
-            m
-            for m in mentions[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
-            if not m.approximate and m.kind in ("town", "admin1", "admin2", "admin3", "neighbourhood", "area", "region")
-        ]
-        before = [m for m in usable if m.end <= start]
+        here = [m for m in mentions[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)] if usable(m)]
+        before = [m for m in here if m.end <= start]
         if before:
-            return before[-1]
-        after = [m for m in usable if m.start >= start]
-        return after[0] if after else None
+            return before[-1], False
+        after = [m for m in here if m.start >= start]
+        if after:
+            return after[0], False
+        elsewhere = [m for m in mentions if usable(m)]
+        if not elsewhere:
+            return None
+        return min(elsewhere, key=lambda m: (abs(m.start - start), m.start)), True
 
     def _approx_radius(self, container: PlaceMention, kind: str) -> float:
         """How far from the container's point an unknown place in it can be: a town's own radius plus the
@@ -1816,7 +1875,7 @@ class Geoparser:
 
     def _with_nested(self, text: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
         """Add the places named inside area / region / border mentions ("Homs" in "western countryside of Homs")."""
-        inner_kinds = {"town", "military_site", "admin1", "admin2", "admin3", "country"}
+        inner_kinds = {*POINT_KINDS, "admin1", "country"}
         inner: list[_Raw] = []
         for m in mentions:
             if m.kind not in ("area", "region", "border") and not m.phrase:

@@ -163,8 +163,8 @@ _NONSPACING = dict.fromkeys(c for c in range(0x300, 0x10000) if unicodedata.cate
 
 def _strip_marks(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).translate(_NONSPACING)
-    if not text.isascii():
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")  # marks beyond the BMP (rare)
+    if any(ord(ch) > 0xFFFF for ch in text):  # non-spacing marks beyond the BMP: rare, checked one by one
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return _COMBINING.sub("", text)
 
 
@@ -275,8 +275,13 @@ def loose(folded: str, *, last: bool = True) -> str:
     if not folded:
         return ""
     if _ARABIC.search(folded):
-        head = "a" if folded[0] in _ARABIC_INITIAL_VOWEL else ""
-        if folded[-1] in "هة":  # the -ah ending (the fold writes ة as ه): -at inside a name, silent at its end
+        # an initial alef, ayn or hamza is the initial vowel; an initial waw or ya is a consonant (Wadi, Yabroud)
+        head = "a" if folded[0] in _ARABIC_INITIAL_VOWEL else {"و": "w", "ي": "y"}.get(folded[0], "")
+        if head in ("w", "y"):
+            folded = folded[1:]
+        if (
+            folded and folded[-1] in "هة"
+        ):  # the -ah ending (the fold writes ة as ه): -at inside a name, silent at its end
             folded = folded[:-1] + ("ت" if not last else "")
         text = folded.translate(_ARABIC_CONSONANTS)
         return head + re.sub(r"[^a-z]", "", text)
@@ -286,7 +291,7 @@ def loose(folded: str, *, last: bool = True) -> str:
             text = text.replace(a, b)
     head = "a" if text[0] in "aeiou" else text[0]
     text = head + _LOOSE_DROP.sub("", text[1:])
-    if len(text) > 2 and text.endswith("h") and folded[-2:-1] in ("a", "e", "i"):
+    if len(text) > 2 and text.endswith("h") and folded[-2:-1] in ("a", "e"):  # the -ah/-eh ending (not Salih)
         text = text[:-1]
     return text
 

@@ -110,7 +110,7 @@ class Reading:
     lat: float
     lon: float
     kind: str
-    source: str  # "scenario" or "gazetteer:<entry id>"
+    source: str  # "scenario", "gazetteer:<entry id>" or "approximate" (a place the gazetteer lacks)
     geometry: BaseGeometry | None = None  # an area or a line; None: the point
     name_ar: str = ""
     uncertainty_m: float | None = None  # the radius the place lies within, when known
