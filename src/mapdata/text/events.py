@@ -180,6 +180,32 @@ KNOWN_CLAIMANTS = {
 }
 
 _STRENGTH: dict[Role | None, int] = {Role.CONTROL: 3, Role.CONTESTED: 2, Role.PRESENCE: 1}
+# "X, backed by Y, captured Z": Y supports the action, it does not act (no period for it)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+_WITH_BEFORE_FORCE = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
+_SUPPORT_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:air\s+|aerial\s+|artillery\s+)?(?:cover|support|backing|help)\b", re.IGNORECASE
+)
+_TO_BEFORE = re.compile(r"\bto\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
+_BACKER_BEFORE = re.compile(
+    r"(?:\b(?:backed|supported|aided|assisted|escorted|covered|accompanied|reinforced)\s+by|"
+    r"\bwith\s+(?:the\s+)?(?:air\s+|aerial\s+|artillery\s+)?(?:support|cover|backing|help)\s+(?:of|from))"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# "the village of al-Hirak in the eastern countryside of Daraa": the area says where the village is
+_INSIDE_BETWEEN = re.compile(r"^\s*,?\s*(?:in|inside|within|of)\s+(?:the\s+)?$", re.IGNORECASE)
+_AREA_KINDS = frozenset({"area", "region", "admin1", "admin2", "admin3", "country"})
+# dates that lean on the last dated sentence: "the same day", "the next day", "two days later", "that evening"
+_NUMBERS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+_RELATIVE_TO_LAST = re.compile(
+    r"\b(?:(?P<same>(?:on\s+)?the\s+same\s+day|that\s+(?:same\s+)?(?:day|morning|afternoon|evening|night)|"
+    r"later\s+that\s+day|hours\s+later)|"
+    r"(?P<next>the\s+(?:next|following)\s+(?:day|morning|evening|night)|a\s+day\s+later)|"
+    r"(?P<count>\d+|one|two|three|four|five|six|seven|ten)\s+days\s+(?P<dir>later|afterwards|after\s+that|earlier|before))\b",
+    re.IGNORECASE,
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -213,6 +239,7 @@ class _Reading:
     agents: list[str]
     hypothetical: bool
     counterparts: list[str] = field(default_factory=list)  # "clashes with <force>"
+    recipients: list[str] = field(default_factory=list)  # "handed the positions over to <force>"
 
 
 class _Mention(Protocol):
@@ -261,7 +288,8 @@ def _agents(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
     forces = sentence.forces
     if not forces:
         return []
-    before = [i for i, f in enumerate(forces) if f.end <= action.start]
+    backers = _backers(text, sentence)
+    before = [i for i, f in enumerate(forces) if f.end <= action.start and i not in backers]
     after = [i for i, f in enumerate(forces) if f.start >= action.end]
     if after:
         first = forces[after[0]]
@@ -283,6 +311,22 @@ def _agents(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
     return []
 
 
+def _backers(text: str, sentence: _Sentence) -> set[int]:
+    """Indices of the forces that back the action rather than act: "backed by Y", "with air cover from Y"
+    (and the forces listed with Y)."""
+    forces = sentence.forces
+    out: set[int] = set()
+    for i, force in enumerate(forces):
+        if i in out:
+            continue
+        if _BACKER_BEFORE.search(text, max(sentence.start, force.start - 40), force.start) or (
+            _WITH_BEFORE_FORCE.search(text, max(sentence.start, force.start - 12), force.start)
+            and _SUPPORT_AFTER.match(text, force.end)
+        ):  # "backed by Y", "with air cover from Y", "with Y air cover"
+            out.update(_coordinated(text, forces, i, +1))
+    return out
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     out: list[str] = []
     for item in items:
@@ -302,13 +346,32 @@ def _counterparts(text: str, sentence: _Sentence, action: ActionMention) -> list
     return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
 
 
+def _recipients(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
+    """The forces a place is handed to: "X handed over the positions to Y", "X withdrew, handing Z to Y"."""
+    if action.role is not None or action.negated or not action.implies:
+        return []
+    forces = sentence.forces
+    after = [i for i, f in enumerate(forces) if f.start >= action.end]
+    if not after or not _TO_BEFORE.search(text, action.end, forces[after[0]].start):
+        return []
+    if forces[after[0]].start - action.end > 80:
+        return []
+    return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
+
+
 def _readings(text: str, sentence: _Sentence) -> list[_Reading]:
     out = []
     scope_start = sentence.start
     for action in sentence.actions:
         hypothetical = bool(_HYPOTHETICAL.search(text, max(scope_start, action.start - 90), action.start))
         out.append(
-            _Reading(action, _agents(text, sentence, action), hypothetical, _counterparts(text, sentence, action))
+            _Reading(
+                action,
+                _agents(text, sentence, action),
+                hypothetical,
+                _counterparts(text, sentence, action),
+                _recipients(text, sentence, action),
+            )
         )
         scope_start = action.end
     return out
@@ -383,8 +446,8 @@ def _periods(readings: list[_Reading], places: list[PlaceMention], date: dt.date
     roles: list[tuple[str, Role, dt.date | None, dt.date | None, int]] = []
     for reading in readings:
         action = reading.action
-        if reading.hypothetical or not (reading.agents or reading.counterparts):
-            continue
+        if reading.hypothetical or not (reading.agents or reading.counterparts) or not action.implies:
+            continue  # a strike, a shelling: the attacker is neither present nor in control
         entries: list[tuple[str, Role, dt.date | None, dt.date | None, int]]  # (force, role, start, end, strength)
         if action.negated:
             if action.role is None:
@@ -403,8 +466,9 @@ def _periods(readings: list[_Reading], places: list[PlaceMention], date: dt.date
             entries = [(force, Role.PRESENCE, date, None, 1) for force in parties if force not in holders]
         elif action.role is Role.PRESENCE:
             entries = [(force, Role.PRESENCE, date, None, 1) for force in reading.agents]
-        else:  # ends presence
+        else:  # ends presence; the forces it is handed to take control
             entries = [(force, Role.PRESENCE, None, date, 0) for force in reading.agents]
+            entries += [(force, Role.CONTROL, date, None, 3) for force in reading.recipients]
         roles += entries
     for force, role, start, end, strength in roles:
         if role is Role.CONTROL and force in downgraded:
@@ -415,6 +479,52 @@ def _periods(readings: list[_Reading], places: list[PlaceMention], date: dt.date
             if key not in by_key or strength > by_key[key][0]:
                 by_key[key] = (strength, ProposedPeriod(place_id, force, role, start, end))
     return [period for _, period in by_key.values()]
+
+
+def _what_changed_hands(text: str, places: list[PlaceMention]) -> list[PlaceMention]:
+    """The places an action applies to: an area named only to say where a place is ("the village of al-Hirak in
+    the eastern countryside of Daraa") is where it is, not what changed hands. An area alone is kept."""
+    out = []
+    for i, place in enumerate(places):
+        inside = (
+            place.kind in _AREA_KINDS
+            and i > 0
+            and places[i - 1].kind not in _AREA_KINDS
+            and bool(_INSIDE_BETWEEN.match(text[places[i - 1].end : place.start]))
+        )
+        if not inside:
+            out.append(place)
+    return out or list(places)
+
+
+def _relative_to_last(text: str, sentence: _Sentence, last: dt.date) -> tuple[dt.date, DatePrecision, str] | None:
+    """A date given relative to the last dated sentence ("the same day", "the next day", "two days later")."""
+    for mention in sentence.dates:  # "on Thursday", no date: the first such day from the last date on
+        weekday = _WEEKDAY.search(mention.text)
+        if mention.date is None and weekday is not None:
+            ahead = (_WEEKDAYS.index(weekday.group().lower()[:3]) - last.weekday()) % 7
+            date = last + dt.timedelta(days=ahead)
+            return (
+                date,
+                DatePrecision.DAY,
+                f"“{' '.join(mention.text.split())}”: the first {weekday.group()} from the last date in the text, "
+                f"{last.isoformat()}",
+            )
+    m = _RELATIVE_TO_LAST.search(text, sentence.start, sentence.end)
+    if m is None:
+        return None
+    if m.group("same"):
+        days = 0
+    elif m.group("next"):
+        days = 1
+    else:
+        count = m.group("count").lower()
+        days = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
+        if m.group("dir").lower() in ("earlier", "before"):
+            days = -days
+    date = last + dt.timedelta(days=days)
+    phrase = " ".join(m.group().split())
+    return date, DatePrecision.DAY, f"“{phrase}”: dated from the last date in the text, {last.isoformat()}"
 
 
 def _date_label(date: dt.date | None, precision: DatePrecision) -> str:
@@ -507,8 +617,12 @@ def propose_events(
     for sentence in sentences:
         sentence.places = [p for p in sentence.places if not _is_actor(text, p, sentence.forces)]
     out: list[ProposedEvent] = []
+    last_date: dt.date | None = None  # of the last sentence that named a date
     for index, sentence in enumerate(sentences):
+        named = [d.date for d in sentence.dates if d.date is not None and d.precision is DatePrecision.DAY]
         if not (sentence.forces or sentence.actions):
+            if named:
+                last_date = named[-1]
             continue
         event_places, carried_note = sentence.places, ""
         if not event_places and sentence.actions:
@@ -517,6 +631,13 @@ def propose_events(
             continue
         readings = _readings(text, sentence)
         date, precision, warnings = _pick_date(sentence, readings, published)
+        if not any(d.date for d in sentence.dates) and last_date is not None:
+            relative = _relative_to_last(text, sentence, last_date)
+            if relative is not None:
+                date, precision, basis = relative
+                warnings = [w for w in warnings if "no date in the sentence" not in w and "weekday alone" not in w] + [
+                    basis
+                ]
         following = sentences[index + 1] if index + 1 < len(sentences) else None
         verification, claimed_by, note = _verification(text, sentence, following)
         force_ids = _unique(
@@ -525,7 +646,11 @@ def propose_events(
         kind, summary, hypothetical = _kind_and_summary(
             text, sentence, readings, event_places, force_ids, _date_label(date, precision), specs
         )
-        periods = _periods(readings, event_places, date)
+        periods = _periods(readings, _what_changed_hands(text, event_places), date)
+        if named:
+            last_date = named[-1]
+        elif date is not None and precision is DatePrecision.DAY:
+            last_date = date
         if carried_note:
             warnings.append(f"places carried over: {carried_note}")
         if hypothetical:

@@ -27,7 +27,8 @@ Action matching: the phrases of ``actions.json``, case-insensitive, whole words,
 phrase starting first wins; a "not", "never", "no longer", "failed to" or "without" just
 before a phrase negates it (its role becomes the entry's ``negated_role``). Each mention keeps
 the entry's ``action`` name and ``role``; ``role=None`` with ``negated=False`` ends a presence,
-``role=None`` with ``negated=True`` implies nothing.
+``role=None`` with ``negated=True`` implies nothing; ``"implies": false`` marks actions that say nothing
+about who holds the place at all (an air strike, a shelling: the attacker is neither present nor in control).
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ class ActionSpec:
     negated_role: Role | None = None
     negated: bool = False  # the phrases are negations in themselves ("has not withdrawn")
     patterns: tuple[str, ...] = ()
+    implies: bool = True  # False: says nothing about who holds the place (a strike, a shelling)
 
 
 def _role(value: Any, where: str) -> Role | None:
@@ -160,6 +162,7 @@ def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]
                     negated_role=_role(entry.get("negated_role"), where),
                     negated=bool(entry.get("negated", False)),
                     patterns=tuple(str(p) for p in entry["patterns"]),
+                    implies=bool(entry.get("implies", True)),
                 )
             )
         except KeyError as missing:
@@ -307,7 +310,7 @@ class Lexicon:
             role, negated = spec.role, spec.negated
             if not spec.negated and _NEGATION_BEFORE.search(text, max(0, m.start() - 40), m.start()):
                 role, negated = spec.negated_role, True
-            out.append(ActionMention(m.group(), m.start(), m.end(), spec.action, role, negated))
+            out.append(ActionMention(m.group(), m.start(), m.end(), spec.action, role, negated, spec.implies))
         return out
 
 

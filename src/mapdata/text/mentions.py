@@ -124,6 +124,7 @@ class ActionMention:
     action: str  # e.g. "take_over", "deploy", "refuse_withdrawal", "withdraw", "object"
     role: Role | None  # what it implies for control: control, presence, contested; None = ends one
     negated: bool = False
+    implies: bool = True  # False: a strike, a shelling: no period for the attacker
 
 
 @dataclass(frozen=True)
