@@ -234,6 +234,9 @@ def test_the_sidebar_starts_collapsed_on_a_tablet_and_open_on_a_desktop(dashboar
     # the viewer opens it: it stays open through reruns, and on the next visit (their choice is kept)
     page.get_by_test_id("stExpandSidebarButton").click()
     expect(_sidebar_state(page)).to_have_attribute("data-collapsed", "false")
+    # opening the sidebar may rerun the page: a key pressed while the slider is redrawn is lost
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
     dashboard.slider.focus()
     page.keyboard.press("ArrowRight")
     dashboard.wait_for_query("params.get('date') === '2018-06-05'")

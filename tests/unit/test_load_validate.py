@@ -396,7 +396,8 @@ def test_two_forces_controlling_the_same_place_the_same_day(folder: Path) -> Non
     problem = problems[0]
     assert (problem.file, problem.record, problem.field) == (CSV, f"line {line} (id 'pos1_russia_control')", "start")
     assert "overlaps" in problem.message and "pos1_hezbollah_control" in problem.message
-    assert "'russia'" in problem.message and "'hezbollah'" in problem.message
+    assert "control of Russian forces at Position 1 near al-Qusayr" in problem.message  # in words, not ids
+    assert "control of Hezbollah there" in problem.message and "one holder at a time" in problem.message
     assert str(problem).startswith(f"control_periods.csv, line {line} (id 'pos1_russia_control'), field 'start': ")
 
 
@@ -407,11 +408,16 @@ def test_contested_overlapping_control_is_reported(folder: Path) -> None:
     assert "pos2_iran_contested" in problem.record and "pos2_regime_control" in problem.message
 
 
+def _earlier(message: str) -> str:
+    """The id of the earlier period an overlap message names ("... (periods 'a' and 'b')")."""
+    return message.rsplit("(periods ", 1)[1].split(" and ")[0]
+
+
 def test_overlap_on_a_single_shared_day(folder: Path) -> None:
     # pos3_russia_contested ends 2018-06-07; a control period from that very day overlaps
     append_csv_row(folder, _row("pos3_x", "qusayr_position_3", "iran", "control", "2018-06-07", "2018-06-07"))
     problems = problems_in(folder)
-    assert {p.message.split(" overlaps period ")[1].split(",")[0] for p in problems} == {"'pos3_russia_contested'"}
+    assert {_earlier(p.message) for p in problems} == {"'pos3_russia_contested'"}
 
 
 def test_adjacent_holding_periods_do_not_overlap(folder: Path) -> None:
@@ -431,7 +437,7 @@ def test_overlapping_presence_of_the_same_force(folder: Path) -> None:
     assert len(problems) == 1
     problem = problems[0]
     assert problem.record == f"line {line} (id 'pos1_hezbollah_presence_2')"
-    assert "presence of 'hezbollah'" in problem.message and "pos1_hezbollah_presence" in problem.message
+    assert "presence of Hezbollah at Position 1" in problem.message and "pos1_hezbollah_presence" in problem.message
 
 
 def test_presence_of_different_forces_may_overlap(folder: Path) -> None:
@@ -697,7 +703,7 @@ def test_check_consistency_reports_overlap_once_per_pair() -> None:
         ],
     )
     problems = check_consistency(scenario)
-    pairs = sorted((p.record, p.message.split(" overlaps period ")[1].split(",")[0]) for p in problems)
+    pairs = sorted((p.record, _earlier(p.message)) for p in problems)
     assert pairs == [("id 'b'", "'a'"), ("id 'c'", "'a'")]
     assert all(p.field == "start" and p.file == "period" for p in problems)
 

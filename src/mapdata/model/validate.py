@@ -80,12 +80,37 @@ def check_consistency(scenario: Scenario, *, locate: Locator = _default_locate) 
         if period.start and period.end and period.end < period.start:
             report("period", period.id, "end", f"{period.end.isoformat()} is before start {period.start.isoformat()}")
 
-    _check_overlaps(scenario.periods, report)
+    _check_overlaps(scenario.periods, report, scenario=scenario)
     return problems
 
 
-def _check_overlaps(periods: tuple[ControlPeriod, ...], report: Callable[[str, str, str, str], None]) -> None:
-    """Holding periods of a place, and one force's presence periods there, must not overlap."""
+def _described(period: ControlPeriod, scenario: Scenario | None) -> tuple[str, str, str]:
+    """(force, place, reports) of a period as people read them: names, not ids (ids when unknown)."""
+    if scenario is None:
+        return repr(period.force_id), repr(period.place_id), ""
+    force = scenario.force_by_id.get(period.force_id)
+    place = scenario.place_by_id.get(period.place_id)
+    titles = []
+    for source_id in period.source_ids:
+        source = scenario.source_by_id.get(source_id)
+        if source is not None:
+            titles.append(f"“{source.title}” ({source.publisher})" if source.publisher else f"“{source.title}”")
+    reports = f", from {' and '.join(titles)}" if titles else ""
+    return (
+        (force.name if force else repr(period.force_id)),
+        (place.name_en if place else repr(period.place_id)),
+        reports,
+    )
+
+
+def _check_overlaps(
+    periods: tuple[ControlPeriod, ...],
+    report: Callable[[str, str, str, str], None],
+    *,
+    scenario: Scenario | None = None,
+) -> None:
+    """Holding periods of a place, and one force's presence periods there, must not overlap. The message says
+    which place, which forces, which dates and which reports, in words (the period ids at its end)."""
     groups: dict[tuple[str, ...], list[ControlPeriod]] = defaultdict(list)
     for period in periods:
         if period.start and period.end and period.end < period.start:
@@ -95,10 +120,14 @@ def _check_overlaps(periods: tuple[ControlPeriod, ...], report: Callable[[str, s
     for members in groups.values():
         for first, second in combinations(members, 2):
             if first.overlaps(second):
+                force2, place, reports2 = _described(second, scenario)
+                force1, _, reports1 = _described(first, scenario)
                 report(
                     "period",
                     second.id,
                     "start",
-                    f"{second.role.value} of {second.force_id!r} at {second.place_id!r} ({_span(second)}) overlaps "
-                    f"period {first.id!r}, {first.role.value} of {first.force_id!r} ({_span(first)})",
+                    f"{second.role.value} of {force2} at {place} ({_span(second)}{reports2}) overlaps "
+                    f"{first.role.value} of {force1} there ({_span(first)}{reports1}); "
+                    + ("a place has one holder at a time" if second.role.holds else "a force is present there once")
+                    + f": end the earlier period or correct the dates (periods {first.id!r} and {second.id!r})",
                 )
