@@ -205,8 +205,11 @@ def test_geojson_problems_and_consistency_against_the_store(tmp_path: Path, fold
     (problem,) = _problems(refused)
     assert problem.startswith(
         "bad.geojson, feature 1 (period 'qusayr_position_3_iran_control_2018_06_05'), "
-        "field 'start': control of 'iran' at 'qusayr_position_3' (2018-06-05 to 2018-06-05) overlaps"
+        "field 'start': control of Iranian forces at Position 3 near al-Qusayr (unnamed in source) "
+        "(2018-06-05 to 2018-06-05, from “Russian–Iranian friction in Syria"
     )
+    assert ") overlaps contested of Russian forces there (" in problem  # which report, force, place and dates
+    assert problem.endswith("(periods 'pos3_russia_contested' and 'qusayr_position_3_iran_control_2018_06_05')")
 
 
 def test_files_that_are_not_imports_are_refused_quickly(tmp_path: Path) -> None:
