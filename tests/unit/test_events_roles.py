@@ -109,3 +109,15 @@ def test_dates_lean_on_the_last_dated_sentence(pipe: Pipeline, second: str, date
 def test_text_without_dates_forces_or_places_proposes_nothing_and_never_crashes(pipe: Pipeline) -> None:
     for text in ("The same day.", "Two days later, nothing happened.", "Backed by.", "Shelling.", "On Thursday."):
         assert events(pipe, text) == []
+
+
+def test_they_are_the_forces_of_the_last_action(pipe: Pipeline) -> None:
+    first, then = events(
+        pipe,
+        "On June 19, 2018, regime forces, with Russian air cover, recaptured Mlihat al-Atash. The next day they "
+        "stormed Busr al-Harir.",
+    )
+    assert {(p.force, p.role) for p in first.periods} == {("syrian_regime", Role.CONTROL)}
+    assert {(p.force, p.role, p.start) for p in then.periods} == {
+        ("syrian_regime", Role.CONTROL, dt.date(2018, 6, 20))
+    }

@@ -183,6 +183,9 @@ _STRENGTH: dict[Role | None, int] = {Role.CONTROL: 3, Role.CONTESTED: 2, Role.PR
 # "X, backed by Y, captured Z": Y supports the action, it does not act (no period for it)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+_PRONOUN_BEFORE = re.compile(
+    r"\b(?:they|these\s+forces|those\s+forces|the\s+latter|the\s+same\s+forces)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
 _WITH_BEFORE_FORCE = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 _SUPPORT_AFTER = re.compile(
     r"(?:['’]s)?\s+(?:air\s+|aerial\s+|artillery\s+)?(?:cover|support|backing|help)\b", re.IGNORECASE
@@ -359,15 +362,24 @@ def _recipients(text: str, sentence: _Sentence, action: ActionMention) -> list[s
     return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
 
 
-def _readings(text: str, sentence: _Sentence) -> list[_Reading]:
+def _readings(text: str, sentence: _Sentence, previous_agents: Sequence[str] = ()) -> list[_Reading]:
+    """The actions of a sentence with their agents; "they stormed X" takes the agents of the last action before
+    (``previous_agents``) when the sentence names no force before the verb."""
     out = []
     scope_start = sentence.start
     for action in sentence.actions:
         hypothetical = bool(_HYPOTHETICAL.search(text, max(scope_start, action.start - 90), action.start))
+        agents = _agents(text, sentence, action)
+        if (
+            not agents
+            and previous_agents
+            and _PRONOUN_BEFORE.search(text, max(sentence.start, action.start - 30), action.start)
+        ):
+            agents = list(previous_agents)
         out.append(
             _Reading(
                 action,
-                _agents(text, sentence, action),
+                agents,
                 hypothetical,
                 _counterparts(text, sentence, action),
                 _recipients(text, sentence, action),
@@ -618,6 +630,7 @@ def propose_events(
         sentence.places = [p for p in sentence.places if not _is_actor(text, p, sentence.forces)]
     out: list[ProposedEvent] = []
     last_date: dt.date | None = None  # of the last sentence that named a date
+    previous_agents: list[str] = []  # the forces of the last action read: what "they" refers to
     for index, sentence in enumerate(sentences):
         named = [d.date for d in sentence.dates if d.date is not None and d.precision is DatePrecision.DAY]
         if not (sentence.forces or sentence.actions):
@@ -629,7 +642,7 @@ def propose_events(
             event_places, carried_note = _carried_places(text, sentences, index)
         if not event_places:
             continue
-        readings = _readings(text, sentence)
+        readings = _readings(text, sentence, previous_agents)
         date, precision, warnings = _pick_date(sentence, readings, published)
         if not any(d.date for d in sentence.dates) and last_date is not None:
             relative = _relative_to_last(text, sentence, last_date)
@@ -647,6 +660,9 @@ def propose_events(
             text, sentence, readings, event_places, force_ids, _date_label(date, precision), specs
         )
         periods = _periods(readings, _what_changed_hands(text, event_places), date)
+        acted = [r.agents for r in readings if r.agents and not r.hypothetical]
+        if acted:
+            previous_agents = acted[-1]
         if named:
             last_date = named[-1]
         elif date is not None and precision is DatePrecision.DAY:
