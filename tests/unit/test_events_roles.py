@@ -118,6 +118,4 @@ def test_they_are_the_forces_of_the_last_action(pipe: Pipeline) -> None:
         "stormed Busr al-Harir.",
     )
     assert {(p.force, p.role) for p in first.periods} == {("syrian_regime", Role.CONTROL)}
-    assert {(p.force, p.role, p.start) for p in then.periods} == {
-        ("syrian_regime", Role.CONTROL, dt.date(2018, 6, 20))
-    }
+    assert {(p.force, p.role, p.start) for p in then.periods} == {("syrian_regime", Role.CONTROL, dt.date(2018, 6, 20))}
