@@ -52,3 +52,36 @@ def test_a_store_that_cannot_be_opened_is_left_to_the_page(
     at.run()
     assert not at.exception
     assert any("cannot be opened" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_cache_file_that_vanishes_while_the_server_starts_does_not_stop_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamlit's start-up walk of static/ (the 1 GB check) meets a file renamed or pruned since it was
+    listed (a dangling link stands for it, deterministically): ``mapdata serve`` starts all the same."""
+    from streamlit import config, file_util
+    from streamlit.web import bootstrap, cli
+
+    cache = tmp_path / "static" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "kept.json.gz").write_bytes(b"x" * 10)
+    (cache / "basemap-1.json.gz.11606.1.part").symlink_to(tmp_path / "renamed-meanwhile")
+    with pytest.raises(FileNotFoundError):  # what stopped a server in CI
+        file_util.get_directory_size(str(tmp_path / "static"))
+    assert serve.static_folder_size(str(tmp_path / "static")) == 10
+
+    started: list[str] = []
+
+    def streamlit_run(*, args: list[str], prog_name: str) -> None:
+        bootstrap._maybe_print_static_folder_warning(args[1])  # the step of the server's start that failed
+        started.append(args[1])
+
+    monkeypatch.setattr(file_util, "get_directory_size", file_util.get_directory_size)  # restored after
+    monkeypatch.setattr(
+        config, "get_option", lambda key, _g=config.get_option: True if key == "server.enableStaticServing" else _g(key)
+    )
+    monkeypatch.setattr(cli.main, "main", streamlit_run)
+    monkeypatch.setattr(serve, "prepare_served_app", lambda: tmp_path)
+    monkeypatch.setattr(serve, "warm_up", lambda: None)
+    assert serve.main() == 0
+    assert started == [str(tmp_path / "dashboard.py")]

@@ -16,6 +16,7 @@ first page view to show, with its file, record and field.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -77,10 +78,30 @@ class _NotFromWarmUp(logging.Filter):
         return record.threadName != WARM_UP_THREAD
 
 
+def static_folder_size(directory: str) -> int:
+    """The size of ``directory``'s files, counting none that vanishes while it is walked.
+
+    Streamlit sums static/ once at start (to refuse serving a folder over 1 GB) and stops the
+    server if a file it listed is gone when it asks its size. The map's cache lives in static/
+    and changes under it: the warm-up thread writes a file under a temporary name and renames
+    it, and other servers on the same folder prune superseded versions.
+    """
+    total = 0
+    for folder, _, names in os.walk(directory):
+        for name in names:
+            try:
+                total += os.path.getsize(os.path.join(folder, name))
+            except OSError:  # renamed or removed since the listing
+                continue
+    return total
+
+
 def main(streamlit_args: Sequence[str] = ()) -> int:
     """Start the warm-up, then the Streamlit server on dashboard.py (returns when the server stops)."""
+    from streamlit import file_util
     from streamlit.web import cli
 
+    file_util.get_directory_size = static_folder_size  # Streamlit's own walk fails on a file that vanishes
     entry = prepare_served_app() / ENTRY_SCRIPT
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NotFromWarmUp())
     threading.Thread(target=warm_up, name=WARM_UP_THREAD, daemon=True).start()
