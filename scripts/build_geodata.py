@@ -573,7 +573,13 @@ def build_places(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             name_ar="الحدود السورية اللبنانية",
             kind="border",
             geometry_source="ocha_syr_adm1_lbn_border",
-            aliases=["Lebanese border", "Lebanese borders", "Syrian-Lebanese border"],
+            aliases=[
+                "Lebanese border",
+                "Lebanese borders",
+                "Syrian-Lebanese border",
+                "الحدود اللبنانية",
+                "الحدود مع لبنان",
+            ],
             uncertainty_m=3000,
             location_note=(
                 "The stretch of the OCHA COD-AB Syria adm1 v02 outline (full resolution) that faces Lebanon, "

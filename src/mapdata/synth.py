@@ -13,8 +13,7 @@ What it makes (deterministic for a seed, with the same mapdata and Python versio
   sites (points, some with a position uncertainty), areas (small polygons, 0.5-3 km
   across) and front-line segments (short lines), each wholly inside its governorate;
   made-up Arabic-style names in English and Arabic;
-- **forces**: the bundled ``geodata/forces.json`` plus the SDF and the Islamic State
-  group (colours completing the Okabe-Ito palette); which force holds a place depends on
+- **forces**: the bundled ``geodata/forces.json``; which force holds a place depends on
   its governorate (e.g. the SDF in al-Hasakeh, Hezbollah in southern Lebanon);
 - **control periods** over 2014-2019 (by default): per place a chain of holding spells
   (control, or contested with the disputing force present), hand-overs between allies and
@@ -77,22 +76,6 @@ PUBLISHER = "Synthetic Monitor"
 GEOMETRY_SOURCE = "synthetic"
 BASEMAP_LAYERS = ("syr_adm1", "lbn_adm1")
 
-#: Forces added to the bundled ones (colours: the two Okabe-Ito colours the bundled palette leaves).
-EXTRA_FORCES = (
-    Force(
-        "sdf",
-        "Syrian Democratic Forces (SDF)",
-        "#F0E442",
-        ("SDF", "Syrian Democratic Forces", "YPG", "Kurdish-led forces"),
-    ),
-    Force(
-        "islamic_state",
-        "Islamic State group",
-        "#000000",
-        ("Islamic State", "ISIS", "ISIL", "Daesh", "the Islamic State group"),
-    ),
-)
-
 # Forces of one camp hand places over to each other; any other force is an enemy.
 CAMPS = {"syrian_regime": "regime", "russia": "regime", "iran": "regime", "hezbollah": "regime"}
 
@@ -105,7 +88,7 @@ SHORT_NAMES = {
     "opposition": "opposition factions",
     "israel": "Israeli forces",
     "sdf": "the SDF",
-    "islamic_state": "the Islamic State group",
+    "isis": "the Islamic State group",
 }
 
 _PLURAL_NAMES = frozenset(
@@ -120,35 +103,35 @@ _REGIONS: dict[str, dict[str, float]] = {
         "opposition": 3,
         "hezbollah": 1.5,
         "iran": 1,
-        "islamic_state": 0.5,
+        "isis": 0.5,
         "russia": 0.5,
     },
     "Aleppo": {
         "syrian_regime": 4,
         "opposition": 4,
         "sdf": 2,
-        "islamic_state": 1.5,
+        "isis": 1.5,
         "iran": 1,
         "russia": 1,
         "hezbollah": 0.5,
     },
     "Idleb": {"opposition": 6, "syrian_regime": 3, "russia": 0.5, "iran": 0.3, "hezbollah": 0.2},
-    "Homs": {"syrian_regime": 5, "hezbollah": 2, "iran": 1.5, "russia": 1.5, "islamic_state": 1.5, "opposition": 1.5},
-    "Hama": {"syrian_regime": 5, "opposition": 3, "russia": 1, "iran": 1, "islamic_state": 0.5},
+    "Homs": {"syrian_regime": 5, "hezbollah": 2, "iran": 1.5, "russia": 1.5, "isis": 1.5, "opposition": 1.5},
+    "Hama": {"syrian_regime": 5, "opposition": 3, "russia": 1, "iran": 1, "isis": 0.5},
     "Lattakia": {"syrian_regime": 6, "russia": 2, "opposition": 1},
     "Tartous": {"syrian_regime": 7, "russia": 2, "opposition": 0.3},
-    "Al-Hasakeh": {"sdf": 6, "islamic_state": 2, "syrian_regime": 1.5, "russia": 0.5},
-    "Ar-Raqqa": {"sdf": 4, "islamic_state": 4, "syrian_regime": 1, "russia": 0.5},
-    "Deir-ez-Zor": {"islamic_state": 4, "syrian_regime": 3, "sdf": 3, "iran": 1.5, "russia": 1},
-    "Dar'a": {"opposition": 4, "syrian_regime": 4, "iran": 0.7, "hezbollah": 0.7, "russia": 0.5, "islamic_state": 0.3},
+    "Al-Hasakeh": {"sdf": 6, "isis": 2, "syrian_regime": 1.5, "russia": 0.5},
+    "Ar-Raqqa": {"sdf": 4, "isis": 4, "syrian_regime": 1, "russia": 0.5},
+    "Deir-ez-Zor": {"isis": 4, "syrian_regime": 3, "sdf": 3, "iran": 1.5, "russia": 1},
+    "Dar'a": {"opposition": 4, "syrian_regime": 4, "iran": 0.7, "hezbollah": 0.7, "russia": 0.5, "isis": 0.3},
     "Quneitra": {"opposition": 3, "syrian_regime": 3, "israel": 1.5, "hezbollah": 0.5, "iran": 0.5},
-    "As-Sweida": {"syrian_regime": 5, "islamic_state": 1, "russia": 0.5, "opposition": 0.5},
-    "Bekaa": {"hezbollah": 6, "opposition": 0.3, "islamic_state": 0.3, "syrian_regime": 0.3},
-    "Baalbek-El Hermel": {"hezbollah": 6, "islamic_state": 0.7, "opposition": 0.7, "syrian_regime": 0.3},
+    "As-Sweida": {"syrian_regime": 5, "isis": 1, "russia": 0.5, "opposition": 0.5},
+    "Bekaa": {"hezbollah": 6, "opposition": 0.3, "isis": 0.3, "syrian_regime": 0.3},
+    "Baalbek-El Hermel": {"hezbollah": 6, "isis": 0.7, "opposition": 0.7, "syrian_regime": 0.3},
     "South": {"hezbollah": 6, "israel": 1.5},
     "El Nabatieh": {"hezbollah": 6, "israel": 1.5},
 }
-_DEFAULT_REGION = {"hezbollah": 3, "syrian_regime": 1, "opposition": 0.3, "islamic_state": 0.2}
+_DEFAULT_REGION = {"hezbollah": 3, "syrian_regime": 1, "opposition": 0.3, "isis": 0.2}
 
 _PREFIXES = (
     ("Tall", "تل"),
@@ -703,13 +686,9 @@ def synth_scenario(
         Force(f["id"], f["name"], f["colour"].upper(), tuple(f.get("aliases", ())))
         for f in _read_json(folder / "forces.json")
     ]
-    known = {f.id for f in bundled}
-    force_list = bundled + [f for f in EXTRA_FORCES if f.id not in known]
+    force_list = bundled
     if len(force_list) < MIN_FORCES:
-        raise SynthError(
-            f"{folder / 'forces.json'} and the extra forces make {len(force_list)} forces; "
-            f"at least {MIN_FORCES} are needed"
-        )
+        raise SynthError(f"{folder / 'forces.json'} has {len(force_list)} forces; at least {MIN_FORCES} are needed")
     names = {f.id: SHORT_NAMES.get(f.id, f.name) for f in force_list}
     basemap = {p.stem: _read_json(p) for p in sorted((folder / "basemap").glob("*.geojson"))}
     missing = [layer for layer in BASEMAP_LAYERS if layer not in basemap]

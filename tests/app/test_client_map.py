@@ -11,7 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata.map.clientmap import read_published
+from mapdata.model.load import load_scenario
 from mapdata.resources import APP_DIR
+
+ALL_FORCES = {f.id for f in load_scenario().forces}
 
 
 @pytest.fixture(autouse=True)
@@ -70,5 +73,5 @@ def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
     assert not at.exception, at.exception
     feature_group = _args(at)["feature_group"]
     payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
-    assert set(payload["hidden"]) == {"iran", "hezbollah", "syrian_regime", "opposition", "israel"}
+    assert set(payload["hidden"]) == ALL_FORCES - {"russia"}
     assert payload["highlight"] == ["al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside"]

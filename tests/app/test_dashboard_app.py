@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapdata.model.load import load_scenario
 from mapdata.resources import APP_DIR
+
+ALL_FORCES = {f.id for f in load_scenario().forces}
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = str(APP_DIR / "dashboard.py")
@@ -92,7 +95,7 @@ def test_query_parameters_set_the_state() -> None:
     args = map_args(at)
     assert args["center"] == [34.55, 36.58] and args["zoom"] == 11
     sync = re.search(r"mapdata\.sync\(map_div, (\{.*?\})\);", args["feature_group"]).group(1)
-    assert set(json.loads(sync)["hidden"]) == {"iran", "hezbollah", "opposition", "israel"}
+    assert set(json.loads(sync)["hidden"]) == ALL_FORCES - {"russia", "syrian_regime"}
     assert "mapdata-highlight-qusayr_position_1" in args["feature_group"]
     assert at.query_params["layers"] == "russia,syrian_regime"
     assert at.query_params["event"] == "ev_division11_takeover"
@@ -112,7 +115,7 @@ def test_unticking_a_force_hides_its_layer() -> None:
     next(c for c in at.checkbox if c.label == "Hezbollah").uncheck().run()
     sync = re.search(r"mapdata\.sync\(map_div, (\{.*?\})\);", map_args(at)["feature_group"]).group(1)
     assert json.loads(sync)["hidden"] == ["hezbollah"]
-    assert at.query_params["layers"] == "russia,iran,syrian_regime,opposition,israel"
+    assert at.query_params["layers"] == ",".join(f.id for f in load_scenario().forces if f.id != "hezbollah")
 
 
 def test_map_assets_are_served_by_the_app_not_a_cdn() -> None:

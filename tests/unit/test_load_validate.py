@@ -79,8 +79,19 @@ def test_bundled_scenario_has_no_problems() -> None:
 
 def test_bundled_scenario_contents(scenario: Scenario) -> None:
     assert len(scenario.places) == 11
-    assert {f.id for f in scenario.forces} == {"russia", "iran", "hezbollah", "syrian_regime", "opposition", "israel"}
-    assert len(scenario.forces) == 6
+    assert [f.id for f in scenario.forces] == [
+        "russia",
+        "iran",
+        "hezbollah",
+        "syrian_regime",
+        "opposition",
+        "israel",
+        "turkey",
+        "hts",
+        "sdf",
+        "isis",
+        "us_coalition",
+    ]
     assert scenario.title
     assert scenario.date_range == (D(2018, 5, 14), D(2018, 6, 30))
     assert set(scenario.basemap) >= {"countries", "syr_adm1", "lbn_adm1"}

@@ -70,10 +70,10 @@ def test_layers_subset_keeps_scenario_order() -> None:
 
 
 def test_unknown_layers_are_warned_and_ignored() -> None:
-    view, warnings = parse(layers="russia,wagner,isis")
+    view, warnings = parse(layers="russia,wagner,daesh")
     assert view.forces == ("russia",)
     assert len(warnings) == 1
-    assert "wagner" in warnings[0] and "isis" in warnings[0] and "ignored" in warnings[0]
+    assert "wagner" in warnings[0] and "daesh" in warnings[0] and "ignored" in warnings[0]
 
 
 def test_only_unknown_layers_leave_nothing_visible() -> None:

@@ -72,7 +72,7 @@ def test_variety(scenario: Scenario) -> None:
     assert {p.geometry.geom_type for p in scenario.places} == {"Point", "Polygon", "LineString"}
     bundled = {f.id for f in load_scenario().forces}
     forces = {f.id for f in scenario.forces}
-    assert bundled < forces and {"sdf", "islamic_state"} <= forces
+    assert bundled == forces and {"sdf", "isis"} <= forces
     assert len({p.force_id for p in periods}) >= 6
     assert scenario.date_start and scenario.date_end and (scenario.date_end - scenario.date_start).days > 3 * 365
     assert all(d >= scenario.date_start and d <= scenario.date_end for p in periods for d in (p.start, p.end) if d)

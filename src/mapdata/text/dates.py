@@ -38,6 +38,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mapdata.model.models import DatePrecision
@@ -162,6 +163,7 @@ _YEAR_INTRO = re.compile(
 )
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _TITLE_AFTER = re.compile(r"['’]s\s{1,3}[A-Z]")
+_HAS_ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 @dataclass
@@ -342,6 +344,218 @@ def _scan(text: str) -> list[_Raw]:
             start = m.start("waq") if g("waq") else m.start("wa")
             out.append(
                 _Raw("weekday", start, m.end("wa"), weekday=_WEEKDAY_BY_NAME[g("wa").lower()], qualifier=qualifier)
+            )
+    return out
+
+
+# -- Arabic ---------------------------------------------------------------------------------------
+# Levantine and Egyptian month names, weekdays, relative words; Arabic-Indic digits (int() reads them).
+# A word may carry a proclitic (و and, ف so, ب in/on, ل for) that is not part of the mention.
+
+_AR_LETTER = {
+    "ا": "[اأإآ]",
+    "أ": "[اأإآ]",
+    "إ": "[اأإآ]",
+    "آ": "[اأإآ]",
+    "ي": "[يى]",
+    "ى": "[يى]",
+    "ة": "[ةه]",
+    "ه": "[هة]",
+}
+
+
+def _ar(word: str) -> str:
+    """A regular expression for an Arabic word or phrase: alef, ya and ta marbuta forms alike, any white space."""
+    return "".join(_AR_LETTER.get(c, r"\s+" if c == " " else re.escape(c)) for c in word)
+
+
+AR_MONTHS: tuple[tuple[str, ...], ...] = (
+    ("كانون الثاني", "يناير"),
+    ("شباط", "فبراير"),
+    ("آذار", "مارس"),
+    ("نيسان", "أبريل", "ابريل", "إبريل"),
+    ("أيار", "مايو", "مايس"),
+    ("حزيران", "يونيو", "يونيه"),
+    ("تموز", "يوليو", "يوليه"),
+    ("آب", "أغسطس", "اغسطس"),
+    ("أيلول", "سبتمبر"),
+    ("تشرين الأول", "أكتوبر"),
+    ("تشرين الثاني", "نوفمبر"),
+    ("كانون الأول", "ديسمبر"),
+)
+"""Arabic month names (Levantine first, then Egyptian / Gulf), January first."""
+AR_WEEKDAYS: tuple[tuple[str, ...], ...] = (
+    ("الاثنين", "الإثنين"),
+    ("الثلاثاء",),
+    ("الأربعاء", "الاربعاء"),
+    ("الخميس",),
+    ("الجمعة",),
+    ("السبت",),
+    ("الأحد", "الاحد"),
+)
+"""Arabic weekday names, Monday first (as :data:`WEEKDAYS`)."""
+
+
+def _ar_fold(word: str) -> str:
+    return re.sub(r"\s+", " ", word.translate(str.maketrans("أإآىة", "ااايه")))
+
+
+_AR_MONTH_BY_NAME = {_ar_fold(name): i for i, names in enumerate(AR_MONTHS, 1) for name in names}
+_AR_WEEKDAY_BY_NAME = {_ar_fold(name): i for i, names in enumerate(AR_WEEKDAYS) for name in names}
+_AR_MONTH = "(?:" + "|".join(sorted({_ar(n) for names in AR_MONTHS for n in names}, key=len, reverse=True)) + ")"
+# "حزيران/يونيو", "حزيران (يونيو)": the second name repeats the first
+_AR_MONTH_PAIR = rf"(?:{_AR_MONTH})(?:\s*[/(\-]\s*{_AR_MONTH}\)?)?"
+_AR_WD = "(?:" + "|".join(sorted({_ar(n) for names in AR_WEEKDAYS for n in names}, key=len, reverse=True)) + ")"
+_AR_DIGIT = "[0-9٠-٩۰-۹]"
+_AR_DAY = rf"(?:3[01]|[12][0-9]|0?[1-9]|[٣][٠١]|[١٢][٠-٩]|[٠]?[١-٩]|[۳][۰۱]|[۱۲][۰-۹]|[۰]?[۱-۹])(?!{_AR_DIGIT})"
+_AR_YEAR = rf"(?:19|20|١٩|٢٠|۱۹|۲۰){_AR_DIGIT}{{2}}(?!{_AR_DIGIT})"
+_AR_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل]))"  # a word start, after a proclitic or not
+_AR_END = r"(?!\w)"
+_AR_NUMBER_WORDS = {
+    _ar_fold(w): n
+    for n, words in {
+        1: ("واحد", "يوم"),
+        2: ("اثنين", "يومين"),
+        3: ("ثلاثة", "ثلاث"),
+        4: ("أربعة", "أربع"),
+        5: ("خمسة", "خمس"),
+        6: ("ستة", "ست"),
+        7: ("سبعة", "سبع"),
+        8: ("ثمانية",),
+        9: ("تسعة",),
+        10: ("عشرة",),
+    }.items()
+    for w in words
+}
+_AR_NUM = "(?:" + "|".join(_ar(w) for w in sorted(_AR_NUMBER_WORDS, key=len, reverse=True)) + rf"|{_AR_DIGIT}{{1,2}})"
+_AR_QUALIFIER = {
+    _ar_fold(w): q
+    for q, words in {
+        "early": ("مطلع", "بداية", "أوائل", "بدايات", "أول"),
+        "mid": ("منتصف", "أواسط"),
+        "late": ("أواخر", "نهاية", "أواخر", "آخر"),
+    }.items()
+    for w in words
+}
+_AR_PATTERN = re.compile(
+    _AR_START
+    + "(?:"
+    # (يوم) الاثنين (،) (الموافق) 4 (من) حزيران(/يونيو) (من عام) (2018)
+    + rf"(?:(?:{_ar('يوم')}\s+)?(?P<aw>{_AR_WD})\s*[،,]?\s*(?:{_ar('الموافق')}\s+|{_ar('في')}\s+)?)?"
+    + rf"(?P<ad>{_AR_DAY})\s*(?:{_ar('من')}\s+)?(?:{_ar('شهر')}\s+)?(?P<am>{_AR_MONTH_PAIR})"
+    + rf"(?:\s*[،,]?\s*(?:{_ar('من')}\s+)?(?:{_ar('عام')}\s+|{_ar('العام')}\s+|{_ar('سنة')}\s+)?(?P<ay>{_AR_YEAR}))?"
+    # (شهر) حزيران (من عام) 2018
+    + rf"|(?:{_ar('شهر')}\s+)?(?P<amy>{_AR_MONTH_PAIR})\s*(?:{_ar('من')}\s+)?(?:{_ar('عام')}\s+|{_ar('العام')}\s+)?(?P<ayy>{_AR_YEAR})"
+    # مطلع / منتصف / أواخر (شهر) حزيران (2018)
+    + rf"|(?P<aq>{'|'.join(_ar(w) for w in ('مطلع', 'بدايات', 'بداية', 'أوائل', 'منتصف', 'أواسط', 'أواخر', 'نهاية'))})\s+"
+    + rf"(?:{_ar('شهر')}\s+)?(?P<aqm>{_AR_MONTH_PAIR})(?:\s+(?P<aqy>{_AR_YEAR}))?"
+    # حزيران الماضي / المقبل
+    + rf"|(?:{_ar('شهر')}\s+)?(?P<alm>{_AR_MONTH_PAIR})\s+(?P<alq>{_ar('الماضي')}|{_ar('المنصرم')}|{_ar('المقبل')}|{_ar('القادم')})"
+    # في / خلال / منذ (شهر) حزيران
+    + rf"|(?:{_ar('في')}|{_ar('خلال')}|{_ar('منذ')}|{_ar('حتى')}|{_ar('مطلع')})\s+(?:{_ar('شهر')}\s+)?(?P<apm>{_AR_MONTH_PAIR})(?!\s*{_AR_DIGIT})"
+    # أول (من) أمس: the day before yesterday
+    + rf"|(?P<adby>{_ar('أول')}\s+(?:{_ar('من')}\s+)?{_ar('أمس')})"
+    # أمس, البارحة, الليلة الماضية, (صباح / مساء) أمس / اليوم
+    + rf"|(?P<arw>(?:(?:{_ar('يوم')}|{_ar('صباح')}|{_ar('مساء')}|{_ar('ليلة')})\s+)?{_ar('أمس')}|{_ar('الأمس')}|{_ar('البارحة')}"
+    + rf"|{_ar('الليلة الماضية')}|(?:{_ar('صباح')}\s+|{_ar('مساء')}\s+)?{_ar('اليوم')}(?!\s+(?:{_ar('التالي')}|{_ar('نفسه')}|{_ar('ذاته')}|{_ar('السابق')}|{_ar('الذي')})))"
+    # منذ / قبل ثلاثة أيام, منذ يومين, قبل أسبوع(ين)
+    + rf"|(?P<aago>(?:{_ar('منذ')}|{_ar('قبل')})\s+(?:(?P<aagon>{_AR_NUM})\s+)?(?P<aagou>{_ar('أيام')}|{_ar('يوما')}|{_ar('يوماً')}|{_ar('يومين')}|{_ar('يوم')}|{_ar('أسابيع')}|{_ar('أسبوعين')}|{_ar('أسبوع')}))"
+    # الأيام (القليلة) الماضية, مؤخرا
+    + rf"|(?P<arecent>(?:{_ar('خلال')}\s+|{_ar('في')}\s+)?{_ar('الأيام')}\s+(?:{_ar('القليلة')}\s+)?(?:{_ar('الماضية')}|{_ar('الأخيرة')})|{_ar('مؤخرا')}ً?)"
+    # الأسبوع الماضي / هذا الأسبوع / الأسبوع المقبل
+    + rf"|(?P<aweek>{_ar('الأسبوع')}\s+(?P<awkq>{_ar('الماضي')}|{_ar('المنصرم')}|{_ar('الفائت')}|{_ar('الحالي')}|{_ar('الجاري')}|{_ar('المقبل')}|{_ar('القادم')})|{_ar('هذا الأسبوع')})"
+    # الشهر الماضي / هذا الشهر / الشهر المقبل
+    + rf"|(?P<amonth>{_ar('الشهر')}\s+(?P<amnq>{_ar('الماضي')}|{_ar('المنصرم')}|{_ar('الفائت')}|{_ar('الحالي')}|{_ar('الجاري')}|{_ar('المقبل')}|{_ar('القادم')})|{_ar('هذا الشهر')})"
+    # (يوم) الجمعة (الماضي / المقبل), not followed by a date
+    + rf"|(?:(?P<awy>{_ar('يوم')})\s+)?(?P<awa>{_AR_WD})(?:\s+(?P<awaq>{_ar('الماضي')}|{_ar('المنصرم')}|{_ar('الفائت')}|{_ar('المقبل')}|{_ar('القادم')}))?"
+    + rf"(?!\s*[،,]?\s*(?:{_ar('الموافق')}\s+|{_ar('في')}\s+)?{_AR_DIGIT})"
+    + ")"
+    + _AR_END
+)
+_AR_NOT_A_DAY_BEFORE = re.compile(rf"(?:{_ar('صلاة')}|{_ar('خطبة')}|{_ar('صلوات')}|{_ar('ذلك')}|{_ar('نفس')})\s+$")
+_AR_PAST = frozenset(_ar_fold(w) for w in ("الماضي", "المنصرم", "الفائت"))
+_AR_NEXT = frozenset(_ar_fold(w) for w in ("المقبل", "القادم"))
+
+
+def _ar_month(name: str) -> int:
+    """The month of "حزيران" or "حزيران/يونيو" (the first name)."""
+    first = re.split(r"\s*[/(\-]\s*", name.strip())[0]
+    return _AR_MONTH_BY_NAME[_ar_fold(first)]
+
+
+def _scan_arabic(text: str) -> list[_Raw]:
+    out: list[_Raw] = []
+    for m in _AR_PATTERN.finditer(text):
+        g = m.group
+        if g("am") is not None:
+            wd = g("aw")
+            year = int(g("ay")) if g("ay") else None
+            out.append(
+                _Raw(
+                    "day",
+                    m.start(),
+                    m.end(),
+                    day=int(g("ad")),
+                    month=_ar_month(g("am")),
+                    year=year,
+                    weekday=_AR_WEEKDAY_BY_NAME[_ar_fold(wd)] if wd else None,
+                )
+            )
+        elif g("amy") is not None:
+            out.append(_Raw("month", m.start(), m.end(), month=_ar_month(g("amy")), year=int(g("ayy"))))
+        elif g("aqm") is not None:
+            qualifier = _AR_QUALIFIER.get(_ar_fold(g("aq")), "early")
+            year = int(g("aqy")) if g("aqy") else None
+            out.append(_Raw("month", m.start(), m.end(), month=_ar_month(g("aqm")), year=year, qualifier=qualifier))
+        elif g("alm") is not None:
+            qualifier = "last" if _ar_fold(g("alq")) in _AR_PAST else "next"
+            out.append(_Raw("month", m.start(), m.end(), month=_ar_month(g("alm")), qualifier=qualifier))
+        elif g("apm") is not None:
+            out.append(_Raw("month", m.start("apm"), m.end("apm"), month=_ar_month(g("apm"))))
+        elif g("adby") is not None:
+            out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=2))
+        elif g("arw") is not None:
+            if _AR_NOT_A_DAY_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # "ذلك اليوم": that day, read against the last date (see date_from_previous)
+            amount = 0 if _ar_fold(g("arw")).endswith("اليوم") else 1
+            out.append(_Raw("relative", m.start(), m.end(), relative="days_ago", amount=amount))
+        elif g("aago") is not None:
+            unit = _ar_fold(g("aagou"))
+            if g("aagon"):
+                word = _ar_fold(g("aagon"))
+                number = int(word) if word.isdigit() else _AR_NUMBER_WORDS.get(word, 1)
+            else:
+                number = 2 if unit.endswith("ين") else 1  # يومين, أسبوعين: two
+            factor = 7 if unit.startswith("اسب") else 1
+            out.append(
+                _Raw(
+                    "relative",
+                    m.start(),
+                    m.end(),
+                    relative="days_ago",
+                    amount=number * factor,
+                    note="week" if factor == 7 else "",
+                )
+            )
+        elif g("arecent") is not None:
+            out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
+        elif g("aweek") is not None:
+            q = _ar_fold(g("awkq") or "")
+            relative = "last_week" if q in _AR_PAST else "next" if q in _AR_NEXT else "reported"
+            out.append(_Raw("relative", m.start(), m.end(), relative=relative))
+        elif g("amonth") is not None:
+            q = _ar_fold(g("amnq") or "")
+            relative = "next" if q in _AR_NEXT else "month_rel"
+            out.append(_Raw("relative", m.start(), m.end(), relative=relative, amount=1 if q in _AR_PAST else 0))
+        elif g("awa") is not None:
+            if not g("awy") and _AR_NOT_A_DAY_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # صلاة الجمعة: Friday prayers, not a date
+            q = _ar_fold(g("awaq") or "")
+            qualifier = "last" if q in _AR_PAST else "next" if q in _AR_NEXT else ""
+            out.append(
+                _Raw(
+                    "weekday", m.start(), m.end(), weekday=_AR_WEEKDAY_BY_NAME[_ar_fold(g("awa"))], qualifier=qualifier
+                )
             )
     return out
 
@@ -618,6 +832,71 @@ class _Resolver:
         return DateMention(as_written, raw.start, raw.end, date, precision, basis=basis)
 
 
+# -- dates read against the last date of the text -------------------------------------------------
+
+_EN_NUMBERS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+_FROM_LAST = re.compile(
+    r"\b(?:(?P<same>(?:on\s+)?the\s+same\s+day|that\s+(?:same\s+)?(?:day|morning|afternoon|evening|night)|"
+    r"later\s+that\s+day|hours\s+later)|"
+    r"(?P<next>the\s+(?:next|following)\s+(?:day|morning|evening|night)|a\s+day\s+later)|"
+    r"(?P<count>\d+|one|two|three|four|five|six|seven|ten)\s+days\s+(?P<dir>later|afterwards|after\s+that|earlier|before))\b"
+    # Arabic: في اليوم نفسه / ذاته, في نفس اليوم, مساء ذلك اليوم; في اليوم التالي; بعد يومين, بعد ثلاثة أيام
+    + rf"|{_AR_START}(?:(?P<asame>{_ar('اليوم')}\s+(?:{_ar('نفسه')}|{_ar('ذاته')})|{_ar('نفس اليوم')}|{_ar('ذلك اليوم')}"
+    + rf"|{_ar('ذات اليوم')}|{_ar('الليلة نفسها')}|{_ar('مساء اليوم نفسه')})"
+    + rf"|(?P<anext>{_ar('اليوم التالي')}|{_ar('صباح اليوم التالي')}|{_ar('بعد يوم')}{_AR_END}|{_ar('في الغد')}|{_ar('غداة')})"
+    + rf"|{_ar('بعد')}\s+(?:(?P<acount>{_AR_NUM})\s+)?(?P<aunit>{_ar('أيام')}|{_ar('يومين')}|{_ar('يوما')}ً?))"
+    + _AR_END,
+    re.IGNORECASE,
+)
+_ANY_WEEKDAY = re.compile(
+    r"\b(?P<en>mon|tues|wednes|thurs|fri|satur|sun)day\b" + rf"|{_AR_START}(?P<ar>{_AR_WD}){_AR_END}", re.IGNORECASE
+)
+_EN_WEEKDAY_BY_STEM = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
+
+
+def date_from_previous(
+    text: str, *, start: int, end: int, dates: Sequence[DateMention], last: dt.date
+) -> tuple[dt.date, DatePrecision, str] | None:
+    """The date of ``text[start:end]`` (a sentence without a date of its own) read against ``last``, the last date
+    of the text before it: "the same day", "the next day", "two days later", "في اليوم التالي", "بعد يومين", or a
+    weekday alone ("on Thursday", "يوم الخميس": the first such day from ``last`` on). None when it gives none;
+    else the date, its precision and its basis in words."""
+    for mention in dates:
+        weekday = _ANY_WEEKDAY.search(mention.text)
+        if mention.date is None and weekday is not None:
+            number = (
+                _EN_WEEKDAY_BY_STEM[weekday.group("en").lower()]
+                if weekday.group("en")
+                else _AR_WEEKDAY_BY_NAME[_ar_fold(weekday.group("ar"))]
+            )
+            date = last + dt.timedelta(days=(number - last.weekday()) % 7)
+            return (
+                date,
+                DatePrecision.DAY,
+                f"“{' '.join(mention.text.split())}”: the first {WEEKDAYS[number]} from the last date in the text, "
+                f"{last.isoformat()}",
+            )
+    m = _FROM_LAST.search(text, start, end)
+    if m is None:
+        return None
+    if m.group("same") or m.group("asame"):
+        days = 0
+    elif m.group("next") or m.group("anext"):
+        days = 1
+    elif m.group("aunit"):
+        unit = _ar_fold(m.group("aunit"))
+        count = _ar_fold(m.group("acount") or "")
+        days = int(count) if count.isdigit() else _AR_NUMBER_WORDS.get(count, 2 if unit.endswith("ين") else 1)
+    else:
+        count = m.group("count").lower()
+        days = int(count) if count.isdigit() else _EN_NUMBERS.get(count, 0)
+        if m.group("dir").lower() in ("earlier", "before"):
+            days = -days
+    date = last + dt.timedelta(days=days)
+    phrase = " ".join(m.group().split())
+    return date, DatePrecision.DAY, f"“{phrase}”: dated from the last date in the text, {last.isoformat()}"
+
+
 def find_dates(
     text: str, *, published: dt.date | None = None, today: dt.date | None = None
 ) -> tuple[list[DateMention], str]:
@@ -628,8 +907,10 @@ def find_dates(
     """
     today = today or dt.date.today()
     raws = _scan(text)
+    if _HAS_ARABIC.search(text):
+        raws = sorted(raws + _scan_arabic(text), key=lambda r: r.start)
     resolver = _Resolver(text, raws, published, today)
     return [resolver.resolve(text, raw) for raw in raws], resolver.basis
 
 
-__all__ = ["FUTURE_WINDOW_DAYS", "MONTHS", "WEEKDAYS", "find_dates"]
+__all__ = ["AR_MONTHS", "AR_WEEKDAYS", "FUTURE_WINDOW_DAYS", "MONTHS", "WEEKDAYS", "date_from_previous", "find_dates"]

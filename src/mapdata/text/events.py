@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from mapdata.model.models import DatePrecision, Role, Verification
+from mapdata.text.dates import date_from_previous
 from mapdata.text.lexicon import ActionSpec, load_actions
 from mapdata.text.mentions import (
     ActionMention,
@@ -66,7 +67,7 @@ _ABBREVIATIONS = frozenset(
 )
 MAX_SENTENCE_CHARS = 2000
 """Longer "sentences" (run-on text without full stops or line breaks) are cut at white space."""
-_BOUNDARY = re.compile(r"[.!?]+[”\"’'»)\]]*(?=\s)|\n")
+_BOUNDARY = re.compile(r"[.!?؟]+[”\"’'»)\]]*(?=\s)|\n")
 _OPENERS = "“\"‘'«([ \t\u00a0"
 
 
@@ -132,6 +133,10 @@ _HYPOTHETICAL = re.compile(
     r"on\s+the\s+condition|condition\s+that|if|unless|proposal|proposed|expected\s+to|(?-i:may|might)|could)\b",
     re.IGNORECASE,
 )
+_AR_HYPOTHETICAL = re.compile(
+    r"(?<!\w)[وف]?(?:اتفاق|اتفاقا|اتفاقاً|الاتفاق|اتفاقية|طالب|طالبت|يطالب|تطالب|مطالبة|مطالب|طلب|يجب|ينبغي|سوف|إذا|اذا|لو|"
+    r"شرط|بشرط|يعتزم|تعتزم|ينوي|تنوي|خطة|يتوقع|المتوقع|تهدد|يهدد|هدد|هددت)(?!\w)"
+)
 _AGREEMENT = re.compile(r"\b(?:agreement|agreed|deal|accord)\b", re.IGNORECASE)
 _DEMAND = re.compile(r"\b(?:demands?|demanded|calls?\s+for|called\s+for|need(?:s|ed)?\s+to)\b", re.IGNORECASE)
 _SPEECH = re.compile(
@@ -145,14 +150,34 @@ _ANAPHOR = re.compile(
     r"villages?|airports?|airbases?|region|regions|borders?|posts?|points?|checkpoints?|countryside)\b|\b(there)\b",
     re.IGNORECASE,
 )
-_OPENS_WITH_REFERENCE = re.compile(r"^[“\"]?(?:This|That|These|It|They|The\s+(?:move|step|deployment))\b")
+_OPENS_WITH_REFERENCE = re.compile(
+    r"^[“\"]?(?:This|That|These|It|They|The\s+(?:move|step|deployment))\b"
+    r"|^[«“\"]?و?(?:هذا|هذه|ذلك|تلك)(?!\w)|^[«“\"]?[وف]?\w+\s+(?:هذا|هذه|ذلك|تلك)(?:\s+(?:ال)?(?:خطوة|الخطوة|التحرك|الانتشار))?(?!\w)"
+)
+# Arabic: "هذه النقاط" (these positions), "النقاط التي" (the positions that), "هناك" (there): the noun, without ال
+_AR_ANAPHOR = re.compile(
+    r"(?<!\w)(?:هذه|هذا|تلك|ذلك)\s+ال(?P<ar1>نقاط|نقطة|مواقع|موقع|مناطق|منطقة|قواعد|قاعدة|قرية|قرى|بلدة|مدينة|مطار|حدود|ريف)(?!\w)"
+    r"|(?<!\w)[وفب]?ال(?P<ar2>نقاط|مواقع|مناطق|قواعد|قاعدة|قرية|بلدة|مدينة|مطار)\s+(?:التي|الذي|المذكورة|نفسها|ذاتها)(?!\w)"
+    r"|(?<!\w)(?P<ar3>هناك)(?!\w)"
+)
 _ACCORDING_TO = re.compile(
     r"\baccording\s+to\s+(?:the\s+|a\s+|an\s+)?[“\"‘']?\s*(?P<who>[^,.;:“”\"()\n]{2,80}?)\s*[”\"’']?\s*"
     r"(?=[,.;:()]|\s+(?:which|who|that|as|in|on)\b|$)",
     re.IGNORECASE,
 )
-_DENIED = re.compile(r"\b(?:denied|denies|deny|refuted|rejected\s+(?:the\s+)?(?:claims?|reports?))\b", re.IGNORECASE)
-_UNVERIFIED = re.compile(r"\b(?:reportedly|allegedly|unconfirmed|rumou?rs?|purportedly)\b", re.IGNORECASE)
+_DENIED = re.compile(
+    r"\b(?:denied|denies|deny|refuted|rejected\s+(?:the\s+)?(?:claims?|reports?))\b|(?<!\w)[وف]?(?:نفى|نفت|ينفي|تنفي|نفوا)(?!\w)",
+    re.IGNORECASE,
+)
+_UNVERIFIED = re.compile(
+    r"\b(?:reportedly|allegedly|unconfirmed|rumou?rs?|purportedly)\b|غير\s+مؤكدة|(?<!\w)(?:يُزعم|يزعم|مزاعم|أنباء\s+عن)(?!\w)",
+    re.IGNORECASE,
+)
+# Arabic attribution: "بحسب المرصد", "وفقاً لـ", "نقلاً عن"
+_AR_ACCORDING_TO = re.compile(
+    r"(?<!\w)[وف]?(?:بحسب|حسب|وفقا\s*لـ?|وفقاً\s*لـ?|نقلا\s+عن|نقلاً\s+عن|بحسب\s+ما\s+(?:أفاد|ذكر|نقل)(?:ت)?)\s+"
+    r"(?P<who>[^،,.;:«»“”\"()\n\s]+(?:\s+[^،,.;:«»“”\"()\n\s]+){0,3})"
+)
 _NOT_VERIFIED = re.compile(
     r"\b(?:has|have|had)\s+not\s+been\s+able\s+to\s+(?:independently\s+)?(?:verify|confirm)|"
     r"\b(?:could|can|did)\s*(?:not|n['’]t)\s+(?:independently\s+)?(?:verify|confirm)|\bcannot\s+(?:independently\s+)?"
@@ -160,13 +185,19 @@ _NOT_VERIFIED = re.compile(
     r"\bcould\s+not\s+be\s+(?:independently\s+)?(?:verified|confirmed)",
     re.IGNORECASE,
 )
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|inside|into|outside|around)\s+(?:the\s+)?$", re.IGNORECASE)
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|at|near|inside|into|outside|around)\s+(?:the\s+)?$|(?<!\w)[وف]?(?:في|داخل|قرب)\s+$|(?<!\w)[وف]?ب$",
+    re.IGNORECASE,
+)
 _BY_BEFORE = re.compile(r"\bby\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
-_WITH_BEFORE = re.compile(r"^\s*(?:\w+\s+)?with\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
+_WITH_BEFORE = re.compile(r"^\s*(?:\w+\s+)?(?:with\s+(?:the\s+)?|مع\s+)[“\"‘'«]?\s*$", re.IGNORECASE)
 _NOMINAL_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 _OF_BETWEEN = re.compile(r"^\s*(?:of\s+)?(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
-_COORDINATED = re.compile(r"[\s,“”\"‘’']*(?:and|or|as\s+well\s+as|along\s+with)[\s“”\"‘’']*(?:both\s+)?", re.IGNORECASE)
-_LISTED = re.compile(r"[\s“”\"‘’']*,[\s“”\"‘’']*")
+_COORDINATED = re.compile(
+    r"[\s,،“”\"‘’'«»]*(?:and|or|as\s+well\s+as|along\s+with|و|أو|او|إلى\s+جانب|الى\s+جانب)[\s“”\"‘’'«»]*(?:both\s+)?",
+    re.IGNORECASE,
+)
+_LISTED = re.compile(r"[\s“”\"‘’'«»]*[,،][\s“”\"‘’'«»]*")
 
 KNOWN_CLAIMANTS = {
     "syrian observatory for human rights": "Syrian Observatory for Human Rights (SOHR)",
@@ -181,8 +212,6 @@ KNOWN_CLAIMANTS = {
 
 _STRENGTH: dict[Role | None, int] = {Role.CONTROL: 3, Role.CONTESTED: 2, Role.PRESENCE: 1}
 # "X, backed by Y, captured Z": Y supports the action, it does not act (no period for it)
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 _PRONOUN_BEFORE = re.compile(
     r"\b(?:they|these\s+forces|those\s+forces|the\s+latter|the\s+same\s+forces)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
 )
@@ -190,25 +219,27 @@ _WITH_BEFORE_FORCE = re.compile(r"\bwith\s+(?:the\s+)?$", re.IGNORECASE)
 _SUPPORT_AFTER = re.compile(
     r"(?:['’]s)?\s+(?:air\s+|aerial\s+|artillery\s+)?(?:cover|support|backing|help)\b", re.IGNORECASE
 )
-_TO_BEFORE = re.compile(r"\bto\s+(?:the\s+)?[“\"‘']?\s*$", re.IGNORECASE)
+_TO_BEFORE = re.compile(r"\bto\s+(?:the\s+)?[“\"‘']?\s*$|(?<!\w)(?:إلى|الى)\s+[«“\"]?$|(?<=\s)ل$", re.IGNORECASE)
 _BACKER_BEFORE = re.compile(
     r"(?:\b(?:backed|supported|aided|assisted|escorted|covered|accompanied|reinforced)\s+by|"
     r"\bwith\s+(?:the\s+)?(?:air\s+|aerial\s+|artillery\s+)?(?:support|cover|backing|help)\s+(?:of|from))"
-    r"\s+(?:the\s+)?$",
+    r"\s+(?:the\s+)?$"
+    # Arabic: "بدعم من", "بغطاء جوي", "بإسناد مدفعي من قبل", "مدعومة من", "تحت غطاء"
+    r"|(?<!\w)[وف]?(?:بدعم|بمساندة|بإسناد|بغطاء|بمؤازرة|بمشاركة|تحت\s+غطاء|مدعوم[ةه]?|المدعوم[ةه]?|تدعمها|يدعمها)"
+    r"(?:\s+(?:جوي|ناري|مدفعي|بري|عسكري|مباشر))?(?:\s+من)?(?:\s+قبل)?\s+$",
     re.IGNORECASE,
 )
 # "the village of al-Hirak in the eastern countryside of Daraa": the area says where the village is
-_INSIDE_BETWEEN = re.compile(r"^\s*,?\s*(?:in|inside|within|of)\s+(?:the\s+)?$", re.IGNORECASE)
-_AREA_KINDS = frozenset({"area", "region", "admin1", "admin2", "admin3", "country"})
-# dates that lean on the last dated sentence: "the same day", "the next day", "two days later", "that evening"
-_NUMBERS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
-_RELATIVE_TO_LAST = re.compile(
-    r"\b(?:(?P<same>(?:on\s+)?the\s+same\s+day|that\s+(?:same\s+)?(?:day|morning|afternoon|evening|night)|"
-    r"later\s+that\s+day|hours\s+later)|"
-    r"(?P<next>the\s+(?:next|following)\s+(?:day|morning|evening|night)|a\s+day\s+later)|"
-    r"(?P<count>\d+|one|two|three|four|five|six|seven|ten)\s+days\s+(?P<dir>later|afterwards|after\s+that|earlier|before))\b",
+_INSIDE_BETWEEN = re.compile(
+    r"^\s*,?\s*(?:(?:in|inside|within|of)\s+(?:the\s+)?)?$|^\s*[،,]?\s*(?:(?:في|داخل|ضمن|من)\s+|ب)?$", re.IGNORECASE
+)
+# "قرية الحراك في ريف درعا الشرقي", "X in the countryside of Y": Y is where X is, whatever kind of place Y is
+_CONTAINER_BETWEEN = re.compile(
+    r"^\s*[،,]?\s*(?:في\s+|ب)(?:ريف|محافظة|محافظه|منطقة|منطقه|ناحية|ناحيه)\s+$"
+    r"|^\s*,?\s*in\s+(?:the\s+)?(?:countryside|province|governorate|outskirts)\s+of\s+$",
     re.IGNORECASE,
 )
+_AREA_KINDS = frozenset({"area", "region", "admin1", "admin2", "admin3", "country"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -307,11 +338,36 @@ def _agents(text: str, sentence: _Sentence, action: ActionMention) -> list[str]:
     ):
         speakers = [i for i in before if _SPEECH.match(text, forces[i].end, action.start)]
         return [forces[speakers[0]].force] if speakers else []  # the first speaker: usually the subject
+    subject = _subject_after_verb(text, sentence, action, backers)
+    if subject is not None:  # Arabic verb-subject order: "سيطرت قوات النظام على", "بسيطرة قوات الأسد"
+        return _unique(forces[i].force for i in _coordinated(text, forces, subject, +1))
     if before:
         return _unique(forces[i].force for i in reversed(_coordinated(text, forces, before[-1], -1)))
     if after:
         return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
     return []
+
+
+# between an Arabic verb and its subject: a pronoun or adverb ("انتشر فيها الروس") or one noun ("انسحب مقاتلو المعارضة")
+_VERB_SUBJECT_GAP = re.compile(
+    r"(?:\s+(?:فيها|فيه|بها|به|عليها|عليه|منها|منه|أمس|اليوم|مجددا|مجدداً|أيضا|أيضاً)){0,2}(?:\s+[^\W\d_]+)?\s+"
+)
+
+
+def _subject_after_verb(text: str, sentence: _Sentence, action: ActionMention, backers: set[int]) -> int | None:
+    """The index of the force right after an Arabic verb or verbal noun (its subject in verb-subject order), or None:
+    the force may stand inside a phrase with a gap ("رفض حزب الله الخروج"), or after a pronoun ("انتشر فيها الروس")."""
+    if not _is_arabic(action.text[:1]):
+        return None
+    verb_end = action.start + len(action.text.split()[0])
+    for i, force in enumerate(sentence.forces):
+        if force.start >= verb_end and i not in backers:
+            return i if _VERB_SUBJECT_GAP.fullmatch(text, verb_end, force.start) else None
+    return None
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in text)
 
 
 def _backers(text: str, sentence: _Sentence) -> set[int]:
@@ -354,12 +410,14 @@ def _recipients(text: str, sentence: _Sentence, action: ActionMention) -> list[s
     if action.role is not None or action.negated or not action.implies:
         return []
     forces = sentence.forces
-    after = [i for i, f in enumerate(forces) if f.start >= action.end]
-    if not after or not _TO_BEFORE.search(text, action.end, forces[after[0]].start):
-        return []
-    if forces[after[0]].start - action.end > 80:
-        return []
-    return _unique(forces[i].force for i in _coordinated(text, forces, after[0], +1))
+    for i, force in enumerate(forces):  # the first force after the verb that "to" introduces (not its subject)
+        if force.start < action.end:
+            continue
+        if force.start - action.end > 80:
+            break
+        if _TO_BEFORE.search(text, action.end, force.start):
+            return _unique(forces[k].force for k in _coordinated(text, forces, i, +1))
+    return []
 
 
 def _readings(text: str, sentence: _Sentence, previous_agents: Sequence[str] = ()) -> list[_Reading]:
@@ -368,12 +426,18 @@ def _readings(text: str, sentence: _Sentence, previous_agents: Sequence[str] = (
     out = []
     scope_start = sentence.start
     for action in sentence.actions:
-        hypothetical = bool(_HYPOTHETICAL.search(text, max(scope_start, action.start - 90), action.start))
+        window = max(scope_start, action.start - 90)
+        hypothetical = bool(
+            _HYPOTHETICAL.search(text, window, action.start) or _AR_HYPOTHETICAL.search(text, window, action.start)
+        )
         agents = _agents(text, sentence, action)
         if (
             not agents
             and previous_agents
-            and _PRONOUN_BEFORE.search(text, max(sentence.start, action.start - 30), action.start)
+            and (
+                _PRONOUN_BEFORE.search(text, max(sentence.start, action.start - 30), action.start)
+                or (_is_arabic(action.text[:1]) and not sentence.forces)  # Arabic drops the subject: "اقتحمت X"
+            )
         ):
             agents = list(previous_agents)
         out.append(
@@ -392,13 +456,18 @@ def _readings(text: str, sentence: _Sentence, previous_agents: Sequence[str] = (
 def _carried_places(text: str, sentences: list[_Sentence], index: int) -> tuple[list[PlaceMention], str]:
     sentence = sentences[index]
     quote = text[sentence.start : sentence.end]
-    anaphor = _ANAPHOR.search(quote)
+    anaphor = _ANAPHOR.search(quote) or _AR_ANAPHOR.search(quote)
     if anaphor is None and not _OPENS_WITH_REFERENCE.match(quote):
         return [], ""
-    noun = (anaphor.group(1) or "") if anaphor else ""
+    noun = next((g for g in anaphor.groups() if g), "") if anaphor else ""
+    if noun in ("there", "هناك"):
+        noun = ""
     if noun:
-        stem = re.escape(noun.lower().rstrip("s") if not noun.lower().endswith("ies") else noun.lower()[:-3])
-        pattern = re.compile(rf"\b{stem}", re.IGNORECASE)
+        if _is_arabic(noun):  # the noun without its article, after a proclitic or article or not
+            pattern = re.compile(rf"(?<!\w)(?:[وفبل]?ال|[وفبل])?{re.escape(noun)}(?!\w)")
+        else:
+            stem = re.escape(noun.lower().rstrip("s") if not noun.lower().endswith("ies") else noun.lower()[:-3])
+            pattern = re.compile(rf"\b{stem}", re.IGNORECASE)
         for earlier in reversed(sentences[max(0, index - 6) : index]):
             if earlier.places and pattern.search(text, earlier.start, earlier.end):
                 return earlier.places, f"{noun!r} refers back to sentence {earlier.index}"
@@ -418,7 +487,7 @@ def _claimant(who: str) -> str:
 def _verification(text: str, sentence: _Sentence, following: _Sentence | None) -> tuple[Verification, str, str]:
     quote = text[sentence.start : sentence.end]
     verification, claimed_by = Verification.REPORTED, ""
-    according = _ACCORDING_TO.search(quote)
+    according = _ACCORDING_TO.search(quote) or _AR_ACCORDING_TO.search(quote)
     if according:
         verification, claimed_by = Verification.CLAIMED, _claimant(according.group("who"))
     elif _DENIED.search(quote):
@@ -498,45 +567,18 @@ def _what_changed_hands(text: str, places: list[PlaceMention]) -> list[PlaceMent
     the eastern countryside of Daraa") is where it is, not what changed hands. An area alone is kept."""
     out = []
     for i, place in enumerate(places):
+        between = text[places[i - 1].end : place.start] if i > 0 else ""
         inside = (
-            place.kind in _AREA_KINDS
-            and i > 0
+            i > 0
             and places[i - 1].kind not in _AREA_KINDS
-            and bool(_INSIDE_BETWEEN.match(text[places[i - 1].end : place.start]))
+            and (
+                (place.kind in _AREA_KINDS and bool(_INSIDE_BETWEEN.match(between)))
+                or bool(_CONTAINER_BETWEEN.match(between))
+            )
         )
         if not inside:
             out.append(place)
     return out or list(places)
-
-
-def _relative_to_last(text: str, sentence: _Sentence, last: dt.date) -> tuple[dt.date, DatePrecision, str] | None:
-    """A date given relative to the last dated sentence ("the same day", "the next day", "two days later")."""
-    for mention in sentence.dates:  # "on Thursday", no date: the first such day from the last date on
-        weekday = _WEEKDAY.search(mention.text)
-        if mention.date is None and weekday is not None:
-            ahead = (_WEEKDAYS.index(weekday.group().lower()[:3]) - last.weekday()) % 7
-            date = last + dt.timedelta(days=ahead)
-            return (
-                date,
-                DatePrecision.DAY,
-                f"“{' '.join(mention.text.split())}”: the first {weekday.group()} from the last date in the text, "
-                f"{last.isoformat()}",
-            )
-    m = _RELATIVE_TO_LAST.search(text, sentence.start, sentence.end)
-    if m is None:
-        return None
-    if m.group("same"):
-        days = 0
-    elif m.group("next"):
-        days = 1
-    else:
-        count = m.group("count").lower()
-        days = int(count) if count.isdigit() else _NUMBERS.get(count, 0)
-        if m.group("dir").lower() in ("earlier", "before"):
-            days = -days
-    date = last + dt.timedelta(days=days)
-    phrase = " ".join(m.group().split())
-    return date, DatePrecision.DAY, f"“{phrase}”: dated from the last date in the text, {last.isoformat()}"
 
 
 def _date_label(date: dt.date | None, precision: DatePrecision) -> str:
@@ -645,7 +687,9 @@ def propose_events(
         readings = _readings(text, sentence, previous_agents)
         date, precision, warnings = _pick_date(sentence, readings, published)
         if not any(d.date for d in sentence.dates) and last_date is not None:
-            relative = _relative_to_last(text, sentence, last_date)
+            relative = date_from_previous(
+                text, start=sentence.start, end=sentence.end, dates=sentence.dates, last=last_date
+            )
             if relative is not None:
                 date, precision, basis = relative
                 warnings = [w for w in warnings if "no date in the sentence" not in w and "weekday alone" not in w] + [

@@ -187,6 +187,15 @@ PART_OF_KM = 15.0  # "X neighbourhood of <city>": a reading of X this close to t
 _SENTENCE_END = re.compile(r"[.!?؟\n]+(?=\s|\Z)")
 
 
+_PROCLITICS = frozenset("وفبلك")
+#: Arabic words (folded) before a place that make the next word a place: prepositions, "village of", "town of"...
+_AR_CUE_WORDS = frozenset(
+    "في الي من علي نحو قرب داخل اطراف محيط قريه قري بلده بلدات بلدتي قريتي مدينه مدن منطقه حي احياء مخيم ناحيه ريف "
+    "مدخل شرق غرب شمال جنوب شرقي غربي شمالي جنوبي".split()
+)
+_AR_LIST_GAP = re.compile(r"\A\s*(?:[،,]\s*)?(?:و|او\s+)?\Z")
+
+
 def _with_cue(raw: _Raw) -> _Raw:
     """The match with its cue noted (``dataclasses.replace`` is slow on the hot path)."""
     return _Raw(
@@ -595,6 +604,8 @@ class Geoparser:
         fold, cache = self._fold, self._fold_cache
         norms = [cache.get(w) or fold(w) for _, _, w in toks]
         root = self._root
+        if _ARABIC.search(text):
+            toks, norms = self._without_proclitics(toks, norms)
         entries = self.entries
         out: list[_Raw] = []
         i = 0
@@ -644,10 +655,47 @@ class Geoparser:
                 out = sorted(out + extra, key=lambda r: r.start)
         return out
 
+    def _scenario_term(self, norms: Sequence[str], first: int, last: int) -> bool:
+        """Whether norms[first..last] is a name of one of the scenario's own places."""
+        node: dict[str, Any] | None = self._root
+        for k in range(first, last + 1):
+            node = node.get(norms[k]) if node is not None else None
+        term: tuple[int, ...] = (node.get(_TERM) or ()) if node is not None else ()
+        return any(x >= self._scenario_first for x in term)
+
+    def _without_proclitics(
+        self, toks: list[tuple[int, int, str]], norms: list[str]
+    ) -> tuple[list[tuple[int, int, str]], list[str]]:
+        """Arabic words with a joined proclitic (و and, ف so, ب in, ل to, ك as; "بريف", "وبالقصير") that no name
+        starts with, read as the word after it, when a name starts with that."""
+        root = self._root
+        toks, norms = list(toks), list(norms)
+        for k, (start, end, word) in enumerate(toks):
+            if word[:1] not in _PROCLITICS or norms[k] in root or not _ARABIC.match(word):
+                continue
+            for cut in (1, 2):
+                if cut == 2 and word[1:2] not in "بلك":
+                    break
+                rest = word[cut:]
+                if len(rest) < 2:
+                    break
+                folded = self._fold(rest)
+                if folded in root:
+                    toks[k], norms[k] = (start + cut, end, rest), folded
+                    break
+        return toks, norms
+
     @staticmethod
     def _has_cue(text: str, raw: _Raw, previous: _Raw | None) -> bool:
         """A place cue next to the match: a preposition or "the village of" before it, "village",
         "neighbourhood", ", in ..." after it, or the previous place right before it in a list."""
+        if _ARABIC.match(text, raw.start):  # "في X", "قرية X", "بX" (a proclitic), "X، Y و Z"
+            if raw.start and text[raw.start - 1] in _PROCLITICS:
+                return True
+            before = text[max(0, raw.start - 30) : raw.start].split()
+            if before and _fold_token(before[-1]) in _AR_CUE_WORDS:
+                return True
+            return previous is not None and bool(_AR_LIST_GAP.match(text[previous.end : raw.start]))
         if raw.start and text[raw.start - 1].isspace():
             words = text[max(0, raw.start - 40) : raw.start].lower().split()[-4:]
             if words and words[-1] == "the":
@@ -889,6 +937,8 @@ class Geoparser:
                         return None
         elif len(content) == 1 and norms[i] in ARABIC_COMMON:
             return None
+        elif len(content) > 1 and norms[i] in ARABIC_COMMON and self._scenario_term(norms, i + 1, j):
+            return None  # "منطقة القصير" (the area of al-Qusayr): the scenario's al-Qusayr, read from the next word
         key = tuple(norms[k] for k in range(i, j + 1) if norms[k] and not (k > i and self._is_article(text, toks, k)))
         return _Raw(toks[first][0], toks[j][1], key, term, first, j, initial)
 
@@ -1002,7 +1052,7 @@ class Geoparser:
         match then keeps only the supported readings, and one no spelling confirms needs that support. When
         the text says where it is ("X, in Y governorate", "X in the Y countryside", "X neighbourhood of Z") and no
         reading lies there, the match is not this place (an approximate mention may take it instead)."""
-        weak = {i for i, r in enumerate(raws) if self._minor(r) and not _ARABIC.match(text[r.start : r.end])}
+        weak = {i for i, r in enumerate(raws) if self._minor(r)}
         if not weak:
             return raws
         anchors: list[tuple[float, float]] = []

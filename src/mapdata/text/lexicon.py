@@ -50,11 +50,22 @@ DEFAULT_ACTIONS_PATH = DEFAULT_DATA_DIR / "lexicon" / "actions.json"
 _APOSTROPHES = "'’‘ʼ"
 _HYPHENS = "-‐‑"
 _NEGATION_BEFORE = re.compile(
-    r"(?:\bnot|n['’]t|\bnever|\bno\s+longer|\bfailed\s+to|\bwithout|\bnor)\s+(?:\w+\s+)?$", re.IGNORECASE
+    r"(?:\bnot|n['’]t|\bnever|\bno\s+longer|\bfailed\s+to|\bwithout|\bnor"
+    r"|(?<!\w)[وف]?(?:لم|لن|لا|ليس|دون|بدون|عدم))\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
 )
+# Arabic letter forms written either way (hamza on alef, alef maqsura, ta marbuta): one form in keys
+_ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"}
+_ARABIC_CLASS = {"ا": "[اأإآٱ]", "ي": "[يى]", "ه": "[هة]"}
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+#: A word start: after a non-word character, or after an Arabic proclitic (و and, ف so, ب in/by, ل for), which is
+#: written joined to the word and is not part of the mention ("وحزب الله", "بسيطرة", "للقوات").
+WORD_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل])|(?<=(?<!\w)[وف][بل]))"
 
 
 def _fold_char(char: str) -> str:
+    if char in _ARABIC_FOLD:
+        return _ARABIC_FOLD[char]
     folded = char.casefold()
     return folded if len(folded) == 1 else char.lower()[:1] or char
 
@@ -77,6 +88,8 @@ def _normalise(text: str, *, fold: bool) -> str:
 
 
 def _char_pattern(char: str) -> str:
+    if char in _ARABIC_CLASS:
+        return _ARABIC_CLASS[char]
     if char == "'":
         return "['’‘ʼ]"
     if char == " ":
@@ -106,8 +119,8 @@ def _trie_pattern(keys: Iterable[str]) -> str:
 
 
 def _case_sensitive(alias: str) -> bool:
-    """Acronyms (short, no lower-case letter) must match exactly: "IDF" but not "idf"."""
-    letters = [c for c in alias if c.isalpha()]
+    """Acronyms (short, no lower-case letter) must match exactly: "IDF" but not "idf" (Arabic has no case)."""
+    letters = [c for c in alias if c.isalpha() and (c.isupper() or c.islower())]
     return bool(letters) and not any(c.islower() for c in letters) and len(alias) <= 6
 
 
@@ -173,10 +186,16 @@ def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]
 _SEPARATOR = r"[\s\-‐‑]+"
 
 
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in text)
+
+
 def _word_pattern(word: str) -> str:
     out = []
     for char in word:
-        if char in _APOSTROPHES:
+        if _fold_char(char) in _ARABIC_CLASS:
+            out.append(_ARABIC_CLASS[_fold_char(char)])
+        elif char in _APOSTROPHES:
             out.append("['’‘ʼ]")
         elif char in _HYPHENS:
             out.append(r"[\-‐‑\s]?")
@@ -186,7 +205,7 @@ def _word_pattern(word: str) -> str:
 
 
 def _phrase_pattern(tokens: Sequence[str], max_gap: int) -> str:
-    gap = rf"(?:[^\w.;!?\n]+\w+){{0,{max_gap}}}?[^\w.;!?\n]+"
+    gap = rf"(?:[^\w.;!?؟\n]+\w+){{0,{max_gap}}}?[^\w.;!?؟\n]+"
     out = ""
     for index, token in enumerate(tokens):
         if token == "...":
@@ -210,7 +229,7 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         self._force_re = (
-            re.compile(r"(?<!\w)(?=\w)(?:" + _trie_pattern(self.aliases) + r")(?!\w)", re.IGNORECASE)
+            re.compile(WORD_START + r"(?=\w)(?:" + _trie_pattern(self.aliases) + r")(?!\w)", re.IGNORECASE)
             if self.aliases
             else None
         )
@@ -230,6 +249,11 @@ class Lexicon:
                 variants = [written]
                 if " " not in written and written[-1].islower() and written[-1].isascii() and written[-1] != "s":
                     variants.append(written + "s")  # Russian -> Russians
+                if _is_arabic(written):
+                    if any(c.isdigit() and c.isascii() for c in written):
+                        variants.append(written.translate(_ARABIC_DIGITS))  # الفرقة 11 -> الفرقة ١١
+                    if written.startswith("ال") and len(written) > 3:
+                        variants.append(written[1:])  # ل + القوات is written للقوات
                 for variant in variants:
                     key = _normalise(variant, fold=True)
                     entry = _Alias(force.id, variant, _case_sensitive(variant))
@@ -296,9 +320,13 @@ class Lexicon:
                 name = f"a{len(groups)}"
                 groups[name] = spec
                 alternatives.append(f"(?P<{name}>{pattern})")
-            gate = re.escape(letter) + (re.escape(letter.upper()) if letter.upper() != letter else "")
-            parts.append(f"(?=[{gate}])(?:" + "|".join(alternatives) + ")")
-        return re.compile(r"(?<!\w)(?=\w)(?:" + "|".join(parts) + ")", re.IGNORECASE), groups
+            gate = (
+                _ARABIC_CLASS[letter]
+                if letter in _ARABIC_CLASS
+                else "[" + re.escape(letter) + (re.escape(letter.upper()) if letter.upper() != letter else "") + "]"
+            )
+            parts.append(f"(?={gate})(?:" + "|".join(alternatives) + ")")
+        return re.compile(WORD_START + r"(?=\w)(?:" + "|".join(parts) + ")", re.IGNORECASE), groups
 
     def find_actions(self, text: str) -> list[ActionMention]:
         """Every action phrase in ``text``, in order, not overlapping."""

@@ -148,7 +148,18 @@ _PREFIX_OK = frozenset(
 )
 
 #: Arabic words that must not be read as places on their own (folded, article removed).
-ARABIC_COMMON = frozenset({"باب", "مركز", "شمال", "جنوب", "شرق", "غرب", "ريف", "مدينه", "قريه", "منطقه", "حي"})
+ARABIC_COMMON = frozenset(
+    """باب مركز شمال جنوب شرق غرب ريف مدينه قريه منطقه حي
+    علي في من الي عن مع بعد قبل بين حول ضد خلال عند لدي حتي منذ ان كان كانت قال قالت الذي التي هذا هذه ذلك تلك
+    او ثم كما اي كل بعض غير دون عبر نحو قرب داخل خارج فوق تحت امام وراء اليوم امس يوم عام شهر اسبوع ليله
+    قوات قوه جيش فصائل فصيل عناصر جنود مقاتلين مسؤول مسؤولين وكاله خطوه نقاط نقطه مواقع موقع مناطق اطراف محيط
+    حدود طريق حاجز قاعده مطار معبر جسر نهر جبل تل سهل وادي عين بير دير كفر
+    روس روسي روسيه ايران ايراني ايرانيه سوري سوريه لبناني لبنانيه تركي تركيه اسرائيلي امريكي اميركي كردي عربي
+    دوله نظام معارضه حزب اله ثوار حر وطني سلام امن شعب حريه نصر فتح عز كرامه
+    شرقي غربي شمالي جنوبي اوسط اعلي ادني كبير صغير جديد قديم""".split()
+)
+"""Arabic words that must not be read as places on their own (folded, article removed): generic place words,
+function words, common nouns and demonyms (Arabic has no capitals to tell a name from a word)."""
 
 _TOKEN = re.compile(
     "(?<!\\w)[Rr][Aa]['’‘`ʼ][Ss](?!\\w)|"  # "Ra's" (head, cape) is a word, not "Ra" with a possessive
