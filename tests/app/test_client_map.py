@@ -14,7 +14,7 @@ from mapdata.map.clientmap import read_published
 from mapdata.model.load import load_scenario
 from mapdata.resources import APP_DIR
 
-ALL_FORCES = {f.id for f in load_scenario().forces}
+ALL_FORCES = {f.id for f in load_scenario().mapped_forces}  # the forces with periods: the layers
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mapdata.model.load import load_scenario
 from mapdata.resources import APP_DIR
 
-ALL_FORCES = {f.id for f in load_scenario().forces}
+ALL_FORCES = {f.id for f in load_scenario().mapped_forces}  # the forces with periods: the layers
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = str(APP_DIR / "dashboard.py")
@@ -115,7 +115,7 @@ def test_unticking_a_force_hides_its_layer() -> None:
     next(c for c in at.checkbox if c.label == "Hezbollah").uncheck().run()
     sync = re.search(r"mapdata\.sync\(map_div, (\{.*?\})\);", map_args(at)["feature_group"]).group(1)
     assert json.loads(sync)["hidden"] == ["hezbollah"]
-    assert at.query_params["layers"] == ",".join(f.id for f in load_scenario().forces if f.id != "hezbollah")
+    assert at.query_params["layers"] == ",".join(f.id for f in load_scenario().mapped_forces if f.id != "hezbollah")
 
 
 def test_map_assets_are_served_by_the_app_not_a_cdn() -> None:
@@ -219,3 +219,11 @@ def test_the_caption_says_how_many_places_changed_since_the_day_before() -> None
     first = load_scenario().date_range[0]
     at = run_app(date=first.isoformat())
     assert not any("changed since" in c.value for c in at.caption)  # no day before the scenario's first
+
+
+def test_forces_without_periods_have_no_toggle_and_no_legend_entry() -> None:
+    at = run_app(date="2018-06-04")
+    labels = {cb.label for cb in at.checkbox}
+    assert "Russian forces" in labels and "Turkish forces" not in labels and "US-led coalition" not in labels
+    assert "5 of 5 force layers shown" in " ".join(c.value for c in at.caption)
+    assert "Turkish forces" not in map_args(at)["feature_group"] + json.dumps(map_args(at).get("script", ""))

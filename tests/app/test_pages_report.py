@@ -159,6 +159,31 @@ def test_a_corrected_force_gets_a_new_summary(fresh_store: Path) -> None:
     first = next(e for e in saved if e.force_ids == ("syrian_regime",))
     assert not first.summary.lower().startswith("russia")
     assert first.summary.startswith("Syrian regime forces (Assad): takeover at al-Qusayr")
+    periods = [p for p in scenario.periods if first.id in p.event_ids]
+    assert periods and {p.force_id for p in periods} == {"syrian_regime"}  # its periods follow the correction
+
+
+def test_an_editor_adds_a_force_the_report_names(fresh_store: Path) -> None:
+    at = analyse(TEXT + " The Wagner Group (فاغنر) also deployed in al-Qusayr.", editor="Rana")
+    offered = at.color_picker[0].value
+    assert offered.upper() not in {f.colour for f in open_store(fresh_store, read_only=True).scenario().forces}
+    by_label = {t.label: t for t in at.main.text_input}
+    by_label["Force name"].set_value("Wagner Group")
+    by_label["Other names (comma-separated, English or Arabic)"].set_value("Wagner، فاغنر")
+    at.color_picker[0].set_value("#0072B3")  # Russia's blue, one step off: refused
+    click(at, "Add the force")
+    assert any("too close to Russian forces" in e.value for e in at.error), [e.value for e in at.error]
+    assert "wagner_group" not in {f.id for f in open_store(fresh_store, read_only=True).scenario().forces}
+    by_label = {t.label: t for t in at.main.text_input}
+    by_label["Force name"].set_value("Wagner Group")
+    by_label["Other names (comma-separated, English or Arabic)"].set_value("Wagner، فاغنر")
+    at.color_picker[0].set_value(offered)
+    click(at, "Add the force")
+    assert any(s.value.startswith("Added Wagner Group") for s in at.success), [e.value for e in at.error]
+    added = open_store(fresh_store, read_only=True).scenario().force_by_id["wagner_group"]
+    assert added.aliases == ("Wagner", "فاغنر") and added.colour == offered.upper()
+    at = click(at, "Analyse")
+    assert "Wagner Group" in list(table(at, "summary").value["forces"].explode())
 
 
 def test_too_long_a_text_is_refused_with_the_limit() -> None:

@@ -20,16 +20,11 @@ from playwright.sync_api import Browser, Error as PlaywrightError, Locator, Page
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME, Dashboard, NetworkLog, _copy_scenario, is_local
 
+from mapdata.model.load import load_scenario
+
 pytestmark = pytest.mark.e2e
 
-FORCE_NAMES = (
-    "Russian forces",
-    "Iranian forces",
-    "Hezbollah",
-    "Syrian regime forces (Assad)",
-    "Opposition factions",
-    "Israel",
-)
+FORCE_NAMES = tuple(f.name for f in load_scenario().mapped_forces)  # the layers: the forces with periods
 
 
 def _warm_up(browser: Browser, server: AppServer) -> None:

@@ -23,7 +23,7 @@ def _img(name: str) -> str:
     return f'<img src="http://localhost:9/img-{name}.png">'
 
 
-FORCE = f"{_img('force_name')}**Israel** [click](javascript:alert(1))"
+FORCE = f"{_img('force_name')}**Opposition** [click](javascript:alert(1))"
 TITLE = f"{_img('title')}Friction *in* Homs"
 CREDIT = f"{_img('credit')}Boundaries: [them](javascript:alert(2))"
 PUBLISHER = f"{_img('publisher')}Enab **Baladi**"
@@ -34,7 +34,7 @@ def _scenario(parent: Path) -> Path:
     from mapdata.testing import copy_scenario, edit_json_record, read_json, write_json
 
     folder = copy_scenario(parent)
-    edit_json_record(folder, "forces.json", "israel", name=FORCE)
+    edit_json_record(folder, "forces.json", "opposition", name=FORCE)
     meta = read_json(folder, "scenario.json")
     meta["title"] = TITLE
     meta["attribution"] = [CREDIT, *meta["attribution"]]
@@ -42,7 +42,7 @@ def _scenario(parent: Path) -> Path:
     source = read_json(folder, "events.json")[0]["source_id"]
     edit_json_record(folder, "sources.json", source, publisher=PUBLISHER)
     scenario = load_scenario(folder)
-    assert scenario.force_by_id["israel"].name == FORCE and scenario.title == TITLE
+    assert scenario.force_by_id["opposition"].name == FORCE and scenario.title == TITLE
     return folder
 
 

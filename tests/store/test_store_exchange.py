@@ -19,7 +19,8 @@ from mapdata.exchange import (
     export_rows,
     read_import,
 )
-from mapdata.exchange.columns import COLUMNS, PALETTE
+from mapdata.exchange.columns import COLUMNS
+from mapdata.map.colours import suggest_colour
 from mapdata.exchange.snapshot import snapshot_geojson
 from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.model.models import Role, Scenario, Verification
@@ -95,7 +96,7 @@ def test_csv_rows_merge_into_periods_events_and_forces(tmp_path: Path, folder_sc
     wagner = additions.forces[0]
     used = {f.colour for f in folder_scenario.forces}
     assert (wagner.id, wagner.name) == ("wagner_group", "Wagner Group")
-    assert wagner.colour == next(c for c in PALETTE if c not in used)
+    assert wagner.colour == suggest_colour(used)  # the farthest from the other forces' for every reader
     rablah, qattinah = additions.places
     assert rablah.geometry == Point(36.58, 34.45) and qattinah.geometry.geom_type == "Polygon"
     assert (rablah.kind.value, qattinah.kind.value) == ("town", "area")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -774,3 +775,16 @@ def test_loading_and_the_store_apply_one_set_of_record_rules(folder: Path) -> No
     from_records = {(p.field, p.message) for p in record_problems(period) + record_problems(claimed)}
     assert from_records <= from_folder
     assert {field for field, _ in from_records} == {"event_ids", "claimed_by"}
+
+
+def test_the_map_draws_only_the_forces_with_periods(scenario: Scenario) -> None:
+    """Forces named for the parser but not yet reported anywhere get no layer, toggle or legend entry."""
+    assert [f.id for f in scenario.mapped_forces] == [
+        "russia",
+        "iran",
+        "hezbollah",
+        "syrian_regime",
+        "opposition",
+    ]  # Israel is named in the seed but holds nothing there
+    turkish = dataclasses.replace(scenario.periods[0], id="p_turkey", force_id="turkey")
+    assert "turkey" in {f.id for f in dataclasses.replace(scenario, periods=(*scenario.periods, turkish)).mapped_forces}

@@ -171,9 +171,11 @@ CALL = re.compile(r"mapdata\.(\w+)\(([\w.]+), (.*)\);\s*$", re.S)
 
 
 def test_force_layer_scripts_contain_no_raw_markup(builder: MapBuilder) -> None:
-    groups = builder.force_layers(DAY, visible=[f.id for f in builder.scenario.forces], highlight=["qusayr_position_1"])
+    groups = builder.force_layers(
+        DAY, visible=[f.id for f in builder.scenario.mapped_forces], highlight=["qusayr_position_1"]
+    )
     scripts = rendered_scripts(groups)
-    assert len(scripts) == len(groups) == len(builder.scenario.forces) + 3  # + unknown, highlight, sync
+    assert len(scripts) == len(groups) == len(builder.scenario.mapped_forces) + 3  # + unknown, highlight, sync
     popups = []
     for script in scripts:
         assert "<script" not in script.lower() and "</" not in script and "<img" not in script.lower()
@@ -207,7 +209,7 @@ def layer_of(layers: dict[str, list[dict]], place_id: str) -> dict[str, dict]:
 
 def test_layers_one_per_force_plus_unknown(bundled: MapBuilder) -> None:
     layers = bundled.layer_features(DAY)
-    assert list(layers) == [f.id for f in bundled.scenario.forces] + [UNKNOWN_LAYER]
+    assert list(layers) == [f.id for f in bundled.scenario.mapped_forces] + [UNKNOWN_LAYER]
 
 
 def test_holder_in_its_layer_with_control_style_others_with_presence_style(bundled: MapBuilder) -> None:
@@ -287,7 +289,7 @@ def test_each_place_drawn_in_exactly_its_forces_layers(bundled: MapBuilder, day:
 def test_hidden_layers_are_sent_but_listed_in_sync(bundled: MapBuilder) -> None:
     groups = bundled.force_layers(DAY, visible=["russia", "iran"])
     sync = json.loads(CALL.search(rendered_scripts(groups)[-1]).group(3))
-    assert set(sync["hidden"]) == {f.id for f in bundled.scenario.forces} - {"russia", "iran"}
+    assert set(sync["hidden"]) == {f.id for f in bundled.scenario.mapped_forces} - {"russia", "iran"}
     assert sync["date"] == DAY.isoformat() and sync["fit"] is None
     assert "Selected" not in [g.layer_name for g in groups]
 

@@ -98,3 +98,32 @@ def test_bad_decisions_are_refused_with_the_field(decision: EventDecision, perio
 def test_empty_report_is_refused() -> None:
     with pytest.raises(ReviewError, match="empty"):
         apply_report(load_scenario(), meta=META, text="   ", events=[])
+
+
+def test_a_new_force_is_checked_before_it_is_added() -> None:
+    from mapdata.map.colours import clashes, suggest_colour
+    from mapdata.model.load import load_scenario
+    from mapdata.text.review import new_force
+
+    scenario = load_scenario()
+    colour = suggest_colour(f.colour for f in scenario.forces)
+    assert [
+        c for c in clashes([("new", colour), *((f.id, f.colour) for f in scenario.forces)]) if c.first == "new"
+    ] == []
+    force = new_force(scenario, name="  Wagner   Group ", colour=colour.lower(), aliases=["Wagner", " فاغنر ", ""])
+    assert (force.id, force.name, force.colour, force.aliases) == (
+        "wagner_group",
+        "Wagner Group",
+        colour,
+        ("Wagner", "فاغنر"),
+    )
+    for name, colour_, aliases, message in [
+        ("", colour, [], "needs a name"),
+        ("Hezbollah", colour, [], "already in the scenario"),
+        ("Wagner", "blue", [], "is not a colour"),
+        ("Wagner", "#0072B3", [], "too close to Russian forces"),
+        ("Wagner", colour, ["Hezbollah"], "already names Hezbollah"),
+        ("Wagner", colour, ["قسد"], "already names Syrian Democratic Forces"),
+    ]:
+        with pytest.raises(ReviewError, match=message):
+            new_force(scenario, name=name, colour=colour_, aliases=aliases)

@@ -340,3 +340,26 @@ def test_labels_are_names_and_distinct() -> None:
     assert label("gaz:derived:west_270:gn:homs") == "western countryside of Homs (new area drawn from gn:homs)"
     assert len(set(LABELS.values())) == len(LABELS)
     assert event_labels(EVENTS) == {"cand_0": "Event 1", "cand_1": "Event 2"}
+
+
+def test_periods_follow_the_force_place_and_date_corrected_on_their_event() -> None:
+    """Issue 12 item 7: what the analyst changes on the event is what its periods say."""
+    tables = Tables()
+    tables.events[0] |= {"forces": [REGIME], "date": dt.date(2018, 6, 5)}
+    decisions = tables.decide()
+    first = [p for p in decisions.periods if p.event_key == tables.events[0]["id"]]
+    assert [(p.force_id, p.start) for p in first] == [("syrian_regime", dt.date(2018, 6, 5))]
+    assert decisions.events[0].summary == ""  # written afresh from the corrected fields when saved
+
+
+def test_a_force_removed_from_its_event_takes_its_periods_with_it() -> None:
+    tables = Tables()
+    tables.events[0]["forces"] = []
+    assert [p for p in tables.decide().periods if p.event_key == tables.events[0]["id"]] == []
+
+
+def test_a_period_the_analyst_changed_keeps_what_they_wrote() -> None:
+    tables = Tables()
+    tables.events[0]["forces"] = [REGIME]
+    tables.periods[0]["force"] = FORCES["hezbollah"]
+    assert tables.decide().periods[0].force_id == "hezbollah"

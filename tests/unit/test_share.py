@@ -14,7 +14,7 @@ from mapdata.model.load import load_scenario
 from mapdata.model.models import Scenario
 
 SCENARIO: Scenario = load_scenario()
-FORCES = tuple(f.id for f in SCENARIO.forces)
+FORCES = tuple(f.id for f in SCENARIO.mapped_forces)  # the layers: forces with periods
 FIRST, LAST = SCENARIO.date_range
 D = dt.date
 

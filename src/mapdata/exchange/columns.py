@@ -31,8 +31,6 @@ DEFAULT_GEOMETRY_SOURCE = "import"
 DEFAULT_EVENT_KIND = "report"
 #: How far (degrees) around the stored places a new point still counts as inside the scenario's region.
 REGION_MARGIN_DEG = 0.5
-#: Okabe–Ito colours given to new forces in turn (those already used are skipped).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 
 PLACE_FIELDS = ("place_id", "name", "name_ar", "aliases", "kind", "uncertainty_m", "location_note", "geometry_source")
 FORCE_FIELDS = ("force", "force_name", "force_colour", "force_aliases")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.map.colours import suggest_colour
 from mapdata.model.errors import Problem, ScenarioError
 from mapdata.model.models import (
     ControlPeriod,
@@ -64,7 +65,6 @@ from mapdata.exchange.columns import (
     DEFAULT_EVENT_KIND,
     DEFAULT_GEOMETRY_SOURCE,
     OUTPUT_ONLY,
-    PALETTE,
     PERIOD_FIELDS,
     REGION_MARGIN_DEG,
     E,
@@ -431,7 +431,7 @@ class _Importer:
             name = raw.replace("_", " ").title() if ID_PATTERN.match(raw) else raw
         colour = draft.fields.get("colour")
         if not colour:
-            colour = next((c for c in PALETTE if c not in self.used_colours), "#999999")
+            colour = suggest_colour(self.used_colours)  # the farthest from the others for every reader
         self.used_colours.add(colour.upper())
         return Force(id=ident, name=name, colour=colour.upper(), aliases=tuple(draft.fields.get("aliases", ())))
 

@@ -255,9 +255,9 @@ def client_bundle(scenario: Scenario, styles: dict[str, Any]) -> dict[str, Any]:
     """
     periods = _client_periods(scenario)
     place_index = {p.id: i for i, p in enumerate(scenario.places)}
-    force_index = {f.id: i for i, f in enumerate(scenario.forces)}
+    force_index = {f.id: i for i, f in enumerate(scenario.mapped_forces)}
     return {
-        "forces": [{"id": f.id, "name": f.name, "colour": f.colour} for f in scenario.forces],
+        "forces": [{"id": f.id, "name": f.name, "colour": f.colour} for f in scenario.mapped_forces],
         "places": [
             {
                 "id": p.id,

@@ -13,8 +13,10 @@ closer than ``SMALL_MARK_DELTA_E`` in any vision never share one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 MIN_DELTA_E = 15.0
@@ -103,3 +105,35 @@ def marker_shapes(colours: Iterable[tuple[str, str]], *, minimum: float = SMALL_
         shapes[name] = min(free, key=lambda shape: (used.count(shape), MARKER_SHAPES.index(shape)))
         seen.append((name, colour))
     return shapes
+
+
+@lru_cache(maxsize=4096)
+def _seen(colour: str, vision: str) -> tuple[float, float, float]:
+    return _lab(_simulate(_rgb(colour), vision))
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> tuple[str, ...]:
+    """Candidate colours for a new force: a 16-step grid of sRGB at mid lightness (visible on the basemap, a label on
+    it readable), in a fixed order, so the same forces get the same suggestion."""
+    out = []
+    for red in range(0, 256, 17):
+        for green in range(0, 256, 17):
+            for blue in range(0, 256, 17):
+                colour = f"#{red:02X}{green:02X}{blue:02X}"
+                if 30 <= _lab(_rgb(colour))[0] <= 80:
+                    out.append(colour)
+    return tuple(out)
+
+
+def suggest_colour(taken: Iterable[str]) -> str:
+    """The colour farthest (in the smallest ΔE over normal vision and the three deficiencies) from every colour in
+    ``taken``: what a new force is offered."""
+    used = [colour.upper() for colour in taken]
+    if not used:
+        return "#0072B2"
+
+    def nearest(colour: str) -> float:
+        return min(math.dist(_seen(colour, vision), _seen(other, vision)) for other in used for vision in VISIONS)
+
+    return max(_candidates(), key=nearest)

@@ -188,7 +188,7 @@ class MapBuilder:
         self.cache = cache
         self.evidence_writer: threading.Thread | None = None
         self.timeline = Timeline(scenario)
-        self.shapes = marker_shapes([(f.id, f.colour) for f in scenario.forces])
+        self.shapes = marker_shapes([(f.id, f.colour) for f in scenario.mapped_forces])
         # Large scenarios: geometry and timeline go to the browser once (mapdata.map.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
@@ -214,7 +214,7 @@ class MapBuilder:
                         f.id: style_for(
                             status, f.colour, geometry=kind, presence_of_other=False, shape=self.shapes[f.id]
                         )
-                        for f in self.scenario.forces
+                        for f in self.scenario.mapped_forces
                     },
                     UNKNOWN_LAYER: style_for(status, UNKNOWN_COLOUR, geometry=kind),
                 }
@@ -297,7 +297,9 @@ class MapBuilder:
             "panels": {key: (panels or {}).get(key) for key in ("legend", "layerctl", "basemap")},
             "flyto": flyto,
             "legend": {
-                "forces": [{"name": f.name, "colour": f.colour, "shape": self.shapes[f.id]} for f in scenario.forces],
+                "forces": [
+                    {"name": f.name, "colour": f.colour, "shape": self.shapes[f.id]} for f in scenario.mapped_forces
+                ],
                 "styles": [
                     {"label": label, "shape": shape_, "style": style_for(status, "#555555", geometry="area")}
                     for label, status, shape_ in LEGEND_STYLES
@@ -361,7 +363,7 @@ class MapBuilder:
             _Call("basemap", self._basemap_payload, on_map=True, assets_url=self.assets_url).add_to(m)
         _Call("chrome", self._chrome_payload(panels), on_map=True, assets_url=self.assets_url).add_to(m)
         if self.client:
-            layers = [{"id": f.id, "label": f.name, "colour": f.colour} for f in self.scenario.forces]
+            layers = [{"id": f.id, "label": f.name, "colour": f.colour} for f in self.scenario.mapped_forces]
             layers.append({"id": UNKNOWN_LAYER, "label": "No control reported", "colour": UNKNOWN_COLOUR})
             _Call(
                 "clientLoad", {"url": urls["scenario"], "layers": layers}, on_map=True, assets_url=self.assets_url
@@ -456,7 +458,7 @@ class MapBuilder:
         other force present draws it in its presence style, so each layer shows everything
         that force holds, contests or is present at.
         """
-        layers: dict[str, list[dict[str, Any]]] = {f.id: [] for f in self.scenario.forces}
+        layers: dict[str, list[dict[str, Any]]] = {f.id: [] for f in self.scenario.mapped_forces}
         layers[UNKNOWN_LAYER] = []
         drawn: set[str] = set()
         for state in self.timeline.states(day).values():
@@ -541,7 +543,7 @@ class MapBuilder:
             _Call("addPlaces", {"features": features}, on_map=False, assets_url=self.assets_url).add_to(group)
             groups.append(group)
 
-        hidden = [f.id for f in scenario.forces if f.id not in set(visible)]
+        hidden = [f.id for f in scenario.mapped_forces if f.id not in set(visible)]
         sync = folium.FeatureGroup(name="sync", control=False)
         _Call(
             "sync",
@@ -601,7 +603,7 @@ def _client_step_payload(
         "day": day.toordinal(),
         "date": day.isoformat(),
         "asof": f"As of {day.day} {day:%B %Y}",
-        "hidden": [f.id for f in scenario.forces if f.id not in set(visible)],
+        "hidden": [f.id for f in scenario.mapped_forces if f.id not in set(visible)],
         "highlight": highlight_ids,
         "fit": fit,
         "gen": layers_gen,

@@ -50,7 +50,7 @@ def default_day(scenario: Scenario) -> dt.date:
 
 
 def default_view(scenario: Scenario) -> ViewState:
-    return ViewState(day=default_day(scenario), forces=tuple(f.id for f in scenario.forces))
+    return ViewState(day=default_day(scenario), forces=tuple(f.id for f in scenario.mapped_forces))
 
 
 def _first(value: str | list[str] | None) -> str | None:
@@ -80,7 +80,7 @@ def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tu
 
     raw_layers = _first(params.get("layers"))
     if raw_layers is not None:
-        known = [f.id for f in scenario.forces]
+        known = [f.id for f in scenario.mapped_forces]
         asked = [] if raw_layers.strip() == NO_LAYERS else [p.strip() for p in raw_layers.split(",") if p.strip()]
         unknown = [p for p in asked if p not in known]
         if unknown:
@@ -148,7 +148,7 @@ def panels_from_map(selected_layers: object) -> dict[str, bool | str | None]:
 def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
     """Query parameters for ``view``; parse_query(to_query(v)) == v."""
     params = {"date": view.day.isoformat()}
-    all_forces = tuple(f.id for f in scenario.forces)
+    all_forces = tuple(f.id for f in scenario.mapped_forces)
     if view.forces != all_forces:
         params["layers"] = ",".join(view.forces) if view.forces else NO_LAYERS
     if view.center is not None:

@@ -201,6 +201,14 @@ class Scenario:
     basemap: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
+    def mapped_forces(self) -> tuple[Force, ...]:
+        """The forces the map draws: those with at least one control period, in the scenario's order. A force with
+        none (named so that reports about it are read, not yet reported anywhere) has no layer, toggle or legend
+        entry; it is still in :attr:`forces` for the text parser, the editor and imports."""
+        used = {p.force_id for p in self.periods}
+        return tuple(f for f in self.forces if f.id in used)
+
+    @cached_property
     def force_by_id(self) -> dict[str, Force]:
         return {force.id: force for force in self.forces}
 

@@ -12,7 +12,8 @@ KIND_CLASSES = {"place": "md-place", "date": "md-date", "force": "md-force", "wa
 STYLE = """
 <style>
 .md-report { white-space: pre-wrap; line-height: 1.7; font-size: 0.95rem; max-height: 520px; overflow-y: auto;
-  border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: .6rem .8rem; }
+  border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: .6rem .8rem;
+  unicode-bidi: plaintext; text-align: start; }
 .md-report mark { padding: 0 2px; border-radius: 3px; }
 .md-place { background: #cfe5f7; border-bottom: 2px solid #0072B2; }
 .md-date { background: #fde6c3; border-bottom: 2px solid #E69F00; }
@@ -46,7 +47,7 @@ def highlight_html(extraction: Extraction, *, limit: int = 200_000) -> str:
     """
     text = extraction.text[:limit]
     spans = sorted((s for s in _spans(extraction) if s[1] <= len(text)), key=lambda s: (s[0], -(s[1] - s[0])))
-    out = [STYLE, '<div class="md-report">']
+    out = [STYLE, '<div class="md-report" dir="auto">']  # each paragraph runs in its own script's direction
     position = 0
     for start, end, kind, label in spans:
         if start < position:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.map.colours import MIN_DELTA_E, clashes
 from mapdata.model.errors import MapdataError
 from mapdata.model.models import (
     ControlPeriod,
     DatePrecision,
     Event,
+    Force,
     Place,
     PlaceKind,
     Role,
@@ -29,8 +31,9 @@ from mapdata.model.models import (
     Source,
     Verification,
 )
-from mapdata.model.records import slug, unique_id
+from mapdata.model.records import colour_problem, slug, unique_id
 from mapdata.text.events import describe_event
+from mapdata.text.lexicon import Lexicon
 
 
 class ReviewError(MapdataError, ValueError):
@@ -135,6 +138,39 @@ def _unique(base: str, taken: set[str]) -> str:
     candidate = unique_id(base, taken)
     taken.add(candidate)
     return candidate
+
+
+def new_force(scenario: Scenario, *, name: str, colour: str, aliases: Iterable[str] = ()) -> Force:
+    """A force a report names and the scenario lacks, checked before it is added: a name, a colour like #0072B2 that
+    every reader can tell from the other forces' (colour-blind simulation, :data:`~mapdata.map.colours.MIN_DELTA_E`),
+    and aliases (English or Arabic) that no other force already has. Raises :class:`ReviewError` saying what to fix."""
+    name = " ".join(name.split())
+    if not name:
+        raise ReviewError("the new force needs a name")
+    if any(" ".join(f.name.split()).casefold() == name.casefold() for f in scenario.forces):
+        raise ReviewError(f"a force named {name!r} is already in the scenario")
+    if problem := colour_problem(colour):
+        raise ReviewError(f"colour: {problem}")
+    colour = colour.upper()
+    close = [c for c in clashes([("new", colour), *((f.name, f.colour) for f in scenario.forces)]) if c.first == "new"]
+    if close:
+        worst = min(close, key=lambda c: c.delta_e)
+        raise ReviewError(
+            f"colour {colour} is too close to {worst.second} ({worst.vision} vision: ΔE {worst.delta_e}, at least "
+            f"{MIN_DELTA_E:g} needed); pick another"
+        )
+    names = [" ".join(a.split()) for a in aliases if a and a.strip()]
+    aliases_kept = tuple(dict.fromkeys(a for a in names if a.casefold() != name.casefold()))
+    force = Force(
+        id=unique_id(slug(name), {f.id for f in scenario.forces}), name=name, colour=colour, aliases=aliases_kept
+    )
+    taken = Lexicon.from_forces(scenario.forces)
+    for alias in (name, *aliases_kept):
+        found = taken.find_forces(alias)
+        if found and found[0].start == 0 and found[0].end == len(alias):
+            other = next(f.name for f in scenario.forces if f.id == found[0].force)
+            raise ReviewError(f"{alias!r} already names {other}: leave it out, or correct that force instead")
+    return force
 
 
 def reviewed_summary(*, proposed: str, summary: str, corrected: bool) -> str:

@@ -410,7 +410,7 @@ def _event_decision(
         date=date,
         date_precision=DatePrecision(row["precision"]),
         place_keys=tuple(places.key(label) for label in _items(row["places"]) if not places.unused_label(label)),
-        force_ids=tuple(force_for_name.get(name, name) for name in _items(row["forces"])),
+        force_ids=tuple(_force_id(name, force_for_name, where=str(row["event"])) for name in _items(row["forces"])),
         kind=str(row["kind"] or "report"),
         summary=reviewed_summary(
             proposed=str(proposed["summary"] or ""), summary=str(row["summary"] or ""), corrected=corrected
@@ -420,16 +420,68 @@ def _event_decision(
     )
 
 
+def _force_id(name: Any, force_for_name: Mapping[str, str], *, where: str) -> str:
+    """The id of the force named ``name`` (a name or an id); an unknown one is refused with the way to add it."""
+    if name in force_for_name:
+        return force_for_name[name]
+    if name in force_for_name.values():
+        return str(name)
+    raise ReviewError(
+        f"{where}: the force {str(name)!r} is not in the scenario: add it with 'Add a force' on this page, "
+        "or pick one of the scenario's forces"
+    )
+
+
 def _period_decision(row: Row, event_key: str, places: _Places, force_for_name: Mapping[str, str]) -> PeriodDecision:
     where = f"period of {row['event']}"
     return PeriodDecision(
         event_key=event_key,
         place_key=places.key(row["place"]),
-        force_id=force_for_name.get(row["force"], row["force"]),
+        force_id=_force_id(row["force"], force_for_name, where=where),
         role=Role(row["role"]),
         start=_date(row["start"], where=where, field="start"),
         end=_date(row["end"], where=where, field="end"),
     )
+
+
+@dataclass(frozen=True)
+class _Correction:
+    """How the analyst changed one event's forces, places and date in review: what its periods follow."""
+
+    forces: Mapping[Any, Any | None]  # proposed name -> corrected name (None: removed from the event)
+    places: Mapping[Any, Any | None]  # proposed label -> corrected label (None: removed)
+    date: tuple[dt.date, dt.date] | None  # (proposed, corrected)
+
+    @classmethod
+    def between(cls, proposed: Row, row: Row) -> _Correction:
+        old_date = _date(proposed["date"], where=str(row["event"]), field="date")
+        new_date = _date(row["date"], where=str(row["event"]), field="date")
+        moved = (old_date, new_date) if old_date and new_date and old_date != new_date else None
+        return cls(_replaced(proposed["forces"], row["forces"]), _replaced(proposed["places"], row["places"]), moved)
+
+    def period(self, row: Row) -> Row | None:
+        """The period row as the event's corrections make it (None when its force or place left the event); a
+        period row the analyst changed keeps what they wrote."""
+        force = self.forces.get(row["force"], row["force"])
+        place = self.places.get(row["place"], row["place"])
+        if force is None or place is None:
+            return None
+        out = dict(row, force=force, place=place)
+        if self.date is not None:
+            for end in ("start", "end"):
+                if same_cell(row[end], self.date[0]):
+                    out[end] = self.date[1]
+        return out
+
+
+def _replaced(proposed: Any, corrected: Any) -> dict[Any, Any | None]:
+    """What each proposed item became: one item replaced by one is that item; others removed are None."""
+    old, new = _items(proposed), _items(corrected)
+    removed = [x for x in old if x not in new]
+    added = [x for x in new if x not in old]
+    if len(removed) == 1 and len(added) == 1:
+        return {removed[0]: added[0]}
+    return dict.fromkeys(removed)
 
 
 def decisions_from_tables(
@@ -455,6 +507,9 @@ def decisions_from_tables(
     - A mention resolved to a reading the scenario lacks, or moved (on the map or by its coordinates), becomes a new
       place: the reading's area, or a point (``manual:<index>`` when the analyst set its position).
     - Only accepted events count, and the accepted periods of accepted events.
+    - A period follows its event's corrections: a force or place replaced by another in the event is replaced in
+      its periods, one removed from the event takes its periods with it, and a start or end on the proposed date
+      moves to the corrected date.
 
     Raises :class:`~mapdata.text.review.ReviewError` naming the event and field, e.g. for an accepted event without a date.
     """
@@ -469,10 +524,14 @@ def decisions_from_tables(
         if row["accept"]
     )
     accepted = {d.key for d in event_decisions}
+    corrections = {row["id"]: _Correction.between(proposed[row["id"]], row) for row in events if row["accept"]}
     event_for_label = {label: event_id for event_id, label in event_labels(extraction.events).items()}
     period_decisions = []
     for row in periods:
         event_key = event_for_label.get(row["event"], row["event"])
-        if row["accept"] and event_key in accepted and not resolved.unused_label(row["place"]):
-            period_decisions.append(_period_decision(row, event_key, resolved, force_for_name))
+        if not row["accept"] or event_key not in accepted:
+            continue
+        followed = corrections[event_key].period(row)  # the event's corrected force, place and date
+        if followed is not None and not resolved.unused_label(followed["place"]):
+            period_decisions.append(_period_decision(followed, event_key, resolved, force_for_name))
     return Decisions(events=event_decisions, periods=tuple(period_decisions), new_places=resolved.new_places)

@@ -71,8 +71,8 @@ def _visible(scenario: Scenario) -> tuple[str, ...]:
     keeps the value its browser last drew, so a choice made elsewhere (Show all, the map's layer control)
     would be undone by a browser that had not redrawn it yet. Every new choice numbers the checkboxes anew."""
     chosen = st.session_state.get(VISIBLE_KEY)
-    shown = set(chosen) if isinstance(chosen, (set, frozenset, tuple, list)) else {f.id for f in scenario.forces}
-    return tuple(f.id for f in scenario.forces if f.id in shown)
+    shown = set(chosen) if isinstance(chosen, (set, frozenset, tuple, list)) else {f.id for f in scenario.mapped_forces}
+    return tuple(f.id for f in scenario.mapped_forces if f.id in shown)
 
 
 def _choose_layers(force_ids: Iterable[str]) -> None:
@@ -160,12 +160,12 @@ def _checkbox_changed(force_id: str, gen: int) -> None:
 
 def _sidebar(builder: MapBuilder, view: ViewState) -> None:
     scenario = builder.scenario
-    force_ids = tuple(force.id for force in scenario.forces)
+    force_ids = tuple(force.id for force in scenario.mapped_forces)
     with st.sidebar:
         st.subheader("Forces")
         st.caption("Toggle layers here or in the map's layer control; both stay in step.")
         gen = st.session_state.get(LAYERS_GEN_KEY, 0)
-        for force in scenario.forces:
+        for force in scenario.mapped_forces:
             st.checkbox(
                 label(force.name),
                 value=force.id in view.forces,
@@ -330,7 +330,7 @@ def render() -> None:
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
     st.caption(
-        f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.forces)} force layers shown"
+        f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.mapped_forces)} force layers shown"
         + _changes_note(builder, day)
     )
     _sidebar(builder, _view(day, visible, event_id))

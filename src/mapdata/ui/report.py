@@ -29,6 +29,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.config import settings
+from mapdata.map.colours import suggest_colour
 from mapdata.map.mapview import preview_layers
 from mapdata.model.errors import ScenarioError
 from mapdata.model.models import DatePrecision, Role, Scenario, Verification
@@ -36,7 +37,7 @@ from mapdata.store import ConflictError, StoreError, changes_between
 from mapdata.text.extract import PAGE_MAX_CHARS, ExtractError, Pipeline, group_warnings, read_report
 from mapdata.text.highlight import highlight_html, legend_html
 from mapdata.text.mentions import Extraction, PlaceMention
-from mapdata.text.review import ReportMeta, ReviewError, apply_report
+from mapdata.text.review import ReportMeta, ReviewError, apply_report, new_force
 from mapdata.text.reviewtables import (
     EVENT_COLUMNS,
     PERIOD_COLUMNS,
@@ -432,6 +433,7 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
     if editor is None:
         st.info("Saving into the shared scenario needs an editor session. " + how_to_edit())
         return
+    _add_force(scenario, editor)
     st.markdown("#### Save")
     c1, c2 = st.columns(2)
     publisher = c1.text_input("Publisher (required)", key=PUBLISHER_KEY)
@@ -446,6 +448,35 @@ def _review(scenario: Scenario, editor: Editor | None) -> None:
             return
         meta = dict(meta, publisher=str(publisher).strip(), title=str(title).strip())
         _save(scenario, extraction, meta, places, original_events, events, periods, editor, pipeline)
+
+
+def _add_force(scenario: Scenario, editor: Editor) -> None:
+    """A force the report names and the scenario lacks: name, colour (checked for colour-blind readers), aliases."""
+    with st.expander("Add a force the scenario lacks"):
+        with st.form("report_add_force", clear_on_submit=True, border=False):
+            c1, c2 = st.columns([3, 1])
+            name = c1.text_input("Force name", placeholder="e.g. Wagner Group")
+            colour = c2.color_picker("Colour", value=suggest_colour(f.colour for f in scenario.forces))
+            aliases = st.text_input(
+                "Other names (comma-separated, English or Arabic)", placeholder="e.g. Wagner, PMC Wagner, فاغنر"
+            )
+            st.caption(
+                "The colour offered is the one farthest from the other forces' for every reader; another is "
+                "checked for colour-blind contrast. Analyse the report again to find the new force in it."
+            )
+            if not st.form_submit_button("Add the force"):
+                return
+        try:
+            force = new_force(scenario, name=name, colour=colour, aliases=aliases.replace("،", ",").split(","))
+            with writer() as store:
+                store.add(force, user=editor.name)
+        except ReviewError as exc:
+            st.error(f"Not added: {plain(str(exc))}. Nothing was changed.")
+            return
+        except (ConflictError, StoreError) as exc:
+            st.error(f"Not added: {plain(str(exc))}. Nothing was changed; reload and try again.")
+            return
+        st.success(f"Added {plain(force.name)} ({plain(force.id)}). Analyse the report again to find it in the text.")
 
 
 def _preview_map(extraction: Extraction, places: pd.DataFrame) -> None:
