@@ -19,7 +19,6 @@ from playwright.sync_api import Browser, Error as PlaywrightError, Locator, Page
 
 from e2e_server import AppServer
 from e2e_support import MAP_IFRAME, Dashboard, NetworkLog, _copy_scenario, is_local
-
 from mapdata.model.load import load_scenario
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,8 @@ from mapdata.exchange import (
     read_import,
 )
 from mapdata.exchange.columns import COLUMNS
-from mapdata.map.colours import suggest_colour
 from mapdata.exchange.snapshot import snapshot_geojson
+from mapdata.map.colours import suggest_colour
 from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.model.models import Role, Scenario, Verification
 from mapdata.store import open_store

@@ -195,3 +195,17 @@ def test_the_seed_paragraph_in_arabic_gives_the_same_events_as_in_english() -> N
     quote = arabic[0].quote
     assert quote in SEED_AR and "نشرت جنوداً" in quote  # the quote stays verbatim in Arabic
     assert arabic[0].summary.startswith("russia deploy")  # the summary is in English
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "name"),
+    [
+        ("في ريف درعا الشرقي", "ريف درعا الشرقي", "Eastern countryside of Dar‘ā"),
+        ("في ريف حماة الشمالي الغربي", "ريف حماة الشمالي الغربي", "North-western countryside of Ḩamāh"),
+        ("على أطراف حلب", "أطراف حلب", "Outskirts of Aleppo"),
+        ("في ريف إدلب", "ريف إدلب", "Countryside of Idlib"),
+    ],
+)
+def test_arabic_spatial_phrases_make_the_same_areas_as_english(text: str, phrase: str, name: str) -> None:
+    (found,) = default_geoparser().find_places(text)
+    assert (found.text, found.kind, found.name) == (phrase, "area", name)

@@ -196,6 +196,32 @@ _AR_CUE_WORDS = frozenset(
 _AR_LIST_GAP = re.compile(r"\A\s*(?:[،,]\s*)?(?:و|او\s+)?\Z")
 
 
+# Arabic spatial phrases: "ريف X" (countryside), "محافظة X" (province), "أطراف X" (outskirts), then a direction after X
+_AR_BEFORE_FEATURE = re.compile(
+    r"(?:(?<!\w)|(?<=(?<!\w)[وفب]))(?P<feat>ريف|أرياف|ارياف|محافظة|محافظه|أطراف|اطراف|ضواحي|محيط)\s+\Z"
+)
+_AR_FEATURE_CLASS = {
+    "ريف": "countryside",
+    "ارياف": "countryside",
+    "محافظة": "province",
+    "محافظه": "province",
+    "اطراف": "outskirts",
+    "ضواحي": "outskirts",
+    "محيط": "outskirts",
+}
+_AR_AFTER_DIRECTION = re.compile(
+    r"\A\s+(?P<dir>(?:ال)?(?:شمالي|جنوبي)(?:\s+(?:ال)?(?:شرقي|غربي))?|(?:ال)?(?:شرقي|غربي)|(?:ال)?(?:أوسط|اوسط))(?!\w)"
+)
+_AR_DIRECTIONS = {
+    "شمالي": "north",
+    "جنوبي": "south",
+    "شرقي": "east",
+    "غربي": "west",
+    "اوسط": "central",
+    "أوسط": "central",
+}
+
+
 def _with_cue(raw: _Raw) -> _Raw:
     """The match with its cue noted (``dataclasses.replace`` is slow on the hot path)."""
     return _Raw(
@@ -1338,6 +1364,8 @@ class Geoparser:
             s = start - len(before[-30:]) + m.start()
             return _Spatial(None, "near", s, end, " ".join(text[s:start].split()))
         after = text[end : end + _WINDOW]
+        if _ARABIC.match(text, start):
+            return self._arabic_spatial(text, lo, before, start, end, after)
         if not (_SPATIAL_HINT_LOWER.search(before.lower()) or _SPATIAL_HINT_LOWER.search(after[:40].lower())):
             return None
         m = _AFTER_PROVINCE.match(after)
@@ -1405,6 +1433,25 @@ class Geoparser:
         if m:
             return _Spatial(None, "countryside", lo + m.start(), end, "rural")
         return None
+
+    @staticmethod
+    def _arabic_spatial(text: str, lo: int, before: str, start: int, end: int, after: str) -> _Spatial | None:
+        """ "ريف درعا الشرقي" (the eastern countryside of Daraa), "محافظة حمص", "أطراف حلب", "ريف حماة الشمالي الغربي"."""
+        m = _AR_BEFORE_FEATURE.search(before)
+        if m is None:
+            return None
+        cls = _AR_FEATURE_CLASS[m.group("feat").replace("أ", "ا")]
+        s = lo + m.start("feat")
+        if cls == "province":
+            return _Spatial(None, "province", s, end, "province of")
+        d = _AR_AFTER_DIRECTION.match(after)
+        if d is None:
+            return _Spatial(None, cls, s, end, " ".join(text[s:end].split()))
+        words = [w.removeprefix("ال") for w in d.group("dir").split()]
+        english = "-".join(_AR_DIRECTIONS[w] for w in words)
+        english += "" if english == "central" else "ern"
+        bearing = _direction(english)
+        return _Spatial(bearing, cls, s, end + d.end(), " ".join(text[s : end + d.end()].split()))
 
     def _containing_admin1(self, lat: float, lon: float) -> tuple[str, BaseGeometry] | None:
         point = Point(lon, lat)
