@@ -31,7 +31,7 @@ from shapely.geometry import mapping
 
 from mapdata import __version__
 from mapdata.config import settings
-from mapdata.exchange.snapshot import snapshot_csv, snapshot_geojson
+from mapdata.exchange.snapshot import changes_csv, changes_geojson, snapshot_csv, snapshot_geojson
 from mapdata.model.errors import MapdataError, ScenarioError
 from mapdata.model.load import check_folder, load_scenario
 from mapdata.model.models import Scenario
@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--forces", help="only places where these forces are (comma-separated ids)")
     snap.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     store_option(snap)
+
+    dif = sub.add_parser("diff", help="what changed between two dates: place, from, to, the day, the reports")
+    dif.add_argument("--from", dest="since", type=_date, required=True, help="the earlier day (YYYY-MM-DD)")
+    dif.add_argument("--to", dest="until", type=_date, required=True, help="the later day (YYYY-MM-DD)")
+    dif.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    dif.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
+    store_option(dif)
 
     imp = sub.add_parser("import", help="add the places, periods and events of a GeoJSON, CSV or GeoPackage file")
     imp.add_argument("file", type=Path, help="the file (format: docs/import-format.md)")
@@ -128,6 +135,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _read_scenario(args: argparse.Namespace, default_folder: Path) -> Scenario | None:
+    """The scenario of ``--data`` (a folder), else of the store; None (the problem printed) when it cannot be read."""
+    named_store = args.store or settings().store
+    try:
+        if named_store and not args.data:
+            from mapdata.store import StoreError
+
+            try:
+                with _open_store(named_store, write=False) as store:
+                    return store.scenario()
+            except StoreError as exc:
+                print(f"mapdata {args.command}: {exc}", file=sys.stderr)
+                return None
+        return load_scenario(args.data or default_folder)
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
+def _diff(args: argparse.Namespace, scenario: Scenario) -> int:
+    """``mapdata diff``: the places that changed between --from and --to, as CSV or GeoJSON on standard output."""
+    if args.since >= args.until:
+        print(
+            f"mapdata diff: --from {args.since.isoformat()} must be before --to {args.until.isoformat()}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.format == "geojson":
+        collection = changes_geojson(scenario, since=args.since, until=args.until)
+        sys.stdout.write(json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(changes_csv(scenario, since=args.since, until=args.until))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
@@ -172,22 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"mapdata {args.command}: {where}{exc.strerror or exc}; nothing was written", file=sys.stderr)
             return 2
 
-    named_store = args.store or settings().store
-    try:
-        if named_store and not args.data:
-            from mapdata.store import StoreError
-
-            try:
-                with _open_store(named_store, write=False) as store:
-                    scenario = store.scenario()
-            except StoreError as exc:
-                print(f"mapdata snapshot: {exc}", file=sys.stderr)
-                return 2
-        else:
-            scenario = load_scenario(args.data or default_folder)
-    except ScenarioError as exc:
-        print(str(exc), file=sys.stderr)
+    scenario = _read_scenario(args, default_folder)
+    if scenario is None:
         return 2
+    if args.command == "diff":
+        return _diff(args, scenario)
     forces = _forces(args.forces, scenario, "snapshot")
     if forces == []:
         return 2

@@ -452,6 +452,21 @@
     data.features.forEach(function (feature) { group.addLayer(placeLayer(feature)); });
   }
 
+  /* Compare mode: the places that changed keep their look (and get a ring, drawn by addPlaces); the others fade.
+     Called on every step: an empty list turns compare mode off. (The browser-side map draws on a canvas at scale:
+     there only the rings show.) */
+  function markChanges(map, data) {
+    var container = map.getContainer();
+    container.querySelectorAll(".mapdata-changed").forEach(function (el) { el.classList.remove("mapdata-changed"); });
+    var places = data.places || [];
+    container.classList.toggle("mapdata-compare", places.length > 0);
+    places.forEach(function (id) {
+      container.querySelectorAll(".mapdata-place-" + (window.CSS && CSS.escape ? CSS.escape(id) : id)).forEach(function (el) {
+        el.classList.add("mapdata-changed");
+      });
+    });
+  }
+
   function sync(map, data) {
     var global = window.__GLOBAL_DATA__;
     var control = window.mapdataControl;
@@ -1018,7 +1033,7 @@
   }
 
   window.mapdata = {
-    basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, sync: sync, fitOnce: fitOnce,
+    basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, markChanges: markChanges, sync: sync, fitOnce: fitOnce,
     clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL,
     /* the browser-side timeline and cards, pure (tests/unit/test_evidence_js_parity.py runs them in node) */
     card: { indexPeriods: indexPeriods, stateAt: stateAt, evidenceOf: evidenceOf, cardHtml: cardHtml, parseJson: parseJson,

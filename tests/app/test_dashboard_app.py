@@ -227,3 +227,30 @@ def test_forces_without_periods_have_no_toggle_and_no_legend_entry() -> None:
     assert "Russian forces" in labels and "Turkish forces" not in labels and "US-led coalition" not in labels
     assert "5 of 5 force layers shown" in " ".join(c.value for c in at.caption)
     assert "Turkish forces" not in map_args(at)["feature_group"] + json.dumps(map_args(at).get("script", ""))
+
+
+def test_changes_since_an_earlier_date_are_listed_with_their_reports() -> None:
+    at = run_app(date="2018-06-10", since="2018-06-03")
+    changes = next(d for d in at.dataframe if "Change" in d.value.columns).value
+    assert list(changes["Place"]) == [f"Position {n} near al-Qusayr (unnamed in source)" for n in (1, 2, 3)]
+    assert set(changes["Change"]) == {"taken"} and set(changes["Changed on"]) == {"2018-06-08"}
+    assert changes["From"].iloc[0] == "Hezbollah in control"
+    assert "Division 11" in changes["Quote"].iloc[0]
+    assert "3 places changed since 2018-06-03" in " ".join(c.value for c in at.caption)
+    assert at.query_params["since"] == "2018-06-03"
+    assert "since=2018-06-03" in " ".join(c.value for c in at.code)  # in the share link
+
+
+def test_changes_reported_later_say_so() -> None:
+    at = run_app(date="2018-06-04", since="2018-06-03")
+    changes = next(d for d in at.dataframe if "Change" in d.value.columns).value
+    assert all("reported later (on or after 2018-06-08)" in report for report in changes["Report"])
+
+
+def test_a_since_date_not_before_the_date_is_refused_with_a_message() -> None:
+    at = run_app(date="2018-06-04", since="2018-06-10")
+    assert any("since 2018-06-10 is not before the date 2018-06-04" in w.value for w in at.warning)
+    assert not any("Change" in d.value.columns for d in at.dataframe)
+    assert "since" not in at.query_params
+    at = run_app(date="2018-06-04", since="last-week")
+    assert any("since 'last-week' is not a date" in w.value for w in at.warning)

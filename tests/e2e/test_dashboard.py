@@ -290,3 +290,23 @@ def test_html_in_the_data_is_shown_as_text(evil_dashboard: Dashboard, network_lo
     assert dashboard.frame.evaluate("() => typeof window.__xss") == "undefined"
     assert dashboard.page.evaluate("() => typeof window.__xss") == "undefined"
     assert [u for u in network_log.requested if urlsplit(u).path.endswith("/x")] == []
+
+
+def test_compare_mode_rings_the_changed_places_fades_the_rest_and_lists_the_changes(dashboard: Dashboard) -> None:
+    dashboard.open("?date=2018-06-10&since=2018-06-03", date="2018-06-10")
+    changes = dashboard.dataframe_with("Hezbollah in control")  # the change list (From column)
+    expect(changes.locator("tbody tr")).to_have_count(3)
+    expect(changes.locator("tbody tr").first).to_contain_text("Hezbollah in control")
+    expect(dashboard.page.get_by_text("3 places changed since 2018-06-03").first).to_be_visible()
+    expect(dashboard.map.locator(".mapdata-compare")).to_have_count(1)
+    expect(dashboard.map.locator("path.mapdata-change-mark")).to_have_count(3)
+    changed = dashboard.places(".mapdata-place-qusayr_position_1.mapdata-changed").first
+    expect(changed).to_have_css("opacity", "1")
+    expect(dashboard.places(".mapdata-place-homs").first).to_have_css("opacity", "0.3")  # unchanged: faded
+
+    # selecting a change highlights its place; clearing the date leaves compare mode
+    dashboard.select_table_row(changes, "Position 2 near al-Qusayr")
+    expect(dashboard.map.locator("path.mapdata-highlight-qusayr_position_2").first).to_be_attached()
+    dashboard.sidebar.get_by_role("button", name="Stop comparing").click()
+    dashboard.wait_for_query("params.get('since') === null")
+    expect(dashboard.map.locator(".mapdata-compare")).to_have_count(0)

@@ -102,7 +102,7 @@ def _sign_in(page: Page, url: str) -> None:
 
 @pytest.mark.flaky(
     reruns=2
-)  # the import sometimes stays at "Writing…" in full CI runs (2 of 5 since COPY); open, see the closing note
+)  # a safety net: the cause (a polling fragment that lost its rerun under load) is mended in ui/edit.py, see there
 def test_import_page_refuses_a_bad_file_then_imports_a_good_one(
     page: Page, two_apps: tuple[AppServer, AppServer], postgis_url: str, tmp_path
 ) -> None:

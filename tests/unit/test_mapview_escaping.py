@@ -172,11 +172,15 @@ CALL = re.compile(r"mapdata\.(\w+)\(([\w.]+), (.*)\);\s*$", re.S)
 
 def test_force_layer_scripts_contain_no_raw_markup(builder: MapBuilder) -> None:
     groups = builder.force_layers(
-        DAY, visible=[f.id for f in builder.scenario.mapped_forces], highlight=["qusayr_position_1"]
+        DAY,
+        visible=[f.id for f in builder.scenario.mapped_forces],
+        highlight=["qusayr_position_1"],
+        changes={"qusayr_position_2": "Changed: <img src=x onerror=alert(2)> → <b>them</b>"},
     )
     scripts = rendered_scripts(groups)
-    assert len(scripts) == len(groups) == len(builder.scenario.mapped_forces) + 3  # + unknown, highlight, sync
-    popups = []
+    assert len(groups) == len(builder.scenario.mapped_forces) + 4  # + unknown, highlight, changes, sync
+    assert len(scripts) == len(groups) + 1  # the changes group: its rings, and which places changed
+    popups, tooltips = [], []
     for script in scripts:
         assert "<script" not in script.lower() and "</" not in script and "<img" not in script.lower()
         assert "<" not in script  # every < in the JSON is written \u003c
@@ -184,6 +188,10 @@ def test_force_layer_scripts_contain_no_raw_markup(builder: MapBuilder) -> None:
         assert match, script[:200]
         payload = json.loads(match.group(3))
         popups += [f["popup"] for f in payload.get("features", []) if f.get("popup")]
+        tooltips += [
+            f["tooltip"] for f in payload.get("features", []) if "mapdata-change-mark" in f.get("className", "")
+        ]
+    assert tooltips == ["Changed: &lt;img src=x onerror=alert(2)&gt; → &lt;b&gt;them&lt;/b&gt;"]
     # the JSON decodes to exactly the escaped popups
     state = builder.timeline.state("qusayr_position_1", DAY)
     assert builder.popup_html(state) in popups

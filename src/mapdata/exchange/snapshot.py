@@ -13,8 +13,9 @@ from typing import Any
 from shapely.geometry import mapping
 
 from mapdata.exchange.columns import SNAPSHOT_COLUMNS, state_columns
+from mapdata.model.compare import PlaceChange, compare, status_words
 from mapdata.model.models import Scenario
-from mapdata.model.timeline import PlaceState, Timeline
+from mapdata.model.timeline import Evidence, PlaceState, Timeline
 
 #: Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return (after
 #: any quotes that neutralised it before, so that neutralising can be undone exactly).
@@ -48,23 +49,105 @@ def place_properties(timeline: Timeline, state: PlaceState) -> dict[str, Any]:
         "kind": place.kind.value,
         **state_columns(state),
         "uncertainty_m": place.uncertainty_m,
-        "sources": [
-            {
-                "source_id": ev.source.id,
-                "publisher": ev.source.publisher,
-                "title": ev.source.title,
-                "event_id": ev.event.id,
-                "date": ev.event.date.isoformat(),
-                "date_precision": ev.event.date_precision.value,
-                "quote": ev.event.quote,
-                "verification": ev.event.verification.value,
-                "verification_label": ev.event.verification_label,
-                "reported": ev.reported.isoformat() if ev.reported else None,
-                "reported_later": ev.later,
-            }
-            for ev in timeline.evidence(state)
-        ],
+        "sources": [evidence_properties(ev) for ev in timeline.evidence(state)],
     }
+
+
+def evidence_properties(ev: Evidence) -> dict[str, Any]:
+    """One piece of evidence as exports write it (``reported_later``: published after the day shown)."""
+    return {
+        "source_id": ev.source.id,
+        "publisher": ev.source.publisher,
+        "title": ev.source.title,
+        "event_id": ev.event.id,
+        "date": ev.event.date.isoformat(),
+        "date_precision": ev.event.date_precision.value,
+        "quote": ev.event.quote,
+        "verification": ev.event.verification.value,
+        "verification_label": ev.event.verification_label,
+        "reported": ev.reported.isoformat() if ev.reported else None,
+        "reported_later": ev.later,
+    }
+
+
+#: The columns of ``mapdata diff --format csv`` (GeoJSON features carry the same properties).
+CHANGE_COLUMNS = (
+    "place_id",
+    "name",
+    "name_ar",
+    "change",
+    "from",
+    "to",
+    "summary",
+    "changed_on",
+    "arrived",
+    "left",
+    "since",
+    "until",
+    "sources",
+    "lat",
+    "lon",
+)
+
+
+def change_properties(scenario: Scenario, change: PlaceChange, *, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """One changed place's properties: what it was and is, when it changed, and the reports behind it."""
+    names = {f.id: f.name for f in scenario.forces}
+    place = scenario.place_by_id[change.place_id]
+    lat, lon = place.anchor
+    return {
+        "place_id": place.id,
+        "name": place.name_en,
+        "name_ar": place.name_ar,
+        "change": change.kind,
+        "from": status_words(change.before, names),
+        "to": status_words(change.after, names),
+        "summary": change.summary(names),
+        "changed_on": change.day.isoformat() if change.day else None,
+        "arrived": list(change.arrived),
+        "left": list(change.left),
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "sources": [evidence_properties(ev) for ev in change.evidence],
+        "lat": round(lat, 6),
+        "lon": round(lon, 6),
+    }
+
+
+def changes_geojson(scenario: Scenario, *, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """A FeatureCollection of the places that changed between ``since`` and ``until`` (:func:`compare`)."""
+    features = [
+        {
+            "type": "Feature",
+            "id": change.place_id,
+            "properties": change_properties(scenario, change, since=since, until=until),
+            "geometry": mapping(scenario.place_by_id[change.place_id].geometry),
+        }
+        for change in compare(scenario, since=since, until=until)
+    ]
+    return {"type": "FeatureCollection", "since": since.isoformat(), "until": until.isoformat(), "features": features}
+
+
+def changes_csv(scenario: Scenario, *, since: dt.date, until: dt.date) -> str:
+    """One CSV row per changed place; ``arrived``/``left`` are ;-separated ids, ``sources`` a JSON list."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CHANGE_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for change in compare(scenario, since=since, until=until):
+        props = change_properties(scenario, change, since=since, until=until)
+        row: dict[str, str] = {}
+        for key in CHANGE_COLUMNS:
+            value = props[key]
+            if key in ("arrived", "left"):
+                value = ";".join(value)
+            elif key == "sources":
+                value = json.dumps(value, ensure_ascii=False)
+            elif key in ("lat", "lon"):
+                row[key] = f"{value:.6f}"  # a number, never a formula
+                continue
+            row[key] = csv_text("" if value is None else str(value))
+        writer.writerow(row)
+    return buffer.getvalue()
 
 
 def _selected(timeline: Timeline, day: dt.date, forces: Iterable[str] | None) -> list[PlaceState]:

@@ -43,6 +43,8 @@ ASSETS_URL = "../../app/static/"
 UNKNOWN_LAYER = "unknown"
 CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeline (mapdata.map.clientmap)
 UNKNOWN_COLOUR = "#595959"
+CHANGE_COLOUR = "#111111"  # the dashed ring around a place that changed since the compared date
+MAX_CHANGE_MARKS = 2000  # rings drawn in compare mode (the change list and `mapdata diff` have them all)
 HIGHLIGHT_COLOUR = "#000000"
 
 
@@ -451,6 +453,41 @@ class MapBuilder:
         _Call("clientShow", payload, on_map=True, assets_url=self.assets_url).add_to(group)
         return [group]
 
+    def _changes_group(self, changes: Mapping[str, str]) -> folium.FeatureGroup:
+        """Compare mode: a ring around each changed place (tooltip: how it changed), and the map told which places
+        changed, so the others fade (``mapdata.markChanges``; no places: compare mode off)."""
+        features = []
+        for place_id, tooltip in list(changes.items())[:MAX_CHANGE_MARKS]:
+            place = self.scenario.place_by_id.get(place_id)
+            if place is None:
+                continue
+            features.append(
+                {
+                    "place_id": place_id,
+                    "geometry": self._geometries[place_id],
+                    "kind": _geometry_kind(place),
+                    "style": {
+                        "color": CHANGE_COLOUR,
+                        "weight": 3,
+                        "opacity": 0.95,
+                        "dashArray": "5 4",
+                        "fill": False,
+                        "radius": 14,
+                        "pane": "mapdata-highlight",
+                    },
+                    "className": f"mapdata-change-mark mapdata-change-mark-{place_id}",
+                    "uncertainty_m": None,
+                    "tooltip": html.escape(tooltip),
+                    "popup": None,
+                }
+            )
+        group = folium.FeatureGroup(name="Changes", control=False)
+        _Call("addPlaces", {"features": features}, on_map=False, assets_url=self.assets_url).add_to(group)
+        _Call(
+            "markChanges", {"places": [f["place_id"] for f in features]}, on_map=True, assets_url=self.assets_url
+        ).add_to(group)
+        return group
+
     def layer_features(self, day: dt.date) -> dict[str, list[dict[str, Any]]]:
         """Features per layer (force id, or ``unknown``) on ``day``.
 
@@ -485,6 +522,7 @@ class MapBuilder:
         visible: Collection[str],
         highlight: Iterable[str] = (),
         layers_gen: int = 0,
+        changes: Mapping[str, str] | None = None,
     ) -> list[folium.FeatureGroup]:
         """The feature groups for ``day``: one per force, the unknown layer, the highlight, and a sync step.
 
@@ -492,10 +530,13 @@ class MapBuilder:
         are still sent (so the map's layer control can show them) but start hidden.
         ``layers_gen`` numbers the server's choice of layers: the map reports it back with the layers
         it shows, so that a report sent before a later choice (Show all, say) can be told apart.
+        ``changes`` (compare mode): the places that changed since the earlier date, each with the tooltip that
+        says how; they are ringed, and the places that did not change fade.
         """
         scenario = self.scenario
         if self.client:
-            return self._client_step(day, visible=visible, highlight=highlight, layers_gen=layers_gen)
+            groups = self._client_step(day, visible=visible, highlight=highlight, layers_gen=layers_gen)
+            return [*groups, self._changes_group(changes or {})]
         groups = []
         for layer_id, features in self.layer_features(day).items():
             if layer_id == UNKNOWN_LAYER:
@@ -543,6 +584,7 @@ class MapBuilder:
             _Call("addPlaces", {"features": features}, on_map=False, assets_url=self.assets_url).add_to(group)
             groups.append(group)
 
+        groups.append(self._changes_group(changes or {}))
         hidden = [f.id for f in scenario.mapped_forces if f.id not in set(visible)]
         sync = folium.FeatureGroup(name="sync", control=False)
         _Call(

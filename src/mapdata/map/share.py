@@ -3,6 +3,7 @@
 ``?date=2018-06-10&layers=russia,hezbollah&lat=34.55&lon=36.58&zoom=11&event=ev_x``
 
 - ``date``: the day shown (clamped to the scenario's range);
+- ``since``: compare with this earlier day (the change list; clamped to the range, dropped unless before ``date``);
 - ``layers``: visible forces, comma-separated; absent means all, ``none`` means none;
 - ``lat``, ``lon``, ``zoom``: the map view; absent means the scenario's default view;
 - ``event``: the event selected in the table (its place is highlighted);
@@ -40,6 +41,7 @@ class ViewState:
     legend: bool | None = None  # None: the map's default for its width
     layerctl: bool | None = None
     basemap: str | None = None  # "tiles", or None for the offline basemap
+    since: dt.date | None = None  # compare with this earlier day (None: no comparison)
 
 
 def default_day(scenario: Scenario) -> dt.date:
@@ -59,24 +61,50 @@ def _first(value: str | list[str] | None) -> str | None:
     return value
 
 
+def _link_date(
+    params: Mapping[str, str | list[str]],
+    name: str,
+    bounds: tuple[dt.date, dt.date],
+    warnings: list[str],
+    *,
+    instead: str,
+    doing: str,
+) -> dt.date | None:
+    """The date a link gives as ``name``, moved into ``bounds`` (with a warning); None (with a warning saying what
+    happens ``instead``) when it is not a date."""
+    raw = _first(params.get(name))
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        warnings.append(f"{name} {raw!r} is not a date (YYYY-MM-DD); {instead}")
+        return None
+    first, last = bounds
+    if not first <= day <= last:
+        clamped = min(max(day, first), last)
+        warnings.append(f"{name} {raw} is outside {first} to {last}; {doing} {clamped.isoformat()}")
+        return clamped
+    return day
+
+
 def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tuple[ViewState, list[str]]:
     """The view a link describes, and a warning for each part that could not be used."""
     view = default_view(scenario)
     warnings: list[str] = []
     first, last = scenario.date_range
 
-    raw_date = _first(params.get("date"))
-    if raw_date:
-        try:
-            day = dt.date.fromisoformat(raw_date)
-        except ValueError:
-            warnings.append(f"date {raw_date!r} is not a date (YYYY-MM-DD); showing {view.day.isoformat()}")
+    day = _link_date(
+        params, "date", (first, last), warnings, instead=f"showing {view.day.isoformat()}", doing="showing"
+    )
+    if day is not None:
+        view = replace(view, day=day)
+    since = _link_date(params, "since", (first, last), warnings, instead="no comparison", doing="comparing with")
+    if since is not None:
+        if since >= view.day:
+            warnings.append(f"since {since.isoformat()} is not before the date {view.day.isoformat()}; no comparison")
         else:
-            if not first <= day <= last:
-                clamped = min(max(day, first), last)
-                warnings.append(f"date {raw_date} is outside {first} to {last}; showing {clamped.isoformat()}")
-                day = clamped
-            view = replace(view, day=day)
+            view = replace(view, since=since)
 
     raw_layers = _first(params.get("layers"))
     if raw_layers is not None:
@@ -148,6 +176,8 @@ def panels_from_map(selected_layers: object) -> dict[str, bool | str | None]:
 def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
     """Query parameters for ``view``; parse_query(to_query(v)) == v."""
     params = {"date": view.day.isoformat()}
+    if view.since is not None:
+        params["since"] = view.since.isoformat()
     all_forces = tuple(f.id for f in scenario.mapped_forces)
     if view.forces != all_forces:
         params["layers"] = ",".join(view.forces) if view.forces else NO_LAYERS

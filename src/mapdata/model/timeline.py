@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -194,20 +194,25 @@ class Timeline:
         dated after it is not yet evidence (left out); one whose source was published after
         it is kept with ``later`` set (see :func:`evidence_dates`).
         """
-        scenario = self.scenario
         event_ids: list[str] = []
         for period in state.periods:
             event_ids += [e for e in period.event_ids if e not in event_ids]
         if not event_ids:
-            event_ids = [e.id for e in scenario.events_at(state.place_id, until=state.day)]
+            event_ids = [e.id for e in self.scenario.events_at(state.place_id, until=state.day)]
+        return self.evidence_of(event_ids, state.day)
+
+    def evidence_of(self, event_ids: Iterable[str], day: dt.date) -> tuple[Evidence, ...]:
+        """The events ``event_ids`` (with their sources) as evidence on ``day``, oldest first: one dated after it
+        is left out; one published after it is kept with ``later`` set."""
+        scenario = self.scenario
         out = []
         for event_id in event_ids:
             event = scenario.event_by_id[event_id]
             source = scenario.source_by_id[event.source_id]
             dated, reported = evidence_dates(event, source)
-            if dated > state.day:
+            if dated > day:
                 continue
-            out.append(Evidence(event=event, source=source, reported=reported, later=reported > state.day))
+            out.append(Evidence(event=event, source=source, reported=reported, later=reported > day))
         return tuple(sorted(out, key=lambda ev: (ev.event.date, ev.event.id)))
 
     def as_of_note(self, event: Event, day: dt.date) -> str:

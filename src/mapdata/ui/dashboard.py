@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 from mapdata.exchange import Format, export
 from mapdata.map.mapview import MapBuilder
 from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
+from mapdata.model.compare import compare, status_words
 from mapdata.model.models import Scenario
 from mapdata.model.records import DATE_MAX, DATE_MIN
 from mapdata.model.timeline import STATUS_LABELS
@@ -36,6 +37,8 @@ URL_WARNINGS_KEY = "_url_warnings"
 DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's range
 TYPED_DATE_RANGE = (DATE_MIN, DATE_MAX)  # what the box accepts: any date a record may hold
 EVENT_KEY = "selected_event"
+SINCE_KEY = "since"  # the "Changes since" date box (None: no comparison)
+CHANGE_PLACE_KEY = "_change_place"  # the place of the change selected in the change list
 SENTINEL = "__mapdata__"
 LAYERS_GEN_KEY = "_layers_gen"  # how many times the layers were chosen (see _choose_layers, _layers_from_map)
 VISIBLE_KEY = "_visible"  # the forces shown (see _visible)
@@ -95,6 +98,7 @@ def _init_from_url(scenario: Scenario) -> None:
     st.session_state["_center"] = view.center
     st.session_state["_zoom"] = view.zoom
     st.session_state[EVENT_KEY] = view.event_id
+    st.session_state[SINCE_KEY] = view.since
     st.session_state["_panels"] = st.session_state["_initial_panels"] = {k: getattr(view, k) for k in PANEL_FIELDS}
     st.session_state[URL_WARNINGS_KEY] = warnings  # shown until dismissed
     st.session_state["_view_initialised"] = True
@@ -123,7 +127,7 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
     st.session_state[EVENT_KEY] = event_ids[rows[0]] if rows and rows[0] < len(event_ids) else None
 
 
-def _view(day: dt.date, visible: tuple[str, ...], event_id: str | None) -> ViewState:
+def _view(day: dt.date, visible: tuple[str, ...], event_id: str | None, since: dt.date | None = None) -> ViewState:
     """The view as the session holds it now (the map's centre, zoom and panels as it last reported them)."""
     return ViewState(
         day=day,
@@ -131,7 +135,135 @@ def _view(day: dt.date, visible: tuple[str, ...], event_id: str | None) -> ViewS
         center=st.session_state.get("_center"),
         zoom=st.session_state.get("_zoom"),
         event_id=event_id,
+        since=since,
         **st.session_state.get("_panels", {}),
+    )
+
+
+def _since(scenario: Scenario, day: dt.date) -> dt.date | None:
+    """The "Changes since" box in the sidebar: the earlier date to compare with, when it is before the day shown."""
+    first, last = scenario.date_range
+    with st.sidebar:
+        st.subheader("Compare")
+        chosen = st.date_input(
+            "Changes since",
+            min_value=first,
+            max_value=last,
+            key=SINCE_KEY,
+            format="YYYY-MM-DD",
+            help="Pick an earlier date (the last brief's): the list under the map shows every place whose holder, "
+            "status or forces present changed between that date and the date shown, with the reports behind it.",
+        )
+        if isinstance(chosen, dt.date):
+            st.button("Stop comparing", key="since_clear", on_click=_stop_comparing, width="stretch")
+    if not isinstance(chosen, dt.date):
+        return None
+    if chosen >= day:
+        st.warning(
+            f"“Changes since” {chosen.isoformat()} is not before the date shown ({day.isoformat()}): pick an "
+            "earlier date to compare with. No comparison is shown."
+        )
+        return None
+    return chosen
+
+
+def _stop_comparing() -> None:
+    st.session_state[SINCE_KEY] = None  # a callback: before the box is drawn again
+    st.session_state[CHANGE_PLACE_KEY] = None
+
+
+@st.cache_data(show_spinner="Comparing the two dates…", max_entries=32)
+def _change_rows(location: str, revision: int, since: dt.date, day: dt.date) -> pd.DataFrame:
+    """The change list between ``since`` and ``day`` (cached per store revision)."""
+    del location, revision  # cache key: a new revision means new data
+    builder = map_builder()
+    scenario = builder.scenario
+    names = {f.id: f.name for f in scenario.forces}
+    rows = []
+    for change in compare(scenario, since=since, until=day, timeline=builder.timeline):
+        latest = change.evidence[-1] if change.evidence else None
+        rows.append(
+            {
+                "Place": scenario.place_by_id[change.place_id].name_en,
+                "Change": change.kind,
+                "From": status_words(change.before, names),
+                "To": status_words(change.after, names),
+                "Changed on": change.day.isoformat() if change.day else "",
+                "What changed": change.summary(names),
+                "Report": (
+                    f"{latest.source.publisher}, {latest.event.date_label}"
+                    + (f" — reported later ({latest.reported_label})" if latest.later else "")
+                )
+                if latest
+                else "",
+                "Quote": latest.event.quote if latest else "",
+                "Verification": latest.event.verification_label if latest else "",
+                "place_id": change.place_id,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Place",
+            "Change",
+            "From",
+            "To",
+            "Changed on",
+            "What changed",
+            "Report",
+            "Quote",
+            "Verification",
+            "place_id",
+        ],
+    )
+
+
+def _change_marks(since: dt.date | None, day: dt.date) -> dict[str, str]:
+    """Compare mode: each changed place with how it changed (the ring's tooltip); none when not comparing."""
+    if since is None:
+        return {}
+    rows = _change_rows(store_location(), reader().revision(), since, day)
+    return {
+        row["place_id"]: f"Changed since {since.isoformat()}: {row['What changed']}"
+        + (f" (on {row['Changed on']})" if row["Changed on"] else "")
+        for row in rows.to_dict("records")
+    }
+
+
+def _select_change(table_key: str, place_ids: list[str]) -> None:
+    selection = st.session_state.get(table_key)
+    rows = list(selection.selection.rows) if selection is not None else []
+    st.session_state[CHANGE_PLACE_KEY] = place_ids[rows[0]] if rows and rows[0] < len(place_ids) else None
+
+
+def _change_list(since: dt.date, day: dt.date) -> None:
+    """Under the map: every place that changed between ``since`` and ``day``; selecting one highlights it."""
+    rows = _change_rows(store_location(), reader().revision(), since, day)
+    st.markdown(f"#### Changes since {since:%A} {since.day} {since:%B %Y}")
+    if rows.empty:
+        st.caption(
+            f"No place changed holder, status or forces present between {since.isoformat()} and {day.isoformat()}."
+        )
+        return
+    st.caption(
+        f"{len(rows):,} place{'s' if len(rows) != 1 else ''} changed between {since.isoformat()} and "
+        f"{day.isoformat()}. Evidence is as known on {day.isoformat()}; a report published later says so. "
+        "Select a row to highlight its place."
+        + (f" The first {TABLE_ROWS:,} are listed; `mapdata diff` gives them all." if len(rows) > TABLE_ROWS else "")
+    )
+    shown = rows.head(TABLE_ROWS)
+    place_ids = shown["place_id"].tolist()
+    table_key = f"changes_{since.isoformat()}_{day.isoformat()}"
+    st.dataframe(
+        shown.drop(columns=["place_id"]),
+        hide_index=True,
+        key=table_key,
+        on_select=lambda: _select_change(table_key, place_ids),
+        selection_mode="single-row",
+        width="stretch",
+        column_config=fitted_columns(
+            shown, ["Place", "Change", "From", "To", "Changed on", "Verification"], pinned="Place", wide=["Quote"]
+        ),
     )
 
 
@@ -329,19 +461,35 @@ def render() -> None:
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
+    since = _since(scenario, day)
+    changes_note = (
+        f" · {len(builder.timeline.changed_between(since, day)):,} places changed since {since.isoformat()}"
+        if since
+        else _changes_note(builder, day)
+    )
     st.caption(
         f"As of {day:%A} {day.day} {day:%B %Y} · {len(visible)} of {len(scenario.mapped_forces)} force layers shown"
-        + _changes_note(builder, day)
+        + changes_note
     )
-    _sidebar(builder, _view(day, visible, event_id))
+    _sidebar(builder, _view(day, visible, event_id, since))
 
-    highlight = scenario.event_by_id[event_id].place_ids if event_id else ()
+    change_place = st.session_state.get(CHANGE_PLACE_KEY) if since else None
+    if event_id:
+        highlight: tuple[str, ...] = tuple(scenario.event_by_id[event_id].place_ids)
+    elif change_place in scenario.place_by_id:
+        highlight = (change_place,)
+    else:
+        highlight = ()
     initial_center = st.session_state.get("_initial_center")
     result = st_folium(
         builder.base_map(panels=st.session_state.get("_initial_panels")),
         key=MAP_KEY,
         feature_group_to_add=builder.force_layers(
-            day, visible=visible, highlight=highlight, layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0)
+            day,
+            visible=visible,
+            highlight=highlight,
+            layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0),
+            changes=_change_marks(since, day),
         ),
         center=list(initial_center) if initial_center else None,
         zoom=st.session_state.get("_initial_zoom"),
@@ -351,10 +499,12 @@ def render() -> None:
         on_change=_layers_from_map,
     )
     _remember_view(result)
-    view = _view(day, visible, event_id)
+    view = _view(day, visible, event_id, since)
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
     _download_box(view)
+    if since is not None:
+        _change_list(since, day)
 
     if builder.client and not st.toggle(
         "Show the tables of places and events",

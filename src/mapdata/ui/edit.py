@@ -487,6 +487,7 @@ def _history_tab(scenario: Scenario, editor: Editor) -> None:
 
 IMPORT_LIMIT = 64 * 1024 * 1024
 IMPORT_POLL_S = 0.5  # how often the import tab shows a running import's progress
+IMPORT_WAIT_S = 3.0  # how long the page waits for a file's check before showing it as running
 UPLOADER_GEN = "_import_uploader_gen"  # a new key empties the file uploader after an import
 
 
@@ -497,14 +498,27 @@ def _import_job(name: str, file_id: str, data: bytes, scenario: Scenario) -> Imp
         return held[1]
     job = ImportJob.of_upload(name, data, existing=scenario)  # its temporary copy goes once it is read
     job.check()
+    # A small file is checked by the time this run ends: shown at once, not by the polling fragment below. (A
+    # fragment registered to rerun itself could lose its first rerun when the page reran meanwhile, as after a
+    # refused file; the check's result then waited for the next click.)
+    job.join(timeout=IMPORT_WAIT_S)
     st.session_state["_import_job"] = (file_id, job)
     return job
 
 
-def _import_show(job: ImportJob, editor: Editor) -> None:
-    """The import's progress, its result, or what to fix; reruns itself while the import runs."""
+def _import_write(job: ImportJob, editor: Editor) -> None:
+    """The Import button: write in the background; a small file is written by the time the page reruns."""
+    job.write(writer, user=editor.name)
+    job.join(timeout=IMPORT_WAIT_S)
+
+
+def _import_show(job: ImportJob, editor: Editor, polling: bool = False) -> None:
+    """The import's progress, its result, or what to fix; reruns itself while the import runs (``polling``: this
+    fragment was set to rerun itself)."""
     name = job.path.name
     if job.running:
+        if not polling:  # the write began in a run of this fragment that does not poll: rerun the page, which does
+            st.rerun()
         st.progress(min(job.fraction, 1.0), text=plain(job.text))
         return
     if job.state == "done":
@@ -541,9 +555,7 @@ def _import_show(job: ImportJob, editor: Editor) -> None:
         hide_index=True,
         width="stretch",
     )
-    st.button(
-        f"Import {plain(name)}", type="primary", key="import_go", on_click=lambda: job.write(writer, user=editor.name)
-    )
+    st.button(f"Import {plain(name)}", type="primary", key="import_go", on_click=_import_write, args=(job, editor))
 
 
 def _import_tab(scenario: Scenario, editor: Editor) -> None:
@@ -565,7 +577,7 @@ def _import_tab(scenario: Scenario, editor: Editor) -> None:
         return
     job = _import_job(upload.name, upload.file_id, data, scenario)
     # a fragment that reruns on its own while the import runs (the rest of the page is not redrawn)
-    st.fragment(_import_show, run_every=IMPORT_POLL_S if job.running else None)(job, editor)
+    st.fragment(_import_show, run_every=IMPORT_POLL_S if job.running else None)(job, editor, polling=job.running)
 
 
 TABS = ["Control periods", "Events", "Sources", "Places", "History", "Import"]
