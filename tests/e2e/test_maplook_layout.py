@@ -180,6 +180,9 @@ def test_legend_and_layer_control_fold_at_tablet_width_and_the_link_keeps_them(
 
     _sized(page, "tablet")
     frame = _open(page, app_server, "?date=2018-06-04", "2018-06-04")
+    # the fold is a class and a rule of mapdata.css: wait until the style applies (once, in one CI run, the list
+    # was still drawn when the class was already set)
+    expect(frame.locator(".leaflet-control-layers-list")).to_be_hidden()
     assert _panels(frame) == {"legend": False, "layers": False, "layersListShown": False}
     area = frame.locator("body").evaluate("""() => { const m = document.querySelector('.leaflet-container').getBoundingClientRect();
       const sum = ['.mapdata-legend', '.leaflet-control-layers'].map(s => document.querySelector(s).getBoundingClientRect())
