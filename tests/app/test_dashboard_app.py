@@ -254,3 +254,20 @@ def test_a_since_date_not_before_the_date_is_refused_with_a_message() -> None:
     assert "since" not in at.query_params
     at = run_app(date="2018-06-04", since="last-week")
     assert any("since 'last-week' is not a date" in w.value for w in at.warning)
+
+
+def test_the_events_table_filters_by_force_type_verification_and_dates() -> None:
+    at = run_app(date="2018-06-10")
+    events = lambda: next(d for d in at.dataframe if "Quote" in d.value.columns and "Event" in d.value.columns).value  # noqa: E731
+    everything = len(events())
+    at.multiselect(key="events_forces").set_value(["syrian_regime"]).run()
+    assert 0 < len(events()) < everything
+    assert all("Syrian regime forces (Assad)" in forces for forces in events()["Forces"])
+    assert any(f"of {everything} events up to this date match the filters" in c.value for c in at.caption)
+    at.multiselect(key="events_forces").set_value([]).run()
+    at.multiselect(key="events_verification").set_value(["claimed"]).run()
+    assert set(events()["Verification"].str.split().str[0]) == {"claimed"}
+    at.multiselect(key="events_verification").set_value([]).run()
+    at.date_input(key="events_dates_2018-06-10").set_value((dt.date(2018, 6, 8), dt.date(2018, 6, 10))).run()
+    dates = list(events()["Date"])
+    assert dates and all(re.search(r"2018-06-(08|09|10)", d) for d in dates)  # "2018-06-08", "by 2018-06-08"

@@ -109,3 +109,18 @@ def test_mapdata_diff_refuses_bad_dates(argv: list[str], message: str, capsys: p
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_event_filter_by_force_kind_verification_and_dates() -> None:
+    from mapdata.model.timeline import EventFilter
+
+    events = SCENARIO.events_until(D(2018, 6, 30))
+    assert EventFilter()(events) == events  # nothing chosen: everything
+    regime = EventFilter(forces=frozenset({"syrian_regime"}))(events)
+    assert regime and all("syrian_regime" in e.force_ids for e in regime) and len(regime) < len(events)
+    kinds = EventFilter(kinds=frozenset({events[0].kind}))(events)
+    assert kinds and {e.kind for e in kinds} == {events[0].kind}
+    dated = EventFilter(start=D(2018, 6, 8), end=D(2018, 6, 8))(events)
+    assert dated and {e.date for e in dated} == {D(2018, 6, 8)}
+    claimed = EventFilter(verifications=frozenset({"claimed"}))(events)
+    assert all(e.verification.value == "claimed" for e in claimed)

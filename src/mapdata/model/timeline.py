@@ -227,6 +227,29 @@ class Timeline:
         return ""
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a table shows: any of ``forces`` (ids), of ``kinds``, of ``verifications``, dated from ``start``
+    to ``end`` (inclusive); an empty choice lets everything through."""
+
+    forces: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    verifications: frozenset[str] = frozenset()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __call__(self, events: Iterable[Event]) -> tuple[Event, ...]:
+        return tuple(
+            e
+            for e in events
+            if (not self.forces or self.forces.intersection(e.force_ids))
+            and (not self.kinds or e.kind in self.kinds)
+            and (not self.verifications or e.verification.value in self.verifications)
+            and (self.start is None or e.date >= self.start)
+            and (self.end is None or e.date <= self.end)
+        )
+
+
 #: Status codes, in code order: ``STATUSES[code]`` is the :class:`Status`.
 STATUSES: tuple[Status, ...] = (Status.UNKNOWN, Status.CONTROL, Status.CONTESTED, Status.PRESENCE)
 STATUS_CODE: dict[Status, int] = {status: code for code, status in enumerate(STATUSES)}

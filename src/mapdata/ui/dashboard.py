@@ -20,9 +20,9 @@ from mapdata.exchange import Format, export
 from mapdata.map.mapview import MapBuilder
 from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.model.compare import compare, status_words
-from mapdata.model.models import Scenario
+from mapdata.model.models import Scenario, Verification
 from mapdata.model.records import DATE_MAX, DATE_MIN
-from mapdata.model.timeline import STATUS_LABELS
+from mapdata.model.timeline import STATUS_LABELS, EventFilter
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
 
@@ -401,8 +401,30 @@ def fitted_columns(
     return config
 
 
-def _events_table(scenario: Scenario, day: dt.date, *, limit: int) -> tuple[pd.DataFrame, list[str]]:
-    events = scenario.events_until(day)[-limit:]
+def _event_filter(scenario: Scenario, day: dt.date) -> EventFilter:
+    """The filters above the events table: force, event type, verification, dates (none chosen: all events)."""
+    events = scenario.events_until(day)
+    names = {f.id: f.name for f in scenario.forces}
+    forces_in = [f.id for f in scenario.forces if any(f.id in e.force_ids for e in events)]
+    first = scenario.date_range[0]
+    with st.expander("Filter the events", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        forces = c1.multiselect(
+            "Force", forces_in, format_func=lambda f: label(names.get(f) or str(f)), key="events_forces"
+        )
+        kinds = c2.multiselect("Event type", sorted({e.kind for e in events}), key="events_kinds")
+        verifications = c3.multiselect("Verification", [v.value for v in Verification], key="events_verification")
+        span = st.date_input(
+            "Dated between", value=(first, day), min_value=first, max_value=day, key=f"events_dates_{day.isoformat()}"
+        )
+    start, end = (span[0], span[-1]) if isinstance(span, (tuple, list)) and span else (None, None)
+    return EventFilter(frozenset(forces), frozenset(kinds), frozenset(verifications), start, end)
+
+
+def _events_table(
+    scenario: Scenario, day: dt.date, *, limit: int, chosen: EventFilter | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    events = (chosen or EventFilter())(scenario.events_until(day))[-limit:]
     rows = [
         {
             "Date": event.date_label,
@@ -529,11 +551,16 @@ def render() -> None:
 
     st.markdown("#### Events up to this date")
     st.caption("Select an event to highlight its place on the map; every event carries its quote and how sure it is.")
-    events, event_ids = _events_table(scenario, day, limit=TABLE_ROWS)
-    total = len(scenario.events_until(day))
+    chosen = _event_filter(scenario, day)
+    events, event_ids = _events_table(scenario, day, limit=TABLE_ROWS, chosen=chosen)
+    total = len(chosen(scenario.events_until(day)))
     if total > TABLE_ROWS:
         st.caption(f"The latest {TABLE_ROWS:,} of {total:,} events up to this date.")
-    table_key = f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}"  # new key: a new, unticked table
+    elif total != len(scenario.events_until(day)):
+        st.caption(f"{total:,} of {len(scenario.events_until(day)):,} events up to this date match the filters.")
+    table_key = (  # new key (another day, filter or generation): a new, unticked table
+        f"events_{day.isoformat()}_{st.session_state.get('_events_table_generation', 0)}_{abs(hash(chosen)) % 10**8}"
+    )
     st.session_state["_events_table_key"] = table_key
     selection_default: DataframeStateInput | None = (
         {"selection": {"rows": [event_ids.index(event_id)]}} if event_id in event_ids else None
