@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 from mapdata.model.models import DatePrecision
 from mapdata.text.mentions import DateMention
+from mapdata.text.normalise import WORD_START, is_arabic
 
 FUTURE_WINDOW_DAYS = 60
 """With a publication date, a yearless date may fall at most this many days after it."""
@@ -163,7 +164,6 @@ _YEAR_INTRO = re.compile(
 )
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _TITLE_AFTER = re.compile(r"['’]s\s{1,3}[A-Z]")
-_HAS_ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 @dataclass
@@ -409,7 +409,7 @@ _AR_WD = "(?:" + "|".join(sorted({_ar(n) for names in AR_WEEKDAYS for n in names
 _AR_DIGIT = "[0-9٠-٩۰-۹]"
 _AR_DAY = rf"(?:3[01]|[12][0-9]|0?[1-9]|[٣][٠١]|[١٢][٠-٩]|[٠]?[١-٩]|[۳][۰۱]|[۱۲][۰-۹]|[۰]?[۱-۹])(?!{_AR_DIGIT})"
 _AR_YEAR = rf"(?:19|20|١٩|٢٠|۱۹|۲۰){_AR_DIGIT}{{2}}(?!{_AR_DIGIT})"
-_AR_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل]))"  # a word start, after a proclitic or not
+_AR_START = WORD_START  # a word start, after a proclitic or not
 _AR_END = r"(?!\w)"
 _AR_NUMBER_WORDS = {
     _ar_fold(w): n
@@ -907,7 +907,7 @@ def find_dates(
     """
     today = today or dt.date.today()
     raws = _scan(text)
-    if _HAS_ARABIC.search(text):
+    if is_arabic(text):
         raws = sorted(raws + _scan_arabic(text), key=lambda r: r.start)
     resolver = _Resolver(text, raws, published, today)
     return [resolver.resolve(text, raw) for raw in raws], resolver.basis

@@ -58,6 +58,7 @@ from mapdata.text.mentions import (
     ProposedEvent,
     ProposedPeriod,
 )
+from mapdata.text.normalise import is_arabic
 
 # -- sentences ------------------------------------------------------------------------------------
 
@@ -357,17 +358,13 @@ _VERB_SUBJECT_GAP = re.compile(
 def _subject_after_verb(text: str, sentence: _Sentence, action: ActionMention, backers: set[int]) -> int | None:
     """The index of the force right after an Arabic verb or verbal noun (its subject in verb-subject order), or None:
     the force may stand inside a phrase with a gap ("رفض حزب الله الخروج"), or after a pronoun ("انتشر فيها الروس")."""
-    if not _is_arabic(action.text[:1]):
+    if not is_arabic(action.text[:1]):
         return None
     verb_end = action.start + len(action.text.split()[0])
     for i, force in enumerate(sentence.forces):
         if force.start >= verb_end and i not in backers:
             return i if _VERB_SUBJECT_GAP.fullmatch(text, verb_end, force.start) else None
     return None
-
-
-def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in text)
 
 
 def _backers(text: str, sentence: _Sentence) -> set[int]:
@@ -436,7 +433,7 @@ def _readings(text: str, sentence: _Sentence, previous_agents: Sequence[str] = (
             and previous_agents
             and (
                 _PRONOUN_BEFORE.search(text, max(sentence.start, action.start - 30), action.start)
-                or (_is_arabic(action.text[:1]) and not sentence.forces)  # Arabic drops the subject: "اقتحمت X"
+                or (is_arabic(action.text[:1]) and not sentence.forces)  # Arabic drops the subject: "اقتحمت X"
             )
         ):
             agents = list(previous_agents)
@@ -463,7 +460,7 @@ def _carried_places(text: str, sentences: list[_Sentence], index: int) -> tuple[
     if noun in ("there", "هناك"):
         noun = ""
     if noun:
-        if _is_arabic(noun):  # the noun without its article, after a proclitic or article or not
+        if is_arabic(noun):  # the noun without its article, after a proclitic or article or not
             pattern = re.compile(rf"(?<!\w)(?:[وفبل]?ال|[وفبل])?{re.escape(noun)}(?!\w)")
         else:
             stem = re.escape(noun.lower().rstrip("s") if not noun.lower().endswith("ies") else noun.lower()[:-3])

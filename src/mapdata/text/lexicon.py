@@ -44,6 +44,7 @@ from mapdata.model.errors import MapdataError
 from mapdata.model.load import DEFAULT_DATA_DIR
 from mapdata.model.models import Force, Role
 from mapdata.text.mentions import ActionMention, ForceMention
+from mapdata.text.normalise import WORD_START, is_arabic
 
 DEFAULT_ACTIONS_PATH = DEFAULT_DATA_DIR / "lexicon" / "actions.json"
 
@@ -58,9 +59,6 @@ _NEGATION_BEFORE = re.compile(
 _ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"}
 _ARABIC_CLASS = {"ا": "[اأإآٱ]", "ي": "[يى]", "ه": "[هة]"}
 _ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-#: A word start: after a non-word character, or after an Arabic proclitic (و and, ف so, ب in/by, ل for), which is
-#: written joined to the word and is not part of the mention ("وحزب الله", "بسيطرة", "للقوات").
-WORD_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل])|(?<=(?<!\w)[وف][بل]))"
 
 
 def _fold_char(char: str) -> str:
@@ -186,10 +184,6 @@ def load_actions(path: str | Path | None = None) -> tuple[list[ActionSpec], int]
 _SEPARATOR = r"[\s\-‐‑]+"
 
 
-def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in text)
-
-
 def _word_pattern(word: str) -> str:
     out = []
     for char in word:
@@ -249,7 +243,7 @@ class Lexicon:
                 variants = [written]
                 if " " not in written and written[-1].islower() and written[-1].isascii() and written[-1] != "s":
                     variants.append(written + "s")  # Russian -> Russians
-                if _is_arabic(written):
+                if is_arabic(written):
                     if any(c.isdigit() and c.isascii() for c in written):
                         variants.append(written.translate(_ARABIC_DIGITS))  # الفرقة 11 -> الفرقة ١١
                     if written.startswith("ال") and len(written) > 3:

@@ -34,6 +34,16 @@ _LATIN_SPECIAL = str.maketrans(
 )
 _ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ٱ": "ا", "ک": "ك", "ی": "ي", "ۀ": "ه", "ە": "ه", "ں": "ن"})
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+
+
+def is_arabic(text: str) -> bool:
+    """Whether ``text`` has a letter of the Arabic script (the one test the text pipeline uses)."""
+    return _ARABIC.search(text) is not None
+
+
+#: A word start, in a regular expression: after a non-word character, or after an Arabic proclitic (و and, ف so,
+#: ب in/by, ل for), which is written joined to the word and is not part of the mention ("وحزب الله", "بسيطرة").
+WORD_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل])|(?<=(?<!\w)[وف][بل]))"
 _OU = re.compile("ou|oo")
 _DOUBLE = re.compile(r"(.)\1+")
 _AY = re.compile("ei|ey|ai")

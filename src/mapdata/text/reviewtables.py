@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.model.models import DatePrecision, PlaceKind, Role, Scenario, Verification
 from mapdata.text.mentions import PlaceMention, ProposedEvent
+from mapdata.text.normalise import is_arabic
 from mapdata.text.review import EventDecision, NewPlace, PeriodDecision, ReviewError, reviewed_summary
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def country_name(code: str) -> str:
 
 
 def _arabic(names: Iterable[str]) -> str:
-    return next((n for n in names if any("\u0600" <= ch <= "\u06ff" for ch in n)), "")
+    return next((n for n in names if is_arabic(n)), "")
 
 
 def _entry_arabic(geoparser: Geoparser | None, entry_id: str) -> str:
