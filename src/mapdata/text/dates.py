@@ -227,6 +227,14 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _ago(start: int, end: int, number: int, *, weeks: bool) -> _Raw:
+    """ "three days ago", "two weeks ago", "منذ يومين": a day count back from the publication date (weeks are
+    approximate: reported by that day)."""
+    return _Raw(
+        "relative", start, end, relative="days_ago", amount=number * (7 if weeks else 1), note="week" if weeks else ""
+    )
+
+
 # -- step 1: match --------------------------------------------------------------------------------
 
 
@@ -298,17 +306,7 @@ def _scan(text: str) -> list[_Raw]:
             if number is None:  # a few / several days ago
                 out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
             else:
-                factor = 7 if unit.startswith("week") else 1
-                out.append(
-                    _Raw(
-                        "relative",
-                        m.start(),
-                        m.end(),
-                        relative="days_ago",
-                        amount=number * factor,
-                        note="week" if factor == 7 else "",
-                    )
-                )
+                out.append(_ago(m.start(), m.end(), number, weeks=unit.startswith("week")))
         elif g("past") is not None or g("recent") is not None:
             out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
         elif g("week") is not None:
@@ -526,17 +524,7 @@ def _scan_arabic(text: str) -> list[_Raw]:
                 number = int(word) if word.isdigit() else _AR_NUMBER_WORDS.get(word, 1)
             else:
                 number = 2 if unit.endswith("ين") else 1  # يومين, أسبوعين: two
-            factor = 7 if unit.startswith("اسب") else 1
-            out.append(
-                _Raw(
-                    "relative",
-                    m.start(),
-                    m.end(),
-                    relative="days_ago",
-                    amount=number * factor,
-                    note="week" if factor == 7 else "",
-                )
-            )
+            out.append(_ago(m.start(), m.end(), number, weeks=unit.startswith("اسب")))
         elif g("arecent") is not None:
             out.append(_Raw("relative", m.start(), m.end(), relative="reported"))
         elif g("aweek") is not None:
