@@ -2,6 +2,8 @@
 
     mapdata snapshot --date 2018-06-10 [--format geojson|csv] [--forces russia,iran] [--data DIR | --store URL]
     mapdata validate [DIR]
+    mapdata diff --from D1 --to D2 [--format csv|geojson]
+    mapdata brief --date D [--since D0] [--forces a,b] [--bbox W,S,E,N] [--areas|--no-areas] --out FILE.pdf|FILE.png
     mapdata extract FILE|- [--published YYYY-MM-DD] [--format json|geojson] [--data DIR]
     mapdata import FILE [--store URL] [--user NAME]
     mapdata export --format geojson|csv|kml|gpkg --out FILE [--date D] [--forces a,b] [--store URL]
@@ -32,6 +34,7 @@ from shapely.geometry import mapping
 from mapdata import __version__
 from mapdata.config import settings
 from mapdata.exchange.snapshot import changes_csv, changes_geojson, snapshot_csv, snapshot_geojson
+from mapdata.map.areas import AREAS_DEFAULT_ABOVE
 from mapdata.model.errors import MapdataError, ScenarioError
 from mapdata.model.load import check_folder, load_scenario
 from mapdata.model.models import Scenario
@@ -45,6 +48,19 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    from mapdata.exchange.brief import BriefError, check_bbox  # matplotlib: only for `mapdata brief`
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not four numbers: min lon,min lat,max lon,max lat") from None
+    try:
+        return check_bbox(values)
+    except BriefError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {str(exc).removeprefix('bbox: ')}") from None
 
 
 STORE_HELP = "store: a .gpkg file or postgresql://user@host/db (default: MAPDATA_STORE, else data/mapdata.gpkg)"
@@ -72,6 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--format", choices=("csv", "geojson"), default="csv")
     dif.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     store_option(dif)
+
+    bri = sub.add_parser("brief", help="the briefing of a date: a PDF (A4 landscape) or a PNG (16:9 slide)")
+    bri.add_argument("--date", type=_date, required=True, help="the day shown (YYYY-MM-DD)")
+    bri.add_argument("--since", type=_date, help="compare mode: mark what changed since this earlier day")
+    bri.add_argument("--forces", help="only these forces' layers (comma-separated ids; default: all)")
+    bri.add_argument("--bbox", type=_bbox, help="the area: min lon,min lat,max lon,max lat (default: the places shown)")
+    bri.add_argument(
+        "--areas",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"shade control areas instead of drawing markers (default: above {AREAS_DEFAULT_ABOVE:,} places)",
+    )
+    bri.add_argument("--title", default="", help="title (default: the scenario's)")
+    bri.add_argument("--out", type=Path, required=True, help="the file to write: .pdf or .png")
+    bri.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
+    store_option(bri)
 
     imp = sub.add_parser("import", help="add the places, periods and events of a GeoJSON, CSV or GeoPackage file")
     imp.add_argument("file", type=Path, help="the file (format: docs/import-format.md)")
@@ -170,6 +202,58 @@ def _diff(args: argparse.Namespace, scenario: Scenario) -> int:
     return 0
 
 
+def _brief_out(out: Path) -> str:
+    """Why ``out`` cannot take a briefing ("" when it can)."""
+    if out.suffix.lower() not in (".pdf", ".png"):
+        return "a briefing is written as .pdf or .png"
+    if not out.parent.is_dir():
+        return f"the folder {out.parent} does not exist"
+    if out.is_dir():
+        return "is a folder"
+    return ""
+
+
+def _brief(args: argparse.Namespace, scenario: Scenario) -> int:
+    """``mapdata brief``: the briefing as a PDF or PNG file (written whole, or not at all)."""
+    from mapdata.exchange.brief import BriefError, BriefRequest, brief_bytes
+
+    first, last = scenario.date_range
+    for option, day in (("--date", args.date), ("--since", args.since)):
+        if day is not None and not first <= day <= last:
+            print(
+                f"mapdata brief: {option} {day.isoformat()} is outside the scenario "
+                f"({first.isoformat()} to {last.isoformat()})",
+                file=sys.stderr,
+            )
+            return 2
+    forces = _forces(args.forces, scenario, "brief")
+    if forces == []:
+        return 2
+    request = BriefRequest(
+        day=args.date,
+        since=args.since,
+        forces=tuple(forces) if forces is not None else None,
+        bbox=args.bbox,
+        areas=args.areas,
+        title=args.title,
+    )
+    try:
+        data = brief_bytes(scenario, request, fmt="pdf" if args.out.suffix.lower() == ".pdf" else "png")
+    except BriefError as exc:
+        print(f"mapdata brief: --{exc}", file=sys.stderr)  # "--since: ... must be before ..."
+        return 2
+    partial = args.out.with_name(f".{args.out.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(args.out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"mapdata brief: --out {args.out}: {exc.strerror or exc}; nothing was written", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {len(data):,} bytes")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
@@ -214,11 +298,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"mapdata {args.command}: {where}{exc.strerror or exc}; nothing was written", file=sys.stderr)
             return 2
 
+    if args.command == "brief":
+        refusal = _brief_out(args.out)
+        if refusal:
+            print(f"mapdata brief: --out {args.out}: {refusal}", file=sys.stderr)
+            return 2
     scenario = _read_scenario(args, default_folder)
     if scenario is None:
         return 2
     if args.command == "diff":
         return _diff(args, scenario)
+    if args.command == "brief":
+        return _brief(args, scenario)
     forces = _forces(args.forces, scenario, "snapshot")
     if forces == []:
         return 2

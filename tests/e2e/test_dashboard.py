@@ -7,8 +7,11 @@ and fails the test if one was attempted or if any JavaScript error was thrown.
 from __future__ import annotations
 
 import re
+import struct
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pypdf
 import pytest
 from playwright.sync_api import expect
 
@@ -310,3 +313,26 @@ def test_compare_mode_rings_the_changed_places_fades_the_rest_and_lists_the_chan
     dashboard.sidebar.get_by_role("button", name="Stop comparing").click()
     dashboard.wait_for_query("params.get('since') === null")
     expect(dashboard.map.locator(".mapdata-compare")).to_have_count(0)
+
+
+def test_briefing_downloads_a_png_slide_and_an_a4_pdf_of_the_view(dashboard: Dashboard, tmp_path: Path) -> None:
+    """The sidebar's Briefing buttons: the files are the view's (date, compare mode), of the promised size."""
+    dashboard.open("?date=2018-06-10&since=2018-06-03", date="2018-06-10")
+    sidebar = dashboard.sidebar
+    sidebar.get_by_text("Whole area of the places shown").click()  # the places, not the map's current view
+    files = {}
+    for fmt in ("PNG", "PDF"):
+        with dashboard.page.expect_download(timeout=60_000) as download:
+            sidebar.get_by_test_id("stDownloadButton").filter(has_text=fmt).click()
+        files[fmt] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[fmt])
+    assert files["PNG"].name == "mapdata-brief-2018-06-10-since-2018-06-03.png"
+    png = files["PNG"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1920, 1080)
+    reader = pypdf.PdfReader(files["PDF"])
+    assert len(reader.pages) == 2
+    assert (round(float(reader.pages[0].mediabox.width)), round(float(reader.pages[0].mediabox.height))) == (842, 595)
+    first = " ".join((reader.pages[0].extract_text() or "").split())
+    assert "As of Sunday 10 June 2018" in first and "Changes since Sunday 3 June 2018" in first
+    assert "Russian–Iranian friction" in first
+    expect(dashboard.page.get_by_test_id("stException")).to_have_count(0)

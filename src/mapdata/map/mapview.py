@@ -29,6 +29,7 @@ from folium.template import Template
 from shapely.geometry import shape
 
 from mapdata.config import TileConfig
+from mapdata.map.areas import ControlAreas, control_areas
 from mapdata.map.colours import marker_shapes
 from mapdata.model.geometry import geometry_json
 from mapdata.model.models import KIND_LABELS, Place, Scenario, Status
@@ -231,6 +232,12 @@ class MapBuilder:
             "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap", space=self.cache),
             "scenario": self.assets_url + publish_json(bundle, prefix="scenario", space=self.cache),
         }
+
+    @cached_property
+    def areas(self) -> ControlAreas:
+        """The scenario's control areas (:mod:`mapdata.map.areas`): built on first use, once per builder, which the
+        app keeps per store revision."""
+        return control_areas(self.scenario)
 
     @cached_property
     def _geometries(self) -> dict[str, dict[str, Any]]:

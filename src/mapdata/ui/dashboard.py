@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.exchange import Format, export
+from mapdata.exchange.brief import BRIEF_MIME, BriefFormat, BriefRequest, brief_bytes, brief_name, view_bbox
 from mapdata.map.mapview import MapBuilder
 from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.model.compare import compare, status_words
@@ -355,6 +356,50 @@ def _download_box(view: ViewState) -> None:
         )
 
 
+@st.cache_data(show_spinner="Drawing the briefing…", max_entries=8)
+def _brief_bytes(location: str, revision: int, fmt: BriefFormat, request: BriefRequest) -> bytes:
+    del location, revision  # cache key: a new revision means new data
+    builder = map_builder()
+    areas = builder.areas if request.with_areas(builder.scenario) else None
+    return brief_bytes(builder.scenario, request, fmt=fmt, timeline=builder.timeline, areas=areas)
+
+
+def _brief_box(view: ViewState, scenario: Scenario) -> None:
+    """The briefing to hand over: PNG (a 16:9 slide) and PDF (A4 landscape, with the change list or events)."""
+    with st.sidebar:
+        st.subheader("Briefing")
+        st.caption(
+            "The map of this date and these layers with its legend, scale, north arrow and sources; in compare mode "
+            "it marks the changes. The PDF adds the change list (or the events up to the date) with every report."
+        )
+        whole = st.toggle(
+            "Whole area of the places shown",
+            key="brief_whole",
+            value=view.center is None,
+            help="Off: the briefing shows the area the map shows now. On: every place of the chosen layers.",
+        )
+        bbox = None if whole or view.center is None or view.zoom is None else view_bbox(view.center, view.zoom)
+        request = BriefRequest(day=view.day, since=view.since, forces=view.forces, bbox=bbox)
+        location, revision = store_location(), reader().revision()
+        columns = st.columns(2)
+        formats: tuple[BriefFormat, ...] = ("png", "pdf")
+        for column, fmt in zip(columns, formats, strict=True):
+
+            def make(fmt: BriefFormat = fmt) -> bytes:
+                return _brief_bytes(location, revision, fmt, request)
+
+            column.download_button(
+                f"{fmt.upper()}",
+                data=make,  # drawn only when clicked (in its own thread), so slider steps never pay for a briefing
+                file_name=brief_name(request, fmt),
+                mime=BRIEF_MIME[fmt],
+                width="stretch",
+                key=f"brief_{fmt}",
+                icon=":material/download:",
+                help="A 16:9 slide (1920 × 1080 pixels)" if fmt == "png" else "A4 landscape, with the list pages",
+            )
+
+
 def _states_table(builder: MapBuilder, day: dt.date, *, limit: int) -> pd.DataFrame:
     scenario = builder.scenario
     rows = []
@@ -524,6 +569,7 @@ def render() -> None:
     view = _view(day, visible, event_id, since)
     st.query_params.from_dict(to_query(view, scenario))
     _share_box(scenario, view)
+    _brief_box(view, scenario)
     _download_box(view)
     if since is not None:
         _change_list(since, day)
