@@ -272,16 +272,30 @@ def pick_start(scenario: Scenario, steps: int) -> tuple[dt.date, list[int]]:
 
 
 def server_steps(
-    builder: MapBuilder, days: list[dt.date], forces: tuple[str, ...], *, warm: bool = True
+    builder: MapBuilder,
+    days: list[dt.date],
+    forces: tuple[str, ...],
+    *,
+    warm: bool = True,
+    since: dt.date | None = None,
+    areas: bool = False,
 ) -> dict[str, Any]:
-    """force_layers + st_folium's rendering of the groups, per day (fresh base map built outside the timer)."""
+    """force_layers + st_folium's rendering of the groups, per day (fresh base map built outside the timer).
+    ``since``: compare mode, the change list computed in the timer as the dashboard does; ``areas``: control areas."""
     from streamlit_folium import _get_feature_group_string
+
+    from mapdata.model.compare import compare
 
     def one(day: dt.date) -> tuple[float, int]:
         folium_map = builder.base_map()
         folium_map.render()
         start = time.perf_counter()
-        groups = builder.force_layers(day, visible=forces, highlight=())
+        changes = (  # as the dashboard: the server-rendered map gets the change list, the browser-side one `since`
+            {c.place_id: c.kind for c in compare(builder.scenario, since=since, until=day, timeline=builder.timeline)}
+            if since and not builder.client
+            else None
+        )
+        groups = builder.force_layers(day, visible=forces, highlight=(), changes=changes, areas=areas, since=since)
         script = "".join(_get_feature_group_string(g, map=folium_map, idx=i) for i, g in enumerate(groups))
         return time.perf_counter() - start, len(script.encode("utf-8"))
 
@@ -293,6 +307,17 @@ def server_steps(
         seconds.append(s * 1000)
         sizes.append(n)
     return {"ms": spread(seconds), "script_bytes": statistics.median(sizes)}
+
+
+def since_day(args: argparse.Namespace, start: dt.date) -> dt.date | None:
+    """Compare mode (``--since-days N``): the earlier date, N days before the first day shown."""
+    return start - dt.timedelta(days=args.since_days) if args.since_days else None
+
+
+def mode_query(args: argparse.Namespace, start: dt.date) -> str:
+    """The link's extra parameters for ``--since-days`` and ``--areas``."""
+    since = since_day(args, start)
+    return (f"&since={since.isoformat()}" if since else "") + ("&areas=1" if args.areas else "&areas=0")
 
 
 def timeline_states_ms(builder: MapBuilder, days: list[dt.date]) -> dict[str, float]:
@@ -526,7 +551,9 @@ def browser_path(
     try:
         # cold start: the first visit after the server started
         wall = time.perf_counter()
-        run.page.goto(f"{server.url}/?date={start.isoformat()}", timeout=args.cold_timeout * 1000)
+        run.page.goto(
+            f"{server.url}/?date={start.isoformat()}{mode_query(args, start)}", timeout=args.cold_timeout * 1000
+        )
         flip = run.wait_painted(start.isoformat(), start.toordinal() if client else None, args.cold_timeout * 1000)
         out["cold_wall_s"] = time.perf_counter() - wall
         origin = run.page.evaluate("() => performance.timeOrigin")
@@ -690,7 +717,7 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     sample = random.Random(args.seed).sample([p.id for p in scenario.places], min(places, args.sample))
     result["naive_estimate"] = sampled_step(naive_builder, days[0], forces, sample)
     estimate_s = result["naive_estimate"]["ms"] / 1000
-    if estimate_s > args.naive_max_step:
+    if estimate_s > args.naive_max_step or args.app_only:
         naive_steps = 0
     elif estimate_s > args.naive_slow or places >= args.naive_cap_from:
         naive_steps = min(args.steps, args.naive_cap)
@@ -720,7 +747,7 @@ def run_size(browser: Any, places: int, args: argparse.Namespace, store_dir: Pat
     result["bundle_gz_mb"] = core.stat().st_size / 1e6
     result["evidence_mb"] = sum(path.stat().st_size for path in evidence) / 1e6  # gzipped
     result["evidence_files"] = len(evidence)
-    result["app_server"] = server_steps(app, days, forces)
+    result["app_server"] = server_steps(app, days, forces, since=since_day(args, days[0]), areas=args.areas)
     del app
     del scenario
     gc.collect()
@@ -925,8 +952,8 @@ def target_lines(results: list[dict[str, Any]]) -> list[str]:
     r = next((x for x in results if x["places"] == TARGET_SIZE), None)
     query = control_query_from_doc()
     lines = ["| target | measured | |", "|---|---|---|"]
-    if r is None or "app" not in r or "naive" not in r:
-        lines.append(f"| (no {TARGET_SIZE:,}-place run in this measurement) | | |")
+    if r is None or "app" not in r or not r.get("naive", {}).get("bytes_to_map"):
+        lines.append(f"| (no {TARGET_SIZE:,}-place run of both paths in this measurement) | | |")
         return lines
     app, naive = r["app"], r["naive"]
     med, nmed = app["step_ms"]["median"], naive["step_ms"]["median"]
@@ -1025,6 +1052,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-server-mb", type=int, default=12_000, help="stop a path when the app server holds more")
     ap.add_argument("--start", help="first day shown (default: picked so that places change on every step)")
     ap.add_argument("--store-dir", type=Path, default=Path(tempfile.gettempdir()) / "mapdata-bench-slider")
+    ap.add_argument("--since-days", type=int, default=0, help="compare mode: since N days before the first day shown")
+    ap.add_argument("--app-only", action="store_true", help="measure only the browser-side map (no naive steps)")
+    ap.add_argument("--areas", action="store_true", help="control areas on (default: off, markers)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 places, 5 steps, docs untouched")
     ap.add_argument("--no-write", action="store_true", help="print, do not update docs/benchmarks.md")
     ap.add_argument("--keep-cache", action="store_true", help="keep the files this run adds to static/cache/")

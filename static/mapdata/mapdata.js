@@ -97,7 +97,7 @@
   }
 
   function panes(map) {
-    [["mapdata-basemap", 250], ["mapdata-areas", 410], ["mapdata-lines", 420],
+    [["mapdata-basemap", 250], ["mapdata-cells", 405], ["mapdata-areas", 410], ["mapdata-lines", 420],
      ["mapdata-points", 430], ["mapdata-highlight", 440]].forEach(function (p) {
       if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = String(p[1]); }
     });
@@ -257,6 +257,7 @@
   }
 
   function chrome(map, data) {
+    if (data.names) { serverNames(map, data.names); }
     var panels = data.panels || {};
     /* Open by default on a wide map only; the link (panels) says otherwise when the user chose. */
     var wide = map.getSize().x >= 900;  /* desktop (a 980 px map beside the sidebar): open; tablet and phone: folded */
@@ -352,7 +353,7 @@
         });
         box.appendChild(el("div", "mapdata-legend-heading", "Status"));
         data.legend.styles.forEach(function (s) {
-          var row = el("div", "mapdata-legend-row");
+          var row = el("div", "mapdata-legend-row" + (s.only ? " mapdata-legend-only mapdata-legend-only-" + s.only : ""));
           row.appendChild(swatch(s.style, s.shape));
           row.appendChild(el("span", "", s.label));
           box.appendChild(row);
@@ -446,10 +447,221 @@
     return layer;
   }
 
+  var cards = {};  /* place id -> the layer whose card is that place's (server-rendered map; the latest step's) */
   function addPlaces(group, data) {
     /* folium's L.featureGroup(options) call drops options (Leaflet takes layers first): set them here. */
     if (data.force) { group.options.mapdataForce = data.force; group.options.mapdataLabel = data.label; }
-    data.features.forEach(function (feature) { group.addLayer(placeLayer(feature)); });
+    data.features.forEach(function (feature) {
+      var layer = placeLayer(feature);
+      group.addLayer(layer);
+      if (feature.popup && data.force) {
+        (cards[feature.place_id] = cards[feature.place_id] || []).push(layer);
+      }
+    });
+  }
+
+  /* Open a place's card once per choice (a place found by name), after the map has flown to it. */
+  var openedCard = null;
+  function openCard(map, open, layers) {
+    if (!open || openedCard === open.n) { return; }
+    var layer = (layers || []).filter(function (l) { return l && map.hasLayer(l); })[0];
+    if (!layer) { return; }
+    openedCard = open.n;
+    window.setTimeout(function () {
+      var target = layer.getLayers ? layer.getLayers().filter(function (l) { return l.getPopup && l.getPopup(); })[0] || layer : layer;
+      target.openPopup();
+    }, 450);
+  }
+
+  /* ---- Place names: written in rank order (mapdata/map/labels.py), each beside its place, skipping any that would
+     overlap a name already written or a control of the map; at country zoom only the first towns. ---- */
+
+  var measure = null;
+  function textWidth(text) {
+    if (!measure) { measure = document.createElement("canvas").getContext("2d"); measure.font = "600 11px sans-serif"; }
+    return measure.measureText(text).width;
+  }
+
+  /* source: { count, order (indices by rank), text(i, lang), at(i) -> LatLng, kind(i), shown(i) } */
+  function nameLayer(map, settings) {
+    panes(map);
+    if (!map.getPane("mapdata-names")) {
+      var pane = map.createPane("mapdata-names");
+      pane.style.zIndex = "436";
+      pane.style.pointerEvents = "none";
+    }
+    var state = { map: map, source: null, lang: "en", pool: [], settings: settings };
+    function layout() {
+      var src = state.source;
+      if (!src) { return; }
+      var zoom = map.getZoom(), size = map.getSize(), bounds = map.getBounds();
+      var all = zoom >= settings.all_from_zoom, limit = all ? settings.max_labels : settings.country_labels;
+      var taken = controlBoxes(map).map(function (b) { return [b.left, b.top, b.right, b.bottom]; });
+      var placed = [];
+      for (var n = 0; n < src.order.length && placed.length < limit; n += 1) {
+        var i = src.order[n];
+        if (!all && src.kind(i) !== "town") { continue; }
+        if (!src.shown(i)) { continue; }
+        var ll = src.at(i);
+        if (!ll || !bounds.contains(ll)) { continue; }
+        var text = src.text(i, state.lang);
+        if (!text) { continue; }
+        var p = map.latLngToContainerPoint(ll), w = textWidth(text) + 6, h = 16, gap = 13;
+        var area = src.kind(i) === "area" || src.kind(i) === "region";
+        var options = area ? [[p.x - w / 2, p.y - h / 2]]
+          : [[p.x + gap, p.y - h / 2], [p.x - gap - w, p.y - h / 2], [p.x - w / 2, p.y - gap - h], [p.x - w / 2, p.y + gap]];
+        for (var k = 0; k < options.length; k += 1) {
+          var r = [options[k][0], options[k][1], options[k][0] + w, options[k][1] + h];
+          if (r[0] < 2 || r[1] < 2 || r[2] > size.x - 2 || r[3] > size.y - 2) { continue; }
+          var clash = taken.some(function (t) { return r[0] < t[2] && t[0] < r[2] && r[1] < t[3] && t[1] < r[3]; });
+          if (clash) { continue; }
+          taken.push(r);
+          taken.push([p.x - 5, p.y - 5, p.x + 5, p.y + 5]);  /* its place's marker stays clear of other names */
+          placed.push({ i: i, text: text, x: r[0], y: r[1], area: area });
+          break;
+        }
+      }
+      var pane = map.getPane("mapdata-names"), origin = map.containerPointToLayerPoint([0, 0]);
+      while (state.pool.length < placed.length) { state.pool.push(pane.appendChild(el("div", "mapdata-name"))); }
+      state.pool.forEach(function (div, k) {
+        var label = placed[k];
+        if (!label) { div.style.display = "none"; return; }
+        div.style.display = "";
+        div.textContent = label.text;
+        div.setAttribute("dir", "auto");
+        div.setAttribute("lang", state.lang);
+        div.className = "mapdata-name" + (label.area ? " mapdata-name-area" : "");
+        div.setAttribute("data-place", src.ids ? src.ids[label.i] : String(label.i));
+        L.DomUtil.setPosition(div, L.point(origin.x + label.x, origin.y + label.y));
+      });
+      map.getContainer().setAttribute("data-mapdata-names", String(placed.length));
+    }
+    map.on("moveend zoomend resize", layout);
+    state.layout = layout;
+    /* After a date step the names follow the colours: laid out once the step has painted (coalesced). */
+    state.later = function () {
+      if (state.timer) { return; }
+      state.timer = window.setTimeout(function () { state.timer = null; layout(); }, 80);
+    };
+    return state;
+  }
+
+  /* The server-rendered map: names from the base map (chrome's data.names); shown for the places drawn now. */
+  function serverNames(map, data) {
+    var names = nameLayer(map, data.settings);
+    var order = data.rank.map(function (r, i) { return [r, i]; }).sort(function (a, b) { return a[0] - b[0]; })
+      .map(function (x) { return x[1]; });
+    var drawn = {};
+    names.source = {
+      order: order, ids: data.ids,
+      text: function (i, lang) { return lang === "ar" && data.ar[i] ? data.ar[i] : data.en[i]; },
+      at: function (i) { return L.latLng(data.at[i][0], data.at[i][1]); },
+      kind: function (i) { return data.kind[i]; },
+      shown: function (i) { return !!drawn[data.ids[i]]; }
+    };
+    names.setDrawn = function (ids) { drawn = ids; };
+    window.mapdataNames = names;
+    return names;
+  }
+
+  /* ---- Control areas: each cell in the colour of the force holding its place; contested cells hatched. ----
+     The hatch is an SVG pattern per colour, kept in one hidden <svg> of the page: url(#id) works from any SVG
+     element of the document, so the cells' own renderer needs no setup. */
+
+  var hatches = {};
+  function hatchFill(colour) {
+    if (hatches[colour]) { return "url(#" + hatches[colour] + ")"; }
+    var NS = "http://www.w3.org/2000/svg";
+    var holder = document.getElementById("mapdata-hatches");
+    if (!holder) {
+      holder = document.createElementNS(NS, "svg");
+      holder.setAttribute("id", "mapdata-hatches");
+      holder.setAttribute("width", "0");
+      holder.setAttribute("height", "0");
+      holder.setAttribute("aria-hidden", "true");
+      holder.style.position = "absolute";
+      holder.appendChild(document.createElementNS(NS, "defs"));
+      document.body.appendChild(holder);
+    }
+    var id = "mapdata-hatch-" + Object.keys(hatches).length;
+    var pattern = document.createElementNS(NS, "pattern");
+    pattern.setAttribute("id", id);
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("width", "8");
+    pattern.setAttribute("height", "8");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    var ground = document.createElementNS(NS, "rect");
+    ground.setAttribute("width", "8");
+    ground.setAttribute("height", "8");
+    ground.setAttribute("fill", colour);
+    ground.setAttribute("fill-opacity", "0.18");
+    var stripe = document.createElementNS(NS, "rect");
+    stripe.setAttribute("width", "3");
+    stripe.setAttribute("height", "8");
+    stripe.setAttribute("fill", colour);
+    stripe.setAttribute("fill-opacity", "0.7");
+    pattern.appendChild(ground);
+    pattern.appendChild(stripe);
+    holder.firstChild.appendChild(pattern);
+    hatches[colour] = id;
+    return "url(#" + id + ")";
+  }
+
+  function areaStyle(look, colour, contested, faded) {
+    var fade = faded ? 0.35 : 1;
+    return {
+      pane: "mapdata-cells", stroke: !!contested, color: colour, weight: 0.8, opacity: 0.7 * fade,
+      fillColor: contested ? hatchFill(colour) : colour,
+      fillOpacity: (contested ? look.contested : look.opacity) * fade,
+      className: "mapdata-cell" + (contested ? " mapdata-cell-contested" : "")
+    };
+  }
+
+  /* The server-rendered map: the cells of one date, already chosen and coloured. */
+  function addAreas(group, data) {
+    var cells = data.cells || [];
+    cells.forEach(function (cell) {
+      var style = areaStyle(data.look, cell.colour, cell.contested, false);
+      style.className += " mapdata-cell-" + cell.place_id;
+      var layer = L.geoJSON(cell.geometry, { pane: "mapdata-cells", style: function () { return style; } });
+      layer.bindTooltip(cell.tooltip, { sticky: true });
+      group.addLayer(layer);
+    });
+  }
+
+  /* The browser-side map: the cells come once (data.url), and render() styles them per date. */
+  function loadCells(map, areas) {
+    client.cellsUrl = areas.url;
+    client.areaLook = areas.look;
+    client.areaNote = areas.note;
+    fetchJson(areas.url).then(function (fc) {
+      if (client.cellsUrl !== areas.url) { return; }
+      var cells = {};
+      (fc.features || []).forEach(function (f) {
+        var i = f && f.properties && f.properties.i;
+        if (typeof i !== "number" || !client.layers[i] || !validGeometry(f.geometry)) { return; }
+        var layer = L.geoJSON(f.geometry, {
+          pane: "mapdata-cells", style: function () { return { stroke: false, fillOpacity: 0, className: "mapdata-cell" }; }
+        });
+        var place = client.bundle.places[i];
+        layer.bindTooltip(function () {
+          var st = stateOf(i, client.shownDay);
+          return "<b>" + escapeHtml(place.name) + "</b>" + (st.holder >= 0 ? "<br>" + escapeHtml(client.bundle.forces[st.holder].name)
+            + (st.status === "contested" ? " holds it, contested" : " holds it") : "")
+            + "<br><i>" + escapeHtml(client.areaNote) + "</i>";
+        }, { sticky: true });
+        layer.bindPopup(cardPopup(layer, function () {
+          return popupFor(i) + '<div class="mapdata-meta mapdata-area-note">' + escapeHtml(client.areaNote) + "</div>";
+        }));
+        cells[i] = layer;
+      });
+      client.cells = cells;
+      client.cellShown = {};
+      client.cellStyle = {};
+      render();
+    }).catch(function (err) {
+      notice(map, "The control areas could not be loaded (" + (err && err.message ? err.message : err) + ").");
+    });
   }
 
   /* Compare mode: the places that changed keep their look (and get a ring, drawn by addPlaces); the others fade.
@@ -468,6 +680,22 @@
   }
 
   function sync(map, data) {
+    map.getContainer().classList.toggle("mapdata-areas-on", !!data.areas);
+    var step = cards;
+    cards = {};
+    window.setTimeout(function () {  /* once this step's groups are on the map */
+      var names = window.mapdataNames;
+      if (names) {
+        var drawn = {};
+        Object.keys(step).forEach(function (id) {
+          if (step[id].some(function (l) { return map.hasLayer(l); })) { drawn[id] = true; }
+        });
+        names.setDrawn(drawn);
+        names.lang = data.names === "ar" ? "ar" : "en";
+        names.layout();
+      }
+      if (data.open) { openCard(map, data.open, step[data.open.id] || []); }
+    }, 0);
     var global = window.__GLOBAL_DATA__;
     var control = window.mapdataControl;
     /* The groups of this render are the force groups now on the map. */
@@ -645,6 +873,8 @@
       }
     });
     client.highlight = L.layerGroup().addTo(map);
+    client.rings = L.layerGroup().addTo(map);
+    client.ringRenderer = L.canvas({ padding: 0.3, pane: "mapdata-highlight" });
     client.play = playControl(map);
     var repaired = 0;
     fetchJson(data.url, function (count) { repaired = count; }).then(function (bundle) {
@@ -687,6 +917,20 @@
       if (repaired && !skipped.length && !client.index.bad) {
         notice(map, repaired + " unreadable number" + (repaired === 1 ? " was" : "s were") + " read as missing.");
       }
+      var order = (bundle.rank || []).map(function (r, i) { return [r, i]; }).sort(function (a, b) { return a[0] - b[0]; })
+        .map(function (x) { return x[1]; });
+      client.names = nameLayer(map, bundle.label_settings || { all_from_zoom: 10, country_labels: 25, max_labels: 200 });
+      client.names.source = {
+        order: order, ids: bundle.places.map(function (p) { return p.id; }),
+        text: function (i, lang) { var p = bundle.places[i]; return lang === "ar" && p.ar ? p.ar : p.name; },
+        at: function (i) {
+          var g = bundle.places[i].g, layer = client.layers[i];
+          if (g && g.type === "Point") { return L.latLng(g.coordinates[1], g.coordinates[0]); }
+          return layer && layer.getBounds ? layer.getBounds().getCenter() : null;
+        },
+        kind: function (i) { return bundle.places[i].kind; },
+        shown: function (i) { return !!(client.visible[i] || (client.cellShown && client.cellShown[i])); }
+      };
       client.ready = true;
       if (client.pending) { clientShow(map, client.pending); }
     }).catch(function (err) {
@@ -845,7 +1089,44 @@
     if (!evidence.length && st.periods.length) {
       html += '<div class="mapdata-meta mapdata-no-evidence">' + escapeHtml(text.no_evidence_yet.replace("{day}", isoDate(day))) + "</div>";
     }
-    return html + "</div>";
+    return html + historyHtml(b, i, day, chunk) + "</div>";
+  }
+
+  /* A card's control history up to the day (mapview.py's history_html writes the same): the holding periods as a
+     strip from the scenario's first day, and every period with the latest report behind it as known that day. */
+  function historyHtml(b, i, day, chunk) {
+    var per = b.periods, index = b.__index || (b.__index = indexPeriods(b)), text = b.card_text;
+    var first = b.range[0], span = day - first + 1, strip = "", items = "";
+    var events = chunk.events || {}, byPeriod = chunk.periods || {}, count = 0;
+    for (var n = index.offsets[i]; n < index.offsets[i + 1]; n += 1) {
+      var k = index.order[n], start = per.start[k] < 0 ? null : per.start[k];
+      if ((start === null ? first : start) > day) { continue; }
+      count += 1;
+      var f = b.forces[per.force[k]], words = text.roles[String(per.role[k])];
+      var end = per.end[k] >= 10000000 || per.end[k] >= day ? null : per.end[k];
+      if (per.role[k] !== 3) {
+        var a = Math.max(start === null ? first : start, first), z = Math.min(per.end[k], day);
+        if (a <= z) {
+          var left = Math.floor((a - first) * 1000 / span), width = Math.max(Math.floor((z - a + 1) * 1000 / span), 6);
+          strip += '<span class="mapdata-seg mapdata-seg-' + (per.role[k] === 1 ? "control" : "contested") + '" style="left:calc('
+            + left + " * 0.1%);width:calc(" + width + " * 0.1%);background:" + escapeHtml(f.colour) + '" title="'
+            + escapeHtml(f.name + " " + words + ", " + isoDate(a) + " to " + isoDate(z)) + '"></span>';
+        }
+      }
+      var when = "from " + (start === null ? "before the first report" : isoDate(start)) + (end === null ? " on" : " to " + isoDate(end));
+      var latest = null;
+      (byPeriod[k] || []).forEach(function (x) {
+        var e = events[x];
+        if (e && typeof e.from === "number" && e.from <= day && (!latest || e.rank > latest.rank)) { latest = e; }
+      });
+      var report = latest ? latest.publisher + ", " + latest.date
+        + (latest.known > day ? " · " + text.reported_later.replace("{date}", latest.reported) : "") : text.no_report_yet;
+      items += '<li><span class="mapdata-dot" style="background:' + escapeHtml(f.colour) + '"></span><b>' + escapeHtml(f.name)
+        + "</b> " + escapeHtml(words) + ", " + escapeHtml(when) + " · " + escapeHtml(report) + "</li>";
+    }
+    if (!count) { return ""; }
+    return '<details class="mapdata-history"><summary><span class="mapdata-meta">' + escapeHtml(text.history.replace("{day}", isoDate(day)))
+      + '</span><span class="mapdata-strip">' + strip + "</span></summary><ul>" + items + "</ul></details>";
   }
 
   function popupFor(i) {
@@ -856,6 +1137,9 @@
   function render() {
     if (!client || !client.ready || client.shownDay === null) { return; }
     var b = client.bundle, day = client.shownDay, changed = 0;
+    var areasOn = !!(client.areas && client.cells), comparing = client.since !== null && client.since !== undefined;
+    var rings = [];
+    if (comparing && client.beforeDay !== client.since) { client.before = []; client.beforeDay = client.since; }  /* per since */
     for (var i = 0; i < client.layers.length; i += 1) {
       var layer = client.layers[i];
       if (!layer) { continue; }  /* bad data: skipped (and said so) when loaded */
@@ -868,20 +1152,78 @@
         forceId = b.forces[(visiblePresent.length ? visiblePresent : st.present)[0]].id;
         show = visiblePresent.length > 0;
       } else { forceId = "unknown"; show = !client.hidden.unknown; }
-      var key = st.status + "|" + forceId;
+      var faded = false;
+      if (comparing) {  /* compare mode, as mapdata/model/timeline.py's changed_between: status, holder or forces present */
+        var before = client.before[i] || (client.before[i] = stateOf(i, client.since));
+        faded = before.status === st.status && before.holder === st.holder && samePresent(before.present, st.present);
+        if (!faded && rings.length < MAX_RINGS) { rings.push(i); }
+      }
+      var cell = client.cells && client.cells[i];
+      if (cell) {
+        var holds = areasOn && st.holder >= 0 && !client.hidden[b.forces[st.holder].id];
+        if (holds !== !!client.cellShown[i]) {
+          if (holds) { cell.addTo(client.map); } else { client.map.removeLayer(cell); }
+          client.cellShown[i] = holds;
+          changed += 1;
+        }
+        var cellKey = holds ? st.holder + "|" + st.status + "|" + faded : "";
+        if (holds && client.cellStyle[i] !== cellKey) {
+          cell.setStyle(areaStyle(client.areaLook, b.forces[st.holder].colour, st.status === "contested", faded));
+          client.cellStyle[i] = cellKey;
+          changed += 1;
+        }
+      }
+      if (areasOn && kind === "point" && cell) { show = false; }  /* the cell stands for the marker */
+      var key = st.status + "|" + forceId + (faded ? "|faded" : "");
       if (show !== client.visible[i]) {
         if (show) { layer.addTo(client.map); } else { client.map.removeLayer(layer); }
         client.visible[i] = show;
         changed += 1;
       }
       if (show && client.style[i] !== key) {
-        layer.setStyle(((b.styles[kind] || {})[st.status] || {})[forceId] || {});
+        var look = ((b.styles[kind] || {})[st.status] || {})[forceId] || {};
+        if (faded) {
+          look = L.extend({}, look, { opacity: (look.opacity === undefined ? 1 : look.opacity) * 0.3,
+                                      fillOpacity: (look.fillOpacity === undefined ? 0.2 : look.fillOpacity) * 0.3 });
+        }
+        layer.setStyle(look);
         client.style[i] = key;
         changed += 1;
       }
     }
     client.lastChanged = changed;
+    drawRings(rings);
+    if (client.names && (changed || client.names.lang !== client.lang)) { client.names.lang = client.lang; client.names.later(); }
   }
+
+  /* The forces present on two days are the same (stateAt lists them in one order: holder first, then by id). */
+  function samePresent(a, b) {
+    if (a.length !== b.length) { return false; }
+    for (var k = 0; k < a.length; k += 1) { if (a[k] !== b[k]) { return false; } }
+    return true;
+  }
+
+  /* Compare mode on the browser-side map: a dashed ring around each changed place (on a canvas), redrawn when the
+     changed places differ; the unchanged ones are faded by render(). */
+  var MAX_RINGS = 2000;
+  function drawRings(rings) {
+    var now = {}, marks = client.ringMarks || (client.ringMarks = {});
+    rings.forEach(function (i) { now[i] = true; });
+    Object.keys(marks).forEach(function (i) {  /* only the difference is redrawn: a step changes few places */
+      if (!now[i]) { client.rings.removeLayer(marks[i]); delete marks[i]; }
+    });
+    rings.forEach(function (i) {
+      if (marks[i]) { return; }
+      var g = client.bundle.places[i].g;
+      var at = g.type === "Point" ? [g.coordinates[1], g.coordinates[0]] : client.layers[i].getBounds().getCenter();
+      marks[i] = L.circleMarker(at, {
+        renderer: client.ringRenderer, radius: 12, color: "#111111", weight: 2, dashArray: "4 3", fill: false,
+        interactive: false
+      }).addTo(client.rings);
+    });
+    client.ringsKey = rings.length;
+  }
+
 
   /* ---- Play: animate the map through the dates in the browser; the slider (the view you share) stays put. ---- */
 
@@ -1014,7 +1356,13 @@
       });
       global.selected_layers["mapdata:" + SENTINEL] = { name: SENTINEL, url: "mapdata", gen: data.gen || 0 };
     }
+    map.getContainer().classList.toggle("mapdata-areas-on", !!data.areas);
+    map.getContainer().classList.toggle("mapdata-compare", data.since !== null && data.since !== undefined);
+    client.since = data.since;
+    client.lang = data.names === "ar" ? "ar" : "en";
     if (!client.ready) { return; }
+    client.areas = !!data.areas;
+    if (data.areas && client.cellsUrl !== data.areas.url) { loadCells(map, data.areas); }
     client.shownDay = played ? client.play.state.day : data.day;
     render();
     if (!played) { document.body.setAttribute("data-mapdata-date", data.date); }
@@ -1030,10 +1378,15 @@
       }
     });
     fitOnce(map, data.fit);
+    if (data.open) {
+      var at = client.bundle.places.findIndex(function (p) { return p.id === data.open.id; });
+      if (at >= 0) { openCard(map, data.open, [client.visible[at] ? client.layers[at] : null, client.cells && client.cells[at]]); }
+    }
   }
 
   window.mapdata = {
-    basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, markChanges: markChanges, sync: sync, fitOnce: fitOnce,
+    basemap: basemap, loadBasemap: loadBasemap, chrome: chrome, addPlaces: addPlaces, addAreas: addAreas, markChanges: markChanges,
+    sync: sync, fitOnce: fitOnce,
     clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL,
     /* the browser-side timeline and cards, pure (tests/unit/test_evidence_js_parity.py runs them in node) */
     card: { indexPeriods: indexPeriods, stateAt: stateAt, evidenceOf: evidenceOf, cardHtml: cardHtml, parseJson: parseJson,

@@ -181,7 +181,7 @@ def test_download_respects_the_date_and_layers(fresh_store: Path) -> None:
     at = run_app(date="2018-06-04", layers="russia")
     at.selectbox(key="export_format").set_value("GeoJSON").run()
     assert not at.exception
-    button = at.get("download_button")[0]
+    button = next(b for b in at.get("download_button") if b.proto.label.startswith("Download "))
     # the file is made only when clicked (deferred), so slider steps never pay for an export
     assert button.proto.label == "Download GeoJSON" and button.proto.deferred_file_id
     from mapdata.store import open_store
@@ -271,3 +271,44 @@ def test_the_events_table_filters_by_force_type_verification_and_dates() -> None
     at.date_input(key="events_dates_2018-06-10").set_value((dt.date(2018, 6, 8), dt.date(2018, 6, 10))).run()
     dates = list(events()["Date"])
     assert dates and all(re.search(r"2018-06-(08|09|10)", d) for d in dates)  # "2018-06-08", "by 2018-06-08"
+
+
+def test_a_since_date_chosen_after_the_date_is_cleared_with_a_warning_until_dismissed() -> None:
+    at = run_app(date="2018-06-05")
+    at.date_input(key="since").set_value(dt.date(2018, 6, 9)).run()
+    assert not at.exception
+    assert any("“Changes since” 2018-06-09 is not before the date shown (2018-06-05)" in w.value for w in at.warning)
+    assert at.date_input(key="since").value is None and "since" not in at.query_params
+    at.slider(key="date").set_value(dt.date(2018, 6, 6)).run()  # still there after another step
+    assert any("2018-06-09 is not before" in w.value for w in at.warning)
+    at.button(key="dismiss_link_warnings").click().run()
+    assert not any("2018-06-09 is not before" in w.value for w in at.warning)
+
+
+def test_control_areas_list_what_each_force_holds_and_the_link_keeps_them() -> None:
+    at = run_app(date="2018-06-10", areas="1")
+    shares = next(d for d in at.dataframe if "Share of area" in d.value.columns).value
+    assert list(shares["Force"]) == ["Syrian regime forces (Assad)"] and int(shares["Places"].iloc[0]) == 3
+    assert at.query_params["areas"] == "1"
+    assert map_args(at)  # the map still draws
+    at.toggle(key="areas").set_value(False).run()
+    assert not any("Share of area" in d.value.columns for d in at.dataframe)
+    assert at.query_params["areas"] == "0"
+
+
+def test_control_over_time_and_the_briefing_buttons_are_there() -> None:
+    at = run_app(date="2018-06-10", since="2018-06-03")
+    assert any(m.value == "#### Control over time" for m in at.markdown)
+    assert at.get("vega_lite_chart"), "no chart drawn"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"PNG", "PDF"} <= set(labels) and "Download the change list (CSV)" in labels
+
+
+def test_find_a_place_offers_the_matches() -> None:
+    at = run_app(date="2018-06-10")
+    at.text_input(key="place_search").set_value("Kusair").run()
+    assert not at.exception
+    groups = at.get("button_group")
+    assert groups, "no places offered"
+    at.text_input(key="place_search").set_value("Xyzzyville").run()
+    assert any("No place matches “Xyzzyville”" in c.value for c in at.caption)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pypdf
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 from e2e_support import EVIL_EVENT, EVIL_NAME, EVIL_PLACE, EVIL_QUOTE, EVIL_SCRIPT, EVIL_SUMMARY, Dashboard, NetworkLog
 
@@ -322,8 +322,14 @@ def test_briefing_downloads_a_png_slide_and_an_a4_pdf_of_the_view(dashboard: Das
     sidebar.get_by_text("Whole area of the places shown").click()  # the places, not the map's current view
     files = {}
     for fmt in ("PNG", "PDF"):
-        with dashboard.page.expect_download(timeout=60_000) as download:
-            sidebar.get_by_test_id("stDownloadButton").filter(has_text=fmt).click()
+        for attempt in range(3):  # a rerun (the map reporting its view) may redraw the button under the click: again
+            try:
+                with dashboard.page.expect_download(timeout=20_000) as download:
+                    sidebar.get_by_test_id("stDownloadButton").filter(has_text=fmt).click()
+                break
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
         files[fmt] = tmp_path / download.value.suggested_filename
         download.value.save_as(files[fmt])
     assert files["PNG"].name == "mapdata-brief-2018-06-10-since-2018-06-03.png"

@@ -21,7 +21,7 @@ IMG = "<img src=x onerror=alert(1)>"
 QUOTE = f"A witness wrote {IMG} on the wall."
 FORCE_NAME = 'Regime <script>alert("force")</script>'
 DAY = dt.date(2018, 6, 10)
-POPUP_TAGS = {"div", "h4", "span", "b", "blockquote", "details", "summary", "br"}
+POPUP_TAGS = {"div", "h4", "span", "b", "blockquote", "details", "summary", "br", "ul", "li"}  # ul, li: control history
 
 
 @pytest.fixture(scope="module")
@@ -176,9 +176,10 @@ def test_force_layer_scripts_contain_no_raw_markup(builder: MapBuilder) -> None:
         visible=[f.id for f in builder.scenario.mapped_forces],
         highlight=["qusayr_position_1"],
         changes={"qusayr_position_2": "Changed: <img src=x onerror=alert(2)> → <b>them</b>"},
+        areas=True,
     )
     scripts = rendered_scripts(groups)
-    assert len(groups) == len(builder.scenario.mapped_forces) + 4  # + unknown, highlight, changes, sync
+    assert len(groups) == len(builder.scenario.mapped_forces) + 5  # + control areas, unknown, highlight, changes, sync
     assert len(scripts) == len(groups) + 1  # the changes group: its rings, and which places changed
     popups, tooltips = [], []
     for script in scripts:

@@ -48,9 +48,19 @@ from pathlib import Path
 from typing import Any
 
 from mapdata.config import settings
+from mapdata.map.labels import label_ranks, label_settings
 from mapdata.model.geometry import geometry_json
 from mapdata.model.models import KIND_LABELS, Role, Scenario
-from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, evidence_dates, reported_label
+from mapdata.model.timeline import (
+    HISTORY_HEADING,
+    NO_EVIDENCE_YET,
+    NO_REPORT_YET,
+    REPORTED_LATER,
+    ROLE_WORDS,
+    STATUS_LABELS,
+    evidence_dates,
+    reported_label,
+)
 from mapdata.resources import home, served_static_dir
 
 STATIC_DIR = served_static_dir()  # the static/ Streamlit serves beside the entry script (mapdata.resources)
@@ -279,8 +289,16 @@ def client_bundle(scenario: Scenario, styles: dict[str, Any]) -> dict[str, Any]:
         "styles": styles,
         "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
         "kind_labels": {k.value: label for k, label in KIND_LABELS.items()},
-        "card_text": {"no_evidence_yet": NO_EVIDENCE_YET, "reported_later": REPORTED_LATER},  # the server's words
+        "card_text": {  # the server's words
+            "no_evidence_yet": NO_EVIDENCE_YET,
+            "reported_later": REPORTED_LATER,
+            "history": HISTORY_HEADING,
+            "no_report_yet": NO_REPORT_YET,
+            "roles": {str(code): ROLE_WORDS[role] for role, code in ROLE_CODES.items()},
+        },
         "range": [scenario.date_range[0].toordinal(), scenario.date_range[1].toordinal()],
+        "rank": label_ranks(scenario),  # the order in which places are named (mapdata.map.labels)
+        "label_settings": label_settings(),
     }
 
 

@@ -31,9 +31,20 @@ from shapely.geometry import shape
 from mapdata.config import TileConfig
 from mapdata.map.areas import ControlAreas, control_areas
 from mapdata.map.colours import marker_shapes
+from mapdata.map.labels import label_ranks, label_settings
 from mapdata.model.geometry import geometry_json
 from mapdata.model.models import KIND_LABELS, Place, Scenario, Status
-from mapdata.model.timeline import NO_EVIDENCE_YET, REPORTED_LATER, STATUS_LABELS, Evidence, PlaceState, Timeline
+from mapdata.model.timeline import (
+    HISTORY_HEADING,
+    NO_EVIDENCE_YET,
+    NO_REPORT_YET,
+    REPORTED_LATER,
+    ROLE_WORDS,
+    STATUS_LABELS,
+    Evidence,
+    PlaceState,
+    Timeline,
+)
 
 if TYPE_CHECKING:
     from mapdata.map.clientmap import CacheSpace
@@ -45,6 +56,10 @@ UNKNOWN_LAYER = "unknown"
 CLIENT_THRESHOLD = 2000  # more places than this: the browser applies the timeline (mapdata.map.clientmap)
 UNKNOWN_COLOUR = "#595959"
 CHANGE_COLOUR = "#111111"  # the dashed ring around a place that changed since the compared date
+AREA_OPACITY = 0.45  # a control area's fill (a contested one: lighter, hatched)
+AREA_CONTESTED_OPACITY = 0.8  # of the hatch pattern (itself half transparent)
+AREA_NOTE = "Shaded area: derived from place control; approximate"
+AREA_LOOK = {"opacity": AREA_OPACITY, "contested": AREA_CONTESTED_OPACITY}  # mapdata.js areaStyle
 MAX_CHANGE_MARKS = 2000  # rings drawn in compare mode (the change list and `mapdata diff` have them all)
 HIGHLIGHT_COLOUR = "#000000"
 
@@ -293,7 +308,19 @@ class MapBuilder:
                     "zoom": 10,
                 }
             )
+        names = None
+        if not self.client:  # the browser-side map names places from its bundle
+            names = {
+                "ids": [p.id for p in scenario.places],
+                "en": [p.name_en for p in scenario.places],
+                "ar": [p.name_ar for p in scenario.places],
+                "at": [[round(p.anchor[0], 5), round(p.anchor[1], 5)] for p in scenario.places],
+                "kind": [p.kind.value for p in scenario.places],
+                "rank": label_ranks(scenario),
+                "settings": label_settings(),
+            }
         return {
+            "names": names,
             "title": scenario.title,
             "offline_label": "Offline basemap (boundaries)",
             "tiles": None
@@ -329,6 +356,31 @@ class MapBuilder:
                         "label": "Selected event's place",
                         "shape": "rect",
                         "style": {"color": HIGHLIGHT_COLOUR, "weight": 3, "fill": False},
+                    },
+                    {
+                        "label": "Changed since the compared date (dashed ring); the rest faded",
+                        "shape": "circle",
+                        "style": {"color": CHANGE_COLOUR, "weight": 2, "dashArray": "4 3", "fill": False},
+                        "only": "compare",
+                    },
+                    {
+                        "label": "Control area of the force holding the nearest place: derived from place control; "
+                        "approximate",
+                        "shape": "rect",
+                        "style": {"color": "#555555", "weight": 0, "fillColor": "#555555", "fillOpacity": AREA_OPACITY},
+                        "only": "areas",
+                    },
+                    {
+                        "label": "Contested control area (hatched)",
+                        "shape": "rect",
+                        "style": {
+                            "color": "#555555",
+                            "weight": 1,
+                            "dashArray": "2 2",
+                            "fillColor": "#555555",
+                            "fillOpacity": AREA_CONTESTED_OPACITY,
+                        },
+                        "only": "areas",
                     },
                 ],
             },
@@ -408,8 +460,55 @@ class MapBuilder:
         if place.location_note:
             parts.append(f"<details><summary>Location: how it was placed</summary>{e(place.location_note)}</details>")
         parts += evidence_html(self.timeline.evidence(state), state)
+        parts += self.history_html(place.id, state.day)
         parts.append("</div>")
         return "".join(parts)
+
+    def history_html(self, place_id: str, day: dt.date) -> list[str]:
+        """A card's control history up to ``day`` (nothing later: a card as of a date shows only what was known):
+        a strip of the holding periods across the scenario's first day to ``day``, and each period with the latest
+        report behind it (mapdata.js's ``historyHtml`` writes the same)."""
+        first = self.scenario.date_range[0]
+        periods = [p for p in self.timeline.periods_of(place_id) if (p.start or first) <= day]
+        if not periods:
+            return []
+        e = html.escape
+        span = (day - first).days + 1
+        strip, items = [], []
+        for period in periods:
+            force = self.scenario.force_by_id[period.force_id]
+            words = ROLE_WORDS[period.role]
+            start, end = period.start, period.end if period.end and period.end < day else None
+            if period.role.holds:
+                a, b = max(start or first, first), min(period.end or day, day)
+                if a <= b:
+                    left = (a - first).days * 1000 // span
+                    width = max(((b - a).days + 1) * 1000 // span, 6)
+                    strip.append(
+                        f'<span class="mapdata-seg mapdata-seg-{period.role.value}" style="left:calc({left} * 0.1%);'
+                        f'width:calc({width} * 0.1%);background:{e(force.colour)}" '
+                        f'title="{e(force.name)} {e(words)}, {a.isoformat()} to {b.isoformat()}"></span>'
+                    )
+            when = f"from {start.isoformat() if start else 'before the first report'}" + (
+                f" to {end.isoformat()}" if end else " on"
+            )
+            evidence = self.timeline.evidence_of(period.event_ids, day)
+            if evidence:
+                latest = evidence[-1]
+                report = f"{latest.source.publisher}, {latest.event.date_label}" + (
+                    f" · {REPORTED_LATER.format(date=latest.reported_label)}" if latest.later else ""
+                )
+            else:
+                report = NO_REPORT_YET
+            items.append(
+                f'<li><span class="mapdata-dot" style="background:{e(force.colour)}"></span>'
+                f"<b>{e(force.name)}</b> {e(words)}, {e(when)} · {e(report)}</li>"
+            )
+        return [  # one line (the heading and the strip) until opened: the card stays short
+            '<details class="mapdata-history"><summary><span class="mapdata-meta">'
+            f"{e(HISTORY_HEADING.format(day=day.isoformat()))}</span>"
+            f'<span class="mapdata-strip">{"".join(strip)}</span></summary><ul>{"".join(items)}</ul></details>'
+        ]
 
     def tooltip_html(self, state: PlaceState) -> str:
         place = self.scenario.place_by_id[state.place_id]
@@ -452,11 +551,24 @@ class MapBuilder:
         }
 
     def _client_step(
-        self, day: dt.date, *, visible: Collection[str], highlight: Iterable[str], layers_gen: int = 0
+        self,
+        day: dt.date,
+        *,
+        visible: Collection[str],
+        highlight: Iterable[str],
+        layers_gen: int = 0,
+        areas: bool = False,
+        open_card: tuple[str, int] | None = None,
+        since: dt.date | None = None,
+        names: str = "en",
     ) -> list[folium.FeatureGroup]:
         """One small group whose script sends the day: the browser restyles the places it already has."""
         group = folium.FeatureGroup(name="step", control=False)
         payload = _client_step_payload(self, day, visible=visible, highlight=highlight, layers_gen=layers_gen)
+        payload["areas"] = {"url": self._areas_url, "look": AREA_LOOK, "note": AREA_NOTE} if areas else None
+        payload["open"] = _open_payload(open_card)
+        payload["since"] = since.toordinal() if since else None
+        payload["names"] = names
         _Call("clientShow", payload, on_map=True, assets_url=self.assets_url).add_to(group)
         return [group]
 
@@ -495,6 +607,40 @@ class MapBuilder:
         ).add_to(group)
         return group
 
+    @cached_property
+    def _areas_url(self) -> str:
+        """The control areas' cells, published once (the browser-side map fetches them when areas are first shown)."""
+        from mapdata.map.clientmap import publish_json
+
+        return self.assets_url + publish_json(self.areas.geojson(self.scenario), prefix="areas", space=self.cache)
+
+    def area_features(self, day: dt.date, *, visible: Collection[str]) -> list[dict[str, Any]]:
+        """The control areas on ``day`` (server-rendered map): each cell of a place a shown force holds, in its
+        colour; contested ones hatched (``mapdata.addAreas``)."""
+        scenario, areas = self.scenario, self.areas
+        shown = set(visible)
+        out = []
+        for row, cell in zip(areas.rows, areas.cells, strict=True):
+            place = scenario.places[int(row)]
+            state = self.timeline.state(place.id, day)
+            if cell.is_empty or state.force is None or state.force not in shown:
+                continue
+            force = scenario.force_by_id[state.force]
+            contested = state.status is Status.CONTESTED
+            words = "holds it, contested" if contested else "holds it"
+            out.append(
+                {
+                    "place_id": place.id,
+                    "geometry": geometry_json(cell),
+                    "force": force.id,
+                    "colour": force.colour,
+                    "contested": contested,
+                    "tooltip": f"<b>{html.escape(place.name_en)}</b><br>{html.escape(force.name)} {words}"
+                    f"<br><i>{html.escape(AREA_NOTE)}</i>",
+                }
+            )
+        return out
+
     def layer_features(self, day: dt.date) -> dict[str, list[dict[str, Any]]]:
         """Features per layer (force id, or ``unknown``) on ``day``.
 
@@ -530,21 +676,43 @@ class MapBuilder:
         highlight: Iterable[str] = (),
         layers_gen: int = 0,
         changes: Mapping[str, str] | None = None,
+        areas: bool = False,
+        open_card: tuple[str, int] | None = None,
+        since: dt.date | None = None,
+        names: str = "en",
     ) -> list[folium.FeatureGroup]:
-        """The feature groups for ``day``: one per force, the unknown layer, the highlight, and a sync step.
+        """The feature groups for ``day``: the control areas, one per force, the unknown layer, the highlight, and a
+        sync step.
 
         Pass them to ``st_folium(feature_group_to_add=...)``. Forces not in ``visible``
         are still sent (so the map's layer control can show them) but start hidden.
         ``layers_gen`` numbers the server's choice of layers: the map reports it back with the layers
         it shows, so that a report sent before a later choice (Show all, say) can be told apart.
         ``changes`` (compare mode): the places that changed since the earlier date, each with the tooltip that
-        says how; they are ringed, and the places that did not change fade.
+        says how; they are ringed, and the places that did not change fade. ``areas``: shade each shown force's
+        control areas (:mod:`mapdata.map.areas`) under the places; on the browser-side map they replace the markers.
+        ``open_card`` (place id, generation): open that place's card, once per generation (a place found by name).
+        ``since``: compare mode on the browser-side map, which rings and fades by itself (``changes`` is for the
+        server-rendered one). ``names``: the language of the place names written on the map, "en" or "ar".
         """
         scenario = self.scenario
         if self.client:
-            groups = self._client_step(day, visible=visible, highlight=highlight, layers_gen=layers_gen)
-            return [*groups, self._changes_group(changes or {})]
+            # compare mode: the browser finds the changes itself from the timeline it has (only ``since`` is sent)
+            return self._client_step(
+                day,
+                visible=visible,
+                highlight=highlight,
+                layers_gen=layers_gen,
+                areas=areas,
+                open_card=open_card,
+                since=since,
+                names=names,
+            )
         groups = []
+        cells = folium.FeatureGroup(name="Control areas", control=False)
+        payload = {"cells": self.area_features(day, visible=visible) if areas else [], "look": AREA_LOOK}
+        _Call("addAreas", payload, on_map=False, assets_url=self.assets_url).add_to(cells)
+        groups.append(cells)
         for layer_id, features in self.layer_features(day).items():
             if layer_id == UNKNOWN_LAYER:
                 label, colour = "No control reported", UNKNOWN_COLOUR
@@ -602,6 +770,9 @@ class MapBuilder:
                 "asof": f"As of {day.day} {day:%B %Y}",
                 "fit": fit,
                 "gen": layers_gen,
+                "areas": areas,
+                "open": _open_payload(open_card),
+                "names": names,
             },
             on_map=True,
             assets_url=self.assets_url,
@@ -657,6 +828,11 @@ def _client_step_payload(
         "fit": fit,
         "gen": layers_gen,
     }
+
+
+def _open_payload(open_card: tuple[str, int] | None) -> dict[str, Any] | None:
+    """The card to open in the browser: a place id and the generation of the choice (opened once per choice)."""
+    return {"id": open_card[0], "n": open_card[1]} if open_card else None
 
 
 def _bounds(places: Iterable[Place]) -> tuple[float, float, float, float]:

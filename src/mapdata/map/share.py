@@ -9,7 +9,10 @@
 - ``event``: the event selected in the table (its place is highlighted);
 - ``legend``, ``layerctl``: the map's legend and layer control open (``1``) or folded (``0``);
   absent means the map's default for its width (open on a wide map, folded on a narrow one);
-- ``basemap``: ``tiles`` for the online tiles; absent (or ``offline``) means the offline basemap.
+- ``basemap``: ``tiles`` for the online tiles; absent (or ``offline``) means the offline basemap;
+- ``names``: ``ar`` writes the place names on the map in Arabic (where known); absent means English;
+- ``areas``: control areas shaded (``1``) or not (``0``); absent means the default for the scenario's size
+  (:data:`mapdata.map.areas.AREAS_DEFAULT_ABOVE`).
 
 Anything unreadable falls back to the default and is reported as a warning, never an error.
 """
@@ -22,10 +25,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from mapdata.map.areas import AREAS_DEFAULT_ABOVE
 from mapdata.model.models import Scenario
 
 NO_LAYERS = "none"
 BASEMAPS = ("offline", "tiles")
+NAME_LANGUAGES = ("en", "ar")
 PANELS = ("legend", "layerctl")  # link parameter = ViewState field
 PANEL_FIELDS = (*PANELS, "basemap")  # the ViewState fields the map's own controls set
 UI_URL = "mapdata-ui"  # the map reports its panels as selected_layers entries {name: "legend=1", url: UI_URL}
@@ -42,6 +47,12 @@ class ViewState:
     layerctl: bool | None = None
     basemap: str | None = None  # "tiles", or None for the offline basemap
     since: dt.date | None = None  # compare with this earlier day (None: no comparison)
+    areas: bool | None = None  # control areas shaded (None: the default for the scenario's size)
+    names: str | None = None  # "ar": place names on the map in Arabic (None: English)
+
+    def areas_on(self, scenario: Scenario) -> bool:
+        """Whether control areas are shaded: as the link says, else above a few thousand places."""
+        return self.areas if self.areas is not None else len(scenario.places) > AREAS_DEFAULT_ABOVE
 
 
 def default_day(scenario: Scenario) -> dt.date:
@@ -86,6 +97,19 @@ def _link_date(
         warnings.append(f"{name} {raw} is outside {first} to {last}; {doing} {clamped.isoformat()}")
         return clamped
     return day
+
+
+def _link_choice(
+    params: Mapping[str, str | list[str]], name: str, allowed: tuple[str, ...], warnings: list[str], *, otherwise: str
+) -> str | None:
+    """The link's ``name`` when it is one of ``allowed``; None when absent, or (with a warning saying what happens
+    ``otherwise``) when it is something else."""
+    raw = _first(params.get(name))
+    if raw is None or raw in allowed:
+        return raw
+    choices = " or ".join(allowed) if len(allowed) == 2 and allowed == ("0", "1") else "one of " + ", ".join(allowed)
+    warnings.append(f"{name} {raw!r} is not {choices}; {otherwise}")
+    return None
 
 
 def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tuple[ViewState, list[str]]:
@@ -140,19 +164,19 @@ def parse_query(params: Mapping[str, str | list[str]], scenario: Scenario) -> tu
         else:
             warnings.append(f"unknown event {event_id!r} ignored")
     for name in PANELS:
-        raw = _first(params.get(name))
+        raw = _link_choice(params, name, ("0", "1"), warnings, otherwise="using the map's default")
         if raw is not None:
-            if raw in ("0", "1"):
-                shown: dict[str, Any] = {name: raw == "1"}  # a ViewState field of PANELS
-                view = replace(view, **shown)
-            else:
-                warnings.append(f"{name} {raw!r} is not 0 or 1; using the map's default")
-    raw_basemap = _first(params.get("basemap"))
-    if raw_basemap is not None:
-        if raw_basemap in BASEMAPS:
-            view = replace(view, basemap=None if raw_basemap == "offline" else raw_basemap)
-        else:
-            warnings.append(f"basemap {raw_basemap!r} is not one of {', '.join(BASEMAPS)}; using the offline basemap")
+            shown: dict[str, Any] = {name: raw == "1"}  # a ViewState field of PANELS
+            view = replace(view, **shown)
+    raw = _link_choice(params, "names", NAME_LANGUAGES, warnings, otherwise="names are in English")
+    if raw is not None:
+        view = replace(view, names=None if raw == "en" else raw)
+    raw = _link_choice(params, "areas", ("0", "1"), warnings, otherwise="using the default for this scenario")
+    if raw is not None:
+        view = replace(view, areas=raw == "1")
+    raw = _link_choice(params, "basemap", BASEMAPS, warnings, otherwise="using the offline basemap")
+    if raw is not None:
+        view = replace(view, basemap=None if raw == "offline" else raw)
     return view, warnings
 
 
@@ -194,6 +218,10 @@ def to_query(view: ViewState, scenario: Scenario) -> dict[str, str]:
             params[name] = "1" if value else "0"
     if view.basemap is not None:
         params["basemap"] = view.basemap
+    if view.areas is not None:
+        params["areas"] = "1" if view.areas else "0"
+    if view.names is not None:
+        params["names"] = view.names
     return params
 
 

@@ -14,6 +14,7 @@ without saying so.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mapdata.model.models import ControlPeriod, Scenario, Status
@@ -106,14 +107,20 @@ def _evidence(timeline: Timeline, periods: list[ControlPeriod], after: PlaceStat
 
 
 def compare(
-    scenario: Scenario, *, since: dt.date, until: dt.date, timeline: Timeline | None = None
+    scenario: Scenario,
+    *,
+    since: dt.date,
+    until: dt.date,
+    timeline: Timeline | None = None,
+    place_ids: Iterable[str] | None = None,
 ) -> tuple[PlaceChange, ...]:
-    """The places whose state on ``until`` differs from their state on ``since`` (``since`` before ``until``)."""
+    """The places whose state on ``until`` differs from their state on ``since`` (``since`` before ``until``);
+    ``place_ids``: only these of them (a page of the list: ``Timeline.changed_between`` gives them all at once)."""
     if since >= until:
         raise ValueError(f"the 'since' date {since.isoformat()} must be before {until.isoformat()}")
     timeline = timeline or Timeline(scenario)
     out = []
-    for place_id in timeline.changed_between(since, until):
+    for place_id in timeline.changed_between(since, until) if place_ids is None else place_ids:
         before, after = timeline.state(place_id, since), timeline.state(place_id, until)
         arrived = tuple(f for f in after.forces_present if f not in before.forces_present and f != after.force)
         left = tuple(f for f in before.forces_present if f not in after.forces_present and f != before.force)

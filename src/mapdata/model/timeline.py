@@ -67,6 +67,10 @@ STATUS_LABELS = {
     Status.PRESENCE: "present, no force reported in control",
     Status.UNKNOWN: "no control reported",
 }
+#: How a card's control history names each period's role (mapdata.js gets these words from the bundle).
+ROLE_WORDS = {Role.CONTROL: "in control", Role.CONTESTED: "holding it, contested", Role.PRESENCE: "present"}
+HISTORY_HEADING = "Control history to {day}"
+NO_REPORT_YET = "no report dated by then"
 #: How a card marks evidence as of its day (mapdata.js gets these words from the page).
 NO_EVIDENCE_YET = "Nothing dated by {day} supports this yet: it rests on reports dated later."
 REPORTED_LATER = "reported later ({date})"
@@ -138,6 +142,10 @@ class Timeline:
             place_id: sorted(periods, key=lambda p: (p.start or dt.date.min, p.id))
             for place_id, periods in by_place.items()
         }
+
+    def periods_of(self, place_id: str) -> tuple[ControlPeriod, ...]:
+        """The place's control periods, by start (open start first), then id."""
+        return tuple(self._by_place.get(place_id, ()))
 
     def state(self, place_id: str, day: dt.date) -> PlaceState:
         active = [p for p in self._by_place.get(place_id, ()) if p.covers(day)]
@@ -261,6 +269,9 @@ _OPEN_END = dt.date.max.toordinal() + 1
 _DAY_BITS = 22  # 2**22 > _OPEN_END: (place << _DAY_BITS) | day sorts by place, then day
 
 
+RECENT_DAYS = 8  # days whose state arrays a ControlIndex keeps
+
+
 def _ordinal(day: dt.date | int) -> int:
     if isinstance(day, dt.datetime):
         day = day.date()
@@ -322,6 +333,7 @@ class ControlIndex:
             self._p_end.append(rows_f[:, 4].astype(np.int32))
             self._p_bit.append((int(force) // 64, np.uint64(1) << np.uint64(int(force) % 64)))
 
+        self._recent: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         # places where two holding periods share a day (inconsistent data): Timeline answers for them
         self.irregular_places = self._overlapping_places()
         self._timeline: Timeline | None = None
@@ -359,6 +371,20 @@ class ControlIndex:
         return self._states(_ordinal(day))[3]
 
     def _states(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The arrays of ``day``, read-only; the last few days asked are kept (a rerun asks for the same day from
+        the caption, the change list and the shares)."""
+        cached = self._recent.get(day)
+        if cached is not None:
+            return cached
+        result = self._compute_states(day)
+        for array in result:
+            array.setflags(write=False)
+        if len(self._recent) >= RECENT_DAYS:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[day] = result
+        return result
+
+    def _compute_states(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = self.size
         status = np.zeros(n, dtype=np.int8)
         holder = np.full(n, -1, dtype=np.int32)

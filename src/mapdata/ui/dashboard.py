@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from mapdata.exchange import Format, export
 from mapdata.exchange.brief import BRIEF_MIME, BriefFormat, BriefRequest, brief_bytes, brief_name, view_bbox
+from mapdata.exchange.snapshot import changes_csv
+from mapdata.map.areas import AREAS_DEFAULT_ABOVE, METHOD as AREAS_METHOD
+from mapdata.map.history import control_over_time
 from mapdata.map.mapview import MapBuilder
 from mapdata.map.share import PANEL_FIELDS, ViewState, panels_from_map, parse_query, share_url, to_query
 from mapdata.model.compare import compare, status_words
 from mapdata.model.models import Scenario, Verification
 from mapdata.model.records import DATE_MAX, DATE_MIN
 from mapdata.model.timeline import STATUS_LABELS, EventFilter
+from mapdata.text.search import PlaceFinder
 from mapdata.ui import map_builder, plain, reader, store_location
 from mapdata.ui.text import label
 
@@ -32,13 +38,20 @@ if TYPE_CHECKING:
 
 MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
+CHANGE_PAGE = 100  # rows of the change list per page (it is re-sent on every slider step in compare mode)
 DATE_KEY = "date"
 DATE_INPUT_KEY = "date_typed"  # the date box beside the slider; kept in step with DATE_KEY
 URL_WARNINGS_KEY = "_url_warnings"
+INPUT_WARNINGS_KEY = "_input_warnings"  # choices corrected (a "since" date not before the date shown)
 DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's range
 TYPED_DATE_RANGE = (DATE_MIN, DATE_MAX)  # what the box accepts: any date a record may hold
 EVENT_KEY = "selected_event"
 SINCE_KEY = "since"  # the "Changes since" date box (None: no comparison)
+AREAS_KEY = "areas"  # the "Control areas" toggle
+AREAS_CHOSEN_KEY = "_areas_chosen"  # the link or the viewer set it (else it follows the scenario's size)
+NAMES_KEY = "arabic_names"  # the "Arabic place names" toggle
+SEARCH_KEY = "place_search"  # the "Find a place" box
+FOUND_KEY = "_found_place"  # (place id, generation) of the place found: highlighted, flown to, its card opened once
 CHANGE_PLACE_KEY = "_change_place"  # the place of the change selected in the change list
 SENTINEL = "__mapdata__"
 LAYERS_GEN_KEY = "_layers_gen"  # how many times the layers were chosen (see _choose_layers, _layers_from_map)
@@ -100,6 +113,9 @@ def _init_from_url(scenario: Scenario) -> None:
     st.session_state["_zoom"] = view.zoom
     st.session_state[EVENT_KEY] = view.event_id
     st.session_state[SINCE_KEY] = view.since
+    st.session_state[AREAS_KEY] = view.areas_on(scenario)
+    st.session_state[NAMES_KEY] = view.names == "ar"
+    st.session_state[AREAS_CHOSEN_KEY] = view.areas is not None
     st.session_state["_panels"] = st.session_state["_initial_panels"] = {k: getattr(view, k) for k in PANEL_FIELDS}
     st.session_state[URL_WARNINGS_KEY] = warnings  # shown until dismissed
     st.session_state["_view_initialised"] = True
@@ -129,8 +145,12 @@ def _select_event(table_key: str, event_ids: list[str]) -> None:
 
 
 def _view(day: dt.date, visible: tuple[str, ...], event_id: str | None, since: dt.date | None = None) -> ViewState:
-    """The view as the session holds it now (the map's centre, zoom and panels as it last reported them)."""
+    """The view as the session holds it now (the map's centre, zoom and panels as it last reported them; control
+    areas only when the link or the viewer chose them: otherwise the scenario's default stands)."""
+    areas = st.session_state.get(AREAS_KEY) if st.session_state.get(AREAS_CHOSEN_KEY) else None
     return ViewState(
+        areas=areas if isinstance(areas, bool) else None,
+        names="ar" if st.session_state.get(NAMES_KEY) else None,
         day=day,
         forces=visible,
         center=st.session_state.get("_center"),
@@ -152,6 +172,7 @@ def _since(scenario: Scenario, day: dt.date) -> dt.date | None:
             max_value=last,
             key=SINCE_KEY,
             format="YYYY-MM-DD",
+            on_change=_since_chosen,
             help="Pick an earlier date (the last brief's): the list under the map shows every place whose holder, "
             "status or forces present changed between that date and the date shown, with the reports behind it.",
         )
@@ -168,20 +189,103 @@ def _since(scenario: Scenario, day: dt.date) -> dt.date | None:
     return chosen
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _finder(location: str, revision: int) -> PlaceFinder:
+    """The place names folded for search, once per store revision."""
+    del location, revision  # cache key
+    return PlaceFinder(map_builder().scenario.places)
+
+
+def _search(scenario: Scenario) -> str | None:
+    """ "Find a place" (top of the sidebar): names matched as the geoparser matches them (English or Arabic, any
+    spelling); choosing one flies the map to it with its card open. Returns the place chosen, if any."""
+    # in the sidebar, above the rest: a row above the map would push the map below a laptop's fold
+    sidebar = st.sidebar
+    with sidebar:
+        query = st.text_input(
+            "Find a place",
+            key=SEARCH_KEY,
+            placeholder="al-Qusayr, Kusair, القصير…",
+            help="Type a place's name in English or Arabic, in any common spelling; choose it to fly to it with "
+            "its card open.",
+            on_change=_search_changed,
+        )
+    chosen = st.session_state.get(FOUND_KEY)
+    if not (query or "").strip():
+        return chosen[0] if chosen else None
+    matches = _finder(store_location(), reader().revision()).find(query)
+    with sidebar:
+        if not matches:
+            st.caption(plain(f"No place matches “{query.strip()}”: try another spelling, or the Arabic name."))
+        else:
+            names = Counter(scenario.place_by_id[m.place_id].name_en for m in matches)
+
+            def describe(place_id: str) -> str:
+                place = scenario.place_by_id[place_id]
+                text = place.name_en + (f" · {place.name_ar}" if place.name_ar else "")
+                if names[place.name_en] > 1:  # namesakes: say where
+                    lat, lon = place.anchor
+                    text += f" ({lat:.2f}, {lon:.2f})"
+                return label(text)
+
+            key = f"found_{abs(hash(query)) % 10**8}"
+            st.pills(
+                "Places found",
+                [m.place_id for m in matches],
+                format_func=describe,
+                key=key,
+                on_change=_place_chosen,
+                args=(key,),
+                label_visibility="collapsed",
+            )
+    return chosen[0] if chosen else None
+
+
+def _search_changed() -> None:
+    st.session_state[FOUND_KEY] = None  # a new search: the old find no longer stands
+
+
+def _place_chosen(key: str) -> None:
+    place_id = st.session_state.get(key)
+    if place_id:
+        generation = (st.session_state.get(FOUND_KEY) or (None, 0))[1] + 1
+        st.session_state[FOUND_KEY] = (place_id, generation)
+        st.session_state[EVENT_KEY] = None  # the place found is what the map shows now
+        st.session_state[CHANGE_PLACE_KEY] = None
+
+
+def _since_chosen() -> None:
+    """A "Changes since" date on or after the date shown is corrected (cleared), and a warning says so until
+    dismissed (a callback: before the box is drawn again)."""
+    chosen, day = st.session_state.get(SINCE_KEY), st.session_state.get(DATE_KEY)
+    if isinstance(chosen, dt.date) and isinstance(day, dt.date) and chosen >= day:
+        st.session_state[SINCE_KEY] = None
+        st.session_state[INPUT_WARNINGS_KEY] = [
+            *(st.session_state.get(INPUT_WARNINGS_KEY) or []),
+            f"“Changes since” {chosen.isoformat()} is not before the date shown ({day.isoformat()}), so it was "
+            "cleared: pick an earlier date to compare with.",
+        ]
+
+
 def _stop_comparing() -> None:
     st.session_state[SINCE_KEY] = None  # a callback: before the box is drawn again
     st.session_state[CHANGE_PLACE_KEY] = None
 
 
 @st.cache_data(show_spinner="Comparing the two dates…", max_entries=32)
-def _change_rows(location: str, revision: int, since: dt.date, day: dt.date) -> pd.DataFrame:
-    """The change list between ``since`` and ``day`` (cached per store revision)."""
+def _change_rows(location: str, revision: int, since: dt.date, day: dt.date, page: int | None = None) -> pd.DataFrame:
+    """The change list between ``since`` and ``day`` (cached per store revision): page ``page`` (from 1) of
+    CHANGE_PAGE rows, or all of it. Only the rows asked for are worked out (their reports and words)."""
     del location, revision  # cache key: a new revision means new data
     builder = map_builder()
     scenario = builder.scenario
     names = {f.id: f.name for f in scenario.forces}
     rows = []
-    for change in compare(scenario, since=since, until=day, timeline=builder.timeline):
+    place_ids = None
+    if page is not None:
+        changed = builder.timeline.changed_between(since, day)
+        place_ids = changed[(page - 1) * CHANGE_PAGE : page * CHANGE_PAGE]
+    for change in compare(scenario, since=since, until=day, timeline=builder.timeline, place_ids=place_ids):
         latest = change.evidence[-1] if change.evidence else None
         rows.append(
             {
@@ -239,22 +343,40 @@ def _select_change(table_key: str, place_ids: list[str]) -> None:
 
 def _change_list(since: dt.date, day: dt.date) -> None:
     """Under the map: every place that changed between ``since`` and ``day``; selecting one highlights it."""
-    rows = _change_rows(store_location(), reader().revision(), since, day)
+    total = len(map_builder().timeline.changed_between(since, day))
     st.markdown(f"#### Changes since {since:%A} {since.day} {since:%B %Y}")
-    if rows.empty:
+    if not total:
         st.caption(
             f"No place changed holder, status or forces present between {since.isoformat()} and {day.isoformat()}."
         )
         return
+    pages = -(-total // CHANGE_PAGE)
+    page = 1
+    if pages > 1:  # a page at a time: every rerun (every slider step) re-sends the rows shown
+        page = int(
+            st.number_input(
+                f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key=f"changes_page_{since}"
+            )
+        )
+    start = (page - 1) * CHANGE_PAGE
+    shown = _change_rows(store_location(), reader().revision(), since, day, min(page, pages))
     st.caption(
-        f"{len(rows):,} place{'s' if len(rows) != 1 else ''} changed between {since.isoformat()} and "
-        f"{day.isoformat()}. Evidence is as known on {day.isoformat()}; a report published later says so. "
-        "Select a row to highlight its place."
-        + (f" The first {TABLE_ROWS:,} are listed; `mapdata diff` gives them all." if len(rows) > TABLE_ROWS else "")
+        f"{total:,} place{'s' if total != 1 else ''} changed between {since.isoformat()} and "
+        f"{day.isoformat()}"
+        + (f" (rows {start + 1:,} to {start + len(shown):,} shown)" if pages > 1 else "")
+        + f". Evidence is as known on {day.isoformat()}; a report published later says so. "
+        "Select a row to highlight its place. The CSV below (and `mapdata diff`) has them all."
     )
-    shown = rows.head(TABLE_ROWS)
+    st.download_button(
+        "Download the change list (CSV)",
+        data=lambda: changes_csv(map_builder().scenario, since=since, until=day),
+        file_name=f"mapdata-changes-{since.isoformat()}-to-{day.isoformat()}.csv",
+        mime="text/csv",
+        key="changes_csv",
+        icon=":material/download:",
+    )
     place_ids = shown["place_id"].tolist()
-    table_key = f"changes_{since.isoformat()}_{day.isoformat()}"
+    table_key = f"changes_{since.isoformat()}_{day.isoformat()}_{page}"
     st.dataframe(
         shown.drop(columns=["place_id"]),
         hide_index=True,
@@ -309,7 +431,114 @@ def _sidebar(builder: MapBuilder, view: ViewState) -> None:
         all_on, all_off = st.columns(2)
         all_on.button("Show all", width="stretch", key="forces_show_all", on_click=_choose_layers, args=(force_ids,))
         all_off.button("Hide all", width="stretch", key="forces_hide_all", on_click=_choose_layers, args=((),))
+        st.toggle(
+            "Control areas",
+            key=AREAS_KEY,
+            on_change=_areas_chosen,
+            help=f"Shade the territory nearest each place in the colour of the force holding it. {AREAS_METHOD} "
+            f"On by default above {AREAS_DEFAULT_ABOVE:,} places, where markers overlap.",
+        )
+        st.toggle(
+            "Arabic place names",
+            key=NAMES_KEY,
+            help="Write the places' names on the map in Arabic where the gazetteer has them (else in English).",
+        )
         st.html(_TABLET_SIDEBAR_JS, unsafe_allow_javascript=True, width="content")
+
+
+def _areas_chosen() -> None:
+    st.session_state[AREAS_CHOSEN_KEY] = True  # the viewer's choice: the link keeps it
+
+
+def _shares(builder: MapBuilder, day: dt.date, visible: tuple[str, ...]) -> None:
+    """Beside the map, with control areas on: each shown force's places and derived area on the date."""
+    shares = [s for s in builder.areas.shares(builder.timeline.index, day) if s.force_id in visible]
+    names = {f.id: f.name for f in builder.scenario.forces}
+    st.markdown("#### Held on this date")
+    st.caption(AREAS_METHOD + f" Shares are of the {len(builder.areas.rows):,} places with an area.")
+    if not shares:
+        st.caption("No shown force holds a place on this date.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "Force": names[s.force_id],
+                "Places": s.places,
+                "Contested": s.contested,
+                "Share of places": s.place_share,
+                "Area (km²)": round(s.area_km2),
+                "Share of area": s.area_share,
+            }
+            for s in shares
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="shares",
+        width="stretch",
+        column_config={
+            "Share of places": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "Share of area": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "Area (km²)": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+
+
+@st.cache_data(show_spinner="Counting control over time…", max_entries=8)
+def _control_series(location: str, revision: int, with_area: bool) -> tuple[pd.DataFrame, bool]:
+    """Places (and area) held per force over the scenario's dates, once per store revision."""
+    del location, revision  # cache key
+    builder = map_builder()
+    series = control_over_time(builder.timeline, areas=builder.areas if with_area else None)
+    frame = pd.DataFrame(
+        [(r.day, r.force_id, r.places, round(r.area_km2)) for r in series.rows],
+        columns=["day", "force_id", "places", "area_km2"],
+    )
+    return frame, series.exact
+
+
+def _control_chart(builder: MapBuilder, day: dt.date, visible: tuple[str, ...], *, with_area: bool) -> None:
+    """Under the map: a step chart of places (and area) held by each shown force, the slider's date marked."""
+    frame, exact = _control_series(store_location(), reader().revision(), with_area)
+    scenario = builder.scenario
+    frame = frame[frame["force_id"].isin(visible)]
+    st.markdown("#### Control over time")
+    if frame.empty:
+        st.caption("No shown force holds a place on any date of the scenario.")
+        return
+    forces = [f for f in scenario.mapped_forces if f.id in set(frame["force_id"])]
+    frame = frame.assign(Force=frame["force_id"].map({f.id: f.name for f in forces}))
+    colour = alt.Color(
+        "Force:N",
+        scale=alt.Scale(domain=[f.name for f in forces], range=[f.colour for f in forces]),
+        legend=alt.Legend(orient="bottom", title=None, columns=3),
+    )
+    marker = (
+        alt.Chart(pd.DataFrame({"day": [pd.Timestamp(day)]}))
+        .mark_rule(color="#111111", strokeDash=[4, 3])
+        .encode(x="day:T")
+    )
+    measures = [("places", "Places held")] + ([("area_km2", "Area held (km², derived)")] if with_area else [])
+    charts = []
+    for column, title in measures:
+        line = (
+            alt.Chart(frame)
+            .mark_line(interpolate="step-after", strokeWidth=2)
+            .encode(
+                x=alt.X("day:T", title=None),
+                y=alt.Y(f"{column}:Q", title=title),
+                color=colour,
+                tooltip=[alt.Tooltip("day:T", title="From"), "Force:N", alt.Tooltip(f"{column}:Q", title=title)],
+            )
+        )
+        charts.append((line + marker).properties(height=220))
+    st.altair_chart(alt.vconcat(*charts) if len(charts) > 1 else charts[0], width="stretch")
+    st.caption(
+        f"The dashed line is the date shown ({day.isoformat()}). "
+        + ("Counted on every day holdings change." if exact else "Counted on evenly spaced days across the scenario.")
+        + (f" {AREAS_METHOD}" if with_area else "")
+    )
 
 
 def _share_box(scenario: Scenario, view: ViewState) -> None:
@@ -379,7 +608,9 @@ def _brief_box(view: ViewState, scenario: Scenario) -> None:
             help="Off: the briefing shows the area the map shows now. On: every place of the chosen layers.",
         )
         bbox = None if whole or view.center is None or view.zoom is None else view_bbox(view.center, view.zoom)
-        request = BriefRequest(day=view.day, since=view.since, forces=view.forces, bbox=bbox)
+        request = BriefRequest(
+            day=view.day, since=view.since, forces=view.forces, bbox=bbox, areas=view.areas_on(scenario)
+        )
         location, revision = store_location(), reader().revision()
         columns = st.columns(2)
         formats: tuple[BriefFormat, ...] = ("png", "pdf")
@@ -528,6 +759,7 @@ def render() -> None:
     event_id = st.session_state.get(EVENT_KEY)
     if event_id and (event_id not in scenario.event_by_id or scenario.event_by_id[event_id].date > day):
         event_id = None
+    found = _search(scenario)
     since = _since(scenario, day)
     changes_note = (
         f" · {len(builder.timeline.changed_between(since, day)):,} places changed since {since.isoformat()}"
@@ -541,10 +773,14 @@ def render() -> None:
     _sidebar(builder, _view(day, visible, event_id, since))
 
     change_place = st.session_state.get(CHANGE_PLACE_KEY) if since else None
+    open_card = None
     if event_id:
         highlight: tuple[str, ...] = tuple(scenario.event_by_id[event_id].place_ids)
     elif change_place in scenario.place_by_id:
         highlight = (change_place,)
+    elif found in scenario.place_by_id:
+        highlight = (found,)
+        open_card = st.session_state[FOUND_KEY]
     else:
         highlight = ()
     initial_center = st.session_state.get("_initial_center")
@@ -556,7 +792,11 @@ def render() -> None:
             visible=visible,
             highlight=highlight,
             layers_gen=st.session_state.get(LAYERS_GEN_KEY, 0),
-            changes=_change_marks(since, day),
+            changes=None if builder.client else _change_marks(since, day),
+            since=since,
+            areas=bool(st.session_state.get(AREAS_KEY)),
+            open_card=open_card,
+            names="ar" if st.session_state.get(NAMES_KEY) else "en",
         ),
         center=list(initial_center) if initial_center else None,
         zoom=st.session_state.get("_initial_zoom"),
@@ -568,11 +808,21 @@ def render() -> None:
     _remember_view(result)
     view = _view(day, visible, event_id, since)
     st.query_params.from_dict(to_query(view, scenario))
+    if st.session_state.get(AREAS_KEY):
+        _shares(builder, day, visible)
     _share_box(scenario, view)
     _brief_box(view, scenario)
     _download_box(view)
     if since is not None:
         _change_list(since, day)
+
+    if not builder.client or st.toggle(
+        "Show control over time",
+        key="show_history",
+        value=False,
+        help="Large scenario: off by default (the first view counts every date).",
+    ):
+        _control_chart(builder, day, visible, with_area=bool(st.session_state.get(AREAS_KEY)))
 
     if builder.client and not st.toggle(
         "Show the tables of places and events",
@@ -651,21 +901,27 @@ def _date_typed(first: dt.date, last: dt.date) -> None:
 
 
 def _link_warnings() -> None:
-    """What the opened link asked for and could not have: shown until the viewer dismisses it."""
-    warnings = st.session_state.get(URL_WARNINGS_KEY) or []
-    if not warnings:
+    """What the opened link asked for and could not have, and choices that were corrected: shown until the viewer
+    dismisses them."""
+    link = st.session_state.get(URL_WARNINGS_KEY) or []
+    corrected = st.session_state.get(INPUT_WARNINGS_KEY) or []
+    if not link and not corrected:
         return
     with st.container(key="link_warnings"):
-        lines = "\n".join(f"- {label(warning)}" for warning in warnings)
-        st.warning(
-            f"Parts of the link you opened could not be used, so the view and its link were corrected:\n\n{lines}",
-            icon="⚠️",
-        )
+        if link:
+            lines = "\n".join(f"- {label(warning)}" for warning in link)
+            st.warning(
+                f"Parts of the link you opened could not be used, so the view and its link were corrected:\n\n{lines}",
+                icon="⚠️",
+            )
+        for warning in corrected:
+            st.warning(label(warning), icon="⚠️")
         st.button("Dismiss", key="dismiss_link_warnings", on_click=_dismiss_link_warnings)
 
 
 def _dismiss_link_warnings() -> None:
     st.session_state[URL_WARNINGS_KEY] = []
+    st.session_state[INPUT_WARNINGS_KEY] = []
 
 
 def _clear_event() -> None:
