@@ -476,7 +476,7 @@
   /* ---- Place names: written in rank order (mapdata/map/labels.py), each beside its place, skipping any that would
      overlap a name already written or a control of the map; at country zoom only the first towns. ---- */
 
-  var measure = null;
+  var measure = null, MAX_OBSTACLES = 2000;
   function textWidth(text) {
     if (!measure) { measure = document.createElement("canvas").getContext("2d"); measure.font = "600 11px sans-serif"; }
     return measure.measureText(text).width;
@@ -497,6 +497,16 @@
       var zoom = map.getZoom(), size = map.getSize(), bounds = map.getBounds();
       var all = zoom >= settings.all_from_zoom, limit = all ? settings.max_labels : settings.country_labels;
       var taken = controlBoxes(map).map(function (b) { return [b.left, b.top, b.right, b.bottom]; });
+      /* every marker drawn in view (up to MAX_OBSTACLES) stays clear of the names */
+      for (var m = 0, seen = 0; m < src.order.length && seen < MAX_OBSTACLES; m += 1) {
+        var j = src.order[m];
+        if (src.kind(j) === "area" || src.kind(j) === "region" || !src.shown(j)) { continue; }
+        var at = src.at(j);
+        if (!at || !bounds.contains(at)) { continue; }
+        var q = map.latLngToContainerPoint(at);
+        taken.push([q.x - 9, q.y - 9, q.x + 9, q.y + 9]);
+        seen += 1;
+      }
       var placed = [];
       for (var n = 0; n < src.order.length && placed.length < limit; n += 1) {
         var i = src.order[n];

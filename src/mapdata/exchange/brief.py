@@ -42,6 +42,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapdata.map.areas import AREAS_DEFAULT_ABOVE, METHOD, ControlAreas, ForceShare, control_areas
 from mapdata.map.colours import marker_shapes
+from mapdata.map.labels import label_ranks
 from mapdata.model.compare import PlaceChange, compare, status_words
 from mapdata.model.errors import MapdataError
 from mapdata.model.models import Event, Place, PlaceKind, Scenario, Status
@@ -67,7 +68,6 @@ UNKNOWN_COLOUR, CHANGE_COLOUR = "#7A7A7A", "#111111"
 FADED = 0.4  # compare mode: the opacity of places that did not change
 
 _MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "triangle-down": "v", "hexagon": "h"}
-_PRIORITY = {PlaceKind.TOWN: 0, PlaceKind.MILITARY_SITE: 1, PlaceKind.BORDER: 3, PlaceKind.AREA: 4, PlaceKind.REGION: 5}
 
 
 class BriefError(MapdataError):
@@ -548,22 +548,15 @@ def _draw_marks(ax: Axes, content: _Content, scenario: Scenario, shapes: dict[st
 
 
 def _place_labels(content: _Content, scenario: Scenario) -> list[_Label]:
-    """The places to name, most important first: the changed ones, then towns, sites, borders and areas."""
+    """The places to name, most important first: the changed ones, then in the maps' naming order
+    (:func:`mapdata.map.labels.label_ranks`: towns, sites, borders, areas; the most reported first)."""
     changed = {c.place_id for c in content.changes}
     candidates: dict[str, Place] = {}
     for mark in content.marks:
         if mark.force or mark.place.id in changed:
             candidates.setdefault(mark.place.id, mark.place)
-    ranked = sorted(
-        candidates.values(),
-        key=lambda p: (
-            p.id not in changed,
-            _PRIORITY.get(p.kind, 9),
-            -len(scenario.events_at(p.id)),  # the most reported first
-            len(p.name_en),
-            p.name_en,
-        ),
-    )
+    rank = dict(zip((p.id for p in scenario.places), label_ranks(scenario), strict=True))  # the maps' naming order
+    ranked = sorted(candidates.values(), key=lambda p: (p.id not in changed, rank[p.id]))
     out = []
     for place in ranked:
         area = place.kind in (PlaceKind.AREA, PlaceKind.REGION)

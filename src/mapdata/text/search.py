@@ -15,7 +15,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from mapdata.model.models import Place, PlaceKind
+from mapdata.map.labels import KIND_ORDER
+from mapdata.model.models import Place
 from mapdata.text.normalise import loose_key, normalise
 
 #: How a name matched, best first, with the score each gives (a ratio match scores below all of them).
@@ -28,7 +29,6 @@ MATCH_SCORES = {
     "spelling starts": 0.65,
 }
 MIN_RATIO = 0.75  # similarity of folded spellings for a "close spelling" match
-_KIND_ORDER = {PlaceKind.TOWN: 0, PlaceKind.MILITARY_SITE: 1, PlaceKind.AREA: 2, PlaceKind.BORDER: 3}
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class PlaceFinder:
 
         def order(item: tuple[int, tuple[float, str, str]]) -> tuple[float, int, int, str]:
             place = self.places[item[0]]
-            return (-item[1][0], _KIND_ORDER.get(place.kind, 9), len(place.name_en), place.name_en)
+            return (-item[1][0], KIND_ORDER.get(place.kind, 9), len(place.name_en), place.name_en)
 
         return tuple(
             PlaceMatch(place_id=self.places[i].id, name=text, how=how, score=round(score, 3))
