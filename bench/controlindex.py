@@ -101,8 +101,9 @@ def run(places: int, periods: int, seed: int, days: int, naive_days: int, store:
             assert back == scenario
             del back
 
-    index, out["build_s"] = timed(lambda: ControlIndex(scenario))
-    out["rebuild_s"] = statistics.median(timed(lambda: ControlIndex(scenario))[1] for _ in range(3))
+    # recent_days=0: every query is worked out (the app's index keeps the last few days it was asked)
+    index, out["build_s"] = timed(lambda: ControlIndex(scenario, recent_days=0))
+    out["rebuild_s"] = statistics.median(timed(lambda: ControlIndex(scenario, recent_days=0))[1] for _ in range(3))
     first, last = scenario.date_range
     rng = random.Random(seed)
     span = (last - first).days

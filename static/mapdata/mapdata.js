@@ -654,6 +654,8 @@
           pane: "mapdata-cells", style: function () { return { stroke: false, fillOpacity: 0, className: "mapdata-cell" }; }
         });
         var place = client.bundle.places[i];
+        layer.placeIndex = i;
+        layer.eachLayer(function (part) { part.placeIndex = i; });  /* a popup's source is the part clicked */
         layer.bindTooltip(function () {
           var st = stateOf(i, client.shownDay);
           return "<b>" + escapeHtml(place.name) + "</b>" + (st.holder >= 0 ? "<br>" + escapeHtml(client.bundle.forces[st.holder].name)
@@ -903,6 +905,7 @@
             layer = L.geoJSON(g, { style: function () { return {}; }, renderer: renderer });
           }
           layer.placeIndex = index;
+          if (layer.eachLayer) { layer.eachLayer(function (part) { part.placeIndex = index; }); }
           layer.bindTooltip(function () { return escapeHtml(place.name) + (place.ar ? " · " + escapeHtml(place.ar) : ""); },
                             { sticky: g.type !== "Point" });
           layer.bindPopup(cardPopup(layer, function () { return popupFor(index); }));
@@ -1107,6 +1110,7 @@
   function historyHtml(b, i, day, chunk) {
     var per = b.periods, index = b.__index || (b.__index = indexPeriods(b)), text = b.card_text;
     var first = b.range[0], span = day - first + 1, strip = "", items = "";
+    if (span < 1) { return ""; }
     var events = chunk.events || {}, byPeriod = chunk.periods || {}, count = 0;
     for (var n = index.offsets[i]; n < index.offsets[i + 1]; n += 1) {
       var k = index.order[n], start = per.start[k] < 0 ? null : per.start[k];

@@ -125,3 +125,25 @@ def test_server_map_areas_are_the_shown_holders_cells(builder: MapBuilder) -> No
     assert {c["place_id"] for c in cells} == {"qusayr_position_1", "qusayr_position_2", "qusayr_position_3"}
     assert all(c["colour"] == SCENARIO.force_by_id["syrian_regime"].colour for c in cells)
     assert builder.area_features(D10, visible=[]) == []
+
+
+def test_the_control_index_keeps_recent_days_read_only_and_can_keep_none() -> None:
+    from mapdata.model.timeline import ControlIndex
+
+    index = ControlIndex(SCENARIO)
+    first = index.states_on(D10)
+    assert index.states_on(D10)[0] is first[0]  # asked again in the same rerun: not worked out again
+    with pytest.raises(ValueError):
+        first[0][0] = 0  # shared between sessions: nobody may write into it
+    fresh = ControlIndex(SCENARIO, recent_days=0)
+    assert fresh.states_on(D10)[0] is not fresh.states_on(D10)[0]
+    assert (fresh.states_on(D10)[1] == first[1]).all()
+
+
+def test_the_change_csv_is_the_same_with_the_callers_timeline() -> None:
+    from mapdata.exchange.snapshot import changes_csv
+
+    since = dt.date(2018, 6, 3)
+    assert changes_csv(SCENARIO, since=since, until=D10, timeline=Timeline(SCENARIO)) == changes_csv(
+        SCENARIO, since=since, until=D10
+    )

@@ -23,7 +23,7 @@ import math
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import matplotlib
@@ -49,6 +49,9 @@ from mapdata.model.models import Event, Place, PlaceKind, Scenario, Status
 from mapdata.model.timeline import CONTESTED, CONTROL, REPORTED_LATER, Evidence, Timeline
 
 matplotlib.use("Agg")  # no display on a server (the figures below never touch pyplot)
+# TrueType fonts (not Type 3): the PDF's text can be selected, searched and read out. Set once, here: an rc_context
+# per briefing would change the global settings under another thread's briefing.
+matplotlib.rcParams["pdf.fonttype"] = 42
 
 BriefFormat = Literal["png", "pdf"]
 BRIEF_FORMATS: tuple[BriefFormat, ...] = ("png", "pdf")
@@ -704,6 +707,11 @@ def _map(
     scale = min(width / 8.5, 1.0)
     if content.areas is not None:
         _draw_areas(ax, content, scenario, box(west, south, east, north))
+        # what has no cell of its own keeps its mark: borders, areas, regions, and a town at another's position
+        areas = content.areas
+        with_cell = {scenario.places[int(r)].id for r, c in zip(areas.rows, areas.cells, strict=True) if not c.is_empty}
+        rest = replace(content, marks=tuple(m for m in content.marks if m.place.id not in with_cell))
+        _draw_marks(ax, rest, scenario, shapes, size=40 * scale)
     else:
         dots = sum(1 for m in content.marks if m.place.geometry.geom_type == "Point")
         _draw_marks(ax, content, scenario, shapes, size=70 * scale * min(1.0, max(0.15, math.sqrt(250 / max(dots, 1)))))
@@ -961,6 +969,7 @@ def _list_pages(pdf: PdfPages, scenario: Scenario, content: _Content, timeline: 
         rows = _change_rows(scenario, content)
         total = len(content.changes)
         none = "No place changed holder, status or forces present between the two dates."
+        scope = "every place of the scenario, whatever the layers and area shown"
     else:
         events = [
             e
@@ -973,6 +982,7 @@ def _list_pages(pdf: PdfPages, scenario: Scenario, content: _Content, timeline: 
         rows = _event_rows(scenario, content, events, timeline)
         total = len(events)
         none = "No event is dated on or before this date."
+        scope = "events naming a chosen force, or no force; anywhere" if content.forces else "every event"
     widths = (1.45, 2.2, 1.0, 2.55, 3.6) if request.since else (1.0, 1.6, 2.6, 2.55, 3.6)
     line_h = 0.135
     page_no = pages_before
@@ -984,7 +994,7 @@ def _list_pages(pdf: PdfPages, scenario: Scenario, content: _Content, timeline: 
         bottom = _footer(page, scenario, note="")
         page.text(0.45, top, heading, fontsize=11, fontweight="bold", va="top")
         shown = min(total, MAX_LIST_ROWS)
-        sub = f"{total:,} in all" + (
+        sub = f"{total:,} in all ({scope})" + (
             f"; the first {shown:,} are listed here (the dashboard and `mapdata diff` list them all)"
             if total > shown
             else ""
@@ -1052,13 +1062,9 @@ def brief_bytes(
         _first_page(page, scenario, content, shapes)
         page.fig.savefig(out, format="png", dpi=PNG_DPI, metadata={"Title": _title(scenario, request)})
         return out.getvalue()
-    # TrueType fonts (not Type 3): the PDF's text can be selected, searched and read out
-    with (
-        matplotlib.rc_context({"pdf.fonttype": 42}),
-        PdfPages(
-            out, metadata={"Title": _title(scenario, request), "Creator": "mapdata", "Subject": "Briefing"}
-        ) as pdf,
-    ):
+    with PdfPages(
+        out, metadata={"Title": _title(scenario, request), "Creator": "mapdata", "Subject": "Briefing"}
+    ) as pdf:
         page = _Page(PDF_SIZE, 100)
         _first_page(page, scenario, content, shapes)
         pdf.savefig(page.fig)

@@ -128,12 +128,13 @@ def changes_geojson(scenario: Scenario, *, since: dt.date, until: dt.date) -> di
     return {"type": "FeatureCollection", "since": since.isoformat(), "until": until.isoformat(), "features": features}
 
 
-def changes_csv(scenario: Scenario, *, since: dt.date, until: dt.date) -> str:
-    """One CSV row per changed place; ``arrived``/``left`` are ;-separated ids, ``sources`` a JSON list."""
+def changes_csv(scenario: Scenario, *, since: dt.date, until: dt.date, timeline: Timeline | None = None) -> str:
+    """One CSV row per changed place; ``arrived``/``left`` are ;-separated ids, ``sources`` a JSON list
+    (``timeline``: the scenario's, when the caller has it)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CHANGE_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for change in compare(scenario, since=since, until=until):
+    for change in compare(scenario, since=since, until=until, timeline=timeline):
         props = change_properties(scenario, change, since=since, until=until)
         row: dict[str, str] = {}
         for key in CHANGE_COLUMNS:

@@ -43,7 +43,7 @@ class ForceShare:
     places: int
     contested: int
     area_km2: float
-    place_share: float  # of all places with a cell
+    place_share: float  # of all towns and sites (those at one position share its cell)
     area_share: float  # of all the cells' area
 
 

@@ -470,7 +470,7 @@ class MapBuilder:
         report behind it (mapdata.js's ``historyHtml`` writes the same)."""
         first = self.scenario.date_range[0]
         periods = [p for p in self.timeline.periods_of(place_id) if (p.start or first) <= day]
-        if not periods:
+        if not periods or day < first:
             return []
         e = html.escape
         span = (day - first).days + 1

@@ -51,6 +51,7 @@ holding period Timeline does not pick then counts as present, as in Timeline's
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -285,8 +286,9 @@ def _ordinal(day: dt.date | int) -> int:
 class ControlIndex:
     """The control periods of one scenario as arrays, answering "who holds each place on day D"."""
 
-    def __init__(self, scenario: Scenario, *, timeline: Timeline | None = None) -> None:
+    def __init__(self, scenario: Scenario, *, timeline: Timeline | None = None, recent_days: int = RECENT_DAYS) -> None:
         self.scenario = scenario
+        self.recent_days = recent_days  # days whose state arrays are kept (0: none, as the benchmark measures)
         self.place_ids: tuple[str, ...] = tuple(p.id for p in scenario.places)
         self.force_ids: tuple[str, ...] = tuple(f.id for f in scenario.forces)
         place_index = {ident: i for i, ident in enumerate(self.place_ids)}
@@ -334,6 +336,7 @@ class ControlIndex:
             self._p_bit.append((int(force) // 64, np.uint64(1) << np.uint64(int(force) % 64)))
 
         self._recent: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._recent_lock = threading.Lock()
         # places where two holding periods share a day (inconsistent data): Timeline answers for them
         self.irregular_places = self._overlapping_places()
         self._timeline: Timeline | None = None
@@ -373,15 +376,18 @@ class ControlIndex:
     def _states(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arrays of ``day``, read-only; the last few days asked are kept (a rerun asks for the same day from
         the caption, the change list and the shares)."""
-        cached = self._recent.get(day)
+        with self._recent_lock:  # the index is shared by every session (and the downloads' threads)
+            cached = self._recent.get(day)
         if cached is not None:
             return cached
         result = self._compute_states(day)
         for array in result:
             array.setflags(write=False)
-        if len(self._recent) >= RECENT_DAYS:
-            self._recent.pop(next(iter(self._recent)))
-        self._recent[day] = result
+        if self.recent_days:
+            with self._recent_lock:
+                while len(self._recent) >= self.recent_days:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[day] = result
         return result
 
     def _compute_states(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

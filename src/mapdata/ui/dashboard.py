@@ -10,6 +10,7 @@ import datetime as dt
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,7 @@ AREAS_KEY = "areas"  # the "Control areas" toggle
 AREAS_CHOSEN_KEY = "_areas_chosen"  # the link or the viewer set it (else it follows the scenario's size)
 NAMES_KEY = "arabic_names"  # the "Arabic place names" toggle
 SEARCH_KEY = "place_search"  # the "Find a place" box
+FOUND_GEN_KEY = "_found_generation"  # how many places were chosen in this session
 FOUND_KEY = "_found_place"  # (place id, generation) of the place found: highlighted, flown to, its card opened once
 CHANGE_PLACE_KEY = "_change_place"  # the place of the change selected in the change list
 SENTINEL = "__mapdata__"
@@ -248,7 +250,8 @@ def _search_changed() -> None:
 def _place_chosen(key: str) -> None:
     place_id = st.session_state.get(key)
     if place_id:
-        generation = (st.session_state.get(FOUND_KEY) or (None, 0))[1] + 1
+        generation = st.session_state.get(FOUND_GEN_KEY, 0) + 1  # never reset: each choice opens its card once
+        st.session_state[FOUND_GEN_KEY] = generation
         st.session_state[FOUND_KEY] = (place_id, generation)
         st.session_state[EVENT_KEY] = None  # the place found is what the map shows now
         st.session_state[CHANGE_PLACE_KEY] = None
@@ -343,7 +346,8 @@ def _select_change(table_key: str, place_ids: list[str]) -> None:
 
 def _change_list(since: dt.date, day: dt.date) -> None:
     """Under the map: every place that changed between ``since`` and ``day``; selecting one highlights it."""
-    total = len(map_builder().timeline.changed_between(since, day))
+    builder = map_builder()  # here, not in the download's own thread (no script context there)
+    total = len(builder.timeline.changed_between(since, day))
     st.markdown(f"#### Changes since {since:%A} {since.day} {since:%B %Y}")
     if not total:
         st.caption(
@@ -358,8 +362,9 @@ def _change_list(since: dt.date, day: dt.date) -> None:
                 f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key=f"changes_page_{since}"
             )
         )
+    page = min(page, pages)  # a later date may have fewer pages than the box still says
     start = (page - 1) * CHANGE_PAGE
-    shown = _change_rows(store_location(), reader().revision(), since, day, min(page, pages))
+    shown = _change_rows(store_location(), reader().revision(), since, day, page)
     st.caption(
         f"{total:,} place{'s' if total != 1 else ''} changed between {since.isoformat()} and "
         f"{day.isoformat()}"
@@ -369,7 +374,7 @@ def _change_list(since: dt.date, day: dt.date) -> None:
     )
     st.download_button(
         "Download the change list (CSV)",
-        data=lambda: changes_csv(map_builder().scenario, since=since, until=day),
+        data=partial(changes_csv, builder.scenario, since=since, until=day, timeline=builder.timeline),
         file_name=f"mapdata-changes-{since.isoformat()}-to-{day.isoformat()}.csv",
         mime="text/csv",
         key="changes_csv",
