@@ -75,3 +75,21 @@ def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
     payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
     assert set(payload["hidden"]) == ALL_FORCES - {"russia"}
     assert payload["highlight"] == ["al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside"]
+
+
+def test_compare_mode_sends_the_since_date_and_lists_changes_on_request() -> None:
+    """On the large-scenario map the browser finds the changes (only the "since" day is sent); the change list,
+    re-sent on every step, is behind a toggle."""
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
+    at.query_params["date"] = "2018-06-10"
+    at.query_params["since"] = "2018-06-03"
+    at.run()
+    assert not at.exception, at.exception
+    feature_group = _args(at)["feature_group"]
+    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
+    assert payload["since"] == dt.date(2018, 6, 3).toordinal()
+    assert "mapdata-change-mark" not in feature_group  # no ring features from the server
+    assert not any("Change" in d.value.columns for d in at.dataframe)
+    at.toggle(key="show_changes").set_value(True).run()
+    changes = next(d for d in at.dataframe if "Change" in d.value.columns).value
+    assert len(changes) == 3

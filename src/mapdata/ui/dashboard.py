@@ -818,7 +818,16 @@ def render() -> None:
     _share_box(scenario, view)
     _brief_box(view, scenario)
     _download_box(view)
-    if since is not None:
+    if since is not None and (
+        not builder.client
+        or st.toggle(
+            "Show the change list",
+            key="show_changes",
+            value=False,
+            help="Large scenario: off by default, so that slider steps in compare mode stay light (the map rings "
+            "and fades the changes either way; the briefing PDF and `mapdata diff` list them).",
+        )
+    ):
         _change_list(since, day)
 
     if not builder.client or st.toggle(
