@@ -26,6 +26,18 @@ def _args(at: AppTest) -> dict:
     return json.loads(at.get("component_instance")[0].proto.json_args)
 
 
+def _step(**query: str) -> tuple[AppTest, dict, str]:
+    """The dashboard opened with ``query``: the app, the day's ``clientShow`` payload, and the step's script."""
+    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    feature_group = _args(at)["feature_group"]
+    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
+    return at, payload, feature_group
+
+
 def test_a_step_after_the_first_sends_no_geometry() -> None:
     at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-03"
@@ -65,14 +77,7 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
 
 
 def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
-    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
-    at.query_params["date"] = "2018-06-10"
-    at.query_params["layers"] = "russia"
-    at.query_params["event"] = "ev_refuse_dabaa"
-    at.run()
-    assert not at.exception, at.exception
-    feature_group = _args(at)["feature_group"]
-    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
+    at, payload, _ = _step(date="2018-06-10", layers="russia", event="ev_refuse_dabaa")
     assert set(payload["hidden"]) == ALL_FORCES - {"russia"}
     assert payload["highlight"] == ["al_dabaa_airport", "western_homs_countryside", "southwestern_homs_countryside"]
 
@@ -80,13 +85,7 @@ def test_hidden_forces_and_highlight_travel_in_the_step() -> None:
 def test_compare_mode_sends_the_since_date_and_lists_changes_on_request() -> None:
     """On the large-scenario map the browser finds the changes (only the "since" day is sent); the change list,
     re-sent on every step, is behind a toggle."""
-    at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
-    at.query_params["date"] = "2018-06-10"
-    at.query_params["since"] = "2018-06-03"
-    at.run()
-    assert not at.exception, at.exception
-    feature_group = _args(at)["feature_group"]
-    payload = json.loads(re.search(r"mapdata\.clientShow\(map_div, (\{.*?\})\);", feature_group).group(1))
+    at, payload, feature_group = _step(date="2018-06-10", since="2018-06-03")
     assert payload["since"] == dt.date(2018, 6, 3).toordinal()
     assert "mapdata-change-mark" not in feature_group  # no ring features from the server
     assert not any("Change" in d.value.columns for d in at.dataframe)
