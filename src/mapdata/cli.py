@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"shade control areas instead of drawing markers (default: above {AREAS_DEFAULT_ABOVE:,} places)",
     )
     bri.add_argument("--title", default="", help="title (default: the scenario's)")
+    bri.add_argument("--names", choices=("en", "ar"), default="en", help="place names on the map in English or Arabic")
     bri.add_argument("--out", type=Path, required=True, help="the file to write: .pdf or .png")
     bri.add_argument("--data", type=Path, help="scenario folder (default: MAPDATA_DATA or the bundled geodata/)")
     store_option(bri)
@@ -236,6 +237,7 @@ def _brief(args: argparse.Namespace, scenario: Scenario) -> int:
         bbox=args.bbox,
         areas=args.areas,
         title=args.title,
+        names=args.names,
     )
     try:
         data = brief_bytes(scenario, request, fmt="pdf" if args.out.suffix.lower() == ".pdf" else "png")

@@ -206,3 +206,19 @@ def test_cli_bad_out_path_exits_2(name: str, words: str, tmp_path: Path, capsys:
     assert run(["brief", "--date", "2018-06-10", "--out", str(tmp_path / name)]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and words in err
+
+
+def test_arabic_place_names_on_request_with_every_glyph(synthetic) -> None:
+    """names="ar" writes the places' Arabic names on the map, and no letter is missing from the font (an oblique
+    Arabic letter would print as a box): the seed, and a synthetic scenario's names and quotes in both formats."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pages = pdf_pages(brief_bytes(SCENARIO, BriefRequest(day=D10, since=D3, names="ar"), fmt="pdf"))
+        first, last = synthetic.date_range
+        day = first + (last - first) / 2
+        for fmt in ("png", "pdf"):
+            brief_bytes(synthetic, BriefRequest(day=day, since=day - dt.timedelta(days=60), names="ar"), fmt=fmt)
+    assert "القصير" in pages[0]
+    assert not [w for w in caught if "missing from font" in str(w.message)]

@@ -47,6 +47,7 @@ from mapdata.model.compare import PlaceChange, compare, status_words
 from mapdata.model.errors import MapdataError
 from mapdata.model.models import Event, Place, PlaceKind, Scenario, Status
 from mapdata.model.timeline import CONTESTED, CONTROL, REPORTED_LATER, Evidence, Timeline
+from mapdata.text.normalise import is_arabic
 
 matplotlib.use("Agg")  # no display on a server (the figures below never touch pyplot)
 # TrueType fonts (not Type 3): the PDF's text can be selected, searched and read out. Set once, here: an rc_context
@@ -94,6 +95,7 @@ class BriefRequest:
     forces: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None
     title: str = ""
+    names: str = "en"  # the language of the place names on the map: "en", or "ar" (where the gazetteer has one)
     areas: bool | None = None  # control areas instead of markers (None: above AREAS_DEFAULT_ABOVE places)
     made: dt.date = field(default_factory=dt.date.today)
 
@@ -564,7 +566,8 @@ def _place_labels(content: _Content, scenario: Scenario) -> list[_Label]:
     for place in ranked:
         area = place.kind in (PlaceKind.AREA, PlaceKind.REGION)
         anchor = place.geometry if place.geometry.geom_type == "Point" else place.geometry.representative_point()
-        text = place.name_en if len(place.name_en) <= 48 else place.name_en[:46] + "…"
+        name = place.name_ar if content.request.names == "ar" and place.name_ar else place.name_en
+        text = name if len(name) <= 48 else name[:46] + "…"
         out.append(_Label(text, anchor.x, anchor.y, style="area" if area else "place"))
     return out
 
@@ -597,6 +600,8 @@ def _place_names(
             continue
         style = dict(_LABEL_STYLE[label.style])
         size = fontsize * style.pop("size_scale", 1.0)
+        if is_arabic(label.text):
+            style.pop("style", None)  # DejaVu Sans has no oblique Arabic letters (they would print as boxes)
         x, y = to_px.transform((label.x, label.y))
         width = len(label.text) * size * 0.6 * px_per_pt
         height = size * 1.3 * px_per_pt

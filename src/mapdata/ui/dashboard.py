@@ -614,7 +614,12 @@ def _brief_box(view: ViewState, scenario: Scenario) -> None:
         )
         bbox = None if whole or view.center is None or view.zoom is None else view_bbox(view.center, view.zoom)
         request = BriefRequest(
-            day=view.day, since=view.since, forces=view.forces, bbox=bbox, areas=view.areas_on(scenario)
+            day=view.day,
+            since=view.since,
+            forces=view.forces,
+            bbox=bbox,
+            areas=view.areas_on(scenario),
+            names=view.names or "en",  # as the map writes them
         )
         location, revision = store_location(), reader().revision()
         columns = st.columns(2)
