@@ -341,4 +341,11 @@ def test_briefing_downloads_a_png_slide_and_an_a4_pdf_of_the_view(dashboard: Das
     first = " ".join((reader.pages[0].extract_text() or "").split())
     assert "As of Sunday 10 June 2018" in first and "Changes since Sunday 3 June 2018" in first
     assert "Russian–Iranian friction" in first
+    # the change list's CSV (under the map): the three positions, as `mapdata diff` writes them
+    with dashboard.page.expect_download(timeout=30_000) as download:
+        dashboard.page.get_by_test_id("stDownloadButton").filter(has_text="Download the change list (CSV)").click()
+    assert download.value.suggested_filename == "mapdata-changes-2018-06-03-to-2018-06-10.csv"
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("place_id,") and len(rows) == 4
+    assert {r.split(",")[0] for r in rows[1:]} == {f"qusayr_position_{n}" for n in (1, 2, 3)}
     expect(dashboard.page.get_by_test_id("stException")).to_have_count(0)

@@ -45,6 +45,7 @@ from mapdata.map.colours import marker_shapes
 from mapdata.map.labels import label_ranks
 from mapdata.model.compare import PlaceChange, compare, status_words
 from mapdata.model.errors import MapdataError
+from mapdata.model.geometry import km_per_degree_lon
 from mapdata.model.models import Event, Place, PlaceKind, Scenario, Status
 from mapdata.model.timeline import CONTESTED, CONTROL, REPORTED_LATER, Evidence, Timeline
 from mapdata.text.normalise import is_arabic
@@ -222,9 +223,7 @@ def _extent(scenario: Scenario, request: BriefRequest, marks: Sequence[_Mark]) -
         west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
         east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
     else:
-        lat, lon = scenario.view_center
-        half = 180 / 2**scenario.view_zoom * 2
-        west, south, east, north = lon - half, lat - half / 2, lon + half, lat + half / 2
+        west, south, east, north = view_bbox(scenario.view_center, scenario.view_zoom)  # the map's opening view
     pad_x, pad_y = max((east - west) * 0.15, 0.08), max((north - south) * 0.15, 0.06)
     return west - pad_x, south - pad_y, east + pad_x, north + pad_y
 
@@ -644,7 +643,7 @@ def _place_names(
 def _scale_bar(ax: Axes, lat0: float, fontsize: float) -> None:
     """A scale bar in the bottom left (kilometres at the map's middle latitude)."""
     west, south, east, north = ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]
-    km_per_degree = 111.32 * math.cos(math.radians(lat0))
+    km_per_degree = km_per_degree_lon(lat0)
     target = (east - west) * km_per_degree / 5
     nice = max(v * 10**e for e in range(-1, 5) for v in (1, 2, 5) if v * 10**e <= target) if target >= 0.1 else 0.1
     length = nice / km_per_degree

@@ -12,7 +12,6 @@ says so wherever it is drawn.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ import shapely
 from shapely.geometry import MultiPoint, shape
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.model.geometry import KM_PER_DEGREE_LAT, km_per_degree_lon
 from mapdata.model.models import PlaceKind, Scenario
 from mapdata.model.timeline import CONTESTED, CONTROL, ControlIndex
 
@@ -32,7 +32,6 @@ METHOD = (
     "holding the place; hatched where contested."
 )
 _POINT_KINDS = (PlaceKind.TOWN, PlaceKind.MILITARY_SITE)
-_KM_PER_DEGREE = 111.32
 
 
 @dataclass(frozen=True)
@@ -109,12 +108,12 @@ def control_areas(scenario: Scenario, *, max_radius_km: float = MAX_RADIUS_KM) -
     lon = np.array([g.x if g.geom_type == "Point" else g.representative_point().x for g in anchors])
     lat = np.array([g.y if g.geom_type == "Point" else g.representative_point().y for g in anchors])
     lat0 = float(np.mean(lat))
-    kx = _KM_PER_DEGREE * math.cos(math.radians(lat0))  # a local equirectangular plane, in km
-    x, y = lon * kx, lat * _KM_PER_DEGREE
+    kx, ky = km_per_degree_lon(lat0), KM_PER_DEGREE_LAT  # a local equirectangular plane, in km
+    x, y = lon * kx, lat * ky
 
     # one cell per distinct position: places at the same point share it (the first one in order colours it)
     keys = np.round(x, 4) + 1j * np.round(y, 4)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    _, first = np.unique(keys, return_index=True)
     points = shapely.points(x[first], y[first])
     if len(points) == 1:
         cells = np.array([shapely.buffer(points[0], max_radius_km)], dtype=object)
@@ -123,7 +122,7 @@ def control_areas(scenario: Scenario, *, max_radius_km: float = MAX_RADIUS_KM) -
         diagram = shapely.voronoi_polygons(MultiPoint(list(points)), extend_to=envelope, ordered=True)
         cells = np.array(list(diagram.geoms), dtype=object)
     cells = shapely.intersection(cells, shapely.buffer(points, max_radius_km, quad_segs=8))
-    cells = _clip_to_countries(cells, points, scenario, kx)
+    cells = _clip_to_countries(cells, points, scenario, kx, ky)
     cells = shapely.simplify(cells, 0.05)
     area = shapely.area(cells)
     per_place = np.empty(len(rows), dtype=object)
@@ -131,18 +130,17 @@ def control_areas(scenario: Scenario, *, max_radius_km: float = MAX_RADIUS_KM) -
     per_place[first] = cells  # the first place at each position keeps its cell, the others none
     area_km2 = np.zeros(len(rows))
     area_km2[first] = area
-    lonlat = shapely.transform(per_place, lambda xy: xy / np.array([kx, _KM_PER_DEGREE]))
-    del inverse
+    lonlat = shapely.transform(per_place, lambda xy: xy / np.array([kx, ky]))
     return ControlAreas(np.array(rows, dtype=np.int64), lonlat, area_km2, max_radius_km)
 
 
-def _clip_to_countries(cells: np.ndarray, points: np.ndarray, scenario: Scenario, kx: float) -> np.ndarray:
+def _clip_to_countries(cells: np.ndarray, points: np.ndarray, scenario: Scenario, kx: float, ky: float) -> np.ndarray:
     """Each cell cut to the country its place lies in (cells of places in no country: left as they are)."""
     layer = scenario.basemap.get("countries") or {}
     countries: list[BaseGeometry] = []
     for feature in layer.get("features", []):
         if feature.get("geometry"):
-            geometry = shapely.transform(shape(feature["geometry"]), lambda xy: xy * np.array([kx, _KM_PER_DEGREE]))
+            geometry = shapely.transform(shape(feature["geometry"]), lambda xy: xy * np.array([kx, ky]))
             countries.append(shapely.make_valid(geometry))
     out = cells.copy()
     for country in countries:

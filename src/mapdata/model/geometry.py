@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from shapely.geometry import mapping
@@ -23,3 +24,12 @@ def geometry_json(geometry: BaseGeometry) -> dict[str, Any]:
     """A shapely geometry as a GeoJSON geometry object with rounded coordinates."""
     shape_json = mapping(geometry)
     return {"type": shape_json["type"], "coordinates": round_coords(shape_json["coordinates"])}
+
+
+KM_PER_DEGREE_LAT = 110.574  # km per degree of latitude (mean)
+
+
+def km_per_degree_lon(lat: float) -> float:
+    """km per degree of longitude at latitude ``lat`` (degrees): the local equirectangular scale every map,
+    briefing and spatial phrase uses."""
+    return 111.320 * math.cos(math.radians(lat))

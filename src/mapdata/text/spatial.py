@@ -11,6 +11,8 @@ from shapely import affinity
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
+from mapdata.model.geometry import KM_PER_DEGREE_LAT, km_per_degree_lon
+
 # --------------------------------------------------------------------------- spatial vocabulary
 
 _DIR = r"(?:north|south)(?:ern)?(?:[\s\-]?(?:east|west)(?:ern)?)?|(?:east|west)(?:ern)?|central|centre|center|middle"
@@ -111,11 +113,8 @@ _BEARING_WORD = {
 
 # --------------------------------------------------------------------------- geometry helpers
 
-_KY = 110.574  # km per degree of latitude
-
-
-def _kx(lat: float) -> float:
-    return 111.320 * math.cos(math.radians(lat))
+_KY = KM_PER_DEGREE_LAT
+_kx = km_per_degree_lon
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
