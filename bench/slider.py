@@ -1059,7 +1059,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true", help="print, do not update docs/benchmarks.md")
     ap.add_argument("--keep-cache", action="store_true", help="keep the files this run adds to static/cache/")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument(
+        "--browser-date",
+        action="store_true",
+        help="issue 14's measurements instead (bench/_slider_browser.py): drag, key steps, cold start, heap, many "
+        "viewers, folium's own plugins; default sizes 10000,50000",
+    )
+    ap.add_argument("--runs", type=int, default=3, help="--browser-date: runs per figure (the median is reported)")
+    ap.add_argument("--viewers", default="1,10,20", help="--browser-date: concurrent sessions measured")
+    ap.add_argument("--folium-days", type=int, default=100, help="--browser-date: days in folium's dense slider")
+    ap.add_argument(
+        "--npm-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "mapdata-bench-npm",
+        help="--browser-date: where npm installs folium's plugins' assets",
+    )
     args = ap.parse_args(argv)
+    if args.browser_date:
+        if args.sizes == ap.get_default("sizes"):
+            args.sizes = "10000,50000"
+        if args.steps == ap.get_default("steps"):
+            args.steps = 10
+        return browser_date_main(args)
     if args.quick:
         args.sizes, args.steps, args.no_write = "1000", 5, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -1095,6 +1116,69 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"machine": host, "results": results}, indent=1, default=str), encoding="utf-8")
     return _host.save(section, heading=HEADING, path=DOC, root=ROOT, write=not args.no_write)
+
+
+def browser_date_main(args: argparse.Namespace) -> int:
+    """``--browser-date``: issue 14's measurements (bench/_slider_browser.py), the median of ``--runs`` runs."""
+    from playwright.sync_api import sync_playwright
+
+    import _slider_browser as sb
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    counts = [int(c) for c in args.viewers.split(",") if c.strip()]
+    args.store_dir.mkdir(parents=True, exist_ok=True)
+    host = machine() | {"chromium": "unknown"}
+    when = dt.date.today().isoformat()
+    started = time.perf_counter()
+    cache_before = set((STATIC_DIR / "cache").glob("*")) if (STATIC_DIR / "cache").exists() else set()
+    by_size: dict[int, list[dict[str, Any]]] = {}
+    viewers: list[dict[str, Any]] = []
+    folium_runs: list[dict[str, Any]] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            host["chromium"] = f"Chromium {browser.version}"
+            try:
+                for n, places in enumerate(sizes):
+                    store, _ = ensure_store(places, args.seed, args.store_dir)
+                    scenario = read_scenario(store)
+                    first, last = scenario.date_range
+                    start, _ = pick_start(scenario, args.steps)
+                    start = min(start, last - dt.timedelta(days=sb.DRAG_DAYS + args.steps + 2))
+                    files = None
+                    if n == 0 and args.folium_days:
+                        folder = Path(tempfile.mkdtemp(prefix="mapdata-bench-folium-"))
+                        files = sb.folium_files(scenario, start, args.folium_days, folder)
+                        npm = sb.ensure_npm(args.npm_dir)
+                    del scenario
+                    by_size[places] = []
+                    for r in range(args.runs):
+                        log(f"{places:,} places, run {r + 1}/{args.runs} (start {start})")
+                        got = sb.size_run(browser, store, start, (first, last), args)
+                        by_size[places].append(got)
+                        log("  " + ", ".join(f"{k} {v:.1f}" for k, v in got.items() if isinstance(v, float)))
+                        if n == 0 and counts:
+                            log(f"{places:,} places, many viewers, run {r + 1}/{args.runs}")
+                            viewers.append(sb.viewers_run(browser, store, start, counts, args))
+                        if files:
+                            log(f"folium's plugins, run {r + 1}/{args.runs}")
+                            folium_runs.append(sb.folium_run(browser, files, npm, args.steps))
+                    if files:
+                        shutil.rmtree(next(iter(files.values())).parent, ignore_errors=True)
+            finally:
+                browser.close()
+    finally:
+        if not args.keep_cache:
+            for path in set((STATIC_DIR / "cache").glob("*")) - cache_before:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+    section = sb.markdown(by_size, viewers, folium_runs, host, args, when, time.perf_counter() - started)
+    print(section)
+    if args.json:
+        sb.save_json(args.json, {"machine": host, "sizes": by_size, "viewers": viewers, "folium": folium_runs})
+    return _host.save(section, heading=sb.HEADING, path=DOC, root=ROOT, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ Only the standard library is imported here: every module may ask where things ar
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,6 +51,15 @@ DATA_DIR = CHECKOUT / "geodata" if CHECKOUT is not None else PACKAGE_DIR / "geod
 DEFAULT_STORE_FILE = "mapdata.gpkg"
 SERVED_APP = "app"  # installed: the served copy of APP_DIR, in home()
 COPIED_LIST = ".mapdata-files"  # in the served copy: the files taken from APP_DIR (any other file is left alone)
+
+
+def code_stamp(subpackage: str) -> str:
+    """A short hash of the Python sources of ``mapdata.<subpackage>``: files that code publishes are named with it,
+    so that another version of mapdata never takes them for its own."""
+    digest = hashlib.sha256()
+    for path in sorted((PACKAGE_DIR / subpackage).glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def home(environ: Mapping[str, str] | None = None) -> Path:

@@ -405,3 +405,50 @@ def make_scenario(
         periods=periods,
         **extra,
     )
+
+
+def published_client_files(scenario: Scenario, folder: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The browser-side map's scenario file and evidence files for ``scenario``, published under ``folder/static`` as
+    the app publishes them (:class:`mapdata.map.mapview.MapBuilder` with a cache folder), read back from disk."""
+    from mapdata.map.clientmap import cache_space, read_published
+    from mapdata.map.mapview import MapBuilder
+
+    static = Path(folder) / "static"
+    builder = MapBuilder(
+        scenario, client=True, assets_url="", cache=cache_space("store", "1", static_dir=static, secret=b"test")
+    )
+    builder.prepare()
+    if builder.evidence_writer is not None:
+        builder.evidence_writer.join(60)
+    bundle = read_published(static / builder._client_urls["scenario"])
+    chunks = [read_published(static / url) for url in bundle["evidence"]["urls"]]
+    return bundle, chunks
+
+
+MAP_JS_PREAMBLE = """
+global.window = global;
+require(process.argv[1]);
+const card = window.mapdata.card;
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+"""
+
+
+def run_map_js(body: str, payload: Any) -> Any:
+    """Run ``body`` in node after loading the app's ``static/mapdata/mapdata.js`` (its pure functions are
+    ``card``; ``payload`` is ``input``); the script writes its JSON result to stdout, which is returned."""
+    import subprocess
+
+    from mapdata.resources import APP_DIR
+
+    node = shutil.which("node")
+    assert node, "node (v20) runs the browser's map code in these tests"
+    done = subprocess.run(
+        [node, "-e", MAP_JS_PREAMBLE + body, str(APP_DIR / "static" / "mapdata" / "mapdata.js")],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

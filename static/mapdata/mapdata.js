@@ -644,7 +644,7 @@
     client.cellsUrl = areas.url;
     client.areaLook = areas.look;
     client.areaNote = areas.note;
-    fetchJson(areas.url).then(function (fc) {
+    fetchPublished(areas.url).then(function (fc) {
       if (client.cellsUrl !== areas.url) { return; }
       var cells = {};
       (fc.features || []).forEach(function (f) {
@@ -670,6 +670,7 @@
       client.cells = cells;
       client.cellShown = {};
       client.cellStyle = {};
+      client.paintedMode = null;  /* new cells: every place is painted again */
       render();
     }).catch(function (err) {
       notice(map, "The control areas could not be loaded (" + (err && err.message ? err.message : err) + ").");
@@ -759,9 +760,27 @@
 
   /* The published files are gzipped once by the server (``*.json.gz``, served as application/gzip):
      inflate them here, unless a proxy already sent them with Content-Encoding: gzip. */
+  /* A published file the server may still be writing (it publishes in the background, so that the first map
+     does not wait for it; a cleaned cache is written again on the next rerun): asked for again while it is
+     missing (404), for up to WAIT_FOR_FILE_MS. Never half a file: the server renames it into place whole. */
+  var WAIT_FOR_FILE_MS = 180000;
+
+  function fetchPublished(url, onRepair) {
+    var started = Date.now();
+    function attempt(delay) {
+      return fetchJson(url, onRepair).catch(function (err) {
+        if (!err || err.status !== 404 || Date.now() - started > WAIT_FOR_FILE_MS) { throw err; }
+        return new Promise(function (resolve) { window.setTimeout(resolve, delay); }).then(function () {
+          return attempt(Math.min(delay * 1.5, 2000));
+        });
+      });
+    }
+    return attempt(150);
+  }
+
   function fetchJson(url, onRepair) {
     return fetch(url).then(function (r) {
-      if (!r.ok) { throw new Error("HTTP " + r.status + " for " + url); }
+      if (!r.ok) { var err = new Error("HTTP " + r.status + " for " + url); err.status = r.status; throw err; }
       if (/\.gz$/.test(url) && r.headers.get("Content-Encoding") !== "gzip") {
         return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
       }
@@ -855,7 +874,7 @@
 
   function loadBasemap(map, data) {
     panes(map);
-    fetchJson(data.url).then(function (payload) { basemap(map, payload); });
+    fetchPublished(data.url).then(function (payload) { basemap(map, payload); });
   }
 
   var client = null;
@@ -889,7 +908,7 @@
     client.ringRenderer = L.canvas({ padding: 0.3, pane: "mapdata-highlight" });
     client.play = playControl(map);
     var repaired = 0;
-    fetchJson(data.url, function (count) { repaired = count; }).then(function (bundle) {
+    fetchPublished(data.url, function (count) { repaired = count; }).then(function (bundle) {
       client.bundle = bundle;
       var renderer = L.canvas({ padding: 0.3, pane: "mapdata-areas" });
       var pointRenderer = L.canvas({ padding: 0.3, pane: "mapdata-points" });
@@ -1148,66 +1167,128 @@
     return cardHtml(b, i, stateOf(i, day), day, evidenceFor(i));
   }
 
-  function render() {
-    if (!client || !client.ready || client.shownDay === null) { return; }
-    var b = client.bundle, day = client.shownDay, changed = 0;
-    var areasOn = !!(client.areas && client.cells), comparing = client.since !== null && client.since !== undefined;
-    var rings = [];
-    if (comparing && client.beforeDay !== client.since) { client.before = []; client.beforeDay = client.since; }  /* per since */
-    for (var i = 0; i < client.layers.length; i += 1) {
-      var layer = client.layers[i];
-      if (!layer) { continue; }  /* bad data: skipped (and said so) when loaded */
-      var st = stateOf(i, day), kind = b.places[i].g.type === "Point" ? "point"
-        : (b.places[i].g.type.indexOf("Line") >= 0 ? "line" : "area");
-      var show, forceId;
-      if (st.holder >= 0) { forceId = b.forces[st.holder].id; show = !client.hidden[forceId]; }
-      else if (st.present.length) {
-        var visiblePresent = st.present.filter(function (k) { return !client.hidden[b.forces[k].id]; });
-        forceId = b.forces[(visiblePresent.length ? visiblePresent : st.present)[0]].id;
-        show = visiblePresent.length > 0;
-      } else { forceId = "unknown"; show = !client.hidden.unknown; }
-      var faded = false;
-      if (comparing) {  /* compare mode, as mapdata/model/timeline.py's changed_between: status, holder or forces present */
-        var before = client.before[i] || (client.before[i] = stateOf(i, client.since));
-        faded = before.status === st.status && before.holder === st.holder && samePresent(before.present, st.present);
-        if (!faded && rings.length < MAX_RINGS) { rings.push(i); }
-      }
-      var cell = client.cells && client.cells[i];
-      if (cell) {
-        var holds = areasOn && st.holder >= 0 && !client.hidden[b.forces[st.holder].id];
-        if (holds !== !!client.cellShown[i]) {
-          if (holds) { cell.addTo(client.map); } else { client.map.removeLayer(cell); }
-          client.cellShown[i] = holds;
-          changed += 1;
-        }
-        var cellKey = holds ? st.holder + "|" + st.status + "|" + faded : "";
-        if (holds && client.cellStyle[i] !== cellKey) {
-          cell.setStyle(areaStyle(client.areaLook, b.forces[st.holder].colour, st.status === "contested", faded));
-          client.cellStyle[i] = cellKey;
-          changed += 1;
-        }
-      }
-      if (areasOn && kind === "point" && cell) { show = false; }  /* the cell stands for the marker */
-      var key = st.status + "|" + forceId + (faded ? "|faded" : "");
-      if (show !== client.visible[i]) {
-        if (show) { layer.addTo(client.map); } else { client.map.removeLayer(layer); }
-        client.visible[i] = show;
-        changed += 1;
-      }
-      if (show && client.style[i] !== key) {
-        var look = ((b.styles[kind] || {})[st.status] || {})[forceId] || {};
-        if (faded) {
-          look = L.extend({}, look, { opacity: (look.opacity === undefined ? 1 : look.opacity) * 0.3,
-                                      fillOpacity: (look.fillOpacity === undefined ? 0.2 : look.fillOpacity) * 0.3 });
-        }
-        layer.setStyle(look);
-        client.style[i] = key;
-        changed += 1;
+  /* The days on which some place's state may change, by day: edges.places[edges.at[d - r0] .. edges.at[d - r0 + 1] - 1]
+     are the places with a period starting on day d or ending the day before (r0: the scenario's first day). A step
+     from day a to day b repaints only the places with an edge in (min(a, b), max(a, b)]: O(places that change). */
+  function changeEdges(bundle, index) {
+    var per = bundle.periods, r0 = bundle.range[0], span = bundle.range[1] - r0 + 1, order = index.order;
+    var at = new Int32Array(span + 2), k, n, d;
+    function each(fn) {
+      for (n = 0; n < order.length; n += 1) {
+        k = order[n];
+        d = per.start[k];
+        if (d > r0 && d - r0 < span) { fn(d - r0, per.place[k]); }
+        d = per.end[k] + 1;
+        if (d > r0 && d - r0 < span) { fn(d - r0, per.place[k]); }
       }
     }
-    client.lastChanged = changed;
-    drawRings(rings);
-    if (client.names && (changed || client.names.lang !== client.lang)) { client.names.lang = client.lang; client.names.later(); }
+    each(function (slot) { at[slot + 1] += 1; });
+    for (d = 0; d <= span; d += 1) { at[d + 1] += at[d]; }
+    var fill = at.slice(0, span + 1), places = new Int32Array(at[span + 1]);
+    each(function (slot, place) { places[fill[slot]] = place; fill[slot] += 1; });
+    return { r0: r0, span: span, at: at, places: places, seen: new Int32Array(bundle.places.length), stamp: 0 };
+  }
+
+  /* The places whose state may differ between two days (each once), or null when most would: repaint all. */
+  function changedBetween(edges, a, b, total) {
+    var lo = Math.max(Math.min(a, b) - edges.r0 + 1, 0), hi = Math.min(Math.max(a, b) - edges.r0, edges.span - 1);
+    if (hi < lo) { return []; }
+    var from = edges.at[lo], to = edges.at[hi + 1];
+    if (to - from > total / 2) { return null; }
+    edges.stamp += 1;
+    var out = [];
+    for (var n = from; n < to; n += 1) {
+      var i = edges.places[n];
+      if (edges.seen[i] !== edges.stamp) { edges.seen[i] = edges.stamp; out.push(i); }
+    }
+    return out;
+  }
+
+  /* Repaints the map for client.shownDay. Only the places whose state may have changed since the day last painted
+     are worked out again, unless what every place's look depends on changed (forces shown, the compared date, the
+     control areas, the names' language): then all of them. */
+  function render() {
+    if (!client || !client.ready || client.shownDay === null) { return; }
+    var b = client.bundle, day = client.shownDay;
+    var areasOn = !!(client.areas && client.cells), comparing = client.since !== null && client.since !== undefined;
+    var mode = JSON.stringify([Object.keys(client.hidden).filter(function (k) { return client.hidden[k]; }).sort(),
+                               comparing ? client.since : null, areasOn, client.areaLook || null]);
+    var todo = null;
+    if (mode === client.paintedMode && client.paintedDay !== null && client.paintedDay !== undefined) {
+      client.edges = client.edges || changeEdges(b, client.index);
+      todo = changedBetween(client.edges, client.paintedDay, day, client.layers.length);
+    }
+    if (comparing && client.beforeDay !== client.since) { client.before = []; client.beforeDay = client.since; }  /* per since */
+    if (todo === null) { client.changedSet = {}; }
+    var ctx = { b: b, day: day, areasOn: areasOn, comparing: comparing, changed: 0 };
+    if (todo === null) {
+      for (var i = 0; i < client.layers.length; i += 1) { paint(i, ctx); }
+    } else {
+      todo.forEach(function (i) { paint(i, ctx); });
+    }
+    client.paintedDay = day;
+    client.paintedMode = mode;
+    client.lastChanged = ctx.changed;
+    client.lastWorked = todo === null ? client.layers.length : todo.length;
+    if (comparing) {
+      drawRings(Object.keys(client.changedSet).slice(0, MAX_RINGS).map(Number));
+    } else {
+      drawRings([]);
+    }
+    if (client.names && (ctx.changed || client.names.lang !== client.lang)) { client.names.lang = client.lang; client.names.later(); }
+  }
+
+  /* Place i's look on ctx.day (render()). */
+  function paint(i, ctx) {
+    var layer = client.layers[i], b = ctx.b;
+    if (!layer) { return; }  /* bad data: skipped (and said so) when loaded */
+    var st = stateOf(i, ctx.day), kind = b.places[i].g.type === "Point" ? "point"
+      : (b.places[i].g.type.indexOf("Line") >= 0 ? "line" : "area");
+    var show, forceId;
+    if (st.holder >= 0) { forceId = b.forces[st.holder].id; show = !client.hidden[forceId]; }
+    else if (st.present.length) {
+      var visiblePresent = st.present.filter(function (k) { return !client.hidden[b.forces[k].id]; });
+      forceId = b.forces[(visiblePresent.length ? visiblePresent : st.present)[0]].id;
+      show = visiblePresent.length > 0;
+    } else { forceId = "unknown"; show = !client.hidden.unknown; }
+    var faded = false;
+    if (ctx.comparing) {  /* compare mode, as mapdata/model/timeline.py's changed_between: status, holder or forces present */
+      var before = client.before[i] || (client.before[i] = stateOf(i, client.since));
+      faded = before.status === st.status && before.holder === st.holder && samePresent(before.present, st.present);
+      if (faded) { delete client.changedSet[i]; } else { client.changedSet[i] = true; }
+    }
+    var cell = client.cells && client.cells[i];
+    if (cell) {
+      var holds = ctx.areasOn && st.holder >= 0 && !client.hidden[b.forces[st.holder].id];
+      if (holds !== !!client.cellShown[i]) {
+        if (holds) { cell.addTo(client.map); } else { client.map.removeLayer(cell); }
+        client.cellShown[i] = holds;
+        ctx.changed += 1;
+      }
+      var cellKey = holds ? st.holder + "|" + st.status + "|" + faded : "";
+      if (holds && client.cellStyle[i] !== cellKey) {
+        cell.setStyle(areaStyle(client.areaLook, b.forces[st.holder].colour, st.status === "contested", faded));
+        client.cellStyle[i] = cellKey;
+        ctx.changed += 1;
+      }
+    }
+    if (ctx.areasOn && kind === "point" && cell) { show = false; }  /* the cell stands for the marker */
+    var key = st.status + "|" + forceId + (faded ? "|faded" : "");
+    if (show !== client.visible[i]) {
+      if (show) { layer.addTo(client.map); } else { client.map.removeLayer(layer); }
+      client.visible[i] = show;
+      ctx.changed += 1;
+    }
+    if (show && client.style[i] !== key) {
+      var look = ((b.styles[kind] || {})[st.status] || {})[forceId] || {};
+      if (faded) {
+        look = L.extend({}, look, { opacity: (look.opacity === undefined ? 1 : look.opacity) * 0.3,
+                                    fillOpacity: (look.fillOpacity === undefined ? 0.2 : look.fillOpacity) * 0.3 });
+      }
+      layer.setStyle(look);
+      client.style[i] = key;
+      ctx.changed += 1;
+    }
   }
 
   /* The forces present on two days are the same (stateAt lists them in one order: holder first, then by id). */
@@ -1342,6 +1423,78 @@
     return { state: state, reset: reset };
   }
 
+  /* ---- The page's date slider, followed while it moves: the map shows each day it passes from the data it
+     already holds, every animation frame, with no server round trip. Streamlit sends the slider's value once,
+     when the drag ends (or on a key press); the rerun then brings the same day, and the link. ---- */
+
+  var EPOCH_ORDINAL = 719163;  /* Python's date(1970, 1, 1).toordinal(): Streamlit's date sliders count microseconds from it */
+
+  function sliderDay(input) {
+    var us = Number(input && input.value);
+    return input && isFinite(us) && input.value !== "" ? EPOCH_ORDINAL + Math.floor(us / 86400000000) : null;
+  }
+
+  /* The host page's date slider (``selector``: its range input), if this frame may read the page (same origin). */
+  function followSlider(selector) {
+    if (!selector || (client.follow && client.follow.selector === selector)) { return; }
+    if (client.follow) { client.follow.stop(); }
+    var doc = null;
+    try { doc = window.parent && window.parent !== window ? window.parent.document : null; } catch (err) { doc = null; }
+    if (!doc || !doc.body) { client.follow = null; return; }
+    var state = { selector: selector, frame: 0, busy: 0, applied: 0, workMs: 0, maxMs: 0 };
+    state.day = function () {
+      var box = doc.querySelector(selector), day = sliderDay(box);
+      return day !== null && client.bundle && day >= client.bundle.range[0] && day <= client.bundle.range[1] ? day : null;
+    };
+    function apply() {
+      state.frame = 0;
+      var day = state.day();
+      if (day === null || !client.ready || (day === client.shownDay && client.play.state.mode === "idle")) { return; }
+      var t0 = window.performance.now();
+      client.play.reset();  /* the slider moved: it wins over an animation */
+      showDay(day);
+      document.body.setAttribute("data-mapdata-followed", isoDate(day));
+      var ms = window.performance.now() - t0;  /* the frame's work, for bench/slider.py */
+      state.applied += 1;
+      state.workMs += ms;
+      state.maxMs = Math.max(state.maxMs, ms);
+    }
+    /* The first change in a frame is painted at once (a key press shows in the next frame); further ones in the
+       same frame (a fast drag) wait for the next one: at most one repaint a frame. */
+    function changed() {
+      if (state.frame) { return; }
+      if (!state.busy) {
+        state.busy = window.requestAnimationFrame(function () { state.busy = 0; });
+        apply();
+      } else {
+        state.frame = window.requestAnimationFrame(apply);
+      }
+    }
+    var observer = new MutationObserver(function (records) {
+      for (var r = 0; r < records.length; r += 1) {
+        var target = records[r].target;
+        if (target.matches && target.matches(selector)) { changed(); return; }
+      }
+    });
+    observer.observe(doc.body, { subtree: true, attributes: true, attributeFilter: ["value", "aria-valuetext"] });
+    state.stop = function () {
+      observer.disconnect();
+      if (state.frame) { window.cancelAnimationFrame(state.frame); }
+      if (state.busy) { window.cancelAnimationFrame(state.busy); }
+    };
+    window.addEventListener("pagehide", state.stop);
+    client.follow = state;
+  }
+
+  /* Shows a day on the map: the places, the "As of" line and body[data-mapdata-date]. */
+  function showDay(day) {
+    client.shownDay = day;
+    render();
+    var asof = document.querySelector(".mapdata-asof-date");
+    if (asof) { asof.textContent = "As of " + longDate(day); }
+    document.body.setAttribute("data-mapdata-date", isoDate(day));
+  }
+
   function clientShow(map, data) {
     if (!client) { return; }
     var previous = client.pending;
@@ -1377,9 +1530,21 @@
     if (!client.ready) { return; }
     client.areas = !!data.areas;
     if (data.areas && client.cellsUrl !== data.areas.url) { loadCells(map, data.areas); }
-    client.shownDay = played ? client.play.state.day : data.day;
-    render();
-    if (!played) { document.body.setAttribute("data-mapdata-date", data.date); }
+    followSlider(data.follow);
+    document.body.setAttribute("data-mapdata-served", data.date);
+    /* A rerun for a day the slider has already left (keys pressed faster than the server answers) must not
+       pull the map back: the slider's own day wins. */
+    var slid = !played && client.follow ? client.follow.day() : null;
+    if (played) {
+      client.shownDay = client.play.state.day;
+      render();
+    } else if (slid !== null && slid !== data.day) {
+      showDay(slid);
+    } else {
+      client.shownDay = data.day;
+      render();
+      document.body.setAttribute("data-mapdata-date", data.date);
+    }
     client.highlight.clearLayers();
     data.highlight.forEach(function (id) {
       var index = client.bundle.places.findIndex(function (p) { return p.id === id; });
@@ -1403,7 +1568,8 @@
     sync: sync, fitOnce: fitOnce,
     clientLoad: clientLoad, clientShow: clientShow, SENTINEL: SENTINEL,
     /* the browser-side timeline and cards, pure (tests/unit/test_evidence_js_parity.py runs them in node) */
-    card: { indexPeriods: indexPeriods, stateAt: stateAt, evidenceOf: evidenceOf, cardHtml: cardHtml, parseJson: parseJson,
+    card: { indexPeriods: indexPeriods, stateAt: stateAt, changeEdges: changeEdges, changedBetween: changedBetween,
+            sliderDay: sliderDay, evidenceOf: evidenceOf, cardHtml: cardHtml, parseJson: parseJson,
             validGeometry: validGeometry }
   };
 })();

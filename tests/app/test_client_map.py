@@ -47,8 +47,11 @@ def test_a_step_after_the_first_sends_no_geometry() -> None:
     # the base map points at the published scenario and basemap files instead of carrying them
     urls = [u for u in re.findall(r'"url":"([^"]+)"', first["script"]) if "cache/" in u]
     assert any("/scenario-" in u for u in urls) and any("/basemap-" in u for u in urls)
-    for url in urls:
+    for url in urls:  # written in the background (the page loads meanwhile; the browser waits for a file)
         published = APP_DIR / "static" / url.removeprefix("../../app/static/")
+        deadline = time.monotonic() + 60
+        while not published.is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert published.is_file()
     bundle = read_published(
         next(APP_DIR / "static" / u.removeprefix("../../app/static/") for u in urls if "scenario-" in u)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -115,6 +116,13 @@ def test_every_page_shows_a_plain_message_when_its_render_fails(script: Path, mo
     assert "/srv/secret" not in " ".join(e.value for e in at.error)
 
 
+def _box(at: AppTest) -> Any:
+    """The "Go to date" box (a new widget for each day shown: its key is date_typed:<date>:<generation>)."""
+    boxes = [d for d in at.date_input if d.label == "Go to date"]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
 def test_the_date_box_and_the_slider_stay_in_step() -> None:
     """Item 14: a date typed in the box moves the slider (and the map, the link); the slider moves the box."""
     import datetime as dt
@@ -122,14 +130,14 @@ def test_the_date_box_and_the_slider_stay_in_step() -> None:
     at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-10"
     at.run()
-    assert at.date_input(key="date_typed").value == dt.date(2018, 6, 10)
-    at.date_input(key="date_typed").set_value(dt.date(2018, 6, 4)).run()
+    assert _box(at).value == dt.date(2018, 6, 10)
+    _box(at).set_value(dt.date(2018, 6, 4)).run()
     assert not at.exception
     assert at.slider(key="date").value == dt.date(2018, 6, 4)
     assert at.query_params["date"] == "2018-06-04"
     at.slider(key="date").set_value(dt.date(2018, 6, 20)).run()
     assert not at.exception
-    assert at.date_input(key="date_typed").value == dt.date(2018, 6, 20)
+    assert _box(at).value == dt.date(2018, 6, 20)
 
 
 def test_a_typed_date_outside_the_scenario_goes_to_its_nearest_day_and_says_so() -> None:
@@ -138,14 +146,17 @@ def test_a_typed_date_outside_the_scenario_goes_to_its_nearest_day_and_says_so()
     at = AppTest.from_file(str(APP_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["date"] = "2018-06-10"
     at.run()
-    at.date_input(key="date_typed").set_value(dt.date(1999, 1, 1)).run()
+    _box(at).set_value(dt.date(1999, 1, 1)).run()
     assert not at.exception
     first = dt.date(2018, 5, 14)  # the seed scenario's first day
-    assert at.slider(key="date").value == first and at.date_input(key="date_typed").value == first
+    assert at.slider(key="date").value == first and _box(at).value == first
     assert any(c.value.startswith("1999-01-01 is before the scenario begins: showing") for c in at.caption)
-    at.date_input(key="date_typed").set_value(dt.date(2018, 6, 4)).run()
+    _box(at).set_value(dt.date(2018, 6, 4)).run()
     assert at.slider(key="date").value == dt.date(2018, 6, 4)
     assert not any("is before the scenario" in c.value for c in at.caption)
+    _box(at).set_value(None).run()  # emptied: the box shows the slider's date again, the slider stays
+    assert not at.exception
+    assert at.slider(key="date").value == dt.date(2018, 6, 4) and _box(at).value == dt.date(2018, 6, 4)
 
 
 def test_uploads_are_capped_at_the_import_limit() -> None:

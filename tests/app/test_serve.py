@@ -25,7 +25,9 @@ def test_the_first_page_view_uses_the_preloaded_data(
 
     monkeypatch.setattr(Store, "scenario", counted)
     built: list[MapBuilder] = []
-    monkeypatch.setattr(MapBuilder, "prepare", lambda self, _p=MapBuilder.prepare: built.append(self) or _p(self))
+    monkeypatch.setattr(
+        MapBuilder, "prepare", lambda self, _p=MapBuilder.prepare, **kw: built.append(self) or _p(self, **kw)
+    )
 
     serve.warm_up()
     assert "11 places preloaded" in capsys.readouterr().err

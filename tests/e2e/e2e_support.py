@@ -111,6 +111,16 @@ class Dashboard:
         self.wait_for_map(date)
         return self
 
+    def open_client(self, query: str = "", *, ready: str = "c.ready && c.shownDay") -> None:
+        """Open the page on the browser-side map and wait until ``ready`` (over ``c``, its mapdataClient) holds."""
+        self.page.goto(f"{self.server.url}/{query}")
+        self.map.locator("body[data-mapdata-date]").wait_for(state="attached", timeout=30_000)
+        self.page.wait_for_function(
+            f"() => {{ const f = document.querySelector('{MAP_IFRAME}');"
+            f" const c = f && f.contentWindow.mapdataClient; return !!(c && {ready}); }}",
+            timeout=30_000,
+        )
+
     def wait_for_map(self, date: str | None = None) -> None:
         selector = f'body[data-mapdata-date="{date}"]' if date else "body[data-mapdata-date]"
         self.map.locator(selector).wait_for(state="attached", timeout=30_000)

@@ -34,13 +34,7 @@ def client_dashboard(page: Page, client_server: AppServer) -> Dashboard:
 
 
 def _client_ready(dashboard: Dashboard, query: str) -> None:
-    dashboard.page.goto(f"{dashboard.server.url}/{query}")
-    dashboard.map.locator("body[data-mapdata-date]").wait_for(state="attached", timeout=30_000)
-    dashboard.page.wait_for_function(
-        "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
-        " const c = f && f.contentWindow.mapdataClient; return !!(c && c.ready && c.shownDay); }",
-        timeout=30_000,
-    )
+    dashboard.open_client(query)
 
 
 def _names(dashboard: Dashboard) -> list[str]:

@@ -51,3 +51,35 @@ def test_keyed_evidence_is_written_in_the_background_once(tmp_path: Path) -> Non
     # without a key: content-addressed, written before it returns
     plain, writer = publish_evidence(scenario, chunk=10, static_dir=tmp_path)
     assert writer is None and all(name.startswith("cache/evidence-") for name in plain)
+
+
+def test_the_map_files_are_published_in_the_background_kept_per_version_and_rebuilt_when_missing(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: the first page need not wait for the map's files; a server started again on the same data finds
+    them made; a file removed while the server runs (the cache cleaned) is written again, whole."""
+    from mapdata.map.mapview import MapBuilder
+
+    scenario = synth_scenario(300, 2000, 4)
+    space = cache_space("store", "7", static_dir=tmp_path / "static", secret=b"test")
+    builder = MapBuilder(scenario, client=True, cache=space, assets_url="")
+    builder.prepare(wait=False)  # returns at once: the file names are known before their content
+    urls = builder._client_urls
+    assert set(builder._publishing) == {"basemap", "scenario"}
+    builder.wait_published(60)
+    bundle_path = tmp_path / "static" / urls["scenario"]
+    made = bundle_path.read_bytes()
+    assert read_published(bundle_path)["places"][0]["id"] == scenario.places[0].id
+    assert not list(bundle_path.parent.glob("*.part"))  # renamed into place: never half a file
+
+    again = MapBuilder(scenario, client=True, cache=space, assets_url="")  # the server started again
+    again.prepare(wait=False)
+    assert again._client_urls == urls and again._publishing == {}  # nothing to write
+
+    bundle_path.unlink()  # the cache was cleaned under the running server
+    again.ensure_published()
+    assert set(again._publishing) == {"scenario"}
+    again.wait_published(60)
+    assert bundle_path.read_bytes() == made  # the same bytes (gzip without a time stamp)
+    again.ensure_published()  # all there: nothing to do
+    assert not any(t.is_alive() for t in again._publishing.values())

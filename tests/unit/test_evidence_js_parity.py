@@ -11,29 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evidence_vectors import DAYS, vectors_scenario
-from mapdata.map.clientmap import EVIDENCE_CHUNK, cache_space, read_published
+from mapdata.map.clientmap import EVIDENCE_CHUNK
 from mapdata.map.mapview import MapBuilder
 from mapdata.model.load import load_scenario
 from mapdata.model.models import Scenario
-from mapdata.resources import APP_DIR
 from mapdata.synth import synth_scenario
+from mapdata.testing import published_client_files, run_map_js
 
-MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
 HARNESS = """
-global.window = global;
-require(process.argv[1]);
-const card = window.mapdata.card;
-const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const b = input.bundle, index = card.indexPeriods(b);
 const out = input.cases.map(([i, day]) => {
   const st = card.stateAt(b, index, i, day);
@@ -55,31 +47,12 @@ def _text(card: str) -> str:
 
 def _published(scenario: Scenario, tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The scenario's file and evidence files, as the app publishes them (read back from disk)."""
-    static = tmp_path / "static"
-    builder = MapBuilder(
-        scenario, client=True, assets_url="", cache=cache_space("store", "1", static_dir=static, secret=b"test")
-    )
-    builder.prepare()
-    if builder.evidence_writer is not None:
-        builder.evidence_writer.join(60)
-    bundle = read_published(static / builder._client_urls["scenario"])
-    chunks = [read_published(static / url) for url in bundle["evidence"]["urls"]]
-    return bundle, chunks
+    return published_client_files(scenario, tmp_path)
 
 
 def _node(bundle: dict[str, Any], chunks: list[dict[str, Any]], cases: list[tuple[int, int]]) -> list[dict[str, Any]]:
-    node = shutil.which("node")
-    assert node, "node (v20) runs the browser's timeline in these tests"
-    done = subprocess.run(
-        [node, "-e", HARNESS, str(MAPDATA_JS)],
-        input=json.dumps({"bundle": bundle, "chunks": chunks, "cases": cases}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    result: list[dict[str, Any]] = run_map_js(HARNESS, {"bundle": bundle, "chunks": chunks, "cases": cases})
+    return result
 
 
 def _check(scenario: Scenario, days: list[dt.date], tmp_path: Path) -> int:

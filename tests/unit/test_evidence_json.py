@@ -6,8 +6,6 @@ import dataclasses
 import gzip
 import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +14,7 @@ from shapely.geometry import Point
 from mapdata.map.clientmap import cache_space, read_published
 from mapdata.map.mapview import MapBuilder
 from mapdata.model.load import load_scenario
-from mapdata.resources import APP_DIR
-
-MAPDATA_JS = APP_DIR / "static" / "mapdata" / "mapdata.js"
+from mapdata.testing import run_map_js
 
 
 def _strict(text: str) -> Any:
@@ -48,22 +44,12 @@ def test_non_finite_numbers_are_published_as_null(tmp_path: Path) -> None:
 
 
 def _node(script: str) -> Any:
-    node = shutil.which("node")
-    assert node, "node (v20) runs the page's code in these tests"
-    done = subprocess.run(
-        [node, "-e", "global.window = global; require(process.argv[1]);" + script, str(MAPDATA_JS)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_map_js(script, None)
 
 
 def test_the_page_reads_bare_non_finite_numbers_as_missing_and_rejects_bad_geometry() -> None:
     out = _node("""
-      const card = window.mapdata.card; let repaired = 0;
+      let repaired = 0;
       const value = card.parseJson('{"a":[1,NaN,-Infinity,"NaN in a string",Infinity]}', n => { repaired = n; });
       const geometries = [
         {type: "Point", coordinates: [36.5, 34.5]}, {type: "Point", coordinates: [null, 34.5]},

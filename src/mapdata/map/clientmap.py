@@ -17,6 +17,11 @@ and the events at each place, with the two dates of :func:`mapdata.model.timelin
 so the browser's cards show what the server's show as of the day (``evidenceOf`` in
 mapdata.js; tests/unit/test_evidence_js_parity.py checks both on the same days).
 
+The map's files are written in the background (:func:`publish_later`) under names known before their content,
+so the first page loads while they are made and the browser waits for a file not there yet; a server started
+again on the same data finds them made, and a file removed while it runs is written again on the next page run
+(:meth:`mapdata.map.mapview.MapBuilder.ensure_published`).
+
 The app publishes each version of a store's data into its own folder (:class:`CacheSpace`):
 ``static/cache/<store>/<version>/``, both names keyed by a random secret of the deployment
 (``data/cache.secret``, or ``MAPDATA_CACHE_SECRET``), so no one can compute the address of
@@ -35,6 +40,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import logging
 import math
 import os
 import re
@@ -42,7 +48,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +67,7 @@ from mapdata.model.timeline import (
     evidence_dates,
     reported_label,
 )
-from mapdata.resources import home, served_static_dir
+from mapdata.resources import code_stamp, home, served_static_dir
 
 STATIC_DIR = served_static_dir()  # the static/ Streamlit serves beside the entry script (mapdata.resources)
 CACHE_DIR = "cache"
@@ -183,6 +189,36 @@ def publish_json(payload: Any, *, prefix: str, static_dir: Path = STATIC_DIR, sp
     name = f"{folder}/{prefix}-{hashlib.sha256(data).hexdigest()[:16]}.json.gz"
     _write_once(root / name, data)
     return name
+
+
+# What the published files' content depends on besides the data: the code that makes them (mapdata.map's
+# modules). A file published by another version of mapdata for the same data has another name.
+CODE_STAMP = code_stamp("map")
+
+
+def publish_later(make: Callable[[], Any], *, prefix: str, space: CacheSpace) -> tuple[str, threading.Thread | None]:
+    """``make()``'s payload as ``<space>/<prefix>-<code stamp>.json.gz``, written by a background thread; returns
+    its path under static/ at once (and the thread; None when the file is there already).
+
+    A space is one version of one store's data, so the name is known before the content: the page that
+    asks for it can load while it is made (the browser waits for a missing file, ``fetchPublished`` in
+    mapdata.js), and a server started again on the same data finds it made. The file appears whole (renamed
+    into place) or not at all; a failure is logged, and the next call (the next page run) tries again.
+    """
+    name = f"{space.folder}/{prefix}-{CODE_STAMP}.json.gz"
+    target = space.static_dir / name
+    if target.exists():
+        return name, None
+
+    def write() -> None:
+        try:
+            _write_once(target, _json_bytes(make()))
+        except Exception:  # the page waits for the file, then says it could not be loaded; a rerun tries again
+            logging.getLogger(__name__).exception("mapdata: %s could not be published", name)
+
+    thread = threading.Thread(target=write, name=f"mapdata-publish-{prefix}", daemon=True)
+    thread.start()
+    return name, thread
 
 
 def read_published(path: Path) -> Any:

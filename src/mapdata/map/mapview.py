@@ -18,9 +18,9 @@ import datetime as dt
 import html
 import json
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import folium
 from branca.element import MacroElement
@@ -30,6 +30,7 @@ from shapely.geometry import shape
 
 from mapdata.config import TileConfig
 from mapdata.map.areas import ControlAreas, control_areas
+from mapdata.map.clientmap import CacheSpace, publish_json, publish_later
 from mapdata.map.colours import marker_shapes
 from mapdata.map.labels import label_ranks, label_settings
 from mapdata.model.geometry import geometry_json
@@ -45,9 +46,6 @@ from mapdata.model.timeline import (
     PlaceState,
     Timeline,
 )
-
-if TYPE_CHECKING:
-    from mapdata.map.clientmap import CacheSpace
 
 # Relative to the streamlit-folium frame (<base>/component/streamlit_folium.st_folium/),
 # so it works with and without server.baseUrlPath behind a proxy.
@@ -205,25 +203,62 @@ class MapBuilder:
         # the popups' evidence files are written in the background (mapdata.map.clientmap.publish_evidence).
         self.cache = cache
         self.evidence_writer: threading.Thread | None = None
+        self._published: dict[str, Callable[[], Any]] = {}  # prefix -> what makes the file (ensure_published)
+        self._publishing: dict[str, threading.Thread] = {}  # prefix -> the thread writing it
+        self._areas: ControlAreas | None = None
+        self._areas_lock = threading.Lock()
         self.timeline = Timeline(scenario)
         self.shapes = marker_shapes([(f.id, f.colour) for f in scenario.mapped_forces])
         # Large scenarios: geometry and timeline go to the browser once (mapdata.map.clientmap).
         self.client = len(scenario.places) > CLIENT_THRESHOLD if client is None else client
 
-    def prepare(self) -> MapBuilder:
+    def prepare(self, *, wait: bool = True) -> MapBuilder:
         """Do now the one-off work of the first map (the files the browser fetches, or the geometries, and
         the timeline's whole-map index the page's "changed since the day before" reads), so that it is done
-        once per revision (and at start-up, in ``mapdata serve``'s warm-up), not in a viewer's first step."""
+        once per revision (and at start-up, in ``mapdata serve``'s warm-up), not in a viewer's first step.
+
+        ``wait=False`` (the app): the browser's files are written in the background; the first page loads
+        meanwhile, and its map waits only for them (see :func:`mapdata.map.clientmap.publish_later`)."""
         if self.client:
             _ = self._client_urls
         else:
             _ = self._geometries, self._basemap_payload
         _ = self.timeline.index
+        if wait:
+            self.wait_published()
         return self
+
+    def wait_published(self, timeout: float | None = None) -> None:
+        """Until the files being published in the background are written (or ``timeout`` seconds)."""
+        for thread in list(self._publishing.values()):
+            thread.join(timeout)
+
+    def ensure_published(self) -> None:
+        """Publish again any file of this builder that is missing (the cache was cleaned while the server ran):
+        cheap when they are all there (a stat each); called on every page run."""
+        if self.cache is None:
+            return
+        for prefix, make in list(self._published.items()):
+            running = self._publishing.get(prefix)
+            if running is not None and running.is_alive():
+                continue
+            _, thread = publish_later(make, prefix=prefix, space=self.cache)
+            if thread is not None:
+                self._publishing[prefix] = thread
+
+    def _publish(self, make: Callable[[], Any], *, prefix: str) -> str:
+        """A file for the browser: in the background into this version's folder (known name), else now."""
+        if self.cache is None:
+            return self.assets_url + publish_json(make(), prefix=prefix)
+        name, thread = publish_later(make, prefix=prefix, space=self.cache)
+        self._published[prefix] = make
+        if thread is not None:
+            self._publishing[prefix] = thread
+        return self.assets_url + name
 
     @cached_property
     def _client_urls(self) -> dict[str, str]:
-        from mapdata.map.clientmap import EVIDENCE_CHUNK, client_bundle, publish_evidence, publish_json
+        from mapdata.map.clientmap import EVIDENCE_CHUNK, client_bundle, publish_evidence
 
         styles = {
             kind: {
@@ -241,18 +276,28 @@ class MapBuilder:
             for kind in ("point", "line", "area")
         }
         evidence, self.evidence_writer = publish_evidence(self.scenario, space=self.cache)
-        bundle = client_bundle(self.scenario, styles)
-        bundle["evidence"] = {"places_per_file": EVIDENCE_CHUNK, "urls": [self.assets_url + path for path in evidence]}
+
+        def bundle() -> dict[str, Any]:
+            made = client_bundle(self.scenario, styles)
+            made["evidence"] = {
+                "places_per_file": EVIDENCE_CHUNK,
+                "urls": [self.assets_url + path for path in evidence],
+            }
+            return made
+
         return {
-            "basemap": self.assets_url + publish_json(self._basemap_payload, prefix="basemap", space=self.cache),
-            "scenario": self.assets_url + publish_json(bundle, prefix="scenario", space=self.cache),
+            "basemap": self._publish(lambda: self._basemap_payload, prefix="basemap"),
+            "scenario": self._publish(bundle, prefix="scenario"),
         }
 
-    @cached_property
+    @property
     def areas(self) -> ControlAreas:
-        """The scenario's control areas (:mod:`mapdata.map.areas`): built on first use, once per builder, which the
-        app keeps per store revision."""
-        return control_areas(self.scenario)
+        """The scenario's control areas (:mod:`mapdata.map.areas`): built on first use, once per builder (which
+        the app keeps per store revision), by whichever thread asks first while the others wait for it."""
+        with self._areas_lock:
+            if self._areas is None:
+                self._areas = control_areas(self.scenario)
+            return self._areas
 
     @cached_property
     def _geometries(self) -> dict[str, dict[str, Any]]:
@@ -561,6 +606,7 @@ class MapBuilder:
         open_card: tuple[str, int] | None = None,
         since: dt.date | None = None,
         names: str = "en",
+        follow: str | None = None,
     ) -> list[folium.FeatureGroup]:
         """One small group whose script sends the day: the browser restyles the places it already has."""
         group = folium.FeatureGroup(name="step", control=False)
@@ -569,6 +615,7 @@ class MapBuilder:
         payload["open"] = _open_payload(open_card)
         payload["since"] = since.toordinal() if since else None
         payload["names"] = names
+        payload["follow"] = follow
         _Call("clientShow", payload, on_map=True, assets_url=self.assets_url).add_to(group)
         return [group]
 
@@ -610,9 +657,7 @@ class MapBuilder:
     @cached_property
     def _areas_url(self) -> str:
         """The control areas' cells, published once (the browser-side map fetches them when areas are first shown)."""
-        from mapdata.map.clientmap import publish_json
-
-        return self.assets_url + publish_json(self.areas.geojson(self.scenario), prefix="areas", space=self.cache)
+        return self._publish(lambda: self.areas.geojson(self.scenario), prefix="areas")
 
     def area_features(self, day: dt.date, *, visible: Collection[str]) -> list[dict[str, Any]]:
         """The control areas on ``day`` (server-rendered map): each cell of a place a shown force holds, in its
@@ -680,6 +725,7 @@ class MapBuilder:
         open_card: tuple[str, int] | None = None,
         since: dt.date | None = None,
         names: str = "en",
+        follow: str | None = None,
     ) -> list[folium.FeatureGroup]:
         """The feature groups for ``day``: the control areas, one per force, the unknown layer, the highlight, and a
         sync step.
@@ -694,6 +740,8 @@ class MapBuilder:
         ``open_card`` (place id, generation): open that place's card, once per generation (a place found by name).
         ``since``: compare mode on the browser-side map, which rings and fades by itself (``changes`` is for the
         server-rendered one). ``names``: the language of the place names written on the map, "en" or "ar".
+        ``follow`` (browser-side map): a CSS selector of the host page's date slider (its range input); while it
+        moves, the map shows each day it passes without waiting for the server.
         """
         scenario = self.scenario
         if self.client:
@@ -707,6 +755,7 @@ class MapBuilder:
                 open_card=open_card,
                 since=since,
                 names=names,
+                follow=follow,
             )
         groups = []
         cells = folium.FeatureGroup(name="Control areas", control=False)

@@ -122,7 +122,7 @@ class Source:
         return "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # slots: a large scenario holds 100,000s of them
 class Event:
     id: str
     date: dt.date
@@ -159,7 +159,7 @@ class Event:
         return label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class ControlPeriod:
     id: str
     place_id: str

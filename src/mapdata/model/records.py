@@ -271,6 +271,9 @@ def from_values(kind: str, ident: str, data: Mapping[str, Any]) -> Record:
     return MODELS[kind](**kwargs)
 
 
+SHARED_TEXT = 64  # texts up to this long are shared between the records read (record_reader)
+
+
 def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str, Sequence[Any]], Record]:
     """A fast ``row -> record`` builder for one kind: ``decode(type, column value)`` then :func:`from_values`.
 
@@ -307,30 +310,43 @@ def record_reader(kind: str, decode: Callable[[str, Any], Any]) -> Callable[[str
             return lambda v: members[v if v is not None else ""]
         return lambda v: None if v is None else decode(f.type, v)
 
+    shared: dict[str, str] = {}
+
+    def share(text: str) -> str:
+        """One string object for each short text that repeats (a force, a source, a kind): read 100,000 times,
+        it is held once. Long texts (quotes, summaries) are each their own."""
+        return text if len(text) > SHARED_TEXT else shared.setdefault(text, text)
+
     # One generated function per kind, as dataclasses generate their __init__: trivial columns inline.
     inline = {
-        "text": "('' if c[{i}] is None else c[{i}])",
+        "text": "('' if c[{i}] is None else share(c[{i}]))",
         "int": "(-1 if c[{i}] is None else int(c[{i}]))",
         "real": "(None if c[{i}] is None else float(c[{i}]))",
     }
-    namespace: dict[str, Any] = {}
-    arguments = []
+    model = MODELS[kind]
+    assert not hasattr(model, "__post_init__"), kind
+    assert {f.name for f in dataclasses.fields(model)} == {"id"} | {f.name for f in FIELDS[kind]}, kind
+    namespace: dict[str, Any] = {"model": model, "new": object.__new__, "share": share}
+    values_ = []
     for i, f in enumerate(FIELDS[kind]):
         if f.type in inline and f.enum is None:
-            arguments.append(f"{f.name}=" + inline[f.type].format(i=i))
+            values_.append((f.name, inline[f.type].format(i=i)))
         else:
             namespace[f"convert_{i}"] = converter(f)
-            arguments.append(f"{f.name}=convert_{i}(c[{i}])")
+            values_.append((f.name, f"convert_{i}(c[{i}])"))
     # The models are frozen dataclasses without __post_init__: their __init__ only sets each field through
-    # object.__setattr__. Filling __dict__ at once is the same object, made several times faster.
-    model = MODELS[kind]
-    assert not hasattr(model, "__post_init__") and not hasattr(model, "__slots__")
-    assert {f.name for f in dataclasses.fields(model)} == {"id"} | {f.name for f in FIELDS[kind]}, kind
-    namespace["model"], namespace["new"] = model, object.__new__
-    source = (
-        f"def read(ident, c):\n    record = new(model)\n"
-        f"    record.__dict__.update(id=ident, {', '.join(arguments)})\n    return record\n"
-    )
+    # object.__setattr__. Setting the fields directly is the same object, made several times faster: through
+    # the slots' descriptors for a model with __slots__ (no __dict__ per record), else by filling __dict__.
+    if hasattr(model, "__slots__"):
+        lines = ["    set_id(record, ident)"]
+        namespace["set_id"] = model.__dict__["id"].__set__
+        for n, (name, expression) in enumerate(values_):
+            namespace[f"set_{n}"] = model.__dict__[name].__set__
+            lines.append(f"    set_{n}(record, {expression})")
+        body = "\n".join(lines)
+    else:
+        body = f"    record.__dict__.update(id=ident, {', '.join(f'{name}={e}' for name, e in values_)})"
+    source = f"def read(ident, c):\n    record = new(model)\n{body}\n    return record\n"
     exec(compile(source, f"<mapdata record reader: {kind}>", "exec"), namespace)  # our own field list
     return namespace["read"]
 

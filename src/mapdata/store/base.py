@@ -96,6 +96,11 @@ class Cursor(ABC):
         rows = self.execute(sql, params)
         return rows[0] if rows else None
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a large read, a few at a time where the backend can (a whole table of 100,000s of rows is
+        never held at once beside the records made of it)."""
+        yield from self.execute(sql, params)
+
 
 _AUDIT_COLUMNS = ("at", "who", "kind", "record_id", "action", "version", '"before"', '"after"')
 _AUDIT_INSERT = f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join('?' * len(_AUDIT_COLUMNS))})"
@@ -287,7 +292,8 @@ class Store(ABC):
         read = record_reader(kind, self._decode)
         width = len(FIELDS[kind])
         stamps: dict[Any, dt.datetime] = {}  # rows written together share a timestamp
-        for raw in cur.execute(sql, params):
+        editors: dict[str, str] = {}  # and the few editors' names, one string each
+        for raw in cur.stream(sql, params):
             ident = raw[0]
             try:
                 record = read(ident, raw[1 : width + 1])
@@ -304,7 +310,7 @@ class Store(ABC):
             stamp = stamps.get(updated_at)
             if stamp is None:
                 stamp = stamps[updated_at] = self._decode("timestamp", updated_at)
-            rows[ident] = _Row(record, int(version), stamp, updated_by)
+            rows[ident] = _Row(record, int(version), stamp, editors.setdefault(updated_by, updated_by))
         return rows, problems
 
     def _state(self, cur: Cursor) -> _State:

@@ -144,12 +144,21 @@ def _timestamp(value: dt.datetime) -> str:
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
+STREAM_ROWS = 2000  # rows fetched at a time by a large read (Cursor.stream)
+
+
 class _SqliteCursor(Cursor):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        cursor = self.conn.execute(sql, tuple(params))
+        cursor.arraysize = STREAM_ROWS
+        while rows := cursor.fetchmany():
+            yield from rows
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, params)

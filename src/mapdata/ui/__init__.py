@@ -64,7 +64,7 @@ def _builder(location: str, revision: int, tiles_key: tuple[str, ...], client_ma
         builder = MapBuilder(
             _reader(location, str(config.data_dir)).scenario(), tiles=config.tiles, client=client_map, cache=space
         )
-        builder.prepare()
+        builder.prepare(wait=False)  # the browser's files are written in the background: the page loads meanwhile
         _prune(space, force=True)
         # The server keeps this: later collections need not walk it again (frozen before the collector
         # resumes, or its first pass would walk every new object at once).
@@ -163,6 +163,7 @@ def _builder_for(store: Store) -> MapBuilder:
     builder = _builder(store_location(), store.revision(), tiles_key, config.client_map)
     if builder.cache is not None:
         _prune(builder.cache)
+        builder.ensure_published()  # a file removed while the server ran (the cache cleaned) is written again
     return builder
 
 

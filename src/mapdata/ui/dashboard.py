@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -41,7 +40,14 @@ MAP_KEY = "map"
 TABLE_ROWS = 500  # rows sent per table: every rerun re-sends them
 CHANGE_PAGE = 100  # rows of the change list per page (it is re-sent on every slider step in compare mode)
 DATE_KEY = "date"
-DATE_INPUT_KEY = "date_typed"  # the date box beside the slider; kept in step with DATE_KEY
+# The date slider's range input in the page (Streamlit gives a keyed widget's box the class st-key-<key>): the
+# browser-side map follows it while it moves (mapdata.js followSlider).
+DATE_SLIDER_SELECTOR = f".st-key-{DATE_KEY} input[type=range]"
+# The date box beside the slider: one widget per day shown (key date_typed:<ISO date>), so that a message the page
+# sent before the last rerun reached it (key presses on the slider faster than the server answers) cannot pass the
+# box's old date back as if it had been typed, and pull the slider back.
+DATE_INPUT_KEY = "date_typed"
+DATE_BOX_GEN_KEY = "_date_box_gen"
 URL_WARNINGS_KEY = "_url_warnings"
 INPUT_WARNINGS_KEY = "_input_warnings"  # choices corrected (a "since" date not before the date shown)
 DATE_NOTE_KEY = "_date_note"  # why a typed date was moved into the scenario's range
@@ -107,7 +113,6 @@ def _init_from_url(scenario: Scenario) -> None:
     params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     view, warnings = parse_query(params, scenario)
     st.session_state[DATE_KEY] = view.day
-    st.session_state[DATE_INPUT_KEY] = view.day
     st.session_state[VISIBLE_KEY] = frozenset(view.forces)
     st.session_state["_initial_center"] = view.center
     st.session_state["_initial_zoom"] = view.zoom
@@ -505,6 +510,8 @@ def _control_series(location: str, revision: int, with_area: bool) -> tuple[pd.D
 
 def _control_chart(builder: MapBuilder, day: dt.date, visible: tuple[str, ...], *, with_area: bool) -> None:
     """Under the map: a step chart of places (and area) held by each shown force, the slider's date marked."""
+    import altair as alt  # loaded with the first chart, not with the app
+
     frame, exact = _control_series(store_location(), reader().revision(), with_area)
     scenario = builder.scenario
     frame = frame[frame["force_id"].isin(visible)]
@@ -746,19 +753,19 @@ def render() -> None:
             format="ddd D MMM YYYY",
             help="Daily steps across the scenario. The map shows who held what on this day.",
         )
-    if st.session_state.get(DATE_INPUT_KEY) != day:  # the slider moved (or the link set it): the box follows
-        st.session_state[DATE_INPUT_KEY] = day  # allowed: the box is not drawn yet in this run
     with typed_column:
         # Any plausible date is let through (the box's own range check is a tooltip few see): _date_typed
         # moves to the nearest day of the scenario and says so under the slider.
+        box_key = date_box_key(day)
         st.date_input(
             "Go to date",
+            value=day,
             min_value=TYPED_DATE_RANGE[0],
             max_value=TYPED_DATE_RANGE[1],
-            key=DATE_INPUT_KEY,
+            key=box_key,
             format="YYYY-MM-DD",
             on_change=_date_typed,
-            args=(first, last),
+            args=(box_key, first, last),
             help=f"Type a date (YYYY-MM-DD) or pick one; the scenario runs from {first.isoformat()} to "
             f"{last.isoformat()}. A typed date applies when the calendar closes (Esc, or click elsewhere).",
         )
@@ -807,6 +814,7 @@ def render() -> None:
             areas=bool(st.session_state.get(AREAS_KEY)),
             open_card=open_card,
             names="ar" if st.session_state.get(NAMES_KEY) else "en",
+            follow=DATE_SLIDER_SELECTOR,
         ),
         center=list(initial_center) if initial_center else None,
         zoom=st.session_state.get("_initial_zoom"),
@@ -904,13 +912,22 @@ def render() -> None:
             st.button("Clear selection", on_click=_clear_event)
 
 
-def _date_typed(first: dt.date, last: dt.date) -> None:
+def date_box_key(day: dt.date) -> str:
+    """The key of the "Go to date" box while the slider shows ``day`` (a new box, too, after it was emptied)."""
+    return f"{DATE_INPUT_KEY}:{day.isoformat()}:{st.session_state.get(DATE_BOX_GEN_KEY, 0)}"
+
+
+def _date_typed(key: str, first: dt.date, last: dt.date) -> None:
     """A date was typed or picked in the box: move the slider there (a callback, before the slider is drawn);
     a date outside the scenario moves to its nearest day, and a note under the slider says so."""
-    typed = st.session_state.get(DATE_INPUT_KEY)
+    if not isinstance(st.session_state.get(DATE_KEY), dt.date) or key != date_box_key(st.session_state[DATE_KEY]):
+        # The box of a day the slider has left: Streamlit calls back for it when a message sent before the last
+        # rerun arrived (keys pressed on the slider faster than the server answers). Nothing was typed.
+        return
+    typed = st.session_state.get(key)
     st.session_state[DATE_NOTE_KEY] = None
-    if not isinstance(typed, dt.date):  # emptied: show the slider's date again
-        st.session_state[DATE_INPUT_KEY] = st.session_state.get(DATE_KEY)
+    if not isinstance(typed, dt.date):  # emptied: a new box shows the slider's date again
+        st.session_state[DATE_BOX_GEN_KEY] = st.session_state.get(DATE_BOX_GEN_KEY, 0) + 1
         return
     day = min(max(typed, first), last)
     if day != typed:
