@@ -1134,37 +1134,49 @@ def browser_date_main(args: argparse.Namespace) -> int:
     by_size: dict[int, list[dict[str, Any]]] = {}
     viewers: list[dict[str, Any]] = []
     folium_runs: list[dict[str, Any]] = []
+    files: dict[str, Path] | None = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             host["chromium"] = f"Chromium {browser.version}"
             try:
-                for n, places in enumerate(sizes):
+                # All the sizes' runs first, then the many viewers, then folium's plugins: the heavy parts
+                # (20 pages, a 50 MB page) do not run just before a measurement; each run also waits for a
+                # quiet machine first (its load averages are recorded).
+                plans = []
+                for places in sizes:
                     store, _ = ensure_store(places, args.seed, args.store_dir)
                     scenario = read_scenario(store)
                     first, last = scenario.date_range
                     start, _ = pick_start(scenario, args.steps)
-                    start = min(start, last - dt.timedelta(days=sb.DRAG_DAYS + args.steps + 2))
-                    files = None
-                    if n == 0 and args.folium_days:
+                    start = min(start, last - dt.timedelta(days=sb.DRAG_DAYS + 2 * args.steps + 2))
+                    plans.append((places, store, start, (first, last)))
+                    if places == sizes[0] and args.folium_days:
                         folder = Path(tempfile.mkdtemp(prefix="mapdata-bench-folium-"))
                         files = sb.folium_files(scenario, start, args.folium_days, folder)
-                        npm = sb.ensure_npm(args.npm_dir)
                     del scenario
+                for places, store, start, span in plans:
                     by_size[places] = []
                     for r in range(args.runs):
-                        log(f"{places:,} places, run {r + 1}/{args.runs} (start {start})")
-                        got = sb.size_run(browser, store, start, (first, last), args)
+                        waited = sb.quiet_machine()
+                        log(
+                            f"{places:,} places, run {r + 1}/{args.runs} (start {start}; waited {waited:.0f} s for quiet)"
+                        )
+                        got = sb.size_run(browser, store, start, span, args)
                         by_size[places].append(got)
                         log("  " + ", ".join(f"{k} {v:.1f}" for k, v in got.items() if isinstance(v, float)))
-                        if n == 0 and counts:
-                            log(f"{places:,} places, many viewers, run {r + 1}/{args.runs}")
-                            viewers.append(sb.viewers_run(browser, store, start, counts, args))
-                        if files:
-                            log(f"folium's plugins, run {r + 1}/{args.runs}")
-                            folium_runs.append(sb.folium_run(browser, files, npm, args.steps))
-                    if files:
-                        shutil.rmtree(next(iter(files.values())).parent, ignore_errors=True)
+                places, store, start, _ = plans[0]
+                for r in range(args.runs if counts else 0):
+                    sb.quiet_machine()
+                    log(f"{places:,} places, many viewers, run {r + 1}/{args.runs}")
+                    viewers.append(sb.viewers_run(browser, store, start, counts, args))
+                if files:
+                    npm = sb.ensure_npm(args.npm_dir)
+                    for r in range(args.runs):
+                        sb.quiet_machine()
+                        log(f"folium's plugins, run {r + 1}/{args.runs}")
+                        folium_runs.append(sb.folium_run(browser, files, npm, args.steps))
+                    shutil.rmtree(next(iter(files.values())).parent, ignore_errors=True)
             finally:
                 browser.close()
     finally:

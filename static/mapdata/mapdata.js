@@ -881,7 +881,8 @@
 
   function clientLoad(map, data) {
     panes(map);
-    client = { map: map, ready: false, pending: null, hidden: {}, shownDay: null, layers: [], style: [], visible: [] };
+    client = { map: map, ready: false, pending: null, hidden: {}, shownDay: null, layers: [], style: [], visible: [],
+               showDay: function (day) { showDay(day); } };  /* showDay: also bench/slider.py's in-page step */
     window.mapdataClient = client;
     /* One (empty) overlay per force in the layer control: ticking it shows that force's places. */
     var control = window.mapdataControl;
