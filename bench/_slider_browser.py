@@ -47,6 +47,7 @@ from typing import Any
 from e2e_server import AppServer
 from mapdata.model.models import Scenario
 from mapdata.model.timeline import Timeline
+from mapdata.ui.dashboard import DATE_KEY, DATE_SLIDER_SELECTOR, DATE_THUMB_SELECTOR
 from slider import (
     MAP_IFRAME,
     PageRun,
@@ -57,8 +58,6 @@ from slider import (
 
 DRAG_DAYS = 100
 DRAG_MOVE_MS = 16
-SLIDER = ".st-key-date input[type=range]"
-THUMB = ".st-key-date [data-testid=stSliderThumbValue]"
 NPM_PACKAGES = (
     "d3@4",
     "jquery@3.7.1",
@@ -216,8 +215,8 @@ def drag(run: PageRun, first: dt.date, last: dt.date, start: dt.date) -> dict[st
     """Drag the thumb across DRAG_DAYS days (to the right from ``start``) at one move per DRAG_MOVE_MS."""
     page, frame = run.page, run.frame()
     _quiet(run)
-    box = page.locator(THUMB).locator("..").bounding_box()
-    track = page.locator(".st-key-date [data-testid=stSliderTickBar]").bounding_box()
+    box = page.locator(DATE_THUMB_SELECTOR).locator("..").bounding_box()
+    track = page.locator(f".st-key-{DATE_KEY} [data-testid=stSliderTickBar]").bounding_box()
     assert box is not None and track is not None
     px_per_day = track["width"] / max((last - first).days, 1)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -238,7 +237,7 @@ def drag(run: PageRun, first: dt.date, last: dt.date, start: dt.date) -> dict[st
         page.wait_for_timeout(DRAG_MOVE_MS)
     t_end = _frame_clock(frame)
     sent_during = len(run.bench()["sent"]) - sent_before
-    final_us = int(page.evaluate(f"() => document.querySelector('{SLIDER}').value"))
+    final_us = int(page.evaluate(f"() => document.querySelector('{DATE_SLIDER_SELECTOR}').value"))
     final = dt.date(1970, 1, 1) + dt.timedelta(microseconds=final_us)
     page.mouse.up()
     up_at = float(

@@ -1539,12 +1539,8 @@
     if (played) {
       client.shownDay = client.play.state.day;
       render();
-    } else if (slid !== null && slid !== data.day) {
-      showDay(slid);
     } else {
-      client.shownDay = data.day;
-      render();
-      document.body.setAttribute("data-mapdata-date", data.date);
+      showDay(slid !== null ? slid : data.day);
     }
     client.highlight.clearLayers();
     data.highlight.forEach(function (id) {

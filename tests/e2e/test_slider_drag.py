@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 
 from e2e_server import AppServer
 from e2e_support import Dashboard
+from mapdata.ui.dashboard import DATE_SLIDER_SELECTOR, DATE_THUMB_SELECTOR
 
 # The page's websocket sends (Streamlit's messages to the server), counted in the page itself.
 SEND_LOG = """(() => {
@@ -33,7 +34,6 @@ FRAME_LOG = """() => {
     [r.attributeName, document.body.getAttribute(r.attributeName), Date.now()])))
     .observe(document.body, { attributes: true, attributeFilter: ["data-mapdata-date", "data-mapdata-served"] });
 }"""
-SLIDER = ".st-key-date input[type=range]"
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def _sent(dashboard: Dashboard) -> int:
 
 
 def _slider_date(dashboard: Dashboard) -> str:
-    micros = int(dashboard.page.evaluate(f"() => document.querySelector('{SLIDER}').value"))
+    micros = int(dashboard.page.evaluate(f"() => document.querySelector('{DATE_SLIDER_SELECTOR}').value"))
     return (dt.date(1970, 1, 1) + dt.timedelta(microseconds=micros)).isoformat()
 
 
@@ -83,7 +83,7 @@ def _looks(dashboard: Dashboard) -> list[object]:
 def test_a_drag_moves_the_map_in_the_browser_and_sends_the_date_once_at_its_end(drag_dashboard: Dashboard) -> None:
     dashboard, page = drag_dashboard, drag_dashboard.page
     _open(dashboard, "?date=2018-06-08")
-    thumb = page.locator(".st-key-date [data-testid=stSliderThumbValue]").locator("..")
+    thumb = page.locator(DATE_THUMB_SELECTOR).locator("..")
     box = thumb.bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -127,9 +127,8 @@ def brief_bytes(
     request.check(scenario)
     from mapdata.exchange.briefdraw import draw  # matplotlib: loaded with the first briefing, not with the app
 
-    if request.with_areas(scenario):
-        areas = areas or control_areas(scenario)
-    return draw(scenario, request, fmt, timeline or Timeline(scenario), areas if request.with_areas(scenario) else None)
+    shown = (areas or control_areas(scenario)) if request.with_areas(scenario) else None
+    return draw(scenario, request, fmt, timeline or Timeline(scenario), shown)
 
 
 def brief_title(scenario: Scenario, request: BriefRequest) -> str:

@@ -43,6 +43,7 @@ DATE_KEY = "date"
 # The date slider's range input in the page (Streamlit gives a keyed widget's box the class st-key-<key>): the
 # browser-side map follows it while it moves (mapdata.js followSlider).
 DATE_SLIDER_SELECTOR = f".st-key-{DATE_KEY} input[type=range]"
+DATE_THUMB_SELECTOR = f".st-key-{DATE_KEY} [data-testid=stSliderThumbValue]"  # its label; the thumb is its parent
 # The date box beside the slider: one widget per day shown (key date_typed:<ISO date>), so that a message the page
 # sent before the last rerun reached it (key presses on the slider faster than the server answers) cannot pass the
 # box's old date back as if it had been typed, and pull the slider back.
